@@ -1,0 +1,124 @@
+// Header escaping per STOMP version. CONNECT and CONNECTED frames are never
+// escaped; callers pass `escaped = false` for them and for STOMP 1.0.
+
+import type { StompVersion } from "./frame.ts";
+
+const NEEDS_ESCAPE = /[\\\n\r:\0]/;
+
+/**
+ * Whether headers of this command are escaped under this version.
+ */
+export function escapes(command: string, version: StompVersion): boolean {
+  return version !== "1.0" && command !== "CONNECT" && command !== "CONNECTED";
+}
+
+/**
+ * Returns the wire form of a header name or value, or throws a `TypeError`
+ * when it cannot be written faithfully.
+ */
+export function escapeHeader(
+  text: string,
+  isName: boolean,
+  escaped: boolean,
+  version: StompVersion,
+  command: string,
+): string {
+  if (!NEEDS_ESCAPE.test(text)) {
+    if (isName && text.length === 0) {
+      throw new TypeError(
+        `Cannot encode ${command} frame: a header name is empty`,
+      );
+    }
+    return text;
+  }
+  const what = isName ? "header name" : "header value";
+  if (text.includes("\0")) {
+    throw new TypeError(
+      `Cannot encode ${command} frame: ${what} ${
+        JSON.stringify(text)
+      } contains NUL`,
+    );
+  }
+  if (!escaped) {
+    const context = version === "1.0" ? "STOMP 1.0" : `a ${command} frame`;
+    if (text.includes("\n")) {
+      throw new TypeError(
+        `Cannot encode ${command} frame: ${what} ${
+          JSON.stringify(text)
+        } contains LF, which ${context} cannot escape`,
+      );
+    }
+    if (isName && text.includes(":")) {
+      throw new TypeError(
+        `Cannot encode ${command} frame: header name ${
+          JSON.stringify(text)
+        } contains ':', which ${context} cannot escape`,
+      );
+    }
+    if (!isName && text.endsWith("\r")) {
+      throw new TypeError(
+        `Cannot encode ${command} frame: header value ${
+          JSON.stringify(text)
+        } ends with CR, which ${context} cannot escape`,
+      );
+    }
+    return text;
+  }
+  if (version === "1.1" && !isName && text.endsWith("\r")) {
+    throw new TypeError(
+      `Cannot encode ${command} frame: header value ${
+        JSON.stringify(text)
+      } ends with CR, which STOMP 1.1 cannot escape`,
+    );
+  }
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    switch (c) {
+      case "\\":
+        out += "\\\\";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case ":":
+        out += "\\c";
+        break;
+      case "\r":
+        out += version === "1.2" ? "\\r" : "\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes escape sequences in one pass. Returns the index of the offending
+ * backslash as a negative number minus one when a sequence is undefined for
+ * the version (`\t`, a trailing `\`, or `\r` under 1.1).
+ */
+export function unescapeHeader(
+  text: string,
+  version: StompVersion,
+): string | number {
+  const start = text.indexOf("\\");
+  if (start === -1) return text;
+  let out = text.slice(0, start);
+  for (let i = start; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === "n") out += "\n";
+    else if (next === "c") out += ":";
+    else if (next === "\\") out += "\\";
+    else if (next === "r" && version === "1.2") out += "\r";
+    else return -1 - i;
+    i++;
+  }
+  return out;
+}

@@ -1,0 +1,693 @@
+/**
+ * Decoding bytes to STOMP frames: the synchronous {@linkcode StompDecoder}
+ * and the {@linkcode StompDecoderStream} that wraps it.
+ *
+ * @module
+ */
+
+import { concat } from "@std/bytes";
+import { escapes, unescapeHeader } from "./_escape.ts";
+import { StompSyntaxError } from "./errors.ts";
+import {
+  isStompCommand,
+  type StompCommand,
+  StompFrame,
+  type StompVersion,
+  VERSIONS,
+} from "./frame.ts";
+import { StompHeaders } from "./headers.ts";
+
+const NUL = 0x00;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Size limits of the decoder. Crossing one throws a `RangeError`. */
+export interface DecodeLimits {
+  /** Bytes in one header line (the command line included), without its EOL. */
+  readonly maxHeaderLineBytes: number;
+  /** Bytes in the whole header block: command line, headers and EOLs. */
+  readonly maxHeaderBytes: number;
+  /** Header lines in one frame. */
+  readonly maxHeaders: number;
+  /** Bytes in one frame body. */
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The default limits: 64 KiB per header line, 256 KiB of header block, 1000
+ * headers, and 64 MiB of body. RabbitMQ accepts bodies up to 128 MiB and
+ * ActiveMQ 100 MiB; raise `maxBodyBytes` to receive such frames.
+ *
+ * @example Reading the defaults
+ * ```ts
+ * import { DEFAULT_DECODE_LIMITS } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(DEFAULT_DECODE_LIMITS.maxHeaders, 1000);
+ * ```
+ */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
+  maxHeaderLineBytes: 64 * 1024,
+  maxHeaderBytes: 256 * 1024,
+  maxHeaders: 1000,
+  maxBodyBytes: 64 * 1024 * 1024,
+});
+
+/** Options for {@linkcode StompDecoder} and {@linkcode StompDecoderStream}. */
+export interface DecodeOptions extends Partial<DecodeLimits> {
+  /**
+   * The protocol version whose escaping rules apply to header values
+   * (CONNECT and CONNECTED frames are never unescaped). It can be changed
+   * later through the `version` property, once negotiated.
+   *
+   * @default {"1.2"}
+   */
+  version?: StompVersion;
+  /**
+   * Called for each heart-beat (an EOL between frames). Any received byte is
+   * proof of liveness; this reports the ones that carry no frame.
+   */
+  onHeartbeat?: () => void;
+  /**
+   * Resynchronise after malformed input instead of failing: the error goes to
+   * `onError`, the input is skipped up to and including the next NUL (the
+   * likely end of the broken frame), and decoding carries on. Limit errors
+   * (`RangeError`) are never skipped. Requires `onError`.
+   *
+   * @default {false}
+   */
+  resync?: boolean;
+  /** Receives each syntax error skipped when `resync` is on. */
+  onError?: (error: StompSyntaxError) => void;
+}
+
+// Decoder states, as plain numbers for the hot loop.
+const State = {
+  FrameStart: 0,
+  FrameStartCr: 1,
+  Header: 2,
+  BodyLength: 3,
+  BodyNul: 4,
+  Skip: 5,
+  Failed: 6,
+} as const;
+type State = typeof State[keyof typeof State];
+
+const CR_BYTE = new Uint8Array([CR]);
+
+function checkLimit(
+  name: keyof DecodeLimits,
+  value: number | undefined,
+): number {
+  if (value === undefined) return DEFAULT_DECODE_LIMITS[name];
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot create decoder: ${name} must be a non-negative integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
+function checkVersion(version: StompVersion): StompVersion {
+  if (!(VERSIONS as readonly string[]).includes(version)) {
+    throw new TypeError(
+      `Cannot create decoder: unknown STOMP version ${JSON.stringify(version)}`,
+    );
+  }
+  return version;
+}
+
+/** Offset of the start of line `index` (0-based) within a header block. */
+function lineStart(block: Uint8Array, index: number): number {
+  let at = 0;
+  for (let i = 0; i < index; i++) at = block.indexOf(LF, at) + 1;
+  return at;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 64 ? text.slice(0, 64) + "..." : text);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The synchronous STOMP decoder: push bytes, get frames.
+ *
+ * Output is the same however the input is split, down to one byte at a time,
+ * and each byte is examined a bounded number of times. A body that lies inside
+ * one pushed chunk is handed out as a view of that chunk (so do not reuse
+ * pushed buffers); a body spread over chunks is gathered and copied once.
+ * Bytes of an unfinished frame are kept by reference until it completes.
+ *
+ * Malformed input throws a {@linkcode StompSyntaxError} (or, with `resync`,
+ * is reported and skipped); crossing a limit throws a `RangeError` before the
+ * offending bytes are buffered. After a thrown error the decoder stays failed.
+ *
+ * @example Decoding frames split across chunks
+ * ```ts
+ * import { StompDecoder } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const bytes = new TextEncoder().encode("MESSAGE\ndestination:/q\n\nhi\0\n");
+ * const decoder = new StompDecoder();
+ * assertEquals(decoder.push(bytes.subarray(0, 10)), []);
+ * const [frame] = decoder.push(bytes.subarray(10));
+ * assertEquals(frame?.command, "MESSAGE");
+ * assertEquals(frame?.text, "hi");
+ * decoder.end();
+ * ```
+ */
+export class StompDecoder {
+  #version: StompVersion;
+  readonly #maxLine: number;
+  readonly #maxHead: number;
+  readonly #maxHeaders: number;
+  readonly #maxBody: number;
+  readonly #onHeartbeat: (() => void) | undefined;
+  readonly #onError: ((error: StompSyntaxError) => void) | undefined;
+
+  #state: State = State.FrameStart;
+  #failure: Error | undefined;
+  /** Stream offset of byte 0 of the chunk being decoded. */
+  #base = 0;
+
+  // Header block in progress.
+  #headStart = 0;
+  #headPieces: Uint8Array[] = [];
+  #headLength = 0;
+  #lineLength = 0;
+  #lines = 0;
+  #lastByte = 0;
+
+  // Body in progress.
+  #command: StompCommand = "MESSAGE";
+  #headers: StompHeaders | undefined;
+  #bodyPieces: Uint8Array[] = [];
+  #bodyLength = 0;
+  #bodyRemaining = 0;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param options Version, limits, heart-beat and resync options.
+   */
+  constructor(options: DecodeOptions = {}) {
+    this.#version = checkVersion(options.version ?? "1.2");
+    this.#maxLine = checkLimit(
+      "maxHeaderLineBytes",
+      options.maxHeaderLineBytes,
+    );
+    this.#maxHead = checkLimit("maxHeaderBytes", options.maxHeaderBytes);
+    this.#maxHeaders = checkLimit("maxHeaders", options.maxHeaders);
+    this.#maxBody = checkLimit("maxBodyBytes", options.maxBodyBytes);
+    this.#onHeartbeat = options.onHeartbeat;
+    if (options.resync && options.onError === undefined) {
+      throw new TypeError(
+        "Cannot create decoder: resync needs an onError callback to report skipped input",
+      );
+    }
+    this.#onError = options.resync ? options.onError : undefined;
+  }
+
+  /** The version whose escaping rules apply to the frames that follow. */
+  get version(): StompVersion {
+    return this.#version;
+  }
+  set version(version: StompVersion) {
+    this.#version = checkVersion(version);
+  }
+
+  /** Bytes received so far. */
+  get offset(): number {
+    return this.#base;
+  }
+
+  /**
+   * Decodes a chunk and returns the frames it completes.
+   *
+   * When the chunk holds frames and then an error, the error is thrown and
+   * those frames are not returned; {@linkcode StompDecoder.decode} delivers
+   * them before throwing.
+   *
+   * @param chunk The next bytes of the stream.
+   * @returns The frames completed by this chunk, in order.
+   */
+  push(chunk: Uint8Array): StompFrame[] {
+    const frames: StompFrame[] = [];
+    this.decode(chunk, (frame) => frames.push(frame));
+    return frames;
+  }
+
+  /**
+   * Decodes a chunk, calling `onFrame` for each frame it completes, in order,
+   * before any error found later in the chunk is thrown.
+   *
+   * @param chunk The next bytes of the stream.
+   * @param onFrame Receives each frame.
+   */
+  decode(chunk: Uint8Array, onFrame: (frame: StompFrame) => void): void {
+    if (this.#state === State.Failed) throw this.#failure;
+    let base = this.#base;
+    let n = chunk.length;
+    let pos = 0;
+    try {
+      while (pos < n) {
+        switch (this.#state) {
+          case State.FrameStart: {
+            const byte = chunk[pos]!;
+            if (byte === LF) {
+              pos++;
+              this.#onHeartbeat?.();
+              continue;
+            }
+            if (byte === CR) {
+              if (pos + 1 === n) {
+                pos++;
+                this.#state = State.FrameStartCr;
+                continue;
+              }
+              if (chunk[pos + 1] === LF) {
+                pos += 2;
+                this.#onHeartbeat?.();
+                continue;
+              }
+            }
+            this.#startHead(base + pos);
+            continue;
+          }
+          case State.FrameStartCr: {
+            if (chunk[pos] === LF) {
+              pos++;
+              this.#state = State.FrameStart;
+              this.#onHeartbeat?.();
+              continue;
+            }
+            // The CR was data: the first byte of a (malformed) command line.
+            this.#startHead(base + pos - 1);
+            this.#headPieces.push(CR_BYTE);
+            this.#headLength = this.#lineLength = 1;
+            this.#lastByte = CR;
+            continue;
+          }
+          case State.Header: {
+            const segment = pos;
+            let end = -1;
+            while (true) {
+              const lf = chunk.indexOf(LF, pos);
+              if (lf === -1) {
+                const rest = n - pos;
+                this.#checkLine(this.#lineLength + rest, base + pos);
+                this.#checkHead(this.#headLength + n - segment, base + n);
+                this.#lineLength += rest;
+                this.#lastByte = chunk[n - 1]!;
+                pos = n;
+                break;
+              }
+              const length = this.#lineLength + lf - pos;
+              this.#checkLine(length, base + pos);
+              this.#checkHead(this.#headLength + lf + 1 - segment, base + lf);
+              const before = lf > pos ? chunk[lf - 1] : this.#lastByte;
+              this.#lineLength = 0;
+              this.#lastByte = LF;
+              pos = lf + 1;
+              if (length === 0 || (length === 1 && before === CR)) {
+                end = pos;
+                break;
+              }
+              if (++this.#lines > this.#maxHeaders + 1) {
+                this.#fail(
+                  new RangeError(
+                    `Frame has more than ${this.#maxHeaders} headers at byte ${
+                      base + lf
+                    }`,
+                  ),
+                );
+              }
+            }
+            if (end === -1) {
+              if (segment < n) {
+                this.#headPieces.push(chunk.subarray(segment, n));
+              }
+              this.#headLength += n - segment;
+              continue;
+            }
+            let block: Uint8Array;
+            if (this.#headPieces.length === 0) {
+              block = chunk.subarray(segment, end);
+            } else {
+              this.#headPieces.push(chunk.subarray(segment, end));
+              block = concat(this.#headPieces);
+              this.#headPieces = [];
+            }
+            this.#headLength = 0;
+            const error = this.#parseHead(block);
+            if (error !== undefined) {
+              // Resync: skip to the first NUL at or after the error. If the
+              // header block holds one, decode again from just after it.
+              this.#report(error);
+              const nul = block.indexOf(NUL, error.offset - this.#headStart);
+              if (nul === -1) {
+                this.#state = State.Skip;
+              } else {
+                const replay = block.subarray(nul + 1);
+                chunk = concat([replay, chunk.subarray(pos)]);
+                base += pos - replay.length;
+                n = chunk.length;
+                pos = 0;
+                this.#state = State.FrameStart;
+              }
+              continue;
+            }
+            const declared = this.#headers!.get("content-length");
+            if (declared === undefined) {
+              this.#bodyRemaining = -1;
+              this.#state = State.BodyNul;
+              continue;
+            }
+            const length = this.#parseLength(declared, base + pos);
+            if (length === -1) {
+              this.#state = State.Skip;
+              continue;
+            }
+            if (pos + length < n) {
+              // Fast path: body and NUL inside this chunk, body handed out as a view.
+              if (chunk[pos + length] !== NUL) {
+                pos = this.#missingNul(base + pos + length) - base;
+                continue;
+              }
+              this.#emit(chunk.subarray(pos, pos + length), onFrame);
+              pos += length + 1;
+              continue;
+            }
+            this.#bodyRemaining = length;
+            this.#state = State.BodyLength;
+            continue;
+          }
+          case State.BodyLength: {
+            const remaining = this.#bodyRemaining;
+            if (n - pos <= remaining) {
+              this.#bodyPieces.push(chunk.subarray(pos, n));
+              this.#bodyRemaining -= n - pos;
+              pos = n;
+              continue;
+            }
+            const last = pos + remaining;
+            if (chunk[last] !== NUL) {
+              this.#bodyPieces = [];
+              pos = this.#missingNul(base + last) - base;
+              continue;
+            }
+            this.#emitPieces(chunk.subarray(pos, last), onFrame);
+            pos = last + 1;
+            continue;
+          }
+          case State.BodyNul: {
+            const nul = chunk.indexOf(NUL, pos);
+            const end = nul === -1 ? n : nul;
+            const length = this.#bodyLength + end - pos;
+            if (length > this.#maxBody) {
+              this.#fail(
+                new RangeError(
+                  `Frame body exceeds the limit of ${this.#maxBody} bytes at byte ${
+                    base + pos + this.#maxBody - this.#bodyLength
+                  }`,
+                ),
+              );
+            }
+            if (nul === -1) {
+              if (pos < n) this.#bodyPieces.push(chunk.subarray(pos, n));
+              this.#bodyLength = length;
+              pos = n;
+              continue;
+            }
+            if (this.#bodyPieces.length === 0) {
+              this.#emit(chunk.subarray(pos, nul), onFrame);
+            } else {
+              this.#emitPieces(chunk.subarray(pos, nul), onFrame);
+            }
+            pos = nul + 1;
+            continue;
+          }
+          case State.Skip: {
+            const nul = chunk.indexOf(NUL, pos);
+            if (nul === -1) {
+              pos = n;
+            } else {
+              pos = nul + 1;
+              this.#state = State.FrameStart;
+            }
+            continue;
+          }
+          default:
+            throw this.#failure;
+        }
+      }
+    } finally {
+      this.#base = base + n;
+    }
+  }
+
+  /**
+   * Declares the end of input. Throws a {@linkcode StompSyntaxError} when the
+   * input ended inside a frame (with `resync`, reports it instead).
+   */
+  end(): void {
+    if (this.#state === State.Failed) throw this.#failure;
+    if (this.#state === State.FrameStart || this.#state === State.Skip) {
+      return;
+    }
+    const error = new StompSyntaxError(
+      "Input ended inside a frame that started",
+      this.#state === State.FrameStartCr ? this.#base - 1 : this.#headStart,
+    );
+    this.#state = State.FrameStart;
+    this.#headPieces = [];
+    this.#bodyPieces = [];
+    this.#report(error);
+  }
+
+  #startHead(offset: number): void {
+    this.#state = State.Header;
+    this.#headStart = offset;
+    this.#headLength = 0;
+    this.#lineLength = 0;
+    this.#lines = 0;
+    this.#lastByte = 0;
+  }
+
+  #checkLine(length: number, offset: number): void {
+    if (length > this.#maxLine) {
+      this.#fail(
+        new RangeError(
+          `Header line exceeds the limit of ${this.#maxLine} bytes at byte ${offset}`,
+        ),
+      );
+    }
+  }
+
+  #checkHead(length: number, offset: number): void {
+    if (length > this.#maxHead) {
+      this.#fail(
+        new RangeError(
+          `Header block exceeds the limit of ${this.#maxHead} bytes at byte ${offset}`,
+        ),
+      );
+    }
+  }
+
+  #fail(error: Error): never {
+    this.#state = State.Failed;
+    this.#failure = error;
+    this.#headPieces = [];
+    this.#bodyPieces = [];
+    throw error;
+  }
+
+  /** Throws the error, or with resync hands it to `onError`. */
+  #report(error: StompSyntaxError): void {
+    if (this.#onError === undefined) this.#fail(error);
+    this.#onError(error);
+  }
+
+  /** Returns the position to continue from after a body not followed by NUL. */
+  #missingNul(offset: number): number {
+    this.#report(
+      new StompSyntaxError(
+        "Frame body is not followed by NUL where content-length says it ends",
+        offset,
+      ),
+    );
+    this.#state = State.Skip;
+    return offset;
+  }
+
+  /** Returns the body length, or -1 after reporting a syntax error. */
+  #parseLength(value: string, offset: number): number {
+    if (!/^[0-9]+$/.test(value)) {
+      this.#report(
+        new StompSyntaxError(`Invalid content-length ${quote(value)}`, offset),
+      );
+      return -1;
+    }
+    const length = Number(value);
+    if (length > this.#maxBody) {
+      this.#fail(
+        new RangeError(
+          `Frame content-length ${value} exceeds the limit of ${this.#maxBody} bytes at byte ${offset}`,
+        ),
+      );
+    }
+    return length;
+  }
+
+  /** Parses a complete header block; returns a syntax error instead of throwing. */
+  #parseHead(block: Uint8Array): StompSyntaxError | undefined {
+    const start = this.#headStart;
+    let text: string;
+    try {
+      text = utf8.decode(block);
+    } catch {
+      return this.#badUtf8(block);
+    }
+    if (text.includes("\0")) {
+      return new StompSyntaxError(
+        "Unexpected NUL in header block",
+        start + block.indexOf(NUL),
+      );
+    }
+    const lines = text.split("\n");
+    // The block ends with the blank line, so the last two items are "" or "\r", then "".
+    const count = lines.length - 2;
+    let command = lines[0]!;
+    if (command.endsWith("\r")) command = command.slice(0, -1);
+    if (!isStompCommand(command)) {
+      return new StompSyntaxError(`Unknown command ${quote(command)}`, start);
+    }
+    const escaped = escapes(command, this.#version);
+    const list: string[] = new Array((count - 1) * 2);
+    for (let i = 1; i < count; i++) {
+      let line = lines[i]!;
+      if (line.endsWith("\r")) line = line.slice(0, -1);
+      const colon = line.indexOf(":");
+      if (colon <= 0) {
+        return new StompSyntaxError(
+          colon === 0
+            ? `Header line ${quote(line)} has an empty name`
+            : `Header line ${quote(line)} has no ':'`,
+          start + lineStart(block, i),
+        );
+      }
+      let name = line.slice(0, colon);
+      let value = line.slice(colon + 1);
+      if (escaped) {
+        const n = unescapeHeader(name, this.#version);
+        const v = unescapeHeader(value, this.#version);
+        if (typeof n === "number" || typeof v === "number") {
+          const [text, at] = typeof n === "number"
+            ? [name, -1 - n]
+            : [value, -1 - (v as number)];
+          return new StompSyntaxError(
+            `Undefined escape sequence ${
+              quote(text.slice(at, at + 2))
+            } in header line ${quote(line)}`,
+            start + lineStart(block, i),
+          );
+        }
+        name = n;
+        value = v;
+      }
+      list[2 * i - 2] = name;
+      list[2 * i - 1] = value;
+    }
+    this.#command = command;
+    this.#headers = StompHeaders.fromFlat(list);
+    this.#bodyLength = 0;
+    return undefined;
+  }
+
+  #badUtf8(block: Uint8Array): StompSyntaxError {
+    let at = 0;
+    while (at < block.length) {
+      const lf = block.indexOf(LF, at);
+      const end = lf === -1 ? block.length : lf + 1;
+      try {
+        utf8.decode(block.subarray(at, end));
+      } catch {
+        break;
+      }
+      at = end;
+    }
+    return new StompSyntaxError(
+      "Invalid UTF-8 in header line",
+      this.#headStart + at,
+    );
+  }
+
+  #emit(body: Uint8Array, onFrame: (frame: StompFrame) => void): void {
+    const frame = new StompFrame(this.#command, this.#headers, body);
+    this.#headers = undefined;
+    this.#state = State.FrameStart;
+    onFrame(frame);
+  }
+
+  #emitPieces(last: Uint8Array, onFrame: (frame: StompFrame) => void): void {
+    const pieces = this.#bodyPieces;
+    pieces.push(last);
+    this.#bodyPieces = [];
+    this.#emit(pieces.length === 1 ? pieces[0]! : concat(pieces), onFrame);
+  }
+}
+
+/**
+ * A `TransformStream` of bytes to STOMP frames, wrapping
+ * {@linkcode StompDecoder}.
+ *
+ * Heart-beats go to `onHeartbeat`; malformed input errors the stream with a
+ * {@linkcode StompSyntaxError} (or, with `resync`, goes to `onError`); input
+ * that ends inside a frame errors the stream too.
+ *
+ * @example Decoding a byte stream
+ * ```ts
+ * import { StompDecoderStream } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const bytes = new TextEncoder().encode("RECEIPT\nreceipt-id:7\n\n\0\n");
+ * let heartbeats = 0;
+ * const frames = await Array.fromAsync(
+ *   ReadableStream.from([bytes.subarray(0, 5), bytes.subarray(5)])
+ *     .pipeThrough(new StompDecoderStream({ onHeartbeat: () => heartbeats++ })),
+ * );
+ * assertEquals(frames.map((f) => f.headers.get("receipt-id")), ["7"]);
+ * assertEquals(heartbeats, 1);
+ * ```
+ */
+export class StompDecoderStream
+  extends TransformStream<Uint8Array, StompFrame> {
+  #decoder: StompDecoder;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param options Version, limits, heart-beat and resync options.
+   */
+  constructor(options: DecodeOptions = {}) {
+    const decoder = new StompDecoder(options);
+    super({
+      transform(chunk, controller) {
+        decoder.decode(chunk, (frame) => controller.enqueue(frame));
+      },
+      flush() {
+        decoder.end();
+      },
+    });
+    this.#decoder = decoder;
+  }
+
+  /** The version whose escaping rules apply to the frames that follow. */
+  get version(): StompVersion {
+    return this.#decoder.version;
+  }
+  set version(version: StompVersion) {
+    this.#decoder.version = version;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Encoding STOMP frames to bytes: {@linkcode encodeFrame} and
+ * {@linkcode StompEncoderStream}.
+ *
+ * @module
+ */
+
+import { escapeHeader, escapes } from "./_escape.ts";
+import {
+  HEARTBEAT,
+  type Heartbeat,
+  isStompCommand,
+  type StompBody,
+  type StompCommand,
+  StompFrame,
+  type StompVersion,
+  VERSIONS,
+} from "./frame.ts";
+import { StompHeaders, type StompHeadersInit } from "./headers.ts";
+
+const NUL = 0x00;
+const LF = 0x0a;
+
+/** A frame, or a plain object with the same shape, accepted by the encoder. */
+export interface StompFrameLike {
+  /** The command. */
+  readonly command: StompCommand;
+  /** The headers, in the order to write them. */
+  readonly headers?: StompHeadersInit;
+  /** The body; text is written as UTF-8. */
+  readonly body?: StompBody;
+}
+
+/** Options for {@linkcode encodeFrame} and {@linkcode StompEncoderStream}. */
+export interface EncodeOptions {
+  /**
+   * The negotiated protocol version, which decides header escaping (none for
+   * 1.0; `\n`, `\c`, `\\` for 1.1; also `\r` for 1.2). CONNECT and CONNECTED
+   * frames are never escaped.
+   *
+   * @default {"1.2"}
+   */
+  version?: StompVersion;
+}
+
+const utf8 = new TextEncoder();
+const HEARTBEAT_BYTES = new Uint8Array([LF]);
+
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      // A surrogate pair is 2 UTF-16 units and 4 bytes; a lone one becomes U+FFFD.
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        length += 2;
+        i++;
+      } else length += 2;
+    } else length += 2;
+  }
+  return length;
+}
+
+function checkVersion(version: StompVersion): StompVersion {
+  if (!(VERSIONS as readonly string[]).includes(version)) {
+    throw new TypeError(
+      `Cannot encode frame: unknown STOMP version ${JSON.stringify(version)}`,
+    );
+  }
+  return version;
+}
+
+/**
+ * Encodes one frame (or a heart-beat) to bytes.
+ *
+ * The header block is measured, then one buffer is allocated for the whole
+ * frame and the body is copied into it once. A `content-length` header is
+ * written for every frame with a body (any `content-length` in the given
+ * headers is replaced by the true length). Headers that cannot be written
+ * faithfully under the version (a NUL anywhere; a LF, or a `:` in a name,
+ * where escaping is off) throw a `TypeError`.
+ *
+ * @example Encoding a SEND frame
+ * ```ts
+ * import { encodeFrame, send } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const bytes = encodeFrame(send("/queue/a", "hi"));
+ * assertEquals(
+ *   new TextDecoder().decode(bytes),
+ *   "SEND\ndestination:/queue/a\ncontent-length:2\n\nhi\0",
+ * );
+ * ```
+ *
+ * @param frame The frame, or {@linkcode HEARTBEAT}.
+ * @param options Encoding options.
+ * @returns The frame's bytes, a fresh `Uint8Array` that owns its buffer.
+ */
+export function encodeFrame(
+  frame: StompFrameLike | Heartbeat,
+  options: EncodeOptions = {},
+): Uint8Array<ArrayBuffer> {
+  if (frame === HEARTBEAT) return HEARTBEAT_BYTES.slice();
+  const version = options.version === undefined
+    ? "1.2"
+    : checkVersion(options.version);
+  const command = frame.command;
+  if (!isStompCommand(command)) {
+    throw new TypeError(
+      `Cannot encode frame: unknown command ${JSON.stringify(command)}`,
+    );
+  }
+  const escaped = escapes(command, version);
+  const body: Uint8Array = frame instanceof StompFrame
+    ? frame.body
+    : typeof frame.body === "string"
+    ? utf8.encode(frame.body)
+    : frame.body ?? new Uint8Array(0);
+  const headers = frame.headers instanceof StompHeaders
+    ? frame.headers
+    : new StompHeaders(frame.headers);
+
+  let head = command + "\n";
+  headers.forEach((value, name) => {
+    if (name === "content-length") return;
+    head += escapeHeader(name, true, escaped, version, command) + ":" +
+      escapeHeader(value, false, escaped, version, command) + "\n";
+  });
+  if (body.length > 0) head += "content-length:" + body.length + "\n";
+  head += "\n";
+
+  const headLength = utf8Length(head);
+  const out = new Uint8Array(headLength + body.length + 1);
+  utf8.encodeInto(head, out);
+  out.set(body, headLength);
+  out[out.length - 1] = NUL;
+  return out;
+}
+
+/**
+ * A `TransformStream` of frames and heart-beats to bytes: one chunk per frame
+ * (so a chunk can go straight into one WebSocket message) and one `LF` per
+ * {@linkcode HEARTBEAT}.
+ *
+ * The version can be changed while the stream runs, for example after the
+ * CONNECTED frame has been received.
+ *
+ * @example Encoding frames through a stream
+ * ```ts
+ * import { HEARTBEAT, send, StompEncoderStream } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const input = [send("/queue/a", "x"), HEARTBEAT] as const;
+ * const chunks = await Array.fromAsync(
+ *   ReadableStream.from(input).pipeThrough(new StompEncoderStream()),
+ * );
+ * assertEquals(chunks.length, 2);
+ * assertEquals(chunks[1], new Uint8Array([0x0a]));
+ * ```
+ */
+export class StompEncoderStream
+  extends TransformStream<StompFrameLike | Heartbeat, Uint8Array<ArrayBuffer>> {
+  #options: { version: StompVersion };
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param options Encoding options.
+   */
+  constructor(options: EncodeOptions = {}) {
+    const state = { version: checkVersion(options.version ?? "1.2") };
+    super({
+      transform(frame, controller) {
+        controller.enqueue(encodeFrame(frame, state));
+      },
+    });
+    this.#options = state;
+  }
+
+  /** The version whose escaping rules apply to the frames that follow. */
+  get version(): StompVersion {
+    return this.#options.version;
+  }
+  set version(version: StompVersion) {
+    this.#options.version = checkVersion(version);
+  }
+}

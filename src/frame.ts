@@ -1,0 +1,154 @@
+/**
+ * The STOMP frame model: commands, versions and frames.
+ *
+ * @module
+ */
+
+import { StompHeaders, type StompHeadersInit } from "./headers.ts";
+
+/** Commands a client sends. */
+export const CLIENT_COMMANDS = [
+  "CONNECT",
+  "STOMP",
+  "SEND",
+  "SUBSCRIBE",
+  "UNSUBSCRIBE",
+  "ACK",
+  "NACK",
+  "BEGIN",
+  "COMMIT",
+  "ABORT",
+  "DISCONNECT",
+] as const;
+
+/** Commands a server sends. */
+export const SERVER_COMMANDS = [
+  "CONNECTED",
+  "MESSAGE",
+  "RECEIPT",
+  "ERROR",
+] as const;
+
+/** The 15 STOMP commands, client side then server side. */
+export const COMMANDS = [...CLIENT_COMMANDS, ...SERVER_COMMANDS] as const;
+
+/** A STOMP command. Commands are case-sensitive. */
+export type StompCommand = typeof COMMANDS[number];
+
+const COMMAND_SET: ReadonlySet<string> = new Set(COMMANDS);
+
+/**
+ * Whether a string is one of the 15 STOMP commands (case-sensitive).
+ *
+ * @example Checking a command
+ * ```ts
+ * import { isStompCommand } from "@stomper/stomp";
+ * import { assert } from "@std/assert";
+ *
+ * assert(isStompCommand("SEND"));
+ * assert(!isStompCommand("send"));
+ * ```
+ *
+ * @param value The string to test.
+ * @returns `true` for a STOMP command.
+ */
+export function isStompCommand(value: string): value is StompCommand {
+  return COMMAND_SET.has(value);
+}
+
+/** The STOMP protocol versions. */
+export const VERSIONS = ["1.0", "1.1", "1.2"] as const;
+
+/** A STOMP protocol version. */
+export type StompVersion = typeof VERSIONS[number];
+
+/**
+ * Stands for a heart-beat (one EOL on the wire) in a stream of frames given to
+ * {@linkcode StompEncoderStream}.
+ *
+ * @example Writing a heart-beat
+ * ```ts
+ * import { encodeFrame, HEARTBEAT } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(encodeFrame(HEARTBEAT), new Uint8Array([0x0a]));
+ * ```
+ */
+export const HEARTBEAT: unique symbol = Symbol("stomp.heartbeat");
+
+/** The type of {@linkcode HEARTBEAT}. */
+export type Heartbeat = typeof HEARTBEAT;
+
+const EMPTY_BODY = new Uint8Array(0);
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/**
+ * A frame body: bytes, or text that is stored as its UTF-8 bytes.
+ */
+export type StompBody = Uint8Array | string;
+
+/**
+ * A STOMP frame: a command, ordered headers and a body of bytes.
+ *
+ * The body is always a `Uint8Array` (a string given to the constructor is
+ * stored as UTF-8); {@linkcode StompFrame.text} decodes it on demand. Frames
+ * made by the decoder hold views of the input when the body lay inside one
+ * chunk.
+ *
+ * @example Building and reading a frame
+ * ```ts
+ * import { StompFrame } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const frame = new StompFrame("SEND", { destination: "/queue/a" }, "hello");
+ * assertEquals(frame.headers.get("destination"), "/queue/a");
+ * assertEquals(frame.body.length, 5);
+ * assertEquals(frame.text, "hello");
+ * ```
+ */
+export class StompFrame {
+  /** The command. */
+  readonly command: StompCommand;
+  /** The headers in wire order. */
+  readonly headers: StompHeaders;
+  /** The body bytes (empty when the frame has no body). */
+  readonly body: Uint8Array;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param command One of the 15 STOMP commands.
+   * @param headers The headers (copied unless already a `StompHeaders`).
+   * @param body The body; text is stored as UTF-8.
+   */
+  constructor(
+    command: StompCommand,
+    headers?: StompHeadersInit,
+    body?: StompBody,
+  ) {
+    if (!isStompCommand(command)) {
+      throw new TypeError(
+        `Cannot create frame: unknown command ${JSON.stringify(command)}`,
+      );
+    }
+    this.command = command;
+    this.headers = headers instanceof StompHeaders
+      ? headers
+      : new StompHeaders(headers);
+    this.body = body === undefined
+      ? EMPTY_BODY
+      : typeof body === "string"
+      ? utf8Encoder.encode(body)
+      : body;
+  }
+
+  /**
+   * The body decoded as UTF-8 (invalid sequences become U+FFFD).
+   *
+   * @returns The body text.
+   */
+  get text(): string {
+    return utf8Decoder.decode(this.body);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Ordered STOMP headers with repeats.
+ *
+ * @module
+ */
+
+/**
+ * Anything that can initialise {@linkcode StompHeaders}: another instance, an
+ * iterable of `[name, value]` pairs (order and repeats kept), or a record
+ * (insertion order).
+ */
+export type StompHeadersInit =
+  | StompHeaders
+  | Iterable<readonly [string, string]>
+  | Readonly<Record<string, string>>;
+
+/**
+ * The headers of a STOMP frame, in wire order, with repeats.
+ *
+ * Names are case-sensitive. {@linkcode StompHeaders.get} returns the first
+ * occurrence, as the STOMP specification requires when a header repeats;
+ * {@linkcode StompHeaders.getAll} returns every one. Names such as
+ * `__proto__` or `constructor` are ordinary names: the headers are stored in
+ * an array, never as object properties.
+ *
+ * @example Reading repeated headers
+ * ```ts
+ * import { StompHeaders } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const headers = new StompHeaders([["foo", "first"], ["foo", "second"]]);
+ * assertEquals(headers.get("foo"), "first");
+ * assertEquals(headers.getAll("foo"), ["first", "second"]);
+ * assertEquals(headers.get("__proto__"), undefined);
+ * ```
+ */
+export class StompHeaders implements Iterable<[string, string]> {
+  // Flat [name0, value0, name1, value1, ...]: one array per frame on the hot path.
+  #list: string[];
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param init Initial headers.
+   */
+  constructor(init?: StompHeadersInit) {
+    if (init === undefined) {
+      this.#list = [];
+    } else if (init instanceof StompHeaders) {
+      this.#list = init.#list.slice();
+    } else {
+      const list: string[] = [];
+      const pairs = Symbol.iterator in init
+        ? init as Iterable<readonly [string, string]>
+        : Object.entries(init as Readonly<Record<string, string>>);
+      for (const pair of pairs) {
+        const [name, value] = pair;
+        if (typeof name !== "string" || typeof value !== "string") {
+          throw new TypeError(
+            `Cannot create headers: expected [name, value] string pairs, got ${
+              JSON.stringify(pair)
+            }`,
+          );
+        }
+        list.push(name, value);
+      }
+      this.#list = list;
+    }
+  }
+
+  /**
+   * Wraps a flat `[name, value, ...]` list without copying it. For the
+   * decoder; the caller gives up the array.
+   *
+   * @param list Flat list of names and values.
+   * @returns Headers backed by the list.
+   * @internal
+   */
+  static fromFlat(list: string[]): StompHeaders {
+    const headers = new StompHeaders();
+    headers.#list = list;
+    return headers;
+  }
+
+  /** The number of header lines, repeats included. */
+  get size(): number {
+    return this.#list.length >> 1;
+  }
+
+  /**
+   * The value of the first header with this name.
+   *
+   * @param name Header name (case-sensitive).
+   * @returns The value, or `undefined` when absent.
+   */
+  get(name: string): string | undefined {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === name) return list[i + 1];
+    }
+    return undefined;
+  }
+
+  /**
+   * The values of every header with this name, in wire order.
+   *
+   * @param name Header name (case-sensitive).
+   * @returns The values; empty when absent.
+   */
+  getAll(name: string): string[] {
+    const list = this.#list;
+    const values: string[] = [];
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === name) values.push(list[i + 1]!);
+    }
+    return values;
+  }
+
+  /**
+   * Whether a header with this name is present.
+   *
+   * @param name Header name (case-sensitive).
+   * @returns `true` when present.
+   */
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /**
+   * Adds a header line at the end, keeping any with the same name.
+   *
+   * @param name Header name.
+   * @param value Header value.
+   */
+  append(name: string, value: string): void {
+    this.#list.push(name, value);
+  }
+
+  /**
+   * Replaces every header with this name by one line with this value, at the
+   * position of the first; appends when absent.
+   *
+   * @param name Header name.
+   * @param value Header value.
+   */
+  set(name: string, value: string): void {
+    const list = this.#list;
+    let found = false;
+    for (let i = 0; i < list.length;) {
+      if (list[i] === name) {
+        if (found) {
+          list.splice(i, 2);
+          continue;
+        }
+        list[i + 1] = value;
+        found = true;
+      }
+      i += 2;
+    }
+    if (!found) list.push(name, value);
+  }
+
+  /**
+   * Removes every header with this name.
+   *
+   * @param name Header name.
+   */
+  delete(name: string): void {
+    const list = this.#list;
+    for (let i = 0; i < list.length;) {
+      if (list[i] === name) list.splice(i, 2);
+      else i += 2;
+    }
+  }
+
+  /**
+   * Calls a function for each header line, in wire order.
+   *
+   * @param callback Receives the value and the name, as `Headers.forEach` does.
+   */
+  forEach(callback: (value: string, name: string) => void): void {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) callback(list[i + 1]!, list[i]!);
+  }
+
+  /**
+   * The header lines as `[name, value]` pairs, in wire order.
+   *
+   * @returns An iterator of pairs.
+   */
+  *entries(): IterableIterator<[string, string]> {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) yield [list[i]!, list[i + 1]!];
+  }
+
+  /**
+   * The header lines as `[name, value]` pairs, in wire order.
+   *
+   * @returns An iterator of pairs.
+   */
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /**
+   * A record of the first value of each name, with no prototype, so any name
+   * is safe as a key.
+   *
+   * @returns A null-prototype record.
+   */
+  toObject(): Record<string, string> {
+    const record: Record<string, string> = Object.create(null);
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]!;
+      if (!Object.hasOwn(record, name)) record[name] = list[i + 1]!;
+    }
+    return record;
+  }
+}
