@@ -1,0 +1,33 @@
+/**
+ * The one interface every transport implements, and that the client uses.
+ *
+ * @module
+ */
+
+/**
+ * A connection that moves bytes both ways, as a pair of web streams.
+ *
+ * Every chunk written to `writable` is one whole encoded frame or heart-beat
+ * (as {@linkcode StompEncoderStream} produces them), so a message-based
+ * transport such as a WebSocket can send one frame per message. `readable`
+ * gives the bytes received, in any chunking.
+ *
+ * @example A transport from any readable and writable pair
+ * ```ts
+ * import type { StompTransport } from "@stomper/stomp/transports";
+ *
+ * const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+ * const loopback: StompTransport = { readable, writable, close() {} };
+ * ```
+ */
+export interface StompTransport {
+  /** The bytes received from the peer. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Takes the bytes to send: one encoded frame or heart-beat per chunk. */
+  readonly writable: WritableStream<Uint8Array>;
+  /**
+   * Closes the connection at once, in both directions, releasing the
+   * resource even if the streams are locked or mid-write.
+   */
+  close(): void;
+}
