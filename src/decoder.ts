@@ -217,9 +217,30 @@ export class StompDecoder {
     this.#version = checkVersion(version);
   }
 
-  /** Bytes received so far. */
+  /** Bytes received so far (updated when a call to `push` or `decode` returns). */
   get offset(): number {
     return this.#base;
+  }
+
+  /**
+   * Bytes of the unfinished frame held by the decoder (by reference). Never
+   * more than the limits allow.
+   */
+  get buffered(): number {
+    switch (this.#state) {
+      case State.Header:
+        return this.#headLength;
+      case State.BodyLength:
+      case State.BodyNul:
+        return this.#bodyLength;
+      default:
+        return 0;
+    }
+  }
+
+  /** Stream offset where the latest frame began (the one in progress, if any). */
+  get frameOffset(): number {
+    return this.#headStart;
   }
 
   /**
@@ -292,20 +313,32 @@ export class StompDecoder {
           case State.Header: {
             const segment = pos;
             let end = -1;
+            let nul = -1;
             while (true) {
               const lf = chunk.indexOf(LF, pos);
+              const stop = lf === -1 ? n : lf;
+              const length = this.#lineLength + stop - pos;
+              const seen = this.#headLength + (lf === -1 ? n : lf + 1) -
+                segment;
+              if (
+                length > this.#maxLine || seen > this.#maxHead ||
+                (lf !== -1 && this.#lines > this.#maxHeaders && length > 0 &&
+                  !(length === 1 &&
+                    (lf > pos ? chunk[lf - 1] : this.#lastByte) === CR))
+              ) {
+                nul = this.#overLimit(chunk, segment, base, pos, lf, length);
+                break;
+              }
               if (lf === -1) {
-                const rest = n - pos;
-                this.#checkLine(this.#lineLength + rest, base + pos);
-                this.#checkHead(this.#headLength + n - segment, base + n);
-                this.#lineLength += rest;
+                // The NUL check of a partial block happens here, at the end of
+                // each chunk, so a peer that sends a frame with no blank line
+                // gets an error now instead of a wait for more input.
+                nul = chunk.indexOf(NUL, segment);
+                this.#lineLength = length;
                 this.#lastByte = chunk[n - 1]!;
                 pos = n;
                 break;
               }
-              const length = this.#lineLength + lf - pos;
-              this.#checkLine(length, base + pos);
-              this.#checkHead(this.#headLength + lf + 1 - segment, base + lf);
               const before = lf > pos ? chunk[lf - 1] : this.#lastByte;
               this.#lineLength = 0;
               this.#lastByte = LF;
@@ -314,15 +347,17 @@ export class StompDecoder {
                 end = pos;
                 break;
               }
-              if (++this.#lines > this.#maxHeaders + 1) {
-                this.#fail(
-                  new RangeError(
-                    `Frame has more than ${this.#maxHeaders} headers at byte ${
-                      base + lf
-                    }`,
-                  ),
-                );
-              }
+              this.#lines++;
+            }
+            if (nul !== -1) {
+              this.#headPieces = [];
+              this.#headLength = 0;
+              this.#report(
+                new StompSyntaxError("Unexpected NUL in header block", base + nul),
+              );
+              pos = nul + 1;
+              this.#state = State.FrameStart;
+              continue;
             }
             if (end === -1) {
               if (segment < n) {
@@ -388,6 +423,7 @@ export class StompDecoder {
             if (n - pos <= remaining) {
               this.#bodyPieces.push(chunk.subarray(pos, n));
               this.#bodyRemaining -= n - pos;
+              this.#bodyLength += n - pos;
               pos = n;
               continue;
             }
@@ -475,24 +511,45 @@ export class StompDecoder {
     this.#lastByte = 0;
   }
 
-  #checkLine(length: number, offset: number): void {
+  /**
+   * A limit was crossed in this chunk. Returns the index of a NUL that comes
+   * before the crossing (that syntax error is reported instead, as it would
+   * be had the input arrived in smaller chunks), else throws a RangeError at
+   * the first byte beyond the earliest limit crossed.
+   */
+  #overLimit(
+    chunk: Uint8Array,
+    segment: number,
+    base: number,
+    pos: number,
+    lf: number,
+    length: number,
+  ): number {
+    const lineStart = base + pos - this.#lineLength;
+    const crossings: [number, string][] = [];
     if (length > this.#maxLine) {
-      this.#fail(
-        new RangeError(
-          `Header line exceeds the limit of ${this.#maxLine} bytes at byte ${offset}`,
-        ),
-      );
+      crossings.push([
+        lineStart + this.#maxLine,
+        `Header line exceeds the limit of ${this.#maxLine} bytes`,
+      ]);
     }
-  }
-
-  #checkHead(length: number, offset: number): void {
-    if (length > this.#maxHead) {
-      this.#fail(
-        new RangeError(
-          `Header block exceeds the limit of ${this.#maxHead} bytes at byte ${offset}`,
-        ),
-      );
+    if (this.#headLength + (lf === -1 ? chunk.length : lf + 1) - segment > this.#maxHead) {
+      crossings.push([
+        this.#headStart + this.#maxHead,
+        `Header block exceeds the limit of ${this.#maxHead} bytes`,
+      ]);
     }
+    if (crossings.length === 0) {
+      crossings.push([
+        base + lf,
+        `Frame has more than ${this.#maxHeaders} headers`,
+      ]);
+    }
+    crossings.sort((a, b) => a[0] - b[0]);
+    const [offset, message] = crossings[0]!;
+    const nul = chunk.subarray(0, offset - base + 1).indexOf(NUL, segment);
+    if (nul !== -1) return nul;
+    this.#fail(new RangeError(`${message} at byte ${offset}`));
   }
 
   #fail(error: Error): never {
@@ -636,6 +693,47 @@ export class StompDecoder {
     this.#bodyPieces = [];
     this.#emit(pieces.length === 1 ? pieces[0]! : concat(pieces), onFrame);
   }
+}
+
+/**
+ * Decodes exactly one frame from a complete byte array, like stomper's
+ * `unpack_frame`: heart-beat EOLs around the frame are allowed; anything else
+ * (no frame, more than one frame, an unfinished frame) is a
+ * {@linkcode StompSyntaxError}.
+ *
+ * @example Decoding one frame
+ * ```ts
+ * import { decodeFrame } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const frame = decodeFrame(new TextEncoder().encode("RECEIPT\nreceipt-id:1\n\n\0\n"));
+ * assertEquals(frame.headers.get("receipt-id"), "1");
+ * ```
+ *
+ * @param bytes The encoded frame.
+ * @param options Version and limits (`resync` is not allowed here).
+ * @returns The frame.
+ */
+export function decodeFrame(
+  bytes: Uint8Array,
+  options: Omit<DecodeOptions, "resync" | "onError"> = {},
+): StompFrame {
+  const decoder = new StompDecoder({ ...options, resync: false });
+  let frame: StompFrame | undefined;
+  decoder.decode(bytes, (decoded) => {
+    if (frame !== undefined) {
+      throw new StompSyntaxError(
+        "Expected one frame but found a second",
+        decoder.frameOffset,
+      );
+    }
+    frame = decoded;
+  });
+  decoder.end();
+  if (frame === undefined) {
+    throw new StompSyntaxError("Expected one frame but found none", bytes.length);
+  }
+  return frame;
 }
 
 /**

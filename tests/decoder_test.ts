@@ -1,0 +1,560 @@
+// Conformance of the decoder with the STOMP 1.2 specification (and the 1.0 /
+// 1.1 differences). Every case goes through decodeAllWays: whole input, byte
+// by byte and random splits must agree.
+
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import {
+  decodeFrame,
+  DEFAULT_DECODE_LIMITS,
+  encodeFrame,
+  send,
+  StompDecoder,
+  StompDecoderStream,
+  StompSyntaxError,
+} from "../mod.ts";
+import { bytes, decodeAllWays, decodeChunks } from "./_decode.ts";
+
+function frame(command: string, headers: [string, string][], body = "") {
+  return { command, headers, body: bytes(body) };
+}
+
+Deno.test("StompDecoder reads command, headers and a body ended by NUL", () => {
+  const out = decodeAllWays("SEND\ndestination:/queue/a\nfoo:bar\n\nhello\0");
+  assertEquals(out.frames, [
+    frame("SEND", [["destination", "/queue/a"], ["foo", "bar"]], "hello"),
+  ]);
+  assertEquals(out.thrown, undefined);
+});
+
+Deno.test("StompDecoder reads frames with no headers and no body", () => {
+  const out = decodeAllWays("DISCONNECT\n\n\0COMMIT\n\n\0");
+  assertEquals(out.frames, [frame("DISCONNECT", []), frame("COMMIT", [])]);
+});
+
+Deno.test("StompDecoder reads all 15 commands and refuses others", () => {
+  const commands = [
+    "CONNECT",
+    "STOMP",
+    "SEND",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "ACK",
+    "NACK",
+    "BEGIN",
+    "COMMIT",
+    "ABORT",
+    "DISCONNECT",
+    "CONNECTED",
+    "MESSAGE",
+    "RECEIPT",
+    "ERROR",
+  ];
+  const out = decodeAllWays(commands.map((c) => `${c}\n\n\0`).join(""));
+  assertEquals(out.frames.map((f) => f.command), commands);
+  for (const bad of ["send", "Send", "HELLO", "SEND ", " SEND"]) {
+    const error = decodeAllWays(`${bad}\n\n\0`).thrown;
+    assertEquals(error?.name, "StompSyntaxError");
+    assertEquals(
+      error?.message,
+      `Unknown command ${JSON.stringify(bad)} at byte 0`,
+    );
+  }
+});
+
+Deno.test("StompDecoder reads a content-length body that holds NULs", () => {
+  const body = new Uint8Array([0, 1, 0, 255, 0, 0x0a, 0]);
+  const head = bytes("MESSAGE\ncontent-length:7\n\n");
+  const input = new Uint8Array([...head, ...body, 0, ...bytes("\n")]);
+  const out = decodeAllWays(input);
+  assertEquals(out.frames, [{
+    command: "MESSAGE",
+    headers: [["content-length", "7"]],
+    body,
+  }]);
+  assertEquals(out.heartbeats, 1);
+});
+
+Deno.test("StompDecoder counts content-length in octets, not characters", () => {
+  // 6 characters, 9 octets.
+  const out = decodeAllWays("SEND\ncontent-length:9\n\nnaïve✓\0");
+  assertEquals(out.frames[0]?.body, bytes("naïve✓"));
+  const short = decodeAllWays("SEND\ncontent-length:6\n\nnaïve✓\0");
+  assertEquals(short.thrown?.name, "StompSyntaxError");
+});
+
+Deno.test("StompDecoder reads content-length 0 and takes the first of repeats", () => {
+  const out = decodeAllWays(
+    "SEND\ncontent-length:0\n\n\0SEND\ncontent-length:2\ncontent-length:5\n\nab\0",
+  );
+  assertEquals(out.frames.map((f) => f.body.length), [0, 2]);
+});
+
+Deno.test("StompDecoder keeps a body that looks like a frame when content-length covers it", () => {
+  // stomper's "confusing message": a fake frame, NULs and a fake
+  // content-length inside a body.
+  const body = "SUBSCRIBE\ncontent-length:27\n\0\ndestination:/queue/confusion\n\n\0\n";
+  const out = decodeAllWays(
+    `SEND\ndestination:/queue/a\ncontent-length:${bytes(body).length}\n\n${body}\0`,
+  );
+  assertEquals(out.frames.length, 1);
+  assertEquals(out.frames[0]?.body, bytes(body));
+  assertEquals(out.frames[0]?.headers, [
+    ["destination", "/queue/a"],
+    ["content-length", String(bytes(body).length)],
+  ]);
+});
+
+Deno.test("StompDecoder treats EOLs between frames as heart-beats", () => {
+  const out = decodeAllWays(
+    "\n\r\n\nRECEIPT\nreceipt-id:1\n\n\0\n\r\nRECEIPT\nreceipt-id:2\n\n\0\r\n\n",
+  );
+  assertEquals(out.frames.length, 2);
+  assertEquals(out.heartbeats, 7);
+  assertEquals(out.order, "HHHFHHFHH");
+});
+
+Deno.test("StompDecoder accepts CR LF line ends and keeps other CRs as data", () => {
+  const out = decodeAllWays(
+    "MESSAGE\r\ndestination:/q\r\nodd:a\rb\r\nend:x\r\r\n\r\nbo\rdy\r\n\0",
+  );
+  assertEquals(out.frames, [
+    frame("MESSAGE", [["destination", "/q"], ["odd", "a\rb"], ["end", "x\r"]], "bo\rdy\r\n"),
+  ]);
+});
+
+Deno.test("StompDecoder refuses a CR that starts a frame without an LF", () => {
+  const out = decodeAllWays("\rSEND\n\n\0");
+  assertEquals(out.thrown?.message, 'Unknown command "\\rSEND" at byte 0');
+});
+
+Deno.test("StompDecoder keeps header order and repeats, first wins", () => {
+  const out = decodeAllWays("MESSAGE\nfoo:1\nbar:2\nfoo:3\n\n\0");
+  assertEquals(out.frames[0]?.headers, [["foo", "1"], ["bar", "2"], ["foo", "3"]]);
+  const decoded = decodeFrame(bytes("MESSAGE\nfoo:1\nbar:2\nfoo:3\n\n\0"));
+  assertEquals(decoded.headers.get("foo"), "1");
+  assertEquals(decoded.headers.getAll("foo"), ["1", "3"]);
+});
+
+Deno.test("StompDecoder never trims names or values and splits at the first colon", () => {
+  const out = decodeAllWays("MESSAGE\n key : value \nurl:http\\c//x\nempty:\n\n\0", {
+    version: "1.2",
+  });
+  assertEquals(out.frames[0]?.headers, [
+    [" key ", " value "],
+    ["url", "http://x"],
+    ["empty", ""],
+  ]);
+  const raw = decodeAllWays("MESSAGE\ntime:12:30:00\n\n\0", { version: "1.0" });
+  assertEquals(raw.frames[0]?.headers, [["time", "12:30:00"]]);
+});
+
+Deno.test("StompDecoder treats __proto__ and constructor as ordinary names", () => {
+  const out = decodeFrame(bytes("MESSAGE\n__proto__:x\nconstructor:y\n\n\0"));
+  assertEquals(out.headers.get("__proto__"), "x");
+  assertEquals(out.headers.get("constructor"), "y");
+  const record = out.headers.toObject();
+  assertEquals(Object.getPrototypeOf(record), null);
+  assertEquals(record["__proto__"], "x");
+  assertEquals(({} as Record<string, unknown>).x, undefined);
+});
+
+Deno.test("StompDecoder unescapes 1.2 headers in one pass", () => {
+  // On the wire: a\\nb  (escaped backslash, then a literal n) and \r\n\c\\.
+  const out = decodeAllWays("MESSAGE\nk\\cey:a\\\\nb\nall:\\r\\n\\c\\\\\n\n\0");
+  assertEquals(out.frames[0]?.headers, [["k:ey", "a\\nb"], ["all", "\r\n:\\"]]);
+});
+
+Deno.test("StompDecoder unescapes 1.1 headers and refuses \\r there", () => {
+  const ok = decodeAllWays("MESSAGE\nk:a\\nb\\c\\\\\n\n\0", { version: "1.1" });
+  assertEquals(ok.frames[0]?.headers, [["k", "a\nb:\\"]]);
+  const bad = decodeAllWays("MESSAGE\nk:a\\rb\n\n\0", { version: "1.1" });
+  assertEquals(
+    bad.thrown?.message,
+    'Undefined escape sequence "\\\\r" in header line "k:a\\\\rb" at byte 8',
+  );
+});
+
+Deno.test("StompDecoder does not unescape STOMP 1.0 headers", () => {
+  const out = decodeAllWays("MESSAGE\nk:a\\nb\\t\n\n\0", { version: "1.0" });
+  assertEquals(out.frames[0]?.headers, [["k", "a\\nb\\t"]]);
+});
+
+Deno.test("StompDecoder never unescapes CONNECT and CONNECTED frames", () => {
+  const out = decodeAllWays(
+    "CONNECT\npasscode:a\\cb\\t\n\n\0CONNECTED\nsession:x\\ny\n\n\0",
+  );
+  assertEquals(out.frames.map((f) => f.headers), [
+    [["passcode", "a\\cb\\t"]],
+    [["session", "x\\ny"]],
+  ]);
+});
+
+Deno.test("StompDecoder refuses undefined escapes with the line's offset", () => {
+  for (
+    const [line, sequence] of [
+      ["k:a\\tb", "\\t"],
+      ["k:a\\", "\\"],
+      ["k\\x:a", "\\x"],
+    ]
+  ) {
+    const out = decodeAllWays(`MESSAGE\nok:1\n${line}\n\n\0`);
+    assertEquals(out.thrown?.name, "StompSyntaxError");
+    assertEquals(out.thrown?.offset, 13);
+    assertEquals(
+      out.thrown?.message,
+      `Undefined escape sequence ${JSON.stringify(sequence)} in header line ${
+        JSON.stringify(line)
+      } at byte 13`,
+    );
+  }
+});
+
+Deno.test("StompDecoder refuses header lines without a colon or a name", () => {
+  assertEquals(
+    decodeAllWays("SEND\ndestination\n\n\0").thrown?.message,
+    `Header line "destination" has no ':' at byte 5`,
+  );
+  assertEquals(
+    decodeAllWays("SEND\n:value\n\n\0").thrown?.message,
+    `Header line ":value" has an empty name at byte 5`,
+  );
+});
+
+Deno.test("StompDecoder decodes UTF-8 headers and keeps a BOM", () => {
+  const out = decodeAllWays("MESSAGE\nnäme:välue ✓ 😀\nb:\uFEFFx\n\n\0");
+  assertEquals(out.frames[0]?.headers, [["näme", "välue ✓ 😀"], ["b", "\uFEFFx"]]);
+});
+
+Deno.test("StompDecoder refuses invalid UTF-8 in a header", () => {
+  const input = new Uint8Array([
+    ...bytes("MESSAGE\nok:1\nbad:"),
+    0xff,
+    0xfe,
+    ...bytes("\n\n\0"),
+  ]);
+  const out = decodeAllWays(input);
+  assertEquals(out.thrown?.message, "Invalid UTF-8 in header line at byte 13");
+  // A multi-byte character cut in the middle by a chunk boundary is fine.
+  const split = bytes("MESSAGE\nk:€\n\n\0");
+  assertEquals(decodeChunks(split, [11, 1]).frames[0]?.headers, [["k", "€"]]);
+});
+
+Deno.test("StompDecoder refuses NUL in a header block without waiting for more input", () => {
+  // stomper's own DISCONNECT builder wrote no blank line before the NUL.
+  const out = decodeAllWays("DISCONNECT\nreceipt:77\n\0\n");
+  assertEquals(out.thrown?.message, "Unexpected NUL in header block at byte 22");
+  const decoder = new StompDecoder();
+  assertThrows(
+    () => decoder.push(bytes("DISCONNECT\nreceipt:77\n\0")),
+    StompSyntaxError,
+    "Unexpected NUL in header block at byte 22",
+  );
+});
+
+Deno.test("StompDecoder validates content-length", () => {
+  for (const value of ["abc", "-1", "+1", " 5", "5 ", "", "1e3", "0x10", "1.0"]) {
+    const out = decodeAllWays(`SEND\ncontent-length:${value}\n\n\0`);
+    assertEquals(out.thrown?.name, "StompSyntaxError", value);
+    assertEquals(
+      out.thrown?.message,
+      `Invalid content-length ${JSON.stringify(value)} at byte ${
+        22 + value.length
+      }`,
+    );
+  }
+});
+
+Deno.test("StompDecoder refuses an absurd content-length before allocating", () => {
+  const out = decodeAllWays("SEND\ncontent-length:99999999999\n\n");
+  assertEquals(out.thrown, {
+    name: "RangeError",
+    message:
+      "Frame content-length 99999999999 exceeds the limit of 67108864 bytes at byte 33",
+  });
+  const huge = decodeAllWays(`SEND\ncontent-length:${"9".repeat(400)}\n\n`);
+  assertEquals(huge.thrown?.name, "RangeError");
+});
+
+Deno.test("StompDecoder requires NUL right after a content-length body", () => {
+  const out = decodeAllWays("SEND\ncontent-length:3\n\nabcd\0");
+  assertEquals(out.thrown, {
+    name: "StompSyntaxError",
+    message:
+      "Frame body is not followed by NUL where content-length says it ends at byte 26",
+    offset: 26,
+  });
+});
+
+Deno.test("StompDecoder reports input that ends inside a frame", () => {
+  for (const input of ["SEND", "SEND\n", "SEND\nk:v\n\nbody", "SEND\ncontent-length:5\n\nabcde"]) {
+    const out = decodeAllWays(input);
+    assertEquals(out.thrown, {
+      name: "StompSyntaxError",
+      message: "Input ended inside a frame that started at byte 0",
+      offset: 0,
+    });
+  }
+  assertEquals(decodeAllWays("\n\r\n").thrown, undefined);
+  assertEquals(decodeAllWays("\r").thrown?.offset, 0);
+});
+
+Deno.test("StompDecoder enforces each limit with a RangeError at the first byte beyond it", () => {
+  const line = decodeAllWays("SEND\nkey:0123456789\n\n\0", { maxHeaderLineBytes: 8 });
+  assertEquals(line.thrown, {
+    name: "RangeError",
+    message: "Header line exceeds the limit of 8 bytes at byte 13",
+  });
+  const block = decodeAllWays("SEND\na:1\nb:2\nc:3\n\n\0", { maxHeaderBytes: 12 });
+  assertEquals(block.thrown, {
+    name: "RangeError",
+    message: "Header block exceeds the limit of 12 bytes at byte 12",
+  });
+  const count = decodeAllWays("SEND\na:1\nb:2\nc:3\n\n\0", { maxHeaders: 2 });
+  assertEquals(count.thrown, {
+    name: "RangeError",
+    message: "Frame has more than 2 headers at byte 16",
+  });
+  assertEquals(
+    decodeAllWays("SEND\na:1\nb:2\n\n\0", { maxHeaders: 2 }).frames.length,
+    1,
+  );
+  const body = decodeAllWays("SEND\n\n0123456789\0", { maxBodyBytes: 4 });
+  assertEquals(body.thrown, {
+    name: "RangeError",
+    message: "Frame body exceeds the limit of 4 bytes at byte 10",
+  });
+  assertEquals(decodeAllWays("SEND\n\n0123\0", { maxBodyBytes: 4 }).frames.length, 1);
+  const declared = decodeAllWays("SEND\ncontent-length:5\n\n01234\0", { maxBodyBytes: 4 });
+  assertEquals(declared.thrown?.message, "Frame content-length 5 exceeds the limit of 4 bytes at byte 23");
+});
+
+Deno.test("StompDecoder reports a NUL before a crossed limit, as it would byte by byte", () => {
+  const out = decodeAllWays("SEND\nk:ab\0cdefghijkl\n\n\0", { maxHeaderLineBytes: 8 });
+  assertEquals(out.thrown?.message, "Unexpected NUL in header block at byte 9");
+  const after = decodeAllWays("SEND\nk:abcdefgh\0ijkl\n\n\0", { maxHeaderLineBytes: 8 });
+  assertEquals(after.thrown?.message, "Header line exceeds the limit of 8 bytes at byte 13");
+});
+
+Deno.test("StompDecoder has documented default limits", () => {
+  assertEquals(DEFAULT_DECODE_LIMITS, {
+    maxHeaderLineBytes: 65536,
+    maxHeaderBytes: 262144,
+    maxHeaders: 1000,
+    maxBodyBytes: 67108864,
+  });
+  assertThrows(() => new StompDecoder({ maxBodyBytes: -1 }), RangeError, "maxBodyBytes");
+  assertThrows(() => new StompDecoder({ maxHeaders: 1.5 }), RangeError, "maxHeaders");
+});
+
+Deno.test("StompDecoder never buffers more than the limits allow", () => {
+  const decoder = new StompDecoder({ maxBodyBytes: 1024, maxHeaderBytes: 512 });
+  decoder.push(bytes("SEND\n\n"));
+  const junk = new Uint8Array(100).fill(0x61);
+  let seen = 0;
+  assertThrows(() => {
+    for (let i = 0; i < 1000; i++) {
+      decoder.push(junk);
+      seen = Math.max(seen, decoder.buffered);
+    }
+  }, RangeError);
+  assert(seen <= 1024, `buffered ${seen} bytes`);
+  const head = new StompDecoder({ maxHeaderBytes: 512, maxHeaderLineBytes: 100000 });
+  head.push(bytes("SEND\n"));
+  seen = 0;
+  assertThrows(() => {
+    for (let i = 0; i < 1000; i++) {
+      head.push(junk);
+      seen = Math.max(seen, head.buffered);
+    }
+  }, RangeError, "Header block exceeds the limit of 512 bytes");
+  assert(seen <= 512, `buffered ${seen} header bytes`);
+});
+
+Deno.test("StompDecoder hands out bodies inside one chunk as views, copies the others once", () => {
+  const chunk = encodeFrame(send("/queue/a", new Uint8Array(1000).fill(7)));
+  const [whole] = new StompDecoder().push(chunk);
+  assertStrictEquals(whole?.body.buffer, chunk.buffer);
+  const decoder = new StompDecoder();
+  decoder.push(chunk.subarray(0, 500));
+  const [spread] = decoder.push(chunk.subarray(500));
+  assert(spread?.body.buffer !== chunk.buffer);
+  assertEquals(spread?.body, new Uint8Array(1000).fill(7));
+  const nul = bytes("SEND\n\nabc\0");
+  const [byNul] = new StompDecoder().push(nul);
+  assertStrictEquals(byNul?.body.buffer, nul.buffer);
+});
+
+Deno.test("StompDecoder resynchronises after junk when asked to", () => {
+  // stomper's syncBuffer cases: junk, junk with NULs, junk then a real frame.
+  const good = "SEND\ndestination:/queue/a\n\nThis is the body text\0\n";
+  const out = decodeAllWays(`rubbish\0\nmorerubbish\0\n${good}`, {
+    resync: true,
+    onError() {},
+  });
+  assertEquals(out.frames, [
+    frame("SEND", [["destination", "/queue/a"]], "This is the body text"),
+  ]);
+  assertEquals(out.reported.map((e) => e.message), [
+    "Unexpected NUL in header block at byte 7",
+    "Unexpected NUL in header block at byte 20",
+  ]);
+  assertEquals(out.order, "EHEHFH");
+  assertEquals(out.thrown, undefined);
+});
+
+Deno.test("StompDecoder resync skips a broken frame to its NUL and carries on", () => {
+  const out = decodeAllWays(
+    "SEND\nbad\n\nbody\0SEND\ncontent-length:2\n\nabc\0RECEIPT\nreceipt-id:1\n\n\0",
+    { resync: true, onError() {} },
+  );
+  assertEquals(out.frames.map((f) => f.command), ["RECEIPT"]);
+  assertEquals(out.reported.map((e) => e.offset), [5, 40]);
+  // Junk without a NUL until the end: reported at end(), nothing thrown.
+  const tail = decodeAllWays("RECEIPT\n\n\0NOT A FRAME", { resync: true, onError() {} });
+  assertEquals(tail.frames.length, 1);
+  assertEquals(tail.reported.map((e) => e.message), [
+    "Input ended inside a frame that started at byte 10",
+  ]);
+});
+
+Deno.test("StompDecoder resync needs onError and never skips a limit error", () => {
+  assertThrows(() => new StompDecoder({ resync: true }), TypeError, "onError");
+  const out = decodeAllWays("SEND\n\n0123456789\0", {
+    resync: true,
+    onError() {},
+    maxBodyBytes: 4,
+  });
+  assertEquals(out.thrown?.name, "RangeError");
+});
+
+Deno.test("StompDecoder stays failed after an error", () => {
+  const decoder = new StompDecoder();
+  const first = assertThrows(() => decoder.push(bytes("BAD\n\n\0")), StompSyntaxError);
+  const again = assertThrows(() => decoder.push(bytes("SEND\n\n\0")), StompSyntaxError);
+  assertStrictEquals(again, first);
+  assertThrows(() => decoder.end(), StompSyntaxError);
+});
+
+Deno.test("StompDecoder decode delivers the frames before an error, push throws", () => {
+  const input = bytes("RECEIPT\nreceipt-id:1\n\n\0BAD\n\n\0");
+  const seen: string[] = [];
+  assertThrows(
+    () => new StompDecoder().decode(input, (f) => seen.push(f.command)),
+    StompSyntaxError,
+  );
+  assertEquals(seen, ["RECEIPT"]);
+});
+
+Deno.test("StompDecoder version can change between frames", () => {
+  const decoder = new StompDecoder({ version: "1.0" });
+  const [a] = decoder.push(bytes("MESSAGE\nk:a\\cb\n\n\0"));
+  decoder.version = "1.2";
+  const [b] = decoder.push(bytes("MESSAGE\nk:a\\cb\n\n\0"));
+  assertEquals([a?.headers.get("k"), b?.headers.get("k")], ["a\\cb", "a:b"]);
+  assertThrows(() => {
+    decoder.version = "2.0" as "1.2";
+  }, TypeError);
+});
+
+Deno.test("StompDecoder examines each byte a bounded number of times", () => {
+  // Count the bytes Uint8Array#indexOf scans: rescanning buffered data would
+  // make the count grow with the square of the frame size.
+  const scanned = (input: Uint8Array, chunk: number) => {
+    const original = Uint8Array.prototype.indexOf;
+    let total = 0;
+    Uint8Array.prototype.indexOf = function (this: Uint8Array, value: number, from = 0) {
+      const found = original.call(this, value, from);
+      total += (found === -1 ? this.length : found + 1) - from;
+      return found;
+    };
+    try {
+      const decoder = new StompDecoder({ maxHeaderLineBytes: 1 << 24, maxHeaderBytes: 1 << 24 });
+      for (let at = 0; at < input.length; at += chunk) {
+        decoder.push(input.subarray(at, at + chunk));
+      }
+    } finally {
+      Uint8Array.prototype.indexOf = original;
+    }
+    return total;
+  };
+  const body = "x".repeat(200_000);
+  const longHeader = bytes(`SEND\nk:${body}\n\n\0`);
+  const longBody = bytes(`SEND\n\n${body}\0`);
+  for (const input of [longHeader, longBody]) {
+    for (const chunk of [1, 7, 64, 4096]) {
+      const total = scanned(input, chunk);
+      assert(total <= 3 * input.length, `scanned ${total} bytes of ${input.length}`);
+    }
+  }
+});
+
+Deno.test("decodeFrame decodes exactly one frame", () => {
+  const frame = decodeFrame(bytes("\nMESSAGE\ndestination:/q\n\nhello queue a\0\n"));
+  assertEquals(frame.command, "MESSAGE");
+  assertEquals(frame.text, "hello queue a");
+  assertThrows(() => decodeFrame(bytes("")), StompSyntaxError, "found none");
+  assertThrows(() => decodeFrame(bytes("\n\n")), StompSyntaxError, "found none");
+  const two = assertThrows(
+    () => decodeFrame(bytes("COMMIT\n\n\0ABORT\n\n\0")),
+    StompSyntaxError,
+    "found a second",
+  );
+  assertEquals(two.offset, 9);
+  assertThrows(() => decodeFrame(bytes("SEND\n\nabc")), StompSyntaxError, "ended inside");
+});
+
+Deno.test("StompDecoderStream delivers frames, then errors the stream", async () => {
+  const input = bytes("RECEIPT\nreceipt-id:1\n\n\0BAD\n\n\0");
+  const frames: string[] = [];
+  const stream = ReadableStream.from([input]).pipeThrough(new StompDecoderStream());
+  const error = await (async () => {
+    try {
+      for await (const frame of stream) frames.push(frame.command);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  })();
+  assertEquals(frames, ["RECEIPT"]);
+  assertInstanceOf(error, StompSyntaxError);
+  assertEquals(error.offset, 23);
+});
+
+Deno.test("StompDecoderStream errors when input ends inside a frame", async () => {
+  const stream = ReadableStream.from([bytes("SEND\n\nabc")]).pipeThrough(
+    new StompDecoderStream(),
+  );
+  let error: unknown;
+  try {
+    await Array.fromAsync(stream);
+  } catch (e) {
+    error = e;
+  }
+  assertInstanceOf(error, StompSyntaxError);
+  assertEquals(error.message, "Input ended inside a frame that started at byte 0");
+});
+
+Deno.test("StompDecoderStream reports heart-beats, resyncs and switches version", async () => {
+  let heartbeats = 0;
+  const errors: StompSyntaxError[] = [];
+  const decoder = new StompDecoderStream({
+    version: "1.0",
+    onHeartbeat: () => heartbeats++,
+    resync: true,
+    onError: (e) => errors.push(e),
+  });
+  assertEquals(decoder.version, "1.0");
+  decoder.version = "1.1";
+  const frames = await Array.fromAsync(
+    ReadableStream.from([bytes("\njunk\0\nMESSAGE\nk:a\\cb\n\n\0\n")]).pipeThrough(decoder),
+  );
+  assertEquals(frames.map((f) => f.headers.get("k")), ["a:b"]);
+  assertEquals(heartbeats, 3);
+  assertEquals(errors.length, 1);
+});
