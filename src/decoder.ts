@@ -353,7 +353,10 @@ export class StompDecoder {
               this.#headPieces = [];
               this.#headLength = 0;
               this.#report(
-                new StompSyntaxError("Unexpected NUL in header block", base + nul),
+                new StompSyntaxError(
+                  "Unexpected NUL in header block",
+                  base + nul,
+                ),
               );
               pos = nul + 1;
               this.#state = State.FrameStart;
@@ -533,7 +536,10 @@ export class StompDecoder {
         `Header line exceeds the limit of ${this.#maxLine} bytes`,
       ]);
     }
-    if (this.#headLength + (lf === -1 ? chunk.length : lf + 1) - segment > this.#maxHead) {
+    if (
+      this.#headLength + (lf === -1 ? chunk.length : lf + 1) - segment >
+        this.#maxHead
+    ) {
       crossings.push([
         this.#headStart + this.#maxHead,
         `Header block exceeds the limit of ${this.#maxHead} bytes`,
@@ -600,17 +606,20 @@ export class StompDecoder {
   /** Parses a complete header block; returns a syntax error instead of throwing. */
   #parseHead(block: Uint8Array): StompSyntaxError | undefined {
     const start = this.#headStart;
+    // A NUL comes first: byte by byte it would have been seen on arrival,
+    // before the block was complete.
+    const nul = block.indexOf(NUL);
+    if (nul !== -1) {
+      return new StompSyntaxError(
+        "Unexpected NUL in header block",
+        start + nul,
+      );
+    }
     let text: string;
     try {
       text = utf8.decode(block);
     } catch {
       return this.#badUtf8(block);
-    }
-    if (text.includes("\0")) {
-      return new StompSyntaxError(
-        "Unexpected NUL in header block",
-        start + block.indexOf(NUL),
-      );
     }
     const lines = text.split("\n");
     // The block ends with the blank line, so the last two items are "" or "\r", then "".
@@ -731,7 +740,10 @@ export function decodeFrame(
   });
   decoder.end();
   if (frame === undefined) {
-    throw new StompSyntaxError("Expected one frame but found none", bytes.length);
+    throw new StompSyntaxError(
+      "Expected one frame but found none",
+      bytes.length,
+    );
   }
   return frame;
 }

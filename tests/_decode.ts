@@ -2,11 +2,7 @@
 // splits, and must give the same frames, heart-beats and errors each way.
 
 import { assertEquals } from "@std/assert";
-import {
-  type DecodeOptions,
-  StompDecoder,
-  StompSyntaxError,
-} from "../mod.ts";
+import { type DecodeOptions, StompDecoder, StompSyntaxError } from "../mod.ts";
 
 /** A decoded frame as plain data, comparable with assertEquals. */
 export interface PlainFrame {
@@ -57,7 +53,9 @@ function plainError(error: unknown): PlainError {
   if (error instanceof StompSyntaxError) {
     return { name: error.name, message: error.message, offset: error.offset };
   }
-  if (error instanceof Error) return { name: error.name, message: error.message };
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message };
+  }
   throw error;
 }
 
@@ -80,7 +78,12 @@ export function decodeChunks(
   lengths: Iterable<number>,
   options: DecodeOptions = {},
 ): Outcome {
-  const outcome: Outcome = { frames: [], heartbeats: 0, reported: [], order: "" };
+  const outcome: Outcome = {
+    frames: [],
+    heartbeats: 0,
+    reported: [],
+    order: "",
+  };
   const decoder = new StompDecoder({
     ...options,
     onHeartbeat() {
@@ -96,7 +99,9 @@ export function decodeChunks(
       }
       : {}),
   });
-  const onFrame = (frame: Parameters<Parameters<StompDecoder["decode"]>[1]>[0]) => {
+  const onFrame = (
+    frame: Parameters<Parameters<StompDecoder["decode"]>[1]>[0],
+  ) => {
     outcome.frames.push(plain(frame));
     outcome.order += "F";
   };

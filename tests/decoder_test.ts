@@ -98,9 +98,12 @@ Deno.test("StompDecoder reads content-length 0 and takes the first of repeats", 
 Deno.test("StompDecoder keeps a body that looks like a frame when content-length covers it", () => {
   // stomper's "confusing message": a fake frame, NULs and a fake
   // content-length inside a body.
-  const body = "SUBSCRIBE\ncontent-length:27\n\0\ndestination:/queue/confusion\n\n\0\n";
+  const body =
+    "SUBSCRIBE\ncontent-length:27\n\0\ndestination:/queue/confusion\n\n\0\n";
   const out = decodeAllWays(
-    `SEND\ndestination:/queue/a\ncontent-length:${bytes(body).length}\n\n${body}\0`,
+    `SEND\ndestination:/queue/a\ncontent-length:${
+      bytes(body).length
+    }\n\n${body}\0`,
   );
   assertEquals(out.frames.length, 1);
   assertEquals(out.frames[0]?.body, bytes(body));
@@ -124,7 +127,11 @@ Deno.test("StompDecoder accepts CR LF line ends and keeps other CRs as data", ()
     "MESSAGE\r\ndestination:/q\r\nodd:a\rb\r\nend:x\r\r\n\r\nbo\rdy\r\n\0",
   );
   assertEquals(out.frames, [
-    frame("MESSAGE", [["destination", "/q"], ["odd", "a\rb"], ["end", "x\r"]], "bo\rdy\r\n"),
+    frame(
+      "MESSAGE",
+      [["destination", "/q"], ["odd", "a\rb"], ["end", "x\r"]],
+      "bo\rdy\r\n",
+    ),
   ]);
 });
 
@@ -135,16 +142,22 @@ Deno.test("StompDecoder refuses a CR that starts a frame without an LF", () => {
 
 Deno.test("StompDecoder keeps header order and repeats, first wins", () => {
   const out = decodeAllWays("MESSAGE\nfoo:1\nbar:2\nfoo:3\n\n\0");
-  assertEquals(out.frames[0]?.headers, [["foo", "1"], ["bar", "2"], ["foo", "3"]]);
+  assertEquals(out.frames[0]?.headers, [["foo", "1"], ["bar", "2"], [
+    "foo",
+    "3",
+  ]]);
   const decoded = decodeFrame(bytes("MESSAGE\nfoo:1\nbar:2\nfoo:3\n\n\0"));
   assertEquals(decoded.headers.get("foo"), "1");
   assertEquals(decoded.headers.getAll("foo"), ["1", "3"]);
 });
 
 Deno.test("StompDecoder never trims names or values and splits at the first colon", () => {
-  const out = decodeAllWays("MESSAGE\n key : value \nurl:http\\c//x\nempty:\n\n\0", {
-    version: "1.2",
-  });
+  const out = decodeAllWays(
+    "MESSAGE\n key : value \nurl:http\\c//x\nempty:\n\n\0",
+    {
+      version: "1.2",
+    },
+  );
   assertEquals(out.frames[0]?.headers, [
     [" key ", " value "],
     ["url", "http://x"],
@@ -228,7 +241,10 @@ Deno.test("StompDecoder refuses header lines without a colon or a name", () => {
 
 Deno.test("StompDecoder decodes UTF-8 headers and keeps a BOM", () => {
   const out = decodeAllWays("MESSAGE\nnäme:välue ✓ 😀\nb:\uFEFFx\n\n\0");
-  assertEquals(out.frames[0]?.headers, [["näme", "välue ✓ 😀"], ["b", "\uFEFFx"]]);
+  assertEquals(out.frames[0]?.headers, [["näme", "välue ✓ 😀"], [
+    "b",
+    "\uFEFFx",
+  ]]);
 });
 
 Deno.test("StompDecoder refuses invalid UTF-8 in a header", () => {
@@ -248,7 +264,10 @@ Deno.test("StompDecoder refuses invalid UTF-8 in a header", () => {
 Deno.test("StompDecoder refuses NUL in a header block without waiting for more input", () => {
   // stomper's own DISCONNECT builder wrote no blank line before the NUL.
   const out = decodeAllWays("DISCONNECT\nreceipt:77\n\0\n");
-  assertEquals(out.thrown?.message, "Unexpected NUL in header block at byte 22");
+  assertEquals(
+    out.thrown?.message,
+    "Unexpected NUL in header block at byte 22",
+  );
   const decoder = new StompDecoder();
   assertThrows(
     () => decoder.push(bytes("DISCONNECT\nreceipt:77\n\0")),
@@ -258,7 +277,9 @@ Deno.test("StompDecoder refuses NUL in a header block without waiting for more i
 });
 
 Deno.test("StompDecoder validates content-length", () => {
-  for (const value of ["abc", "-1", "+1", " 5", "5 ", "", "1e3", "0x10", "1.0"]) {
+  for (
+    const value of ["abc", "-1", "+1", " 5", "5 ", "", "1e3", "0x10", "1.0"]
+  ) {
     const out = decodeAllWays(`SEND\ncontent-length:${value}\n\n\0`);
     assertEquals(out.thrown?.name, "StompSyntaxError", value);
     assertEquals(
@@ -292,7 +313,14 @@ Deno.test("StompDecoder requires NUL right after a content-length body", () => {
 });
 
 Deno.test("StompDecoder reports input that ends inside a frame", () => {
-  for (const input of ["SEND", "SEND\n", "SEND\nk:v\n\nbody", "SEND\ncontent-length:5\n\nabcde"]) {
+  for (
+    const input of [
+      "SEND",
+      "SEND\n",
+      "SEND\nk:v\n\nbody",
+      "SEND\ncontent-length:5\n\nabcde",
+    ]
+  ) {
     const out = decodeAllWays(input);
     assertEquals(out.thrown, {
       name: "StompSyntaxError",
@@ -305,12 +333,16 @@ Deno.test("StompDecoder reports input that ends inside a frame", () => {
 });
 
 Deno.test("StompDecoder enforces each limit with a RangeError at the first byte beyond it", () => {
-  const line = decodeAllWays("SEND\nkey:0123456789\n\n\0", { maxHeaderLineBytes: 8 });
+  const line = decodeAllWays("SEND\nkey:0123456789\n\n\0", {
+    maxHeaderLineBytes: 8,
+  });
   assertEquals(line.thrown, {
     name: "RangeError",
     message: "Header line exceeds the limit of 8 bytes at byte 13",
   });
-  const block = decodeAllWays("SEND\na:1\nb:2\nc:3\n\n\0", { maxHeaderBytes: 12 });
+  const block = decodeAllWays("SEND\na:1\nb:2\nc:3\n\n\0", {
+    maxHeaderBytes: 12,
+  });
   assertEquals(block.thrown, {
     name: "RangeError",
     message: "Header block exceeds the limit of 12 bytes at byte 12",
@@ -329,16 +361,31 @@ Deno.test("StompDecoder enforces each limit with a RangeError at the first byte 
     name: "RangeError",
     message: "Frame body exceeds the limit of 4 bytes at byte 10",
   });
-  assertEquals(decodeAllWays("SEND\n\n0123\0", { maxBodyBytes: 4 }).frames.length, 1);
-  const declared = decodeAllWays("SEND\ncontent-length:5\n\n01234\0", { maxBodyBytes: 4 });
-  assertEquals(declared.thrown?.message, "Frame content-length 5 exceeds the limit of 4 bytes at byte 23");
+  assertEquals(
+    decodeAllWays("SEND\n\n0123\0", { maxBodyBytes: 4 }).frames.length,
+    1,
+  );
+  const declared = decodeAllWays("SEND\ncontent-length:5\n\n01234\0", {
+    maxBodyBytes: 4,
+  });
+  assertEquals(
+    declared.thrown?.message,
+    "Frame content-length 5 exceeds the limit of 4 bytes at byte 23",
+  );
 });
 
 Deno.test("StompDecoder reports a NUL before a crossed limit, as it would byte by byte", () => {
-  const out = decodeAllWays("SEND\nk:ab\0cdefghijkl\n\n\0", { maxHeaderLineBytes: 8 });
+  const out = decodeAllWays("SEND\nk:ab\0cdefghijkl\n\n\0", {
+    maxHeaderLineBytes: 8,
+  });
   assertEquals(out.thrown?.message, "Unexpected NUL in header block at byte 9");
-  const after = decodeAllWays("SEND\nk:abcdefgh\0ijkl\n\n\0", { maxHeaderLineBytes: 8 });
-  assertEquals(after.thrown?.message, "Header line exceeds the limit of 8 bytes at byte 13");
+  const after = decodeAllWays("SEND\nk:abcdefgh\0ijkl\n\n\0", {
+    maxHeaderLineBytes: 8,
+  });
+  assertEquals(
+    after.thrown?.message,
+    "Header line exceeds the limit of 8 bytes at byte 13",
+  );
 });
 
 Deno.test("StompDecoder has documented default limits", () => {
@@ -348,8 +395,16 @@ Deno.test("StompDecoder has documented default limits", () => {
     maxHeaders: 1000,
     maxBodyBytes: 67108864,
   });
-  assertThrows(() => new StompDecoder({ maxBodyBytes: -1 }), RangeError, "maxBodyBytes");
-  assertThrows(() => new StompDecoder({ maxHeaders: 1.5 }), RangeError, "maxHeaders");
+  assertThrows(
+    () => new StompDecoder({ maxBodyBytes: -1 }),
+    RangeError,
+    "maxBodyBytes",
+  );
+  assertThrows(
+    () => new StompDecoder({ maxHeaders: 1.5 }),
+    RangeError,
+    "maxHeaders",
+  );
 });
 
 Deno.test("StompDecoder never buffers more than the limits allow", () => {
@@ -364,15 +419,22 @@ Deno.test("StompDecoder never buffers more than the limits allow", () => {
     }
   }, RangeError);
   assert(seen <= 1024, `buffered ${seen} bytes`);
-  const head = new StompDecoder({ maxHeaderBytes: 512, maxHeaderLineBytes: 100000 });
+  const head = new StompDecoder({
+    maxHeaderBytes: 512,
+    maxHeaderLineBytes: 100000,
+  });
   head.push(bytes("SEND\n"));
   seen = 0;
-  assertThrows(() => {
-    for (let i = 0; i < 1000; i++) {
-      head.push(junk);
-      seen = Math.max(seen, head.buffered);
-    }
-  }, RangeError, "Header block exceeds the limit of 512 bytes");
+  assertThrows(
+    () => {
+      for (let i = 0; i < 1000; i++) {
+        head.push(junk);
+        seen = Math.max(seen, head.buffered);
+      }
+    },
+    RangeError,
+    "Header block exceeds the limit of 512 bytes",
+  );
   assert(seen <= 512, `buffered ${seen} header bytes`);
 });
 
@@ -416,7 +478,10 @@ Deno.test("StompDecoder resync skips a broken frame to its NUL and carries on", 
   assertEquals(out.frames.map((f) => f.command), ["RECEIPT"]);
   assertEquals(out.reported.map((e) => e.offset), [5, 40]);
   // Junk without a NUL until the end: reported at end(), nothing thrown.
-  const tail = decodeAllWays("RECEIPT\n\n\0NOT A FRAME", { resync: true, onError() {} });
+  const tail = decodeAllWays("RECEIPT\n\n\0NOT A FRAME", {
+    resync: true,
+    onError() {},
+  });
   assertEquals(tail.frames.length, 1);
   assertEquals(tail.reported.map((e) => e.message), [
     "Input ended inside a frame that started at byte 10",
@@ -435,8 +500,14 @@ Deno.test("StompDecoder resync needs onError and never skips a limit error", () 
 
 Deno.test("StompDecoder stays failed after an error", () => {
   const decoder = new StompDecoder();
-  const first = assertThrows(() => decoder.push(bytes("BAD\n\n\0")), StompSyntaxError);
-  const again = assertThrows(() => decoder.push(bytes("SEND\n\n\0")), StompSyntaxError);
+  const first = assertThrows(
+    () => decoder.push(bytes("BAD\n\n\0")),
+    StompSyntaxError,
+  );
+  const again = assertThrows(
+    () => decoder.push(bytes("SEND\n\n\0")),
+    StompSyntaxError,
+  );
   assertStrictEquals(again, first);
   assertThrows(() => decoder.end(), StompSyntaxError);
 });
@@ -468,13 +539,20 @@ Deno.test("StompDecoder examines each byte a bounded number of times", () => {
   const scanned = (input: Uint8Array, chunk: number) => {
     const original = Uint8Array.prototype.indexOf;
     let total = 0;
-    Uint8Array.prototype.indexOf = function (this: Uint8Array, value: number, from = 0) {
+    Uint8Array.prototype.indexOf = function (
+      this: Uint8Array,
+      value: number,
+      from = 0,
+    ) {
       const found = original.call(this, value, from);
       total += (found === -1 ? this.length : found + 1) - from;
       return found;
     };
     try {
-      const decoder = new StompDecoder({ maxHeaderLineBytes: 1 << 24, maxHeaderBytes: 1 << 24 });
+      const decoder = new StompDecoder({
+        maxHeaderLineBytes: 1 << 24,
+        maxHeaderBytes: 1 << 24,
+      });
       for (let at = 0; at < input.length; at += chunk) {
         decoder.push(input.subarray(at, at + chunk));
       }
@@ -489,30 +567,45 @@ Deno.test("StompDecoder examines each byte a bounded number of times", () => {
   for (const input of [longHeader, longBody]) {
     for (const chunk of [1, 7, 64, 4096]) {
       const total = scanned(input, chunk);
-      assert(total <= 3 * input.length, `scanned ${total} bytes of ${input.length}`);
+      assert(
+        total <= 3 * input.length,
+        `scanned ${total} bytes of ${input.length}`,
+      );
     }
   }
 });
 
 Deno.test("decodeFrame decodes exactly one frame", () => {
-  const frame = decodeFrame(bytes("\nMESSAGE\ndestination:/q\n\nhello queue a\0\n"));
+  const frame = decodeFrame(
+    bytes("\nMESSAGE\ndestination:/q\n\nhello queue a\0\n"),
+  );
   assertEquals(frame.command, "MESSAGE");
   assertEquals(frame.text, "hello queue a");
   assertThrows(() => decodeFrame(bytes("")), StompSyntaxError, "found none");
-  assertThrows(() => decodeFrame(bytes("\n\n")), StompSyntaxError, "found none");
+  assertThrows(
+    () => decodeFrame(bytes("\n\n")),
+    StompSyntaxError,
+    "found none",
+  );
   const two = assertThrows(
     () => decodeFrame(bytes("COMMIT\n\n\0ABORT\n\n\0")),
     StompSyntaxError,
     "found a second",
   );
   assertEquals(two.offset, 9);
-  assertThrows(() => decodeFrame(bytes("SEND\n\nabc")), StompSyntaxError, "ended inside");
+  assertThrows(
+    () => decodeFrame(bytes("SEND\n\nabc")),
+    StompSyntaxError,
+    "ended inside",
+  );
 });
 
 Deno.test("StompDecoderStream delivers frames, then errors the stream", async () => {
   const input = bytes("RECEIPT\nreceipt-id:1\n\n\0BAD\n\n\0");
   const frames: string[] = [];
-  const stream = ReadableStream.from([input]).pipeThrough(new StompDecoderStream());
+  const stream = ReadableStream.from([input]).pipeThrough(
+    new StompDecoderStream(),
+  );
   const error = await (async () => {
     try {
       for await (const frame of stream) frames.push(frame.command);
@@ -537,7 +630,10 @@ Deno.test("StompDecoderStream errors when input ends inside a frame", async () =
     error = e;
   }
   assertInstanceOf(error, StompSyntaxError);
-  assertEquals(error.message, "Input ended inside a frame that started at byte 0");
+  assertEquals(
+    error.message,
+    "Input ended inside a frame that started at byte 0",
+  );
 });
 
 Deno.test("StompDecoderStream reports heart-beats, resyncs and switches version", async () => {
@@ -552,7 +648,8 @@ Deno.test("StompDecoderStream reports heart-beats, resyncs and switches version"
   assertEquals(decoder.version, "1.0");
   decoder.version = "1.1";
   const frames = await Array.fromAsync(
-    ReadableStream.from([bytes("\njunk\0\nMESSAGE\nk:a\\cb\n\n\0\n")]).pipeThrough(decoder),
+    ReadableStream.from([bytes("\njunk\0\nMESSAGE\nk:a\\cb\n\n\0\n")])
+      .pipeThrough(decoder),
   );
   assertEquals(frames.map((f) => f.headers.get("k")), ["a:b"]);
   assertEquals(heartbeats, 3);
