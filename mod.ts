@@ -22,3 +22,4 @@
  */
 
 export * from "./src/codec.ts";
+export * from "./src/transports/mod.ts";

@@ -1,0 +1,84 @@
+/**
+ * Connection deadlines shared by the transports.
+ *
+ * @module
+ */
+
+/** The default connect timeout, in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
+
+/**
+ * A signal that aborts on the caller's signal or after the timeout.
+ *
+ * @param options The caller's signal and timeout (0 is none).
+ * @param what What is being attempted, for the error message.
+ * @returns The combined signal, or `undefined` when there is none.
+ */
+export function connectSignal(
+  options: { signal?: AbortSignal; timeout?: number },
+  what: string,
+): AbortSignal | undefined {
+  const timeout = options.timeout ?? DEFAULT_CONNECT_TIMEOUT;
+  if (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity) {
+    throw new RangeError(
+      `Cannot ${what}: timeout must be a non-negative number of milliseconds, got ${timeout}`,
+    );
+  }
+  const signals: AbortSignal[] = [];
+  if (options.signal !== undefined) signals.push(options.signal);
+  if (timeout > 0) signals.push(AbortSignal.timeout(timeout));
+  if (signals.length === 0) return undefined;
+  return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+}
+
+/**
+ * Why a signal aborted, in words: a timeout or the caller's abort.
+ *
+ * @param signal An aborted signal.
+ * @param timeout The timeout that was set.
+ * @returns A phrase such as "timed out after 10000 ms".
+ */
+export function abortPhrase(signal: AbortSignal, timeout?: number): string {
+  const reason = signal.reason;
+  if (reason instanceof DOMException && reason.name === "TimeoutError") {
+    return `timed out after ${timeout ?? DEFAULT_CONNECT_TIMEOUT} ms`;
+  }
+  return `aborted (${reason instanceof Error ? reason.message : reason})`;
+}
+
+/**
+ * Waits for a resource being opened, or for the signal to abort first; a
+ * resource that arrives after the abort is disposed of.
+ *
+ * @param pending The resource being opened.
+ * @param signal Aborts the wait.
+ * @param dispose Releases a resource that arrived too late.
+ * @returns The resource.
+ */
+export function raceSignal<T>(
+  pending: Promise<T>,
+  signal: AbortSignal | undefined,
+  dispose: (resource: T) => void,
+): Promise<T> {
+  if (signal === undefined) return pending;
+  return new Promise<T>((resolve, reject) => {
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(
+      (resource) => {
+        signal.removeEventListener("abort", onAbort);
+        if (aborted) dispose(resource);
+        else resolve(resource);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

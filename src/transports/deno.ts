@@ -1,0 +1,315 @@
+/**
+ * STOMP over TCP and TLS in Deno: {@linkcode fromConn} wraps a `Deno.Conn`,
+ * {@linkcode connectTcp} opens one from a `tcp://`, `tls://` or
+ * `stomp+ssl://` URL.
+ *
+ * This file is the only one in the library that calls `Deno.*`, and only
+ * inside functions, so importing it elsewhere (a browser bundle) is harmless.
+ *
+ * @module
+ */
+
+import { abortPhrase, connectSignal, raceSignal } from "./_signal.ts";
+import { TransportConnectError } from "./errors.ts";
+import type { StompTransport } from "./transport.ts";
+
+/** A {@linkcode StompTransport} over a Deno TCP or TLS connection. */
+export interface DenoConnTransport extends StompTransport {
+  /** The underlying connection. */
+  readonly conn: Deno.Conn;
+}
+
+/** Options of {@linkcode fromConn}. */
+export interface FromConnOptions {
+  /**
+   * Size in bytes of the buffer each read fills. A read that fills at least
+   * a quarter of it is handed out as a view of a fresh buffer; a smaller
+   * read is copied out, so small frames do not each pin a whole buffer.
+   *
+   * @default {65536}
+   */
+  readBufferSize?: number;
+}
+
+/** Options of {@linkcode connectTcp}. */
+export interface TcpConnectOptions extends FromConnOptions {
+  /**
+   * The host to connect to (and, for TLS, to verify the certificate
+   * against) instead of the URL's.
+   */
+  hostname?: string;
+  /**
+   * Extra root certificates, in PEM format, trusted for TLS in addition to
+   * the default ones: the broker's certificate authority.
+   */
+  caCerts?: string[];
+  /** A client certificate chain in PEM format, for mutual TLS (with `key`). */
+  cert?: string;
+  /** The client certificate's private key in PEM format (with `cert`). */
+  key?: string;
+  /** Aborts the connection attempt. */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds to wait for the connection (and the TLS handshake) before
+   * giving up; 0 waits for ever.
+   *
+   * @default {10000}
+   */
+  timeout?: number;
+}
+
+/** Default STOMP ports: plain TCP and TLS. */
+export const STOMP_PORTS: Readonly<{ tcp: number; tls: number }> = Object
+  .freeze({ tcp: 61613, tls: 61614 });
+
+const DEFAULT_READ_BUFFER = 64 * 1024;
+
+/**
+ * Wraps a Deno connection (TCP, TLS or Unix socket) as a
+ * {@linkcode StompTransport}.
+ *
+ * - `readable` yields the received bytes and ends when the peer closes (or
+ *   after `close()`); a network error errors it.
+ * - Each chunk written to `writable` is written whole. Closing `writable`
+ *   shuts down the sending side (a TCP half-close) and the connection is
+ *   released once the peer has closed too; aborting it closes the connection.
+ * - `close()` closes the connection at once; a pending read then ends the
+ *   readable normally instead of erroring.
+ *
+ * @example A STOMP exchange with a loopback server
+ * ```ts
+ * import { fromConn } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const server = (async () => {
+ *   using conn = await listener.accept();
+ *   await conn.write(new TextEncoder().encode("CONNECTED\nversion:1.2\n\n\0"));
+ * })();
+ *
+ * const transport = fromConn(
+ *   await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+ * );
+ * const received = await new Response(transport.readable).text();
+ * assertEquals(received, "CONNECTED\nversion:1.2\n\n\0");
+ * transport.close();
+ * await server;
+ * ```
+ *
+ * @param conn An open connection.
+ * @param options Read buffer size.
+ * @returns The transport.
+ */
+export function fromConn(
+  conn: Deno.Conn,
+  options: FromConnOptions = {},
+): DenoConnTransport {
+  const size = options.readBufferSize ?? DEFAULT_READ_BUFFER;
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new RangeError(
+      `Cannot wrap connection: readBufferSize must be a positive integer, got ${size}`,
+    );
+  }
+  let closedLocally = false;
+  let released = false;
+  let readDone = false;
+  let writeDone = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    try {
+      conn.close();
+    } catch {
+      // Already closed by Deno (e.g. a reset connection): nothing to release.
+    }
+  };
+  const close = () => {
+    closedLocally = true;
+    release();
+  };
+
+  let buffer = new Uint8Array(size);
+  const readable = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let n: number | null;
+      try {
+        n = await conn.read(buffer);
+      } catch (error) {
+        readDone = true;
+        if (closedLocally) controller.close();
+        else {
+          release();
+          controller.error(error);
+        }
+        return;
+      }
+      if (n === null) {
+        readDone = true;
+        controller.close();
+        if (writeDone) release();
+        return;
+      }
+      if (n >= size >> 2) {
+        controller.enqueue(buffer.subarray(0, n));
+        buffer = new Uint8Array(size);
+      } else {
+        controller.enqueue(buffer.slice(0, n));
+      }
+    },
+    cancel() {
+      readDone = true;
+      close();
+    },
+  });
+
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      if (released) {
+        throw new Deno.errors.BadResource(
+          "Cannot write frame: the connection is closed",
+        );
+      }
+      let offset = 0;
+      while (offset < chunk.length) {
+        offset += await conn.write(chunk.subarray(offset));
+      }
+    },
+    async close() {
+      writeDone = true;
+      if (readDone) {
+        release();
+        return;
+      }
+      try {
+        await conn.closeWrite();
+      } catch {
+        // The peer already went away; the readable reports how.
+      }
+    },
+    abort() {
+      writeDone = true;
+      close();
+    },
+  });
+
+  return { readable, writable, close, conn };
+}
+
+function parseUrl(url: string | URL, what: string): URL {
+  try {
+    return new URL(url);
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot ${what}: invalid URL ${JSON.stringify(String(url))}`,
+      { cause },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Opens a TCP or TLS connection to a STOMP broker, from a URL:
+ * `tcp://host:port` (port 61613 by default), or `tls://host:port` or
+ * `stomp+ssl://host:port` (port 61614 by default). For TLS the handshake is
+ * completed before it resolves, so a certificate that does not verify is
+ * reported here.
+ *
+ * @example Connecting to a loopback server
+ * ```ts
+ * import { connectTcp } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = listener.accept();
+ * const transport = await connectTcp(`tcp://127.0.0.1:${listener.addr.port}`);
+ * using server = await accepted;
+ * assertEquals(transport.conn.remoteAddr, server.localAddr);
+ * transport.close();
+ * ```
+ *
+ * @param url The broker's URL.
+ * @param options TLS settings, host override, timeout and abort signal.
+ * @returns The transport, once connected.
+ * @throws {TypeError} For a URL that is not `tcp:`, `tls:` or `stomp+ssl:`.
+ * @throws {TransportConnectError} When the connection cannot be opened.
+ */
+export async function connectTcp(
+  url: string | URL,
+  options: TcpConnectOptions = {},
+): Promise<DenoConnTransport> {
+  const parsed = parseUrl(url, "connect over TCP");
+  const scheme = parsed.protocol;
+  const tls = scheme === "tls:" || scheme === "stomp+ssl:";
+  if (!tls && scheme !== "tcp:") {
+    throw new TypeError(
+      `Cannot connect over TCP: unsupported scheme "${scheme}" in ${
+        JSON.stringify(parsed.href)
+      } (expected tcp:, tls: or stomp+ssl:)`,
+    );
+  }
+  const hostname = options.hostname ?? stripBrackets(parsed.hostname);
+  if (hostname === "") {
+    throw new TypeError(
+      `Cannot connect over TCP: no host in ${JSON.stringify(parsed.href)}`,
+    );
+  }
+  const port = parsed.port === ""
+    ? (tls ? STOMP_PORTS.tls : STOMP_PORTS.tcp)
+    : Number(parsed.port);
+  const signal = connectSignal(options, "connect over TCP");
+  const target = `${scheme}//${
+    hostname.includes(":") ? `[${hostname}]` : hostname
+  }:${port}`;
+
+  let conn: Deno.Conn;
+  try {
+    if (tls) {
+      const tlsOptions: Deno.ConnectTlsOptions = { hostname, port };
+      if (options.caCerts !== undefined) tlsOptions.caCerts = options.caCerts;
+      const tlsConn = await raceSignal(
+        options.cert !== undefined || options.key !== undefined
+          ? Deno.connectTls({
+            ...tlsOptions,
+            cert: options.cert ?? "",
+            key: options.key ?? "",
+          })
+          : Deno.connectTls(tlsOptions),
+        signal,
+        (late) => late.close(),
+      );
+      try {
+        await raceSignal(tlsConn.handshake(), signal, () => {});
+      } catch (error) {
+        tlsConn.close();
+        throw error;
+      }
+      conn = tlsConn;
+    } else {
+      const connectOptions: Deno.ConnectOptions = { hostname, port };
+      if (signal !== undefined) connectOptions.signal = signal;
+      conn = await Deno.connect(connectOptions);
+    }
+  } catch (cause) {
+    const aborted = signal?.aborted === true;
+    throw new TransportConnectError(
+      `Cannot connect to ${JSON.stringify(target)}: ${
+        aborted ? abortPhrase(signal, options.timeout) : describe(cause)
+      }`,
+      { url: parsed.href, cause: aborted ? signal.reason : cause },
+    );
+  }
+  const transportOptions: FromConnOptions = {};
+  if (options.readBufferSize !== undefined) {
+    transportOptions.readBufferSize = options.readBufferSize;
+  }
+  return fromConn(conn, transportOptions);
+}
+
+function stripBrackets(hostname: string): string {
+  return hostname.startsWith("[") && hostname.endsWith("]")
+    ? hostname.slice(1, -1)
+    : hostname;
+}

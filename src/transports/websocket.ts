@@ -1,0 +1,416 @@
+/**
+ * STOMP over WebSocket, for Deno, browsers and any runtime with a standard
+ * `WebSocket`: {@linkcode fromWebSocket} wraps a socket,
+ * {@linkcode connectWebSocket} opens one. Web APIs only.
+ *
+ * @module
+ */
+
+import {
+  abortPhrase,
+  connectSignal,
+  DEFAULT_CONNECT_TIMEOUT,
+  raceSignal,
+} from "./_signal.ts";
+import {
+  TransportConnectError,
+  WebSocketClosedError,
+  type WebSocketClosedErrorOptions,
+} from "./errors.ts";
+import type { StompTransport } from "./transport.ts";
+
+/** The STOMP subprotocols offered by default, the newest first. */
+export const STOMP_SUBPROTOCOLS: readonly string[] = Object.freeze([
+  "v12.stomp",
+  "v11.stomp",
+  "v10.stomp",
+]);
+
+/** How frames are sent: as binary or as text WebSocket messages. */
+export type WebSocketMessageType = "binary" | "text";
+
+/** Options of {@linkcode fromWebSocket}. */
+export interface WebSocketTransportOptions {
+  /**
+   * Send each frame as a binary message, or as a text message (for servers
+   * that want text). A frame that is not valid UTF-8 cannot be sent as text:
+   * its write rejects with a `TypeError`.
+   *
+   * @default {"binary"}
+   */
+  messageType?: WebSocketMessageType;
+  /**
+   * Bytes queued in the socket (`bufferedAmount`) above which a write waits
+   * until the queue drains back to this mark.
+   *
+   * @default {1048576}
+   */
+  highWaterMark?: number;
+}
+
+/** Options of {@linkcode connectWebSocket}. */
+export interface WebSocketConnectOptions extends WebSocketTransportOptions {
+  /**
+   * The subprotocols to offer; the server picks one (see the socket's
+   * `protocol`).
+   *
+   * @default {["v12.stomp", "v11.stomp", "v10.stomp"]}
+   */
+  protocols?: string | readonly string[];
+  /** Aborts the connection attempt. */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds to wait for the socket to open before giving up; 0 waits for
+   * ever.
+   *
+   * @default {10000}
+   */
+  timeout?: number;
+}
+
+/** A {@linkcode StompTransport} over a WebSocket. */
+export interface WebSocketTransport extends StompTransport {
+  /** The underlying socket; its `protocol` is the subprotocol agreed. */
+  readonly socket: WebSocket;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const NORMAL_CLOSURE = 1000;
+const NO_STATUS = 1005;
+// The polling delay bounds while waiting for bufferedAmount to drain.
+const MIN_POLL_MS = 1;
+const MAX_POLL_MS = 100;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Wraps a WebSocket (connecting or open) as a {@linkcode StompTransport}.
+ *
+ * - Sets `binaryType` to `"arraybuffer"` (leave it so); `readable` yields
+ *   binary messages as bytes and text messages as their UTF-8 bytes. The
+ *   WebSocket API cannot pause the peer, so received messages queue up in
+ *   `readable` until read.
+ * - Each chunk written to `writable` is sent as one message (the view
+ *   itself, never its whole backing buffer), binary unless `messageType` is
+ *   `"text"`. Writes wait for the socket to open, and wait while
+ *   `bufferedAmount` is above `highWaterMark`.
+ * - A close with code 1000 or no code ends `readable` normally, as does any
+ *   close after `close()` or closing `writable`; any other close errors it
+ *   with a {@linkcode WebSocketClosedError} carrying the code and reason.
+ * - Closing `writable` closes the socket with code 1000 and resolves once
+ *   it has closed; `close()` does the same at once.
+ *
+ * @example Talking to a loopback WebSocket server
+ * ```ts
+ * import { fromWebSocket } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   (request) => {
+ *     const { socket, response } = Deno.upgradeWebSocket(request);
+ *     socket.onmessage = (event) => socket.send(event.data); // echo
+ *     return response;
+ *   },
+ * );
+ * const socket = new WebSocket(`ws://127.0.0.1:${server.addr.port}`);
+ * const transport = fromWebSocket(socket);
+ * const writer = transport.writable.getWriter();
+ * await writer.write(new TextEncoder().encode("SEND\ndestination:/q\n\n\0"));
+ * const reader = transport.readable.getReader();
+ * const { value } = await reader.read();
+ * assertEquals(new TextDecoder().decode(value), "SEND\ndestination:/q\n\n\0");
+ * await writer.close();
+ * assertEquals((await reader.read()).done, true);
+ * ```
+ *
+ * @param socket A WebSocket that is connecting or open.
+ * @param options Message type and write high-water mark.
+ * @returns The transport.
+ */
+export function fromWebSocket(
+  socket: WebSocket,
+  options: WebSocketTransportOptions = {},
+): WebSocketTransport {
+  const messageType = options.messageType ?? "binary";
+  if (messageType !== "binary" && messageType !== "text") {
+    throw new TypeError(
+      `Cannot wrap WebSocket: messageType must be "binary" or "text", got ${
+        JSON.stringify(messageType)
+      }`,
+    );
+  }
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 0) {
+    throw new RangeError(
+      `Cannot wrap WebSocket: highWaterMark must be a non-negative integer, got ${highWaterMark}`,
+    );
+  }
+  if (socket.readyState >= WebSocket.CLOSING) {
+    throw new TypeError("Cannot wrap WebSocket: it is already closing");
+  }
+  socket.binaryType = "arraybuffer";
+
+  let closedLocally = false;
+  let closeEvent: CloseEvent | undefined;
+  // Settled by the close event; writers waiting on open or drain listen to it.
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => resolveClosed = resolve);
+
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let readableDone = false;
+  const readable = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    cancel() {
+      readableDone = true;
+      close();
+    },
+  });
+
+  let errorDetail: string | undefined;
+  const closedError = (context: string) => {
+    const options: WebSocketClosedErrorOptions = {
+      wasClean: closeEvent?.wasClean ?? false,
+      context,
+    };
+    if (errorDetail !== undefined) options.detail = errorDetail;
+    return new WebSocketClosedError(
+      closeEvent?.code ?? 1006,
+      closeEvent?.reason ?? "",
+      options,
+    );
+  };
+  const onError = (event: Event) => {
+    // Browsers say nothing about the cause; Deno's ErrorEvent does.
+    const message = (event as Partial<ErrorEvent>).message;
+    if (typeof message === "string" && message !== "") errorDetail = message;
+  };
+
+  const onMessage = (event: MessageEvent) => {
+    if (readableDone) return;
+    const data: unknown = event.data;
+    if (data instanceof ArrayBuffer) {
+      controller.enqueue(new Uint8Array(data));
+    } else if (typeof data === "string") {
+      controller.enqueue(utf8Encoder.encode(data));
+    } else {
+      readableDone = true;
+      controller.error(
+        new TypeError(
+          `Cannot read WebSocket message: expected an ArrayBuffer or a string, got ${
+            Object.prototype.toString.call(data)
+          } (was binaryType changed from "arraybuffer"?)`,
+        ),
+      );
+      close();
+    }
+  };
+  const onClose = (event: CloseEvent) => {
+    // Some runtimes fire close twice when the peer drops the connection.
+    if (closeEvent !== undefined) return;
+    closeEvent = event;
+    socket.removeEventListener("message", onMessage);
+    socket.removeEventListener("error", onError);
+    socket.removeEventListener("close", onClose);
+    resolveClosed();
+    if (readableDone) return;
+    readableDone = true;
+    const normal = closedLocally ||
+      (event.wasClean &&
+        (event.code === NORMAL_CLOSURE || event.code === NO_STATUS));
+    if (normal) controller.close();
+    else controller.error(closedError("Connection lost"));
+  };
+  socket.addEventListener("message", onMessage);
+  socket.addEventListener("error", onError);
+  socket.addEventListener("close", onClose);
+
+  const close = () => {
+    closedLocally = true;
+    if (socket.readyState < WebSocket.CLOSING) socket.close(NORMAL_CLOSURE);
+  };
+
+  const opened = socket.readyState === WebSocket.OPEN
+    ? Promise.resolve(true)
+    : new Promise<boolean>((resolve) => {
+      socket.addEventListener("open", () => resolve(true), { once: true });
+      closed.then(() => resolve(false));
+    });
+
+  /** Waits until bufferedAmount is at most the mark, or the socket closes. */
+  const drain = async () => {
+    let delay = MIN_POLL_MS;
+    let before = socket.bufferedAmount;
+    while (before > highWaterMark && closeEvent === undefined) {
+      await Promise.race([
+        closed,
+        new Promise((resolve) => setTimeout(resolve, delay)),
+      ]);
+      const now = socket.bufferedAmount;
+      // Aim the next poll at when the queue should reach the mark at the
+      // rate it just drained; back off while it does not drain at all.
+      const rate = (before - now) / delay;
+      delay = rate > 0
+        ? Math.min(
+          MAX_POLL_MS,
+          Math.max(MIN_POLL_MS, (now - highWaterMark) / rate),
+        )
+        : Math.min(MAX_POLL_MS, delay * 2);
+      before = now;
+    }
+  };
+
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      if (!(await opened) || socket.readyState !== WebSocket.OPEN) {
+        throw closedError("Cannot send frame");
+      }
+      if (messageType === "text") {
+        let text: string;
+        try {
+          text = utf8Decoder.decode(chunk);
+        } catch (cause) {
+          throw new TypeError(
+            'Cannot send frame as a text message: it is not valid UTF-8 (use messageType "binary")',
+            { cause },
+          );
+        }
+        socket.send(text);
+      } else {
+        socket.send(chunk);
+      }
+      if (socket.bufferedAmount > highWaterMark) await drain();
+    },
+    async close() {
+      close();
+      await closed;
+    },
+    abort() {
+      close();
+    },
+  });
+
+  return { readable, writable, close, socket };
+}
+
+/**
+ * Opens a WebSocket to a STOMP server (a `ws:` or `wss:` URL), offering the
+ * STOMP subprotocols, and resolves with a {@linkcode WebSocketTransport} once
+ * it is open.
+ *
+ * @example Connecting to a loopback WebSocket server
+ * ```ts
+ * import { connectWebSocket } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   (request) => {
+ *     const { socket, response } = Deno.upgradeWebSocket(request, {
+ *       protocol: "v12.stomp",
+ *     });
+ *     socket.onopen = () => socket.close(1000);
+ *     return response;
+ *   },
+ * );
+ * const transport = await connectWebSocket(`ws://127.0.0.1:${server.addr.port}`);
+ * assertEquals(transport.socket.protocol, "v12.stomp");
+ * // The readable ends when the server closes normally.
+ * assertEquals(await new Response(transport.readable).text(), "");
+ * ```
+ *
+ * @param url The server's `ws:` or `wss:` URL.
+ * @param options Subprotocols, message type, high-water mark, timeout and
+ * abort signal.
+ * @returns The transport, once the socket is open.
+ * @throws {TypeError} For a URL that is not `ws:` or `wss:`.
+ * @throws {TransportConnectError} When the socket cannot be opened.
+ */
+export async function connectWebSocket(
+  url: string | URL,
+  options: WebSocketConnectOptions = {},
+): Promise<WebSocketTransport> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot connect over WebSocket: invalid URL ${
+        JSON.stringify(String(url))
+      }`,
+      { cause },
+    );
+  }
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
+    throw new TypeError(
+      `Cannot connect over WebSocket: unsupported scheme "${parsed.protocol}" in ${
+        JSON.stringify(parsed.href)
+      } (expected ws: or wss:)`,
+    );
+  }
+  const signal = connectSignal(options, "connect over WebSocket");
+  const protocols = typeof options.protocols === "string"
+    ? [options.protocols]
+    : [...(options.protocols ?? STOMP_SUBPROTOCOLS)];
+  const socket = new WebSocket(parsed, protocols);
+  const transportOptions: WebSocketTransportOptions = {};
+  if (options.messageType !== undefined) {
+    transportOptions.messageType = options.messageType;
+  }
+  if (options.highWaterMark !== undefined) {
+    transportOptions.highWaterMark = options.highWaterMark;
+  }
+  const transport = fromWebSocket(socket, transportOptions);
+  let failure: string | undefined;
+  const opening = new Promise<void>((resolve, reject) => {
+    const onError = (event: Event) => {
+      const message = (event as Partial<ErrorEvent>).message;
+      if (typeof message === "string" && message !== "") failure = message;
+    };
+    const onOpen = () => {
+      socket.removeEventListener("error", onError);
+      socket.removeEventListener("close", onClose);
+      resolve();
+    };
+    const onClose = (event: CloseEvent) => {
+      socket.removeEventListener("error", onError);
+      socket.removeEventListener("open", onOpen);
+      const options: WebSocketClosedErrorOptions = { wasClean: event.wasClean };
+      if (failure !== undefined) options.detail = failure;
+      reject(new WebSocketClosedError(event.code, event.reason, options));
+    };
+    socket.addEventListener("error", onError);
+    socket.addEventListener("open", onOpen, { once: true });
+    socket.addEventListener("close", onClose, { once: true });
+  });
+  try {
+    await raceSignal(opening, signal, () => {});
+  } catch (cause) {
+    transport.close();
+    const aborted = signal?.aborted === true;
+    let detail: string;
+    if (aborted) {
+      detail = abortPhrase(signal, options.timeout ?? DEFAULT_CONNECT_TIMEOUT);
+    } else if (
+      cause instanceof WebSocketClosedError && !cause.wasClean &&
+      (cause.code === 1006 || cause.code === 0)
+    ) {
+      // Browsers hide why (refused, unreachable, upgrade rejected); Deno tells.
+      detail = `the connection failed${
+        failure === undefined
+          ? " (refused, unreachable, or the upgrade was rejected)"
+          : ` (${failure})`
+      }`;
+    } else {
+      detail = cause instanceof Error ? cause.message : String(cause);
+    }
+    throw new TransportConnectError(
+      `Cannot connect to ${JSON.stringify(parsed.href)}: ${detail}`,
+      { url: parsed.href, cause: aborted ? signal.reason : cause },
+    );
+  }
+  return transport;
+}

@@ -1,0 +1,823 @@
+// Transports against real loopback peers: Deno.listen / Deno.listenTls servers
+// and Deno.serve WebSocket and HTTP servers on 127.0.0.1, port 0.
+
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertInstanceOf,
+  assertLessOrEqual,
+  assertMatch,
+  assertRejects,
+} from "@std/assert";
+import { concat } from "@std/bytes";
+import {
+  encodeFrame,
+  HEARTBEAT,
+  receipt,
+  send,
+  StompDecoder,
+  StompDecoderStream,
+  StompSyntaxError,
+} from "@stomper/stomp";
+import {
+  connectTcp,
+  connectWebSocket,
+  decodeBody,
+  encodeBody,
+  fromConn,
+  fromWebSocket,
+  openTransport,
+  STOMP_SUBPROTOCOLS,
+  TransportConnectError,
+  WebSocketClosedError,
+} from "@stomper/stomp/transports";
+
+const utf8 = new TextEncoder();
+const TLS_DIR = new URL("./testdata/transports/", import.meta.url);
+const CA = await Deno.readTextFile(new URL("ca.pem", TLS_DIR));
+const WRONG_CA = await Deno.readTextFile(new URL("wrong-ca.pem", TLS_DIR));
+const SERVER_CERT = await Deno.readTextFile(new URL("localhost.pem", TLS_DIR));
+const SERVER_KEY = await Deno.readTextFile(new URL("localhost.key", TLS_DIR));
+
+/** Rejects when the promise does not settle in time, so no test hangs. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Timed out after ${ms} ms: ${what}`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Whether the promise is still pending after `ms`. */
+async function pendingAfter(promise: Promise<unknown>, ms: number) {
+  const pending = Symbol("pending");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const result = await Promise.race([
+    promise.then(() => undefined, () => undefined),
+    new Promise((resolve) => timer = setTimeout(() => resolve(pending), ms)),
+  ]);
+  clearTimeout(timer);
+  return result === pending;
+}
+
+/** Reads a stream to its end and returns every chunk. */
+async function readAll<T>(readable: ReadableStream<T>, ms = 5000) {
+  return await within(Array.fromAsync(readable), ms, "reading to the end");
+}
+
+/** A port nothing listens on. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
+  }
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------
+// Deno TCP and TLS
+
+Deno.test("fromConn yields bytes sent in any chunking, decodable to frames", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const body = randomBytes(100_000);
+  const wire = concat([
+    encodeFrame(receipt("1")),
+    encodeFrame(HEARTBEAT),
+    encodeFrame(send("/queue/a", body)),
+    encodeFrame(receipt("2")),
+  ]);
+  let writes = 0;
+  const server = (async () => {
+    using conn = await listener.accept();
+    // Uneven pieces, written separately, so the client sees many reads.
+    for (let at = 0, step = 1; at < wire.length; step = step * 7 % 9973) {
+      const piece = wire.subarray(at, at + step);
+      await conn.write(piece);
+      at += piece.length;
+      writes++;
+    }
+  })();
+  const transport = fromConn(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  );
+  let heartbeats = 0;
+  const frames = await readAll(
+    transport.readable.pipeThrough(
+      new StompDecoderStream({ onHeartbeat: () => heartbeats++ }),
+    ),
+  );
+  await server;
+  transport.close();
+  assertGreater(writes, 20);
+  assertEquals(frames.map((f) => f.command), ["RECEIPT", "SEND", "RECEIPT"]);
+  assertEquals(frames[1]!.body, body);
+  assertEquals(heartbeats, 1);
+});
+
+Deno.test("fromConn writes each chunk whole, however large", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const big = randomBytes(4 * 1024 * 1024);
+  const received = (async () => {
+    using conn = await listener.accept();
+    return concat(await Array.fromAsync(conn.readable));
+  })();
+  const transport = fromConn(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  );
+  const writer = transport.writable.getWriter();
+  await within(writer.write(big.subarray(1)), 5000, "writing 4 MiB");
+  await writer.write(big.subarray(0, 1));
+  await writer.close();
+  const bytes = await within(received, 5000, "the server reading");
+  assertEquals(bytes.length, big.length);
+  assertEquals(bytes.subarray(0, -1), big.subarray(1));
+  assertEquals(bytes.at(-1), big[0]);
+  transport.close();
+});
+
+Deno.test("fromConn copies small reads out so they do not pin the read buffer", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = (async () => {
+    using conn = await listener.accept();
+    await conn.write(utf8.encode("RECEIPT\nreceipt-id:1\n\n\0"));
+  })();
+  const transport = fromConn(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    { readBufferSize: 1024 },
+  );
+  const chunks = await readAll(transport.readable);
+  await server;
+  transport.close();
+  assertEquals(chunks.length, 1);
+  assertEquals(chunks[0]!.buffer.byteLength, chunks[0]!.length);
+});
+
+Deno.test("fromConn close() ends a pending read normally and releases the connection", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = fromConn(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  );
+  using server = await accepted;
+  const reader = transport.readable.getReader();
+  const read = reader.read();
+  assert(await pendingAfter(read, 50), "the read should wait for data");
+  transport.close();
+  assertEquals((await within(read, 2000, "the read ending")).done, true);
+  // The peer sees the connection closed.
+  assertEquals(await within(server.read(new Uint8Array(8)), 2000, "EOF"), null);
+  await assertRejects(
+    () => transport.writable.getWriter().write(new Uint8Array([1])),
+    Deno.errors.BadResource,
+    "connection is closed",
+  );
+});
+
+Deno.test("fromConn closing the writable half-closes: the peer sees EOF and can still answer", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = (async () => {
+    using conn = await listener.accept();
+    // Raw reads: Deno closes a connection whose readable stream ends.
+    const pieces: Uint8Array[] = [];
+    const buffer = new Uint8Array(1024);
+    for (let n; (n = await conn.read(buffer)) !== null;) {
+      pieces.push(buffer.slice(0, n));
+    }
+    const got = new StompDecoder().push(concat(pieces));
+    // The request has ended (EOF) and the answer still goes through.
+    await conn.write(encodeFrame(receipt(String(got.length))));
+  })();
+  const transport = fromConn(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  );
+  const writer = transport.writable.getWriter();
+  await writer.write(encodeFrame(send("/queue/a", "one")));
+  await writer.write(encodeFrame(send("/queue/a", "two")));
+  await writer.close();
+  const frames = await readAll(
+    transport.readable.pipeThrough(new StompDecoderStream()),
+  );
+  await within(server, 2000, "the server");
+  assertEquals(frames.map((f) => f.headers.get("receipt-id")), ["2"]);
+  transport.close();
+});
+
+Deno.test("fromConn readable errors when the input ends inside a frame", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = (async () => {
+    using conn = await listener.accept();
+    const frame = encodeFrame(send("/queue/a", "cut short"));
+    await conn.write(frame.subarray(0, frame.length - 4));
+  })();
+  const transport = fromConn(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  );
+  await assertRejects(
+    () => readAll(transport.readable.pipeThrough(new StompDecoderStream())),
+    StompSyntaxError,
+    "Input ended inside a frame",
+  );
+  await server;
+  transport.close();
+});
+
+Deno.test("connectTcp rejects quickly with TransportConnectError when refused", async () => {
+  const url = `tcp://127.0.0.1:${closedPort()}`;
+  const started = performance.now();
+  const error = await assertRejects(
+    () => connectTcp(url),
+    TransportConnectError,
+    `Cannot connect to "${url}"`,
+  );
+  assertLessOrEqual(performance.now() - started, 1000);
+  assertEquals(error.url, url);
+  assertInstanceOf(error.cause, Deno.errors.ConnectionRefused);
+});
+
+Deno.test("connectTcp rejects unsupported schemes and bad URLs with TypeError", async () => {
+  await assertRejects(
+    () => connectTcp("http://127.0.0.1:1"),
+    TypeError,
+    'unsupported scheme "http:"',
+  );
+  await assertRejects(() => connectTcp("not a url"), TypeError, "invalid URL");
+  await assertRejects(
+    () => connectTcp("tcp://127.0.0.1:1", { timeout: -1 }),
+    RangeError,
+    "timeout",
+  );
+});
+
+Deno.test("connectTcp uses port 61613 for tcp: URLs without a port", async () => {
+  // A broker may or may not be listening there: either way the port shows.
+  try {
+    const transport = await connectTcp("tcp://127.0.0.1", { timeout: 2000 });
+    assertEquals((transport.conn.remoteAddr as Deno.NetAddr).port, 61613);
+    transport.close();
+  } catch (error) {
+    assertInstanceOf(error, TransportConnectError);
+    assertMatch(error.message, /"tcp:\/\/127\.0\.0\.1:61613"/);
+  }
+});
+
+/** A TLS server on localhost with the test certificate; echoes what it reads. */
+function tlsEchoServer() {
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: SERVER_CERT,
+    key: SERVER_KEY,
+  });
+  const done = (async () => {
+    for await (const conn of listener) {
+      try {
+        await conn.readable.pipeTo(conn.writable);
+      } catch {
+        // A client that failed verification aborts the handshake.
+      }
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await done;
+    },
+  };
+}
+
+Deno.test("connectTcp speaks TLS verified against the given CA (tls: and stomp+ssl:)", async () => {
+  await using server = tlsEchoServer();
+  for (const scheme of ["tls", "stomp+ssl"]) {
+    const transport = await connectTcp(
+      `${scheme}://localhost:${server.port}`,
+      { caCerts: [CA] },
+    );
+    const writer = transport.writable.getWriter();
+    const frame = encodeFrame(send("/queue/a", "over TLS"));
+    await writer.write(frame);
+    await writer.close();
+    const echoed = concat(await readAll(transport.readable));
+    assertEquals(echoed, frame);
+    transport.close();
+  }
+});
+
+Deno.test("connectTcp refuses a TLS server whose certificate the CA did not sign", async () => {
+  await using server = tlsEchoServer();
+  const error = await assertRejects(
+    () =>
+      connectTcp(`tls://localhost:${server.port}`, {
+        caCerts: [WRONG_CA],
+        timeout: 5000,
+      }),
+    TransportConnectError,
+    "Cannot connect",
+  );
+  assertMatch(error.message, /certificate|UnknownIssuer/i);
+});
+
+Deno.test("connectTcp times out when a TLS handshake gets no answer", async () => {
+  // A plain TCP server that never speaks TLS: the handshake waits for ever.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const started = performance.now();
+  await assertRejects(
+    () => connectTcp(`tls://127.0.0.1:${listener.addr.port}`, { timeout: 200 }),
+    TransportConnectError,
+    "timed out after 200 ms",
+  );
+  assertLessOrEqual(performance.now() - started, 2000);
+  using _conn = await accepted;
+});
+
+Deno.test("connectTcp gives up when its signal aborts", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const controller = new AbortController();
+  const connecting = connectTcp(`tls://127.0.0.1:${listener.addr.port}`, {
+    signal: controller.signal,
+    timeout: 0,
+  });
+  using _conn = await accepted;
+  controller.abort(new Error("user gave up"));
+  await assertRejects(
+    () => connecting,
+    TransportConnectError,
+    "aborted (user gave up)",
+  );
+});
+
+// ---------------------------------------------------------------------------
+// WebSocket
+
+interface WsServer extends AsyncDisposable {
+  url: string;
+  /** The last upgrade request's Sec-WebSocket-Protocol header. */
+  offered: () => string | null;
+}
+
+/** A Deno.serve WebSocket server that picks the first offered subprotocol. */
+function wsServer(onSocket: (socket: WebSocket) => void): WsServer {
+  let offered: string | null = null;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      offered = request.headers.get("sec-websocket-protocol");
+      const protocol = offered?.split(",")[0]?.trim();
+      const { socket, response } = Deno.upgradeWebSocket(
+        request,
+        protocol === undefined ? {} : { protocol },
+      );
+      socket.binaryType = "arraybuffer";
+      onSocket(socket);
+      return response;
+    },
+  );
+  return {
+    url: `ws://127.0.0.1:${server.addr.port}/ws`,
+    offered: () => offered,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+    },
+  };
+}
+
+/** Collects what a server socket receives until it closes. */
+function recorder() {
+  const messages: (string | Uint8Array)[] = [];
+  let resolveClosed!: (event: { code: number; reason: string }) => void;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    resolveClosed = resolve
+  );
+  return {
+    messages,
+    closed,
+    attach(socket: WebSocket) {
+      socket.onmessage = (event) =>
+        messages.push(
+          typeof event.data === "string"
+            ? event.data
+            : new Uint8Array(event.data),
+        );
+      socket.onclose = (event) =>
+        resolveClosed({ code: event.code, reason: event.reason });
+    },
+  };
+}
+
+Deno.test("connectWebSocket offers the STOMP subprotocols by default", async () => {
+  await using server = wsServer((socket) =>
+    socket.onopen = () => socket.close()
+  );
+  const transport = await connectWebSocket(server.url);
+  assertEquals(server.offered(), STOMP_SUBPROTOCOLS.join(", "));
+  assertEquals(server.offered(), "v12.stomp, v11.stomp, v10.stomp");
+  assertEquals(transport.socket.protocol, "v12.stomp");
+  assertEquals(transport.socket.binaryType, "arraybuffer");
+  await readAll(transport.readable);
+});
+
+Deno.test("fromWebSocket sends one binary message per written chunk", async () => {
+  const record = recorder();
+  await using server = wsServer(record.attach);
+  const transport = await connectWebSocket(server.url);
+  const chunks = [
+    encodeFrame(send("/queue/a", "first")),
+    encodeFrame(HEARTBEAT),
+    encodeFrame(send("/queue/a", randomBytes(200_000))),
+  ];
+  const writer = transport.writable.getWriter();
+  for (const chunk of chunks) await writer.write(chunk);
+  await within(writer.close(), 2000, "the socket closing");
+  await within(record.closed, 2000, "the server seeing the close");
+  assertEquals(record.messages, chunks);
+  await readAll(transport.readable);
+});
+
+Deno.test("fromWebSocket sends only the view of a subarray, not its whole buffer", async () => {
+  const record = recorder();
+  await using server = wsServer(record.attach);
+  const transport = await connectWebSocket(server.url);
+  const backing = utf8.encode("xxxxSEND\ndestination:/q\n\n\0yyyy");
+  const writer = transport.writable.getWriter();
+  await writer.write(backing.subarray(4, backing.length - 4));
+  await writer.close();
+  await within(record.closed, 2000, "the server seeing the close");
+  assertEquals(record.messages, [utf8.encode("SEND\ndestination:/q\n\n\0")]);
+  await readAll(transport.readable);
+});
+
+Deno.test("fromWebSocket sends text messages when messageType is text", async () => {
+  const record = recorder();
+  await using server = wsServer(record.attach);
+  const transport = await connectWebSocket(server.url, { messageType: "text" });
+  const writer = transport.writable.getWriter();
+  await writer.write(encodeFrame(send("/queue/a", "héllo")));
+  await assertRejects(
+    () => writer.write(encodeFrame(send("/queue/a", new Uint8Array([0xff])))),
+    TypeError,
+    "not valid UTF-8",
+  );
+  transport.close();
+  await within(record.closed, 2000, "the server seeing the close");
+  assertEquals(record.messages, [
+    "SEND\ndestination:/queue/a\ncontent-length:6\n\nhéllo\0",
+  ]);
+  await readAll(transport.readable);
+});
+
+Deno.test("fromWebSocket accepts text and binary messages as bytes", async () => {
+  await using server = wsServer((socket) => {
+    socket.onopen = () => {
+      socket.send("MESSAGE\ndestination:/q\n\nt\u00e9xt\0");
+      socket.send(utf8.encode("MESSAGE\ndestination:/q\n\nbin\0"));
+      socket.send(new Uint8Array([0x0a]));
+      socket.close(1000);
+    };
+  });
+  const transport = await connectWebSocket(server.url);
+  let heartbeats = 0;
+  const frames = await readAll(
+    transport.readable.pipeThrough(
+      new StompDecoderStream({ onHeartbeat: () => heartbeats++ }),
+    ),
+  );
+  assertEquals(frames.map((f) => f.text), ["téxt", "bin"]);
+  assertEquals(heartbeats, 1);
+});
+
+Deno.test("fromWebSocket wraps a socket that is still connecting", async () => {
+  const record = recorder();
+  await using server = wsServer(record.attach);
+  const socket = new WebSocket(server.url);
+  assertEquals(socket.readyState, WebSocket.CONNECTING);
+  const transport = fromWebSocket(socket);
+  const writer = transport.writable.getWriter();
+  await within(writer.write(utf8.encode("x")), 2000, "the write");
+  await writer.close();
+  await within(record.closed, 2000, "the server seeing the close");
+  assertEquals(record.messages, [utf8.encode("x")]);
+  await readAll(transport.readable);
+});
+
+Deno.test("fromWebSocket surfaces an abnormal close code and reason in WebSocketClosedError", async () => {
+  await using server = wsServer((socket) => {
+    socket.onopen = () => {
+      socket.send("RECEIPT\nreceipt-id:1\n\n\0");
+      socket.close(4001, "go away");
+    };
+  });
+  const transport = await connectWebSocket(server.url);
+  const reader = transport.readable.getReader();
+  assertEquals((await within(reader.read(), 2000, "a message")).done, false);
+  const error = await assertRejects(
+    () => within(reader.read(), 2000, "the close"),
+    WebSocketClosedError,
+    'WebSocket closed with code 4001: "go away"',
+  );
+  assertEquals(error.code, 4001);
+  assertEquals(error.reason, "go away");
+  assertEquals(error.wasClean, true);
+  const writeError = await assertRejects(
+    () => transport.writable.getWriter().write(new Uint8Array([0x0a])),
+    WebSocketClosedError,
+    "Cannot send frame",
+  );
+  assertEquals(writeError.code, 4001);
+});
+
+Deno.test("fromWebSocket ends the readable normally on close code 1000", async () => {
+  await using server = wsServer((socket) => {
+    socket.onopen = () => socket.close(1000, "bye");
+  });
+  const transport = await connectWebSocket(server.url);
+  assertEquals(await readAll(transport.readable), []);
+});
+
+Deno.test("fromWebSocket rejects bad options", () => {
+  const socket = { readyState: 1 } as WebSocket;
+  assertThrowsType(
+    () => fromWebSocket(socket, { messageType: "json" as "text" }),
+    TypeError,
+  );
+  assertThrowsType(
+    () => fromWebSocket(socket, { highWaterMark: -1 }),
+    RangeError,
+  );
+});
+
+function assertThrowsType(fn: () => unknown, type: ErrorConstructor) {
+  try {
+    fn();
+  } catch (error) {
+    assertInstanceOf(error, type);
+    return;
+  }
+  throw new Error("Expected a throw");
+}
+
+/**
+ * A WebSocket server written on a raw TCP listener, so the test controls
+ * reading: after the handshake it reads nothing until `drain()`, and the
+ * client's bufferedAmount has to grow.
+ */
+function stallingWsServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let draining: Promise<number> | undefined;
+  let conn: Deno.Conn | undefined;
+  let disposed = false;
+  const ready = (async () => {
+    conn = await listener.accept();
+    const buffer = new Uint8Array(4096);
+    let request = "";
+    while (!request.includes("\r\n\r\n")) {
+      const n = await conn.read(buffer);
+      if (n === null) throw new Error("Client left during the handshake");
+      request += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    const key = /sec-websocket-key: *(\S+)/i.exec(request)?.[1];
+    const digest = await crypto.subtle.digest(
+      "SHA-1",
+      utf8.encode(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+    );
+    const accept = btoa(String.fromCharCode(...new Uint8Array(digest)));
+    await conn.write(utf8.encode(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" +
+        `Connection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n` +
+        "Sec-WebSocket-Protocol: v12.stomp\r\n\r\n",
+    ));
+  })();
+  return {
+    url: `ws://127.0.0.1:${listener.addr.port}/ws`,
+    ready,
+    /** Starts reading (and discarding) everything; resolves with the byte count at EOF. */
+    drain() {
+      draining ??= (async () => {
+        let total = 0;
+        const buffer = new Uint8Array(1 << 16);
+        while (true) {
+          const n = await conn!.read(buffer).catch(() => null);
+          if (n === null) return total;
+          total += n;
+        }
+      })();
+      return draining;
+    },
+    async [Symbol.asyncDispose]() {
+      if (disposed) return;
+      disposed = true;
+      listener.close();
+      try {
+        // A close frame, so the client's closing handshake completes.
+        await conn?.write(new Uint8Array([0x88, 0x00]));
+      } catch {
+        // The client has gone already.
+      }
+      conn?.close();
+      await draining;
+    },
+  };
+}
+
+Deno.test("fromWebSocket waits while bufferedAmount is above the high-water mark", async () => {
+  await using server = stallingWsServer();
+  const highWaterMark = 256 * 1024;
+  const transport = await connectWebSocket(server.url, { highWaterMark });
+  await server.ready;
+  const writer = transport.writable.getWriter();
+  const chunk = randomBytes(128 * 1024);
+  // The peer reads nothing: once the kernel buffers fill, a write must wait.
+  let stalled: Promise<void> | undefined;
+  let written = 0;
+  for (let i = 0; i < 1024 && stalled === undefined; i++) {
+    const write = writer.write(chunk);
+    if (await pendingAfter(write, 100)) stalled = write;
+    else {
+      written += chunk.length;
+      assertLessOrEqual(transport.socket.bufferedAmount, highWaterMark);
+    }
+  }
+  assert(stalled !== undefined, `no write waited after ${written} bytes`);
+  assertGreater(transport.socket.bufferedAmount, highWaterMark);
+  // Once the peer reads, the write completes with the queue at the mark.
+  const drained = server.drain();
+  await within(stalled, 5000, "the stalled write");
+  assertLessOrEqual(transport.socket.bufferedAmount, highWaterMark);
+  transport.close();
+  await server[Symbol.asyncDispose]();
+  assertGreater(await drained, written);
+  await readAll(transport.readable);
+});
+
+Deno.test("fromWebSocket without backpressure lets bufferedAmount grow past the mark", async () => {
+  // The control for the test above: the same stalled peer, a mark too high
+  // to reach, and the queue does grow.
+  await using server = stallingWsServer();
+  const transport = await connectWebSocket(server.url, {
+    highWaterMark: 1 << 30,
+  });
+  await server.ready;
+  const writer = transport.writable.getWriter();
+  const chunk = randomBytes(128 * 1024);
+  for (let i = 0; i < 128; i++) {
+    await within(writer.write(chunk), 1000, "an unthrottled write");
+  }
+  assertGreater(transport.socket.bufferedAmount, 256 * 1024);
+  server.drain();
+  transport.close();
+  await server[Symbol.asyncDispose]();
+  await readAll(transport.readable);
+});
+
+Deno.test("connectWebSocket rejects quickly with TransportConnectError when refused", async () => {
+  const url = `ws://127.0.0.1:${closedPort()}/ws`;
+  const started = performance.now();
+  const error = await assertRejects(
+    () => connectWebSocket(url),
+    TransportConnectError,
+    `Cannot connect to "${url}": the connection failed`,
+  );
+  assertLessOrEqual(performance.now() - started, 1000);
+  assertEquals(error.url, url);
+});
+
+Deno.test("connectWebSocket rejects when the server refuses the upgrade", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("no", { status: 404 }),
+  );
+  await assertRejects(
+    () => connectWebSocket(`ws://127.0.0.1:${server.addr.port}/ws`),
+    TransportConnectError,
+    "the connection failed",
+  );
+});
+
+Deno.test("connectWebSocket times out when the upgrade gets no answer", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const started = performance.now();
+  await assertRejects(
+    () =>
+      connectWebSocket(`ws://127.0.0.1:${listener.addr.port}/ws`, {
+        timeout: 200,
+      }),
+    TransportConnectError,
+    "timed out after 200 ms",
+  );
+  assertLessOrEqual(performance.now() - started, 2000);
+  using conn = await accepted;
+  // Let the abandoned socket see its connection go before the test ends.
+  conn.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+});
+
+Deno.test("connectWebSocket rejects non-WebSocket URLs with TypeError", async () => {
+  await assertRejects(
+    () => connectWebSocket("http://127.0.0.1/ws"),
+    TypeError,
+    'unsupported scheme "http:"',
+  );
+});
+
+// ---------------------------------------------------------------------------
+// openTransport
+
+Deno.test("openTransport picks the transport from the URL scheme", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const tcp = await openTransport(`tcp://127.0.0.1:${listener.addr.port}`);
+  using _conn = await accepted;
+  assert("conn" in tcp);
+  tcp.close();
+
+  await using server = wsServer((socket) =>
+    socket.onopen = () => socket.close()
+  );
+  const ws = await openTransport(server.url);
+  assert("socket" in ws);
+  await readAll(ws.readable);
+});
+
+Deno.test("openTransport rejects unknown schemes with TypeError", async () => {
+  for (const url of ["http://127.0.0.1:61613", "stomp://127.0.0.1", "x:y"]) {
+    await assertRejects(
+      () => openTransport(url),
+      TypeError,
+      "Cannot open transport: unknown scheme",
+    );
+  }
+  await assertRejects(() => openTransport("::"), TypeError, "invalid URL");
+});
+
+// ---------------------------------------------------------------------------
+// fetch bodies
+
+Deno.test("decodeBody decodes the frames of a streamed fetch response", async () => {
+  const frames = [
+    send("/queue/a", "one"),
+    send("/queue/a", randomBytes(300_000)),
+    receipt("r"),
+  ];
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(encodeBody(frames)),
+  );
+  const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+  const decoded = await readAll(decodeBody(response));
+  assertEquals(decoded.map((f) => f.command), ["SEND", "SEND", "RECEIPT"]);
+  assertEquals(decoded[1]!.body, frames[1]!.body);
+});
+
+Deno.test("encodeBody streams frames as a fetch request body", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) => {
+      const got = await Array.fromAsync(decodeBody(request));
+      return Response.json(got.map((f) => [f.command, f.text]));
+    },
+  );
+  async function* frames() {
+    yield send("/queue/a", "one");
+    yield HEARTBEAT;
+    yield send("/queue/a", "two");
+  }
+  const response = await fetch(`http://127.0.0.1:${server.addr.port}/`, {
+    method: "POST",
+    body: encodeBody(frames()),
+  });
+  assertEquals(await response.json(), [["SEND", "one"], ["SEND", "two"]]);
+});
+
+Deno.test("decodeBody rejects a missing or used body with TypeError", async () => {
+  assertThrowsType(() => decodeBody(new Response(null)), TypeError);
+  const used = new Response("x");
+  await used.text();
+  assertThrowsType(() => decodeBody(used), TypeError);
+  const locked = new Response("x").body!;
+  locked.getReader();
+  assertThrowsType(() => decodeBody(locked), TypeError);
+});
+
+Deno.test("decodeBody errors when the body ends inside a frame", async () => {
+  await assertRejects(
+    () =>
+      readAll(decodeBody(new Response("MESSAGE\ndestination:/q\n\nno end"))),
+    StompSyntaxError,
+    "Input ended inside a frame",
+  );
+});
