@@ -8,7 +8,8 @@
 #   scripts/brokers.sh start          write configs + test certificates, start all peers,
 #                                     wait until they accept connections (idempotent)
 #   scripts/brokers.sh stop           stop every peer this script started
-#   scripts/brokers.sh restart        stop, then start (fresh broker state)
+#   scripts/brokers.sh restart        stop, then start: fresh broker state, and the way to
+#                                     apply a changed config (start leaves healthy peers be)
 #   scripts/brokers.sh status         list ports; exit 0 only if every port is up
 #   scripts/brokers.sh env            print `export VAR=value` lines: eval "$(scripts/brokers.sh env)"
 #   scripts/brokers.sh drop-rabbitmq [REASON]
@@ -32,6 +33,10 @@
 #
 # Environment: STOMPER_BROKERS_DIR (above), STOMPER_BROKERS_TIMEOUT (readiness wait, s; 60).
 set -euo pipefail
+
+# Everything here comes from Debian packages; a java, erl or python3 earlier on PATH
+# (pyenv shims, SDK managers) must not be picked up instead.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 DIR=${STOMPER_BROKERS_DIR:-/tmp/stomper-brokers}
 LOGS=$DIR/logs
@@ -62,6 +67,16 @@ log() { printf 'brokers: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 need_root() { [[ $(id -u) == 0 ]] || die "must run as root (installs packages, switches to broker users)"; }
+
+# Test entry points may call start concurrently; serialise start/stop on a lock file.
+LOCKED=""
+lock() {
+  [[ -n $LOCKED ]] && return 0
+  mkdir -p "$DIR"
+  exec 9>"$DIR/.lock"
+  flock -w "$((TIMEOUT * 2))" 9 || die "another brokers.sh holds $DIR/.lock"
+  LOCKED=1
+}
 
 # ---------------------------------------------------------------------------------------
 # install
@@ -99,7 +114,10 @@ cmd_install() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   # One install: separate apt-get runs took about twice as long.
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # confold: /etc/rabbitmq/rabbitmq-env.conf is a conffile that start rewrites; a
+  # reinstall after `apt-get remove` must keep ours rather than stop at a prompt.
+  apt-get install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
   if [[ -n $made_policy ]]; then
     rm -f "$policy"
     trap - EXIT
@@ -108,24 +126,25 @@ cmd_install() {
   log "install done"
 }
 
-# Anything running as the broker users that this script did not start (e.g. a postinst
-# that started a service despite the policy) would hold our ports: end it.
+# A broker VM that this script did not start (e.g. one a postinst started despite the
+# policy) would hold our ports: end it. Only the VMs are matched: their helpers
+# (erl_child_setup, inet_gethost, the disk monitor's sh) sit in sessions of their own,
+# are not in our process groups, and must not be touched under a running node of ours.
 kill_strays() {
-  local user pid pgid p ours=" "
+  local pid pgid p ours=" "
   for p in "${PEERS[@]}"; do
     if pgid=$(peer_pid "$p"); then ours+="$pgid "; fi
   done
-  for user in rabbitmq activemq; do
-    id -u "$user" >/dev/null 2>&1 || continue
-    for pid in $(pgrep -u "$user" || true); do
-      pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || continue
-      if [[ $ours == *" $pgid "* ]]; then continue; fi
-      # epmd is shared by our nodes; only end it when none of ours is running.
-      if [[ $(ps -o comm= -p "$pid" 2>/dev/null) == epmd && $ours != " " ]]; then continue; fi
-      log "ending stray $user process $pid ($(ps -o args= -p "$pid" | cut -c1-60))"
-      kill -TERM "$pid" 2>/dev/null || true
-    done
+  for pid in $(pgrep -u rabbitmq -x beam.smp || true) $(pgrep -u activemq -x java || true); do
+    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || continue
+    if [[ $ours == *" $pgid "* ]]; then continue; fi
+    log "ending stray broker process $pid ($(ps -o user=,args= -p "$pid" | cut -c1-70))"
+    kill -TERM "$pid" 2>/dev/null || true
   done
+  # epmd is shared by our nodes; only end it when none is registered.
+  if pgrep -x epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -138,44 +157,76 @@ peer_up() {
   for port in ${PORTS[$1]}; do port_open "$port" || return 1; done
 }
 
-# Whether any live (non-zombie) process is in process group $1. Zombies matter here:
-# this machine's init does not always reap orphans promptly, and kill -0 succeeds on them.
-group_alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ {f = 1} END {exit !f}'; }
+# Whether any live process is in process group $1. Zombies (stat Z) do not count: this
+# machine's init does not always reap orphans promptly, and kill -0 succeeds on them.
+# But "Zl" does: a JVM whose main thread has exited shows so while its shutdown hooks
+# still run and its ports are still open.
+group_alive() {
+  ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && ($2 !~ /^Z/ || $2 ~ /l/) {f = 1} END {exit !f}'
+}
+
+# Kernel start time of a process (field 22 of /proc/PID/stat; cut after the comm field,
+# which is in parentheses and could hold spaces). Empty if there is no such process.
+start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 
 # Prints the pid (= process group id, see launch) of a running peer; fails if none.
+# Pid files outlive the peers (a machine restart, CI ending our processes), so the
+# recorded start time guards against signalling an unrelated process that got the pid.
 peer_pid() {
-  local f=$RUN/$1.pid pid
+  local f=$RUN/$1.pid pid started now
   [[ -s $f ]] || return 1
-  pid=$(<"$f")
+  read -r pid started <"$f" || true
   [[ $pid =~ ^[0-9]+$ ]] && group_alive "$pid" || return 1
+  now=$(start_time "$pid")
+  [[ -z $now || $now == "$started" ]] || return 1 # leader gone but group alive is still ours
   echo "$pid"
 }
 
-# setsid gives each peer its own process group (pgid = the pid we record), so stop can
-# find every process of it, and the peer survives the shell that started it. Nothing
-# below may start a new session (su does, hence setpriv), or it would escape the group.
+# setsid gives each peer its own process group (pgid = the pid we record), so status and
+# stop can find it, and the peer survives the shell that started it. The broker itself
+# must stay in that group, hence setpriv (which just execs) rather than su (which starts
+# a new session). Erlang's erl_child_setup does leave the group, but dies with its VM.
 launch() {
   local name=$1; shift
   mkdir -p "$LOGS" "$RUN"
   : >"$LOGS/$name.log"
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN/$name.pid"
+  # 9>&-: the lock must not be inherited, or the peer would hold it for its lifetime.
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
+  echo "$! $(start_time $!)" >"$RUN/$name.pid"
 }
 
+show_log() {
+  log "last lines of $LOGS/$1.log:"
+  tail -n 60 "$LOGS/$1.log" >&2 || true
+}
+
+# Polls all starting peers together, so a peer that dies is reported at once and each
+# one's time is its own. Sets FAILED to the peers that died or were not up in time.
+FAILED=""
 wait_ready() {
-  local name=$1 deadline=$((SECONDS + TIMEOUT))
-  while ((SECONDS < deadline)); do
-    if ! peer_pid "$name" >/dev/null; then
-      log "$name died while starting; its log ($LOGS/$name.log):"
-      tail -n 60 "$LOGS/$name.log" >&2 || true
-      return 1
-    fi
-    peer_up "$name" && return 0
-    sleep 0.2
+  local t0=$EPOCHREALTIME deadline=$((SECONDS + TIMEOUT)) p pending=("$@") next
+  FAILED=""
+  while ((${#pending[@]})); do
+    next=()
+    for p in "${pending[@]}"; do
+      if ! peer_pid "$p" >/dev/null; then
+        log "$p died while starting"
+        show_log "$p"
+        FAILED+=" $p"
+      elif peer_up "$p"; then
+        log "$p up (ports ${PORTS[$p]}) after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}') s"
+      elif ((SECONDS >= deadline)); then
+        log "$p not ready after ${TIMEOUT} s (ports ${PORTS[$p]})"
+        show_log "$p"
+        FAILED+=" $p"
+      else
+        next+=("$p")
+      fi
+    done
+    pending=("${next[@]}")
+    if ((${#pending[@]})); then sleep 0.2; fi
   done
-  log "$name not ready after ${TIMEOUT}s (ports ${PORTS[$name]}); its log ($LOGS/$name.log):"
-  tail -n 60 "$LOGS/$name.log" >&2 || true
-  return 1
+  [[ -z $FAILED ]]
 }
 
 # TERM goes to the group leader only: RabbitMQ's start script traps it and stops the VM
@@ -272,6 +323,7 @@ EOF
   local common='loopback_users.guest = true
 log.console = true
 log.console.level = info
+log.console.use_colors = off
 log.file = false'
 
   cat >"$RABBIT_ETC/rabbitmq.conf" <<EOF
@@ -319,8 +371,8 @@ EOF
 # Fresh state per start: queues and messages left by an earlier run must not leak into
 # the next test run.
 wipe_rabbit_node() {
-  rm -rf "$RABBIT_MNESIA/$1" "$RABBIT_MNESIA/$1-plugins-expand" "$RABBIT_MNESIA/$1.pid" \
-    "$RABBIT_MNESIA/$1-feature_flags"
+  local base=$RABBIT_MNESIA/${1:?node name}
+  rm -rf "$base" "$base-plugins-expand" "$base.pid" "$base-feature_flags"
 }
 
 # Not `rabbitmq-server -detached`: it hides start-up errors. Not the Debian wrapper
@@ -366,18 +418,17 @@ write_activemq_config() {
   </broker>
 </beans>
 EOF
-  cat >"$AMQ_BASE/conf/log4j2.properties" <<'EOF'
-# Written by stomper scripts/brokers.sh: console only (launch() sends it to logs/activemq.log)
-rootLogger.level = INFO
-rootLogger.appenderRef.console.ref = Console
-appender.console.type = Console
-appender.console.name = Console
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5p %m [%c{1}]%n
-logger.spring.name = org.springframework
-logger.spring.level = WARN
-logger.xbean.name = org.apache.xbean
-logger.xbean.level = WARN
+  # Debian's ActiveMQ logs through log4j 1.2 (the log4j2.properties it ships is never
+  # read: the broker then logs nothing at all), so configure 1.2. Console only: launch()
+  # sends it to logs/activemq.log.
+  cat >"$AMQ_BASE/conf/log4j.properties" <<'EOF'
+# Written by stomper scripts/brokers.sh
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=%d{HH:mm:ss,SSS} %-5p %m [%c{1}]%n
+log4j.logger.org.springframework=WARN
+log4j.logger.org.apache.xbean=WARN
 EOF
   chown -R activemq "$AMQ_BASE/data" "$AMQ_BASE/tmp"
 }
@@ -390,7 +441,7 @@ launch_activemq() {
   launch activemq setpriv --reuid=activemq --regid=activemq --init-groups \
     java -Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true \
     -Djava.io.tmpdir="$AMQ_BASE/tmp" \
-    -Dlog4j2.configurationFile="$conf/log4j2.properties" \
+    -Dlog4j.configuration="file:$conf/log4j.properties" \
     --add-reads=java.xml=java.logging \
     --add-opens java.base/java.security=ALL-UNNAMED \
     --add-opens java.base/java.net=ALL-UNNAMED \
@@ -418,11 +469,15 @@ launch_activemq() {
 
 cmd_start() {
   need_root
+  lock
   local p
-  for p in rabbitmq-server java openssl setpriv; do
+  local f
+  for f in /usr/lib/rabbitmq/bin/rabbitmq-server /usr/share/activemq/bin/activemq.jar; do
+    [[ -e $f ]] || die "$f not found: run '$0 install' first"
+  done
+  for p in java openssl setpriv flock; do
     command -v "$p" >/dev/null 2>&1 || die "$p not found: run '$0 install' first"
   done
-  [[ -f /usr/share/activemq/bin/activemq.jar ]] || die "activemq not installed: run '$0 install' first"
   mkdir -p "$DIR" "$LOGS" "$RUN"
   chmod 755 "$DIR"
 
@@ -433,7 +488,6 @@ cmd_start() {
     if peer_pid "$p" >/dev/null && peer_up "$p"; then continue; fi
     todo+=("$p")
   done
-  local f
   for f in ca.pem wrong-ca.pem server.pem server.key; do
     if [[ ! -s $DIR/$f ]] && ((${#todo[@]} < ${#PEERS[@]})); then
       # Certificates vanished under running brokers: restart everything on new ones.
@@ -445,7 +499,6 @@ cmd_start() {
   done
   if ((${#todo[@]} == 0)); then
     log "already running and healthy"
-    cmd_status >/dev/null || true
     return 0
   fi
 
@@ -460,7 +513,6 @@ cmd_start() {
   done
 
   ensure_certs
-  local t0=$SECONDS
   for p in "${todo[@]}"; do
     case $p in
       rabbitmq) write_rabbit_config_once && launch_rabbit rabbitmq "$RABBIT_NODE" "$RABBIT_ETC/rabbitmq-env.conf" ;;
@@ -468,17 +520,9 @@ cmd_start() {
       activemq) write_activemq_config && launch_activemq ;;
     esac
   done
-  local failed=""
-  for p in "${todo[@]}"; do
-    if wait_ready "$p"; then
-      log "$p up (ports ${PORTS[$p]}) after $((SECONDS - t0))s"
-    else
-      failed+=" $p"
-    fi
-  done
-  if [[ -n $failed ]]; then
-    for p in $failed; do stop_peer "$p" || true; done
-    die "failed to start:$failed"
+  if ! wait_ready "${todo[@]}"; then
+    for p in $FAILED; do stop_peer "$p" || true; done
+    die "failed to start:$FAILED"
   fi
 }
 
@@ -491,13 +535,13 @@ write_rabbit_config_once() {
 
 cmd_stop() {
   need_root
+  lock
   local p stopped=""
   for p in "${PEERS[@]}"; do
     if stop_peer "$p"; then stopped+=" $p"; fi
   done
   # epmd daemonizes out of the nodes' process groups; end it once no node is registered.
-  if command -v epmd >/dev/null 2>&1 && pgrep -x epmd >/dev/null &&
-    ! epmd -names 2>/dev/null | grep -q '^name '; then
+  if pgrep -x epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then
     epmd -kill >/dev/null 2>&1 || true
   fi
   if [[ -n $stopped ]]; then log "stopped:$stopped"; else log "nothing was running"; fi
@@ -519,8 +563,10 @@ cmd_status() {
       # Resident memory of the whole process group (wrappers + VM), in MiB.
       rss=$(ps -eo pgid=,rss= | awk -v g="$pid" '$1 == g {s += $2} END {printf "%d", s / 1024}')
       printf '%-14s %-5s%s  (pid %s, %s MiB)\n' "$p" "$state" "$line" "$pid" "$rss"
-    else
+    elif [[ $state == up ]]; then
       printf '%-14s %-5s%s  (not started by this script)\n' "$p" "$state" "$line"
+    else
+      printf '%-14s %-5s%s  (not running)\n' "$p" "$state" "$line"
     fi
   done
   return $all
@@ -538,8 +584,10 @@ export STOMPER_TLS_WRONG_CA=$DIR/wrong-ca.pem
 EOF
 }
 
-# Plain `rabbitmqctl close_all_connections REASON` also works for the main node (the
-# env conf names it); this covers the text node too, both at once (~1.5 s per CLI start).
+# Plain `rabbitmqctl close_all_connections REASON` also works, for the main node only
+# (rabbitmq-env.conf names it). This covers the text node too, both CLIs at once (~0.6 s).
+# RabbitMQ sends STOMP clients an ERROR frame ("AMQP channel died") before closing;
+# Web-STOMP clients get a WebSocket close 1000 "STOMP died".
 cmd_drop-rabbitmq() {
   need_root
   local reason=${1:-"stomper test: dropped by brokers.sh"} rc=0 pids=() pid
