@@ -1,0 +1,342 @@
+// The objects the client hands out (messages, subscriptions, transactions).
+// They reach back into the client through ClientInternals, which the client
+// builds from closures over its private state.
+
+import type { AckMode } from "../builders.ts";
+import type { StompBody, StompFrame } from "../frame.ts";
+import type { StompHeaders } from "../headers.ts";
+import type { MessageAckOptions, StompMessage } from "./message.ts";
+import type { SessionSubscription } from "./session.ts";
+import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
+import type {
+  StompTransaction,
+  StompTransactionState,
+  TransactionEndOptions,
+  TransactionSendOptions,
+} from "./transaction.ts";
+
+/** What the handed-out objects need from the client. */
+export interface ClientInternals {
+  settle(
+    message: Message,
+    command: "ACK" | "NACK",
+    options: MessageAckOptions,
+    transaction: Transaction | undefined,
+  ): Promise<void>;
+  unsubscribe(
+    subscription: Subscription,
+    options: UnsubscribeOptions,
+  ): Promise<void>;
+  /** A subscription's buffer went below its high-water mark, or it ended. */
+  wake(): void;
+  transactionSend(
+    transaction: Transaction,
+    destination: string,
+    body: StompBody | undefined,
+    options: TransactionSendOptions,
+  ): Promise<void>;
+  transactionEnd(
+    transaction: Transaction,
+    command: "COMMIT" | "ABORT",
+    options: TransactionEndOptions,
+  ): Promise<void>;
+}
+
+function noop(): void {}
+
+export class Message implements StompMessage {
+  readonly frame: StompFrame;
+  readonly subscription: Subscription;
+  /** The connection the message arrived on. */
+  readonly generation: number;
+  readonly #internals: ClientInternals;
+  #settled: "ACK" | "NACK" | undefined;
+
+  constructor(
+    frame: StompFrame,
+    subscription: Subscription,
+    generation: number,
+    internals: ClientInternals,
+  ) {
+    this.frame = frame;
+    this.subscription = subscription;
+    this.generation = generation;
+    this.#internals = internals;
+  }
+
+  get headers(): StompHeaders {
+    return this.frame.headers;
+  }
+
+  get body(): Uint8Array {
+    return this.frame.body;
+  }
+
+  get text(): string {
+    return this.frame.text;
+  }
+
+  get destination(): string | undefined {
+    return this.frame.headers.get("destination");
+  }
+
+  get messageId(): string | undefined {
+    return this.frame.headers.get("message-id");
+  }
+
+  get needsAck(): boolean {
+    return this.subscription.ack !== "auto";
+  }
+
+  ack(options: MessageAckOptions = {}): Promise<void> {
+    return this.settle("ACK", options, undefined);
+  }
+
+  nack(options: MessageAckOptions = {}): Promise<void> {
+    return this.settle("NACK", options, undefined);
+  }
+
+  async settle(
+    command: "ACK" | "NACK",
+    options: MessageAckOptions,
+    transaction: Transaction | undefined,
+  ): Promise<void> {
+    const verb = command === "ACK" ? "acknowledge" : "reject";
+    if (this.subscription.ack === "auto") {
+      throw new TypeError(
+        `Cannot ${verb} message ${
+          JSON.stringify(this.messageId)
+        }: subscription ${
+          JSON.stringify(this.subscription.id)
+        } is in "auto" mode, where the server needs no acknowledgement`,
+      );
+    }
+    if (this.#settled !== undefined) {
+      throw new TypeError(
+        `Cannot ${verb} message ${JSON.stringify(this.messageId)}: it was ${
+          this.#settled === "ACK" ? "acknowledged" : "rejected"
+        } already`,
+      );
+    }
+    // Marked before the write so that a second call made meanwhile fails.
+    this.#settled = command;
+    try {
+      await this.#internals.settle(this, command, options, transaction);
+    } catch (error) {
+      this.#settled = undefined;
+      throw error;
+    }
+  }
+
+  /** An aborted transaction undid the acknowledgement. */
+  unsettle(): void {
+    this.#settled = undefined;
+  }
+}
+
+export class Subscription implements StompSubscription {
+  readonly id: string;
+  readonly destination: string;
+  readonly ack: AckMode;
+  readonly highWaterMark: number;
+  readonly readable: ReadableStream<StompMessage>;
+  readonly #internals: ClientInternals;
+  #queue: Message[] = [];
+  #ended = false;
+  #error: unknown;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    info: SessionSubscription,
+    highWaterMark: number,
+    internals: ClientInternals,
+  ) {
+    this.id = info.id;
+    this.destination = info.destination;
+    this.ack = info.ack;
+    this.highWaterMark = highWaterMark;
+    this.#internals = internals;
+    // highWaterMark 0: the stream asks for a message only when a reader
+    // waits, so the bounded queue here is the only buffer.
+    this.readable = new ReadableStream<StompMessage>({
+      pull: (controller) => this.#pull(controller),
+      cancel: async () => {
+        if (this.#ended) return;
+        try {
+          await this.#internals.unsubscribe(this, {});
+        } catch {
+          // Cancelling is giving up on the subscription; if the connection
+          // is gone already the subscription is too.
+        }
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  get buffered(): number {
+    return this.#queue.length;
+  }
+
+  get active(): boolean {
+    return !this.#ended;
+  }
+
+  /** Whether the client must stop reading until this buffer drains. */
+  get full(): boolean {
+    return !this.#ended && this.#queue.length >= this.highWaterMark;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StompMessage> {
+    return this.readable.values();
+  }
+
+  unsubscribe(options: UnsubscribeOptions = {}): Promise<void> {
+    return this.#internals.unsubscribe(this, options);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#ended) return;
+    try {
+      await this.unsubscribe();
+    } catch {
+      // Disposal must not throw; a lost connection ended it anyway.
+    }
+  }
+
+  deliver(message: Message): void {
+    if (this.#ended) return;
+    this.#queue.push(message);
+    this.#wake?.();
+  }
+
+  /**
+   * No more messages. Buffered messages that still need an acknowledgement
+   * are dropped (they can no longer be acknowledged, and the broker
+   * redelivers them); the others are still handed out, then the stream
+   * closes, or errors with `error`.
+   */
+  end(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    if (this.ack !== "auto") this.#queue = [];
+    this.#wake?.();
+    this.#internals.wake();
+  }
+
+  /** Drops buffered messages that arrived on a connection since lost. */
+  purge(generation: number): void {
+    if (this.ack === "auto") return;
+    this.#queue = this.#queue.filter((m) => m.generation >= generation);
+  }
+
+  async #pull(
+    controller: ReadableStreamDefaultController<StompMessage>,
+  ): Promise<void> {
+    while (true) {
+      const message = this.#queue.shift();
+      if (message !== undefined) {
+        controller.enqueue(message);
+        if (this.#queue.length < this.highWaterMark) this.#internals.wake();
+        return;
+      }
+      if (this.#ended) {
+        if (this.#error === undefined) controller.close();
+        else controller.error(this.#error);
+        return;
+      }
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = undefined;
+    }
+  }
+}
+
+export class Transaction implements StompTransaction {
+  readonly id: string;
+  /** The connection the transaction lives on. */
+  readonly generation: number;
+  readonly #internals: ClientInternals;
+  #state: StompTransactionState = "active";
+  #settled: Message[] = [];
+
+  constructor(id: string, generation: number, internals: ClientInternals) {
+    this.id = id;
+    this.generation = generation;
+    this.#internals = internals;
+  }
+
+  get state(): StompTransactionState {
+    return this.#state;
+  }
+
+  async send(
+    destination: string,
+    body?: StompBody,
+    options: TransactionSendOptions = {},
+  ): Promise<void> {
+    this.#check("send in");
+    await this.#internals.transactionSend(this, destination, body, options);
+  }
+
+  async ack(
+    message: StompMessage,
+    options: MessageAckOptions = {},
+  ): Promise<void> {
+    await this.#settle(message, "ACK", options);
+  }
+
+  async nack(
+    message: StompMessage,
+    options: MessageAckOptions = {},
+  ): Promise<void> {
+    await this.#settle(message, "NACK", options);
+  }
+
+  async commit(options: TransactionEndOptions = {}): Promise<void> {
+    this.#check("commit");
+    this.#state = "committed";
+    this.#settled = [];
+    await this.#internals.transactionEnd(this, "COMMIT", options);
+  }
+
+  async abort(options: TransactionEndOptions = {}): Promise<void> {
+    this.#check("abort");
+    this.#state = "aborted";
+    for (const message of this.#settled) message.unsettle();
+    this.#settled = [];
+    await this.#internals.transactionEnd(this, "ABORT", options);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#state !== "active") return;
+    await this.abort().catch(noop);
+  }
+
+  async #settle(
+    message: StompMessage,
+    command: "ACK" | "NACK",
+    options: MessageAckOptions,
+  ): Promise<void> {
+    this.#check(command === "ACK" ? "acknowledge in" : "reject in");
+    if (!(message instanceof Message)) {
+      throw new TypeError(
+        `Cannot ${
+          command === "ACK" ? "acknowledge" : "reject"
+        } in transaction ${
+          JSON.stringify(this.id)
+        }: expected a message received by this client`,
+      );
+    }
+    await message.settle(command, options, this);
+    this.#settled.push(message);
+  }
+
+  #check(verb: string): void {
+    if (this.#state !== "active") {
+      throw new TypeError(
+        `Cannot ${verb} transaction ${
+          JSON.stringify(this.id)
+        }: it was ${this.#state} already`,
+      );
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * {@linkcode StompSubscription}: the messages of one SUBSCRIBE, as an async
+ * iterable and a `ReadableStream`.
+ *
+ * @module
+ */
+
+import type { AckMode } from "../builders.ts";
+import type { StompHeadersInit } from "../headers.ts";
+import type { StompMessage } from "./message.ts";
+
+/** Options of {@linkcode StompSubscription.unsubscribe}. */
+export interface UnsubscribeOptions {
+  /**
+   * Wait for the server's RECEIPT.
+   *
+   * @default {false}
+   */
+  receipt?: boolean;
+  /** Extra headers for the UNSUBSCRIBE frame. */
+  headers?: StompHeadersInit;
+}
+
+/**
+ * An active subscription: an async iterable of {@linkcode StompMessage}, also
+ * available as a `ReadableStream` (one consumer at a time, either way).
+ *
+ * Messages wait in a bounded buffer of `highWaterMark` messages. While a
+ * subscription's buffer is full the client stops reading from the
+ * connection, so TCP flow control slows the broker down instead of the
+ * client's memory growing; see {@linkcode StompClient} for how this combines
+ * with broker prefetch.
+ *
+ * The iteration ends when {@linkcode unsubscribe} is called or the client
+ * disconnects, after the buffered messages (in the `client` ack modes the
+ * buffered messages are dropped instead, and the broker redelivers them).
+ * Breaking out of a `for await` loop unsubscribes. If the connection is lost
+ * for good the iteration throws a {@linkcode StompConnectionError}.
+ *
+ * @example Reading through the stream
+ * ```ts
+ * import { StompClient } from "@stomper/stomp/client";
+ * import { fromConn } from "@stomper/stomp/transports";
+ * import { StompTestBroker } from "@stomper/stomp/testing";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using broker = StompTestBroker.listen();
+ * const transport = fromConn(await Deno.connect({ hostname: "127.0.0.1", port: broker.port }));
+ * await using client = await StompClient.connect(transport);
+ * const subscription = await client.subscribe("/topic/news");
+ * await client.send("/topic/news", "one");
+ * await client.send("/topic/news", "two");
+ * const reader = subscription.readable.getReader();
+ * assertEquals((await reader.read()).value?.text, "one");
+ * assertEquals((await reader.read()).value?.text, "two");
+ * reader.releaseLock();
+ * await subscription.unsubscribe();
+ * assertEquals(subscription.active, false);
+ * ```
+ */
+export interface StompSubscription
+  extends AsyncIterable<StompMessage>, AsyncDisposable {
+  /** The subscription id (the `id` header of SUBSCRIBE). */
+  readonly id: string;
+  /** The destination subscribed to. */
+  readonly destination: string;
+  /** The acknowledgement mode. */
+  readonly ack: AckMode;
+  /** The most messages buffered before the client stops reading. */
+  readonly highWaterMark: number;
+  /** Messages received and not yet consumed. */
+  readonly buffered: number;
+  /** Whether messages can still arrive. */
+  readonly active: boolean;
+  /** The messages, as a stream; cancelling it unsubscribes. */
+  readonly readable: ReadableStream<StompMessage>;
+  /**
+   * Ends the subscription: sends UNSUBSCRIBE and ends the iteration.
+   *
+   * @param options Receipt and extra headers.
+   * @returns A promise that settles when UNSUBSCRIBE is written, or with
+   * `receipt: true` when the server confirms it.
+   */
+  unsubscribe(options?: UnsubscribeOptions): Promise<void>;
+}
