@@ -290,7 +290,12 @@ export async function connectTcp(
     } else {
       const connectOptions: Deno.ConnectOptions = { hostname, port };
       if (signal !== undefined) connectOptions.signal = signal;
-      conn = await Deno.connect(connectOptions);
+      const tcpConn = await Deno.connect(connectOptions);
+      // Frames are small writes: with Nagle's algorithm a frame written while
+      // the previous one is unacknowledged waits for the peer's delayed ACK
+      // (40 ms on Linux) before it leaves.
+      tcpConn.setNoDelay(true);
+      conn = tcpConn;
     }
   } catch (cause) {
     const aborted = signal?.aborted === true;
