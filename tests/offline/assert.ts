@@ -275,6 +275,24 @@ export function assertGreater<T>(actual: T, expected: T, msg?: string): void {
 }
 
 /**
+ * Make an assertion that `actual` is greater than or equal to `expected`.
+ *
+ * @param actual The actual value to compare.
+ * @param expected The expected value to compare.
+ * @param msg The optional message to display if the assertion fails.
+ */
+export function assertGreaterOrEqual<T>(
+  actual: T,
+  expected: T,
+  msg?: string,
+): void {
+  if (actual >= expected) return;
+  throw new AssertionError(
+    msg ?? `Expect ${format(actual)} >= ${format(expected)}`,
+  );
+}
+
+/**
  * Make an assertion that `actual` is less than or equal to `expected`.
  *
  * @param actual The actual value to compare.

@@ -1,0 +1,116 @@
+// The library in a real browser: headless Chromium (Debian's /usr/bin/chromium,
+// driven by playwright-core) loads a page from 127.0.0.1 whose script, bundled
+// with `deno bundle`, talks Web-STOMP to RabbitMQ.
+
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { chromium } from "npm:playwright-core@1";
+import { bundle } from "./_bundle.ts";
+import { BROKERS, START_HINT, uniqueQueue, within } from "./_codec_session.ts";
+import type { PageResult } from "./browser/page.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+async function assertReachable(url: string) {
+  const { hostname, port } = new URL(url);
+  try {
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    conn.close();
+  } catch (error) {
+    throw new Error(
+      `RabbitMQ Web-STOMP at ${url} is not reachable (${
+        (error as Error).message
+      }): ${START_HINT}`,
+    );
+  }
+}
+
+Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", async () => {
+  await assertReachable(BROKERS.rabbitmqWs);
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(
+      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "stomper-browser-" });
+  try {
+    const pageJs = await bundle(
+      "tests/integration/browser/page.ts",
+      `${dir}/page.js`,
+    );
+    const libraryJs = await bundle("mod.ts", `${dir}/stomper.js`);
+    const html = await Deno.readTextFile(
+      new URL("./browser/index.html", import.meta.url),
+    );
+    const files: Record<string, [string, string]> = {
+      "/": [html, "text/html; charset=utf-8"],
+      "/page.js": [pageJs, "text/javascript; charset=utf-8"],
+      "/stomper.js": [libraryJs, "text/javascript; charset=utf-8"],
+    };
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => {
+        const file = files[new URL(request.url).pathname];
+        return file === undefined
+          ? new Response("not found", { status: 404 })
+          : new Response(file[0], { headers: { "content-type": file[1] } });
+      },
+    );
+
+    const context = await chromium.launchPersistentContext(
+      `${dir}/profile`,
+      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS },
+    );
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(`page error: ${error}`));
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(message.text());
+      });
+      const queue = uniqueQueue("browser");
+      const query = new URLSearchParams({ ws: BROKERS.rabbitmqWs, queue });
+      await page.goto(`http://127.0.0.1:${server.addr.port}/?${query}`);
+      const result = await within(
+        page.evaluate(() =>
+          (globalThis as { stomperResult?: Promise<PageResult> })
+            .stomperResult!
+        ),
+        20_000,
+        "the page's STOMP session",
+      ).catch((error) => {
+        throw new Error(`${error.message}\n${problems.join("\n")}`);
+      });
+
+      assertMatch(result.userAgent, /Chrome\//);
+      assertEquals(result.protocol, "v12.stomp");
+      assertEquals(result.version, "1.2");
+      assertMatch(result.server ?? "", /^RabbitMQ\//);
+      assertEquals(result.text, "hello from Chromium \u{1F310}");
+      assertEquals(result.textContentType, "text/plain;charset=utf-8");
+      assertEquals(
+        result.binary,
+        Array.from({ length: 256 }, (_, i) => 255 - i),
+      );
+      assert(result.libraryExports.includes("connectWebSocket"));
+      assert(result.libraryExports.includes("StompDecoderStream"));
+      assertMatch(result.tcpRefusal, /^TypeError: .*need Deno/);
+      assertEquals(problems, []);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
