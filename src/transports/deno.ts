@@ -76,6 +76,10 @@ const DEFAULT_READ_BUFFER = 64 * 1024;
  * - `close()` closes the connection at once; a pending read then ends the
  *   readable normally instead of erroring.
  *
+ * For a TCP connection you open yourself, call `conn.setNoDelay(true)` as
+ * {@linkcode connectTcp} does: STOMP frames are small writes that Nagle's
+ * algorithm would otherwise hold back.
+ *
  * @example A STOMP exchange with a loopback server
  * ```ts
  * import { fromConn } from "@stomper/stomp/transports";
@@ -206,6 +210,21 @@ function parseUrl(url: string | URL, what: string): URL {
   }
 }
 
+/** Completes the TLS handshake, so a bad certificate fails the connect. */
+async function handshake(
+  pending: Promise<Deno.TlsConn>,
+  signal: AbortSignal | undefined,
+): Promise<Deno.TlsConn> {
+  const conn = await pending;
+  try {
+    await raceSignal(conn.handshake(), signal, () => {});
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
+  return conn;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -266,36 +285,49 @@ export async function connectTcp(
 
   let conn: Deno.Conn;
   try {
-    if (tls) {
+    const connectOptions: Deno.ConnectOptions = { hostname, port };
+    if (signal !== undefined) connectOptions.signal = signal;
+    if (tls && (options.cert !== undefined || options.key !== undefined)) {
+      // Client certificates need connectTls, whose TCP socket keeps Nagle.
       const tlsOptions: Deno.ConnectTlsOptions = { hostname, port };
       if (options.caCerts !== undefined) tlsOptions.caCerts = options.caCerts;
-      const tlsConn = await raceSignal(
-        options.cert !== undefined || options.key !== undefined
-          ? Deno.connectTls({
+      conn = await handshake(
+        raceSignal(
+          Deno.connectTls({
             ...tlsOptions,
             cert: options.cert ?? "",
             key: options.key ?? "",
-          })
-          : Deno.connectTls(tlsOptions),
+          }),
+          signal,
+          (late) => late.close(),
+        ),
         signal,
-        (late) => late.close(),
       );
-      try {
-        await raceSignal(tlsConn.handshake(), signal, () => {});
-      } catch (error) {
-        tlsConn.close();
-        throw error;
-      }
-      conn = tlsConn;
     } else {
-      const connectOptions: Deno.ConnectOptions = { hostname, port };
-      if (signal !== undefined) connectOptions.signal = signal;
       const tcpConn = await Deno.connect(connectOptions);
       // Frames are small writes: with Nagle's algorithm a frame written while
       // the previous one is unacknowledged waits for the peer's delayed ACK
       // (40 ms on Linux) before it leaves.
       tcpConn.setNoDelay(true);
-      conn = tcpConn;
+      if (tls) {
+        const startOptions: Deno.StartTlsOptions = { hostname };
+        if (options.caCerts !== undefined) {
+          startOptions.caCerts = options.caCerts;
+        }
+        conn = await handshake(
+          raceSignal(
+            Deno.startTls(tcpConn, startOptions).catch((error) => {
+              tcpConn.close();
+              throw error;
+            }),
+            signal,
+            (late) => late.close(),
+          ),
+          signal,
+        );
+      } else {
+        conn = tcpConn;
+      }
     }
   } catch (cause) {
     const aborted = signal?.aborted === true;
