@@ -8,7 +8,7 @@ const ROOT = new URL("../../", import.meta.url);
  * The import map the tests themselves run with, when it is the offline one
  * (jsr.io unreachable): the bundle must resolve @std/* the same way.
  */
-function importMapArgs(): string[] {
+export function importMapArgs(): string[] {
   const resolved = import.meta.resolve("@std/bytes");
   return resolved.includes("/tests/offline/")
     ? [

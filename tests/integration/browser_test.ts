@@ -4,7 +4,7 @@
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { chromium } from "npm:playwright-core@1";
-import { bundle } from "./_bundle.ts";
+import { bundle, importMapArgs } from "./_bundle.ts";
 import { BROKERS, START_HINT, uniqueQueue, within } from "./_codec_session.ts";
 import type { PageResult } from "./browser/page.ts";
 
@@ -19,6 +19,16 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+async function assertChromium() {
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(
+      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
+    );
+  }
+}
 
 async function assertReachable(url: string) {
   const { hostname, port } = new URL(url);
@@ -36,13 +46,7 @@ async function assertReachable(url: string) {
 
 Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", async () => {
   await assertReachable(BROKERS.rabbitmqWs);
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
-    );
-  }
+  await assertChromium();
   const dir = await Deno.makeTempDir({ prefix: "stomper-browser-" });
   try {
     const pageJs = await bundle(
@@ -111,6 +115,62 @@ Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", a
       await context.close();
     }
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("examples/browser chats over a STOMP topic in headless Chromium", async () => {
+  await assertReachable(BROKERS.rabbitmqWs);
+  await assertChromium();
+  const serve = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...importMapArgs(), "-A", "examples/browser/serve.ts"],
+    cwd: new URL("../../", import.meta.url).pathname,
+    env: { PORT: "0" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const dir = await Deno.makeTempDir({ prefix: "stomper-browser-" });
+  const lines = serve.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const { value: line } = await within(
+      lines.read(),
+      30_000,
+      "serve.ts to print its address",
+    );
+    const address = /Listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(
+      line ?? "",
+    )
+      ?.[1];
+    assert(address !== undefined, `unexpected serve.ts output: ${line}`);
+
+    const context = await chromium.launchPersistentContext(
+      `${dir}/profile`,
+      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS },
+    );
+    try {
+      const page = await context.newPage();
+      const query = new URLSearchParams({ ws: BROKERS.rabbitmqWs });
+      await page.goto(`${address}?${query}`);
+      await page.locator("#status", { hasText: /^connected/ }).waitFor({
+        timeout: 10_000,
+      });
+      assertMatch(
+        (await page.textContent("#status")) ?? "",
+        /^connected to ws:.* \(STOMP 1\.2, v12\.stomp\)$/,
+      );
+      const text = `hello ${crypto.randomUUID()}`;
+      await page.fill("#text", text);
+      await page.click("#send");
+      await page.locator("#log li", { hasText: text }).waitFor({
+        timeout: 10_000,
+      });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    serve.kill("SIGTERM");
+    await lines.cancel();
+    await serve.status;
     await Deno.remove(dir, { recursive: true });
   }
 });
