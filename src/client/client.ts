@@ -433,7 +433,7 @@ function resolveReconnect(
  * its prefetch limit: RabbitMQ's `prefetch-count` SUBSCRIBE header (or
  * ActiveMQ's `activemq.prefetchSize`) with the `client` or
  * `client-individual` ack mode caps the messages delivered but not yet
- * acknowledged. With a prefetch no larger than the `highWaterMark`, the
+ * acknowledged. With a prefetch smaller than the `highWaterMark`, the
  * broker stops before the buffer fills, TCP never has to push back, and the
  * other subscriptions on the connection keep flowing. In `auto` mode the
  * broker ignores prefetch and TCP backpressure is the only brake. While the
@@ -593,6 +593,13 @@ export class StompClient implements AsyncDisposable {
     } catch (error) {
       client.#finish(error instanceof Error ? error : new Error(String(error)));
       await client.#link?.reading;
+      throw error;
+    }
+    if (client.#link?.dead) {
+      // Lost between CONNECTED and here: the error is the connection's.
+      const error = client.#link.error!;
+      client.#finish(error);
+      await client.#link.reading;
       throw error;
     }
     client.#setState("connected");
@@ -955,6 +962,8 @@ export class StompClient implements AsyncDisposable {
     try {
       await this.#write(link, this.#session.connectFrame());
       await link.handshake.promise;
+      // Lost right after CONNECTED (in the same chunk, say): not connected.
+      if (link.dead) throw link.error;
     } finally {
       if (timer !== undefined) this.#timers.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -1224,6 +1233,7 @@ export class StompClient implements AsyncDisposable {
           await this.#write(link, frame);
         }
         if (this.#state !== "reconnecting") return;
+        if (link.dead) throw link.error;
         this.#setState("connected");
         this.#ready.resolve();
         return;
@@ -1261,6 +1271,8 @@ export class StompClient implements AsyncDisposable {
       ? this.#disconnectTimeout
       : nonNegative("timeout", options.timeout);
     this.#setState("disconnecting");
+    // A reader paused for a full buffer must go on: the RECEIPT is behind.
+    this.#wake();
     const out = this.#session.disconnect(
       options.headers === undefined ? {} : { headers: options.headers },
     );

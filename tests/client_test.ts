@@ -1,0 +1,870 @@
+// StompClient against real peers over loopback TCP: the in-process test
+// broker, a relay in front of it that can fall silent, and scripted servers
+// for what no broker does on purpose (protocol violations, never answering).
+
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertInstanceOf,
+  assertLessOrEqual,
+  assertMatch,
+  assertRejects,
+} from "@std/assert";
+import {
+  connected,
+  message,
+  receipt,
+  type StompFrame,
+  type StompVersion,
+} from "@stomper/stomp";
+import {
+  StompClient,
+  type StompClientOptions,
+  type StompClientState,
+  StompConnectionError,
+  type StompMessage,
+  StompServerError,
+} from "@stomper/stomp/client";
+import { connectTcp } from "@stomper/stomp/transports";
+import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
+import { eventually, scriptedServer, startRelay, within } from "./_peer.ts";
+
+const QUIET: StompClientOptions = { heartBeat: [0, 0] };
+
+function client(
+  broker: { url: string },
+  options: StompClientOptions = {},
+): Promise<StompClient> {
+  return StompClient.connectUrl(broker.url, { ...QUIET, ...options });
+}
+
+/** Takes `count` messages from a subscription's iterator, with a timeout. */
+async function take(
+  iterator: AsyncIterator<StompMessage>,
+  count: number,
+  ms = 2000,
+): Promise<StompMessage[]> {
+  const out: StompMessage[] = [];
+  while (out.length < count) {
+    const next = await within(iterator.next(), ms, `message ${out.length + 1}`);
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
+// --- connecting -------------------------------------------------------------
+
+Deno.test("StompClient.connect() negotiates version and heart-beats with the test broker", async () => {
+  await using broker = StompTestBroker.listen();
+  const transport = await connectTcp(broker.url);
+  await using stomp = await StompClient.connect(transport, {
+    heartBeat: [4000, 6000],
+  });
+  assertEquals(stomp.state, "connected");
+  assertEquals(stomp.version, "1.2");
+  // Broker offers 1000,1000: each direction takes the larger value.
+  assertEquals(stomp.heartBeat, { send: 4000, receive: 6000 });
+  assertEquals(stomp.server, "stomper-test-broker");
+  assertMatch(stomp.sessionId ?? "", /^c\d+$/);
+});
+
+Deno.test("StompClient.connect() speaks the version the broker picks from acceptVersion", async () => {
+  await using broker = StompTestBroker.listen();
+  for (const version of ["1.0", "1.1", "1.2"] as const) {
+    await using stomp = await client(broker, { acceptVersion: [version] });
+    assertEquals(stomp.version, version);
+  }
+});
+
+Deno.test("StompClient.connectUrl() logs in with the URL's credentials", async () => {
+  await using broker = StompTestBroker.listen({
+    login: "app user",
+    passcode: "p@ss:word",
+  });
+  const url = `tcp://${encodeURIComponent("app user")}:${
+    encodeURIComponent("p@ss:word")
+  }@127.0.0.1:${broker.port}`;
+  await using stomp = await StompClient.connectUrl(url, QUIET);
+  assertEquals(stomp.state, "connected");
+});
+
+Deno.test("StompClient.connect() rejects a bad login with StompServerError carrying the ERROR frame", async () => {
+  await using broker = StompTestBroker.listen({
+    login: "guest",
+    passcode: "guest",
+  });
+  const errors: StompServerError[] = [];
+  const error = await assertRejects(
+    () =>
+      client(broker, {
+        login: "guest",
+        passcode: "nope",
+        onError: (e) => errors.push(e),
+      }),
+    StompServerError,
+    'Server sent ERROR: "Bad CONNECT"',
+  );
+  assertEquals(error.frame.command, "ERROR");
+  assertEquals(error.details, 'Access refused for user "guest"');
+  assertEquals(errors, [error]);
+  await eventually(() => broker.connections === 0);
+});
+
+Deno.test("StompClient.connect() rejects with StompConnectionError when the transport cannot open", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `tcp://127.0.0.1:${listener.addr.port}`;
+  listener.close();
+  const error = await assertRejects(
+    () => StompClient.connectUrl(url),
+    StompConnectionError,
+    "Cannot open transport",
+  );
+  assert(error.cause instanceof Error);
+});
+
+Deno.test("StompClient.connect() times out when CONNECTED never comes", async () => {
+  const timers = new ManualTimers();
+  await using server = scriptedServer(async (peer) => {
+    assertEquals((await peer.next()).command, "CONNECT");
+    await peer.end(); // Never answers; waits for the client to give up.
+  });
+  const connecting = StompClient.connectUrl(server.url, {
+    timers,
+    connectTimeout: 3000,
+  });
+  connecting.catch(() => {});
+  await eventually(() => timers.pending > 0);
+  await timers.advance(2999);
+  await timers.advance(1);
+  await assertRejects(
+    () => connecting,
+    StompConnectionError,
+    "No CONNECTED frame within 3000 ms",
+  );
+  await server.done;
+});
+
+Deno.test("StompClient.connect() stops when its signal aborts", async () => {
+  const controller = new AbortController();
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    controller.abort(new Error("user gave up"));
+    await peer.end();
+  });
+  const error = await assertRejects(
+    () => StompClient.connectUrl(server.url, { signal: controller.signal }),
+    StompConnectionError,
+    "Connection attempt aborted",
+  );
+  assertEquals((error.cause as Error).message, "user gave up");
+  await server.done;
+});
+
+Deno.test("StompClient.connect() reports a protocol violation by the server (mock server: MESSAGE before CONNECTED)", async () => {
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(
+      message("/queue/a", "x", { messageId: "1", subscription: "1" }),
+    );
+    await peer.end();
+  });
+  await assertRejects(
+    () => StompClient.connectUrl(server.url),
+    StompConnectionError,
+    "Protocol violation: Unexpected MESSAGE frame (connecting)",
+  );
+});
+
+Deno.test("StompClient fails with StompConnectionError on malformed bytes (mock server: garbage after CONNECTED)", async () => {
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(connected({ version: "1.2" }));
+    assertEquals((await peer.next()).command, "SEND");
+    await peer.send(new TextEncoder().encode("HELLO\n\n\0"));
+    await peer.end();
+  });
+  const stomp = await StompClient.connectUrl(server.url, QUIET);
+  await stomp.send("/queue/a", "x");
+  const error = await assertRejects(
+    () => within(stomp.closed, 2000, "closed"),
+    StompConnectionError,
+    "Cannot decode data from the server",
+  );
+  assertEquals((error.cause as Error).name, "StompSyntaxError");
+  assertEquals(stomp.state, "closed");
+});
+
+Deno.test("StompClient refuses invalid options", async () => {
+  await using broker = StompTestBroker.listen();
+  const transport = await connectTcp(broker.url);
+  try {
+    await assertRejects(
+      () => StompClient.connect(transport, { reconnect: true }),
+      TypeError,
+      "reconnect needs a function that opens a new transport",
+    );
+    await assertRejects(
+      () => StompClient.connect(transport, { heartBeatGrace: 0.5 }),
+      RangeError,
+      "heartBeatGrace must be at least 1",
+    );
+    await assertRejects(
+      () => StompClient.connect(transport, { highWaterMark: 0 }),
+      RangeError,
+      "highWaterMark must be a positive integer",
+    );
+    await assertRejects(
+      () => StompClient.connect({} as never),
+      TypeError,
+      "expected a transport",
+    );
+  } finally {
+    transport.close();
+  }
+});
+
+// --- sending and receipts ---------------------------------------------------
+
+Deno.test("StompClient.send() with receipt resolves once the broker has the message", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  await stomp.send("/queue/a", "one", { receipt: true });
+  assertEquals(broker.depth("/queue/a"), 1);
+  await stomp.send("/queue/a", "two");
+  await eventually(() => broker.depth("/queue/a") === 2);
+});
+
+Deno.test("StompClient.send() with receipt rejects with the matching ERROR, and the connection ends", async () => {
+  await using broker = StompTestBroker.listen();
+  const states: StompClientState[] = [];
+  const errors: StompServerError[] = [];
+  const stomp = await client(broker, {
+    onStateChange: (change) => states.push(change.state),
+    onError: (error) => errors.push(error),
+  });
+  const error = await assertRejects(
+    () => stomp.send("/nowhere/a", "x", { receipt: true }),
+    StompServerError,
+    "Unknown destination",
+  );
+  assertEquals(error.receiptId !== undefined, true);
+  assertEquals(errors, [error]);
+  const closedError = await assertRejects(
+    () => stomp.closed,
+    StompConnectionError,
+    'Connection ended by an ERROR from the server: "Unknown destination"',
+  );
+  assertEquals(closedError.cause, error);
+  assertEquals(states, ["connected", "closed"]);
+  await assertRejects(
+    () => stomp.send("/queue/a", "x"),
+    StompConnectionError,
+    "Cannot send: the client is closed",
+  );
+});
+
+Deno.test("StompClient.send() with receipt rejects when the connection drops first (mock server: closes on SEND)", async () => {
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(connected({ version: "1.2" }));
+    assertEquals((await peer.next()).command, "SEND");
+  });
+  const stomp = await StompClient.connectUrl(server.url, QUIET);
+  await assertRejects(
+    () => stomp.send("/queue/a", "x", { receipt: true }),
+    StompConnectionError,
+    "The server closed the connection",
+  );
+  await assertRejects(() => stomp.closed, StompConnectionError);
+});
+
+Deno.test("StompClient carries text, binary bodies and escaped headers in every version", async () => {
+  await using broker = StompTestBroker.listen();
+  const binary = new Uint8Array(256).map((_, i) => i);
+  for (const version of ["1.2", "1.1", "1.0"] as StompVersion[]) {
+    await using stomp = await client(broker, { acceptVersion: [version] });
+    const subscription = await stomp.subscribe(`/queue/${version}`);
+    const tricky = version === "1.0" ? "a:b\\c" : "a:b\nc\\d";
+    await stomp.send(`/queue/${version}`, "héllo", {
+      contentType: "text/plain;charset=utf-8",
+      headers: { tricky },
+      receipt: true,
+    });
+    await stomp.send(`/queue/${version}`, binary, { receipt: true });
+    const [text, bytes] = await take(subscription[Symbol.asyncIterator](), 2);
+    assertEquals(text!.text, "héllo");
+    assertEquals(text!.headers.get("tricky"), tricky, version);
+    assertEquals(text!.headers.get("content-type"), "text/plain;charset=utf-8");
+    assertEquals(text!.destination, `/queue/${version}`);
+    assert(text!.messageId !== undefined);
+    assertEquals(bytes!.body, binary);
+  }
+});
+
+Deno.test("StompClient.send() refuses a header STOMP 1.0 cannot carry, and stays connected", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker, { acceptVersion: ["1.0"] });
+  await assertRejects(
+    () => stomp.send("/queue/a", "x", { headers: { bad: "line\nbreak" } }),
+    TypeError,
+    "STOMP 1.0 cannot escape",
+  );
+  await stomp.send("/queue/a", "x", { receipt: true });
+  assertEquals(stomp.state, "connected");
+});
+
+// --- subscriptions ----------------------------------------------------------
+
+Deno.test("StompSubscription iterates messages and unsubscribe() ends the iteration", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a", { receipt: true });
+  const received: string[] = [];
+  const consumer = (async () => {
+    for await (const m of subscription) received.push(m.text);
+  })();
+  for (const body of ["1", "2", "3"]) await stomp.send("/queue/a", body);
+  await eventually(() => received.length === 3);
+  await subscription.unsubscribe({ receipt: true });
+  await within(consumer, 2000, "consumer loop");
+  assertEquals(received, ["1", "2", "3"]);
+  assertEquals(subscription.active, false);
+  await stomp.send("/queue/a", "4", { receipt: true });
+  assertEquals(broker.depth("/queue/a"), 1);
+});
+
+Deno.test("StompSubscription unsubscribes when a for-await loop breaks", async () => {
+  const seen: string[] = [];
+  await using broker = StompTestBroker.listen({
+    onFrame: (frame) => seen.push(frame.command),
+  });
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a");
+  await stomp.send("/queue/a", "x");
+  for await (const m of subscription) {
+    assertEquals(m.text, "x");
+    break;
+  }
+  assertEquals(subscription.active, false);
+  await eventually(() => seen.includes("UNSUBSCRIBE"));
+});
+
+Deno.test("StompSubscription.readable delivers messages and cancelling it unsubscribes", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/topic/t");
+  await stomp.send("/topic/t", "a");
+  const reader = subscription.readable.getReader();
+  const { value } = await within(reader.read(), 2000, "read");
+  assertEquals(value?.text, "a");
+  await reader.cancel();
+  assertEquals(subscription.active, false);
+});
+
+Deno.test("StompMessage.ack() and nack() in client-individual mode: NACK redelivers, ACK settles", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a", {
+    ack: "client-individual",
+  });
+  const iterator = subscription[Symbol.asyncIterator]();
+  await stomp.send("/queue/a", "x");
+  const [first] = await take(iterator, 1);
+  assertEquals(first!.needsAck, true);
+  await first!.nack({ receipt: true });
+  const [again] = await take(iterator, 1);
+  assertEquals(again!.text, "x");
+  assertEquals(again!.headers.get("redelivered"), "true");
+  await again!.ack({ receipt: true });
+  assertEquals(broker.unacknowledged("/queue/a"), 0);
+  assertEquals(broker.depth("/queue/a"), 0);
+});
+
+Deno.test("StompMessage.ack() refuses a second acknowledgement", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a", { ack: "client" });
+  await stomp.send("/queue/a", "x");
+  const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+  await m!.ack({ receipt: true });
+  await assertRejects(() => m!.ack(), TypeError, "acknowledged already");
+  await assertRejects(() => m!.nack(), TypeError, "acknowledged already");
+  assertEquals(stomp.state, "connected");
+});
+
+Deno.test("StompMessage.ack() in client mode acknowledges earlier messages too", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a", { ack: "client" });
+  for (const body of ["1", "2", "3"]) await stomp.send("/queue/a", body);
+  const messages = await take(subscription[Symbol.asyncIterator](), 3);
+  assertEquals(broker.unacknowledged("/queue/a"), 3);
+  await messages[1]!.ack({ receipt: true });
+  assertEquals(broker.unacknowledged("/queue/a"), 1);
+});
+
+Deno.test("StompMessage.ack() rejects in auto mode", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a");
+  await stomp.send("/queue/a", "x");
+  const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+  assertEquals(m!.needsAck, false);
+  await assertRejects(() => m!.ack(), TypeError, 'is in "auto" mode');
+});
+
+Deno.test("StompMessage acknowledgements use the form of the negotiated version", async () => {
+  for (const version of ["1.0", "1.1", "1.2"] as const) {
+    const acks: StompFrame[] = [];
+    await using broker = StompTestBroker.listen({
+      onFrame: (frame) => {
+        if (frame.command === "ACK") acks.push(frame);
+      },
+    });
+    await using stomp = await client(broker, { acceptVersion: [version] });
+    const subscription = await stomp.subscribe("/queue/a", {
+      ack: "client-individual",
+    });
+    await stomp.send("/queue/a", "x");
+    const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+    if (version === "1.0") {
+      await assertRejects(() => m!.nack(), TypeError, "NACK needs STOMP 1.1");
+    }
+    await m!.ack({ receipt: true });
+    assertEquals(broker.unacknowledged("/queue/a"), 0, version);
+    const names = [...acks[0]!.headers].map(([name]) => name);
+    assertEquals(
+      names,
+      {
+        "1.0": ["message-id", "receipt"],
+        "1.1": ["message-id", "subscription", "receipt"],
+        "1.2": ["id", "receipt"],
+      }[version],
+    );
+  }
+});
+
+// --- transactions -----------------------------------------------------------
+
+Deno.test("StompTransaction: commit delivers, abort does not", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/tx");
+  const aborted = await stomp.begin({ receipt: true });
+  await aborted.send("/queue/tx", "never");
+  await aborted.abort({ receipt: true });
+  assertEquals(aborted.state, "aborted");
+  const committed = await stomp.begin();
+  await committed.send("/queue/tx", "kept", { contentType: "text/plain" });
+  await committed.commit({ receipt: true });
+  assertEquals(committed.state, "committed");
+  const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+  assertEquals(m!.text, "kept");
+  await assertRejects(
+    () => committed.send("/queue/tx", "late"),
+    TypeError,
+    'Cannot send in transaction "tx-2": it was committed already',
+  );
+});
+
+Deno.test("StompTransaction.abort() undoes its acknowledgements", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a", {
+    ack: "client-individual",
+  });
+  await stomp.send("/queue/a", "x");
+  const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+  {
+    await using transaction = await stomp.begin();
+    await transaction.ack(m!);
+    // Disposed while active: aborted, the ACK undone.
+  }
+  await stomp.send("/queue/sync", "", { receipt: true });
+  assertEquals(broker.unacknowledged("/queue/a"), 1);
+  const transaction = await stomp.begin();
+  await transaction.ack(m!);
+  await transaction.commit({ receipt: true });
+  assertEquals(broker.unacknowledged("/queue/a"), 0);
+});
+
+// --- backpressure -----------------------------------------------------------
+
+Deno.test("StompSubscription buffers at most highWaterMark messages and TCP holds back the rest", async () => {
+  await using broker = StompTestBroker.listen();
+  await using producer = await client(broker);
+  const total = 1500;
+  const body = new Uint8Array(16 * 1024).fill(0x61);
+  for (let i = 0; i < total; i++) {
+    await producer.send("/queue/big", body, { headers: { n: String(i) } });
+  }
+  await producer.send("/queue/sync", "", { receipt: true });
+  assertEquals(broker.depth("/queue/big"), total);
+
+  await using consumer = await client(broker);
+  const subscription = await consumer.subscribe("/queue/big", {
+    highWaterMark: 4,
+  });
+  // Nobody reads: let the sockets fill up.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Buffered: at most the mark plus one read's worth (64 KiB = 4 messages).
+  assertLessOrEqual(subscription.buffered, 4 + 4);
+  // Most messages are still in the broker: 24 MiB did not go anywhere.
+  assertGreater(broker.depth("/queue/big"), total / 2);
+
+  let next = 0;
+  for await (const m of subscription) {
+    assertEquals(m.headers.get("n"), String(next++));
+    assertLessOrEqual(subscription.buffered, 8);
+    if (next === total) break;
+  }
+  assertEquals(broker.depth("/queue/big"), 0);
+});
+
+Deno.test("StompClient keeps other subscriptions flowing when prefetch-count caps a slow one", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const slow = await stomp.subscribe("/queue/slow", {
+    ack: "client-individual",
+    highWaterMark: 5,
+    headers: { "prefetch-count": "4" },
+  });
+  const fast = await stomp.subscribe("/queue/fast");
+  for (let i = 0; i < 50; i++) await stomp.send("/queue/slow", `s${i}`);
+  await within(stomp.send("/queue/fast", "f", { receipt: true }), 2000, "send");
+  // The slow subscription is never read, yet the fast one gets its message.
+  const [m] = await take(fast[Symbol.asyncIterator](), 1);
+  assertEquals(m!.text, "f");
+  assertEquals(slow.buffered, 4);
+  assertEquals(broker.unacknowledged("/queue/slow"), 4);
+  assertEquals(broker.depth("/queue/slow"), 46);
+});
+
+// --- heart-beats ------------------------------------------------------------
+
+Deno.test("StompClient sends heart-beats when the link is idle", async () => {
+  const timers = new ManualTimers();
+  await using broker = StompTestBroker.listen({ heartBeat: [0, 1000] });
+  await using stomp = await client(broker, {
+    heartBeat: [1000, 0],
+    timers,
+  });
+  assertEquals(stomp.heartBeat, { send: 1000, receive: 0 });
+  await timers.advance(5000);
+  // Sent after 800 ms of idleness: at 800, 1600, ..., 4800 ms.
+  await eventually(() => broker.heartbeatsReceived === 6);
+  // A frame counts as traffic: no heart-beat is due 700 ms after it.
+  await timers.advance(500);
+  await stomp.send("/queue/a", "x", { receipt: true });
+  await timers.advance(700);
+  await stomp.send("/queue/sync", "", { receipt: true });
+  assertEquals(broker.heartbeatsReceived, 6);
+});
+
+Deno.test("StompClient detects a silent server within interval × grace and fails pending work", async () => {
+  const timers = new ManualTimers();
+  await using broker = StompTestBroker.listen({ heartBeat: [1000, 0] });
+  await using relay = startRelay(broker.port);
+  const states: StompClientState[] = [];
+  const stomp = await StompClient.connectUrl(relay.url, {
+    heartBeat: [0, 1000],
+    heartBeatGrace: 2,
+    timers,
+    onStateChange: (change) => states.push(change.state),
+  });
+  assertEquals(stomp.heartBeat, { send: 0, receive: 1000 });
+  const subscription = await stomp.subscribe("/queue/a");
+  relay.silenceServer();
+  const pending = stomp.send("/queue/a", "lost?", { receipt: true });
+  pending.catch(() => {});
+  const consumer = (async () => {
+    for await (const _ of subscription) { /* nothing arrives */ }
+  })();
+  consumer.catch(() => {});
+  await timers.advance(1999);
+  assertEquals(stomp.state, "connected");
+  await timers.advance(1);
+  assertEquals(stomp.state, "closed");
+  const error = await assertRejects(() => pending, StompConnectionError);
+  assertMatch(
+    error.message,
+    /^Server silent for 2000 ms: heart-beats were due every 1000 ms \(grace 2, limit 2000 ms\)$/,
+  );
+  await assertRejects(() => consumer, StompConnectionError, "Server silent");
+  await assertRejects(
+    () => stomp.closed,
+    StompConnectionError,
+    "Server silent",
+  );
+  assertEquals(states, ["connected", "closed"]);
+});
+
+Deno.test("StompClient stays connected while the server's heart-beats flow, and notices when they stop (real time)", async () => {
+  await using broker = StompTestBroker.listen({ heartBeat: [50, 50] });
+  await using relay = startRelay(broker.port);
+  const stomp = await StompClient.connectUrl(relay.url, {
+    heartBeat: [50, 50],
+    heartBeatGrace: 2,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assertEquals(stomp.state, "connected");
+  const silencedAt = performance.now();
+  relay.silenceServer();
+  await assertRejects(
+    () => within(stomp.closed, 2000, "silence detection"),
+    StompConnectionError,
+    "Server silent",
+  );
+  const detectedAfter = performance.now() - silencedAt;
+  // Within 2 × 50 ms of the last byte, plus timer slack.
+  assertLessOrEqual(detectedAfter, 300);
+});
+
+// --- disconnecting ----------------------------------------------------------
+
+Deno.test("StompClient.disconnect() waits for the RECEIPT, then ends subscriptions cleanly", async () => {
+  const seen: string[] = [];
+  await using broker = StompTestBroker.listen({
+    onFrame: (frame) => seen.push(frame.command),
+  });
+  const stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/a");
+  const consumer = (async () => {
+    let n = 0;
+    for await (const _ of subscription) n++;
+    return n;
+  })();
+  await stomp.send("/queue/a", "x");
+  await stomp.disconnect();
+  assertEquals(stomp.state, "closed");
+  assertEquals(seen.at(-1), "DISCONNECT");
+  assertEquals(await within(consumer, 2000, "consumer"), 1);
+  await stomp.closed;
+  await stomp.disconnect(); // Again: nothing to do.
+  await eventually(() => broker.connections === 0);
+});
+
+Deno.test("StompClient.disconnect() counts a server that closes instead of answering as done (mock server, as Web-STOMP does)", async () => {
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(connected({ version: "1.2" }));
+    assertEquals((await peer.next()).command, "DISCONNECT");
+  });
+  const stomp = await StompClient.connectUrl(server.url, QUIET);
+  await within(stomp.disconnect(), 2000, "disconnect");
+  assertEquals(stomp.state, "closed");
+  await stomp.closed;
+});
+
+Deno.test("StompClient.disconnect() gives up after its timeout and closes anyway (mock server: never answers)", async () => {
+  const timers = new ManualTimers();
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(connected({ version: "1.2" }));
+    await peer.next();
+    await peer.end();
+  });
+  const stomp = await StompClient.connectUrl(server.url, {
+    ...QUIET,
+    timers,
+    disconnectTimeout: 1500,
+  });
+  const disconnecting = stomp.disconnect();
+  disconnecting.catch(() => {});
+  await eventually(() => timers.pending > 0);
+  await timers.advance(1500);
+  await assertRejects(
+    () => disconnecting,
+    StompConnectionError,
+    "No RECEIPT for DISCONNECT within 1500 ms",
+  );
+  assertEquals(stomp.state, "closed");
+});
+
+Deno.test("StompClient.close() fails pending receipts and resolves closed", async () => {
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(connected({ version: "1.2" }));
+    await peer.end();
+  });
+  const stomp = await StompClient.connectUrl(server.url, QUIET);
+  const pending = stomp.send("/queue/a", "x", { receipt: true });
+  pending.catch(() => {});
+  await eventually(() => true);
+  stomp.close();
+  await assertRejects(
+    () => pending,
+    StompConnectionError,
+    "The client was closed",
+  );
+  await stomp.closed;
+});
+
+// --- reconnecting -----------------------------------------------------------
+
+Deno.test("StompClient reconnects after the broker drops it, restores subscriptions and loses nothing", async () => {
+  await using broker = StompTestBroker.listen();
+  const states: StompClientState[] = [];
+  await using stomp = await client(broker, {
+    reconnect: { initialDelay: 10, jitter: 0 },
+    onStateChange: (change) => states.push(change.state),
+  });
+  const subscription = await stomp.subscribe("/queue/work", {
+    ack: "client-individual",
+  });
+  const iterator = subscription[Symbol.asyncIterator]();
+  for (const body of ["1", "2"]) {
+    await stomp.send("/queue/work", body, { receipt: true });
+  }
+  const [one] = await take(iterator, 1);
+  await one!.ack({ receipt: true });
+  const [two] = await take(iterator, 1);
+  assertEquals(two!.text, "2");
+
+  assertEquals(broker.dropConnections(), 1);
+  await eventually(() => states.includes("reconnecting"));
+  // Sent while reconnecting: waits for the new connection.
+  await within(stomp.send("/queue/work", "3", { receipt: true }), 3000, "send");
+  assertEquals(states, ["connected", "reconnecting", "connected"]);
+  // "2" was never acknowledged: the broker delivers it again.
+  await assertRejects(
+    () => two!.ack(),
+    StompConnectionError,
+    "arrived on a connection that was lost",
+  );
+  const after = await take(iterator, 2);
+  assertEquals(after.map((m) => m.text), ["2", "3"]);
+  assertEquals(after[0]!.headers.get("redelivered"), "true");
+  for (const m of after) await m.ack({ receipt: true });
+  assertEquals(broker.unacknowledged("/queue/work"), 0);
+  assertEquals(broker.depth("/queue/work"), 0);
+});
+
+Deno.test("StompClient gives up reconnecting after its retries and fails subscriptions", async () => {
+  const broker = StompTestBroker.listen();
+  const attempts: number[] = [];
+  const stomp = await client(broker, {
+    reconnect: {
+      retries: 2,
+      initialDelay: 5,
+      onFailedAttempt: (_, attempt) => attempts.push(attempt),
+    },
+  });
+  const subscription = await stomp.subscribe("/queue/a");
+  const consumer = (async () => {
+    for await (const _ of subscription) { /* none */ }
+  })();
+  consumer.catch(() => {});
+  await broker.close();
+  const error = await assertRejects(
+    () => within(stomp.closed, 3000, "closed"),
+    StompConnectionError,
+    "Cannot reconnect: gave up after 2 attempts",
+  );
+  assertInstanceOf(error.cause, StompConnectionError);
+  assertEquals(attempts, [1, 2]);
+  await assertRejects(() => consumer, StompConnectionError, "gave up");
+});
+
+Deno.test("StompClient backs off exponentially with jitter between reconnection attempts", async () => {
+  await using broker = StompTestBroker.listen();
+  const timers = new ManualTimers();
+  const opened: number[] = [];
+  let first = true;
+  const stomp = await StompClient.connect(() => {
+    opened.push(timers.now());
+    if (first) {
+      first = false;
+      return connectTcp(broker.url);
+    }
+    throw new Error("broker unreachable");
+  }, {
+    ...QUIET,
+    timers,
+    reconnect: {
+      retries: 4,
+      initialDelay: 100,
+      factor: 3,
+      maxDelay: 1000,
+      jitter: 0.5,
+      random: () => 1,
+    },
+  });
+  broker.dropConnections();
+  await eventually(() => stomp.state === "reconnecting");
+  await timers.advance(5000);
+  // Waits of 100, 300, 900, 1000 (capped), each halved by the jitter.
+  assertEquals(opened, [0, 50, 200, 650, 1150]);
+  await assertRejects(
+    () => stomp.closed,
+    StompConnectionError,
+    "gave up after 4",
+  );
+});
+
+Deno.test("StompClient reconnects after a server ERROR", async () => {
+  await using broker = StompTestBroker.listen();
+  const errors: string[] = [];
+  await using stomp = await client(broker, {
+    reconnect: { initialDelay: 5 },
+    onError: (error) => errors.push(error.message),
+  });
+  const subscription = await stomp.subscribe("/topic/t");
+  await assertRejects(
+    () => stomp.send("/bad/x", "x", { receipt: true }),
+    StompServerError,
+  );
+  await stomp.send("/topic/t", "after", { receipt: true });
+  const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+  assertEquals(m!.text, "after");
+  assertEquals(errors, ['Server sent ERROR: "Unknown destination"']);
+});
+
+// --- WebSocket ---------------------------------------------------------------
+
+Deno.test("StompClient works over WebSocket with the test broker", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  await using stomp = await StompClient.connectUrl(broker.webSocketUrl!, QUIET);
+  const subscription = await stomp.subscribe("/queue/ws");
+  const bytes = new Uint8Array([0, 1, 2, 0, 255]);
+  await stomp.send("/queue/ws", bytes, { receipt: true });
+  const [m] = await take(subscription[Symbol.asyncIterator](), 1);
+  assertEquals(m!.body, bytes);
+});
+
+Deno.test("StompClient drops messages for a subscription it already cancelled (mock server: MESSAGE after UNSUBSCRIBE)", async () => {
+  await using server = scriptedServer(async (peer) => {
+    await peer.next();
+    await peer.send(connected({ version: "1.2" }));
+    const sub = await peer.next();
+    const unsub = await peer.next();
+    assertEquals(unsub.command, "UNSUBSCRIBE");
+    await peer.send(message("/queue/a", "late", {
+      messageId: "1",
+      subscription: sub.headers.get("id")!,
+    }));
+    const sent = await peer.next();
+    await peer.send(receipt(sent.headers.get("receipt")!));
+    await peer.next();
+  });
+  const stomp = await StompClient.connectUrl(server.url, QUIET);
+  const subscription = await stomp.subscribe("/queue/a");
+  await subscription.unsubscribe();
+  await stomp.send("/queue/b", "x", { receipt: true });
+  assertEquals(subscription.buffered, 0);
+  assertEquals(stomp.state, "connected");
+  stomp.close();
+  await stomp.closed;
+});
+
+Deno.test("StompSubscription refuses a bad highWaterMark", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  await assertRejects(
+    () => stomp.subscribe("/queue/a", { highWaterMark: 1.5 }),
+    RangeError,
+    "highWaterMark must be a positive integer",
+  );
+});
