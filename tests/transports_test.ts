@@ -556,12 +556,18 @@ Deno.test("fromWebSocket surfaces an abnormal close code and reason in WebSocket
   assertEquals(writeError.code, 4001);
 });
 
-Deno.test("fromWebSocket ends the readable normally on close code 1000", async () => {
+Deno.test("fromWebSocket ends the readable normally on close code 1000, reporting it in closed", async () => {
   await using server = wsServer((socket) => {
     socket.onopen = () => socket.close(1000, "bye");
   });
   const transport = await connectWebSocket(server.url);
   assertEquals(await readAll(transport.readable), []);
+  // The reason is not lost: closed tells how the socket closed.
+  assertEquals(await transport.closed, {
+    code: 1000,
+    reason: "bye",
+    wasClean: true,
+  });
 });
 
 Deno.test("fromWebSocket rejects bad options", () => {

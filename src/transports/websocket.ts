@@ -68,10 +68,26 @@ export interface WebSocketConnectOptions extends WebSocketTransportOptions {
   timeout?: number;
 }
 
+/** How a WebSocket closed: the fields of its close event. */
+export interface WebSocketCloseInfo {
+  /** The close code (1005 when the peer sent none, 1006 when it dropped). */
+  readonly code: number;
+  /** The peer's reason; empty when none. */
+  readonly reason: string;
+  /** Whether the closing handshake completed. */
+  readonly wasClean: boolean;
+}
+
 /** A {@linkcode StompTransport} over a WebSocket. */
 export interface WebSocketTransport extends StompTransport {
   /** The underlying socket; its `protocol` is the subprotocol agreed. */
   readonly socket: WebSocket;
+  /**
+   * Settles when the socket has closed, with how: a normal end of `readable`
+   * can still carry a reason worth showing (RabbitMQ closes with code 1000
+   * and "STOMP died" when its side of the session fails).
+   */
+  readonly closed: Promise<WebSocketCloseInfo>;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -155,8 +171,10 @@ export function fromWebSocket(
   let closedLocally = false;
   let closeEvent: CloseEvent | undefined;
   // Settled by the close event; writers waiting on open or drain listen to it.
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => resolveClosed = resolve);
+  let resolveClosed!: (info: WebSocketCloseInfo) => void;
+  const closed = new Promise<WebSocketCloseInfo>((resolve) =>
+    resolveClosed = resolve
+  );
 
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let readableDone = false;
@@ -215,7 +233,11 @@ export function fromWebSocket(
     socket.removeEventListener("message", onMessage);
     socket.removeEventListener("error", onError);
     socket.removeEventListener("close", onClose);
-    resolveClosed();
+    resolveClosed({
+      code: event.code,
+      reason: event.reason,
+      wasClean: event.wasClean,
+    });
     if (readableDone) return;
     readableDone = true;
     const normal = closedLocally ||
@@ -293,7 +315,7 @@ export function fromWebSocket(
     },
   });
 
-  return { readable, writable, close, socket };
+  return { readable, writable, close, socket, closed };
 }
 
 /**
