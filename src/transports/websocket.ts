@@ -267,10 +267,12 @@ export function fromWebSocket(
     let delay = MIN_POLL_MS;
     let before = socket.bufferedAmount;
     while (before > highWaterMark && closeEvent === undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         closed,
-        new Promise((resolve) => setTimeout(resolve, delay)),
+        new Promise((resolve) => timer = setTimeout(resolve, delay)),
       ]);
+      clearTimeout(timer);
       const now = socket.bufferedAmount;
       // Aim the next poll at when the queue should reach the mark at the
       // rate it just drained; back off while it does not drain at all.
