@@ -227,15 +227,12 @@ export class StompDecoder {
    * more than the limits allow.
    */
   get buffered(): number {
-    switch (this.#state) {
-      case State.Header:
-        return this.#headLength;
-      case State.BodyLength:
-      case State.BodyNul:
-        return this.#bodyLength;
-      default:
-        return 0;
+    const state = this.#state;
+    if (state === State.Header) return this.#headLength;
+    if (state === State.BodyLength || state === State.BodyNul) {
+      return this.#bodyLength;
     }
+    return 0;
   }
 
   /** Stream offset where the latest frame began (the one in progress, if any). */
