@@ -23,3 +23,4 @@
 
 export * from "./src/codec.ts";
 export * from "./src/transports/mod.ts";
+export * from "./src/client/mod.ts";

@@ -203,28 +203,21 @@ export interface Relay extends AsyncDisposable {
   readonly url: string;
   /** From now on, drop what the server sends (the connections stay open). */
   silenceServer(): void;
+  /** Closes every relayed connection (new ones are still accepted). */
+  dropConnections(): void;
 }
 
 /** Starts a relay on a loopback port in front of `port`. */
 export function startRelay(port: number): Relay {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let silenced = false;
-  const conns = new Set<Deno.TcpConn>();
+  const pairs = new Set<() => void>();
   const pumps: Promise<void>[] = [];
-  const closeAll = () => {
-    for (const conn of conns) {
-      try {
-        conn.close();
-      } catch {
-        // Closed already.
-      }
-    }
-    conns.clear();
-  };
   const pump = async (
     from: Deno.TcpConn,
     to: Deno.TcpConn,
     fromServer: boolean,
+    closePair: () => void,
   ) => {
     const buffer = new Uint8Array(64 * 1024);
     try {
@@ -238,7 +231,7 @@ export function startRelay(port: number): Relay {
     } catch {
       // One side went away.
     } finally {
-      closeAll();
+      closePair();
     }
   };
   const accepting = (async () => {
@@ -252,21 +245,40 @@ export function startRelay(port: number): Relay {
       }
       client.setNoDelay(true);
       server.setNoDelay(true);
-      conns.add(client);
-      conns.add(server);
-      pumps.push(pump(client, server, false), pump(server, client, true));
+      let closed = false;
+      const closePair = () => {
+        if (closed) return;
+        closed = true;
+        pairs.delete(closePair);
+        for (const conn of [client, server]) {
+          try {
+            conn.close();
+          } catch {
+            // Closed already.
+          }
+        }
+      };
+      pairs.add(closePair);
+      pumps.push(
+        pump(client, server, false, closePair),
+        pump(server, client, true, closePair),
+      );
     }
   })();
+  const dropAll = () => {
+    for (const closePair of [...pairs]) closePair();
+  };
   return {
     port: listener.addr.port,
     url: `tcp://127.0.0.1:${listener.addr.port}`,
     silenceServer() {
       silenced = true;
     },
+    dropConnections: dropAll,
     async [Symbol.asyncDispose]() {
       listener.close();
       await accepting.catch(() => {});
-      closeAll();
+      dropAll();
       await Promise.all(pumps);
     },
   };

@@ -160,9 +160,11 @@ export interface StompClientOptions extends StompSessionOptions {
   /**
    * How many heart-beat intervals the server may stay silent before the
    * connection is declared lost: with a negotiated interval of 10 s and a
-   * grace of 2, 20 s without a byte.
+   * grace of 3, 30 s without a byte. Below 3 a live ActiveMQ can be taken
+   * for dead: ActiveMQ 5.17 sends its first heart-beat two intervals after
+   * CONNECTED (RabbitMQ sends one every half interval).
    *
-   * @default {2}
+   * @default {3}
    */
   heartBeatGrace?: number;
   /**
@@ -191,7 +193,7 @@ export interface StompClientOptions extends StompSessionOptions {
   /**
    * The default size, in messages, of each subscription's buffer.
    *
-   * @default {16}
+   * @default {256}
    */
   highWaterMark?: number;
   /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
@@ -423,22 +425,24 @@ function resolveReconnect(
  * client creates internally never reject unobserved.
  *
  * **Backpressure and prefetch.** Each subscription buffers at most
- * `highWaterMark` messages (16 by default). When a buffer is full the client
+ * `highWaterMark` messages (256 by default). When a buffer is full the client
  * stops reading from the transport until the consumer takes a message, so
  * the socket's receive window fills and TCP flow control stops the broker
  * from sending: memory stays bounded by the buffers plus the one chunk being
- * decoded, however slow the consumer. Reading stops for the whole connection
- * (RECEIPTs and other subscriptions wait too), so give a slow consumer its
- * own connection, and keep the broker from pushing more than it should with
+ * decoded, however slow the consumer. Reading stops for the whole connection:
+ * RECEIPTs and the other subscriptions wait too, so a task that awaits a
+ * receipt while a subscription it does not read is full waits until someone
+ * reads it. Keep the broker from pushing more than the consumer takes with
  * its prefetch limit: RabbitMQ's `prefetch-count` SUBSCRIBE header (or
  * ActiveMQ's `activemq.prefetchSize`) with the `client` or
  * `client-individual` ack mode caps the messages delivered but not yet
  * acknowledged. With a prefetch smaller than the `highWaterMark`, the
  * broker stops before the buffer fills, TCP never has to push back, and the
- * other subscriptions on the connection keep flowing. In `auto` mode the
- * broker ignores prefetch and TCP backpressure is the only brake. While the
- * client is paused, the server's heart-beats wait unread in the socket, so
- * the silence check is suspended until reading resumes.
+ * other subscriptions and receipts on the connection keep flowing. In `auto`
+ * mode the broker ignores prefetch and TCP backpressure is the only brake;
+ * give such a slow consumer its own connection. While the client is paused,
+ * the server's heart-beats wait unread in the socket, so the silence check is
+ * suspended until reading resumes.
  *
  * **Reconnection** (opt-in, `reconnect`): when the connection is lost, the
  * client waits (exponential backoff with jitter), opens a new transport,
@@ -518,7 +522,7 @@ export class StompClient implements AsyncDisposable {
     this.#source = source;
     this.#session = new StompSession(options);
     this.#timers = options.timers ?? SYSTEM_TIMERS;
-    this.#grace = positive("heartBeatGrace", options.heartBeatGrace ?? 2);
+    this.#grace = positive("heartBeatGrace", options.heartBeatGrace ?? 3);
     if (this.#grace < 1) {
       throw new RangeError(
         `Cannot create client: heartBeatGrace must be at least 1, got ${this.#grace}`,
@@ -534,7 +538,7 @@ export class StompClient implements AsyncDisposable {
     );
     this.#highWaterMark = positive(
       "highWaterMark",
-      options.highWaterMark ?? 16,
+      options.highWaterMark ?? 256,
       true,
     );
     this.#limits = options.decodeLimits ?? {};
@@ -1019,9 +1023,10 @@ export class StompClient implements AsyncDisposable {
         link,
         cause instanceof StompConnectionError
           ? cause
-          : new StompConnectionError(`Connection lost: ${describe(cause)}`, {
-            cause,
-          }),
+          : new StompConnectionError(
+            `Transport failed while reading: ${describe(cause)}`,
+            { cause },
+          ),
       );
     } finally {
       try {

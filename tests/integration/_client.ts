@@ -1,0 +1,139 @@
+// Shared by the client_*_test.ts files: connecting the client to the real
+// brokers with a hint when they are not running, and reading with timeouts.
+
+import { StompClient, type StompClientOptions } from "@stomper/stomp/client";
+import type { StompMessage } from "@stomper/stomp/client";
+import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
+
+export { BROKERS, START_HINT };
+
+/** guest:guest@ added to a broker URL. */
+export function withGuest(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = "guest";
+  parsed.password = "guest";
+  return parsed.href;
+}
+
+/** Options of {@linkcode connectTo}: the client's, plus a CA for TLS. */
+export interface ConnectToOptions extends StompClientOptions {
+  /** Trust the brokers' test CA (for tls:// URLs). */
+  tls?: boolean;
+}
+
+/**
+ * Connects the client as guest/guest; fails with the start hint when the
+ * broker cannot be reached.
+ */
+export async function connectTo(
+  url: string,
+  options: ConnectToOptions = {},
+): Promise<StompClient> {
+  const { tls, ...clientOptions } = options;
+  const transport = tls ? { caCerts: [await readPem(BROKERS.tlsCa)] } : {};
+  try {
+    return await StompClient.connectUrl(withGuest(url), {
+      connectTimeout: 5000,
+      ...clientOptions,
+      transport: { timeout: 5000, ...transport },
+    });
+  } catch (error) {
+    if (
+      error instanceof Error &&
+      error.message.startsWith("Cannot open transport")
+    ) {
+      throw new Error(`${url} is not reachable: ${START_HINT}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** A queue name no other test uses. */
+export function uniqueQueue(label: string): string {
+  return `/queue/stomper-client-${label}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Settles like `promise`, or rejects after `ms` milliseconds. */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what}: not settled within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads a subscription with timeouts, keeping a read that timed out. */
+export class Inbox {
+  readonly #iterator: AsyncIterator<StompMessage>;
+  #pending: Promise<IteratorResult<StompMessage>> | undefined;
+
+  constructor(subscription: AsyncIterable<StompMessage>) {
+    this.#iterator = subscription[Symbol.asyncIterator]();
+  }
+
+  /** The next message, or `undefined` if none comes within `ms`. */
+  async next(ms: number): Promise<StompMessage | undefined> {
+    this.#pending ??= this.#iterator.next();
+    this.#pending.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), ms);
+    });
+    try {
+      const result = await Promise.race([this.#pending, timeout]);
+      if (result === "timeout") return undefined;
+      this.#pending = undefined;
+      return result.done ? undefined : result.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The next `count` messages; fails if one does not come within `ms`. */
+  async take(count: number, ms = 5000): Promise<StompMessage[]> {
+    const out: StompMessage[] = [];
+    while (out.length < count) {
+      const message = await this.next(ms);
+      if (message === undefined) {
+        throw new Error(
+          `Message ${out.length + 1} of ${count} did not come within ${ms} ms`,
+        );
+      }
+      out.push(message);
+    }
+    return out;
+  }
+}
+
+/** Drops every client connection of the RabbitMQ nodes (a real fault). */
+export async function dropRabbitMqConnections(): Promise<void> {
+  const script = new URL("../../scripts/brokers.sh", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command("bash", {
+    args: [script, "drop-rabbitmq", "stomper client test: dropped on purpose"],
+    stdout: "null",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30000),
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `scripts/brokers.sh drop-rabbitmq failed (${code}): ${
+        new TextDecoder().decode(stderr)
+      }`,
+    );
+  }
+}
