@@ -26,7 +26,7 @@ import {
   type StompMessage,
   StompServerError,
 } from "@stomper/stomp/client";
-import { connectTcp } from "@stomper/stomp/transports";
+import { connectTcp, type StompTransport } from "@stomper/stomp/transports";
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
 import { eventually, scriptedServer, startRelay, within } from "./_peer.ts";
 
@@ -126,8 +126,10 @@ Deno.test("StompClient.connect() rejects with StompConnectionError when the tran
 
 Deno.test("StompClient.connect() times out when CONNECTED never comes", async () => {
   const timers = new ManualTimers();
+  let asked = false;
   await using server = scriptedServer(async (peer) => {
     assertEquals((await peer.next()).command, "CONNECT");
+    asked = true;
     await peer.end(); // Never answers; waits for the client to give up.
   });
   const connecting = StompClient.connectUrl(server.url, {
@@ -135,7 +137,7 @@ Deno.test("StompClient.connect() times out when CONNECTED never comes", async ()
     connectTimeout: 3000,
   });
   connecting.catch(() => {});
-  await eventually(() => timers.pending > 0);
+  await eventually(() => asked);
   await timers.advance(2999);
   await timers.advance(1);
   await assertRejects(
@@ -160,6 +162,47 @@ Deno.test("StompClient.connect() stops when its signal aborts", async () => {
   );
   assertEquals((error.cause as Error).message, "user gave up");
   await server.done;
+});
+
+Deno.test("StompClient.connect() gives up on a transport that takes too long to open, and closes it when it comes (mock transport function: opens late)", async () => {
+  await using broker = StompTestBroker.listen();
+  const timers = new ManualTimers();
+  const release = Promise.withResolvers<void>();
+  let late: StompTransport | undefined;
+  const connecting = StompClient.connect(async () => {
+    await release.promise;
+    late = await connectTcp(broker.url);
+    return late;
+  }, { ...QUIET, timers, connectTimeout: 1000 });
+  connecting.catch(() => {});
+  await timers.advance(1000);
+  await assertRejects(
+    () => connecting,
+    StompConnectionError,
+    "Cannot connect within 1000 ms: the transport did not open",
+  );
+  release.resolve();
+  await eventually(() => late !== undefined);
+  // Closed as soon as it arrived: reading it ends at once.
+  assertEquals(
+    await within(new Response(late!.readable).text(), 2000, "read"),
+    "",
+  );
+});
+
+Deno.test("StompClient.connect() stops when its signal aborts while the transport opens (mock transport function: never opens)", async () => {
+  const controller = new AbortController();
+  const connecting = StompClient.connect(
+    () => new Promise<never>(() => {}),
+    { signal: controller.signal, connectTimeout: 0 },
+  );
+  controller.abort(new Error("not any more"));
+  const error = await assertRejects(
+    () => connecting,
+    StompConnectionError,
+    "Connection attempt aborted",
+  );
+  assertEquals((error.cause as Error).message, "not any more");
 });
 
 Deno.test("StompClient.connect() reports a protocol violation by the server (mock server: MESSAGE before CONNECTED)", async () => {

@@ -168,7 +168,8 @@ export interface StompClientOptions extends StompSessionOptions {
    */
   heartBeatGrace?: number;
   /**
-   * Milliseconds to wait for CONNECTED; 0 waits for ever.
+   * Milliseconds a connection attempt may take, from opening the transport
+   * to CONNECTED; 0 waits for ever.
    *
    * @default {10000}
    */
@@ -180,7 +181,10 @@ export interface StompClientOptions extends StompSessionOptions {
    * @default {5000}
    */
   disconnectTimeout?: number;
-  /** Aborts the connection attempt (not the connection once open). */
+  /**
+   * Aborts the first connection attempt, while the transport opens or
+   * CONNECTED is awaited (not the connection once open).
+   */
   signal?: AbortSignal;
   /**
    * Reconnect when the connection is lost (needs a transport function, not a
@@ -905,74 +909,91 @@ export class StompClient implements AsyncDisposable {
 
   // --- connection life cycle -------------------------------------------------
 
+  /**
+   * Opens a transport and completes CONNECT / CONNECTED, all within the
+   * connect timeout and until the signal aborts.
+   */
   async #open(signal: AbortSignal | undefined): Promise<Link> {
     if (signal?.aborted) {
       throw new StompConnectionError("Connection attempt aborted", {
         cause: signal.reason,
       });
     }
-    let transport: StompTransport;
-    try {
-      transport = typeof this.#source === "function"
-        ? await this.#source()
-        : this.#source;
-    } catch (cause) {
-      throw new StompConnectionError(
-        `Cannot open transport: ${describe(cause)}`,
-        { cause },
-      );
-    }
-    if (this.#state === "closed") {
-      transport.close();
-      throw new StompConnectionError("Cannot connect: the client was closed");
-    }
-    let link: Link;
-    try {
-      link = new Link(
-        ++this.#generation,
-        transport,
-        this.#limits,
-        this.#timers.now(),
-      );
-    } catch (cause) {
-      transport.close();
-      throw new StompConnectionError(
-        `Cannot use transport: ${describe(cause)}`,
-        { cause },
-      );
-    }
-    this.#link = link;
-    this.#session.reset();
-    link.reading = this.#read(link);
-    const timer = this.#connectTimeout === 0 ? undefined : this.#timers
-      .setTimeout(
-        () =>
-          this.#lose(
-            link,
-            new StompConnectionError(
-              `No CONNECTED frame within ${this.#connectTimeout} ms`,
-            ),
+    const source = this.#source;
+    const ms = this.#connectTimeout;
+    // Rejected by the timeout or the signal: ends whichever phase is running.
+    const stop = Promise.withResolvers<never>();
+    stop.promise.catch(noop);
+    let link: Link | undefined;
+    const fail = (error: StompConnectionError) => {
+      stop.reject(error);
+      if (link !== undefined) this.#lose(link, error);
+    };
+    const timer = ms === 0 ? undefined : this.#timers.setTimeout(
+      () =>
+        fail(
+          new StompConnectionError(
+            link === undefined
+              ? `Cannot connect within ${ms} ms: the transport did not open`
+              : `No CONNECTED frame within ${ms} ms`,
           ),
-        this.#connectTimeout,
-      );
+        ),
+      ms,
+    );
     const onAbort = () =>
-      this.#lose(
-        link,
+      fail(
         new StompConnectionError("Connection attempt aborted", {
           cause: signal!.reason,
         }),
       );
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      const opening = (async () =>
+        typeof source === "function" ? await source() : source)();
+      let transport: StompTransport;
+      try {
+        transport = await Promise.race([opening, stop.promise]);
+      } catch (cause) {
+        // Given up before the transport came: close it when it does.
+        opening.then((late) => late.close(), noop);
+        if (cause instanceof StompConnectionError) throw cause;
+        throw new StompConnectionError(
+          `Cannot open transport: ${describe(cause)}`,
+          { cause },
+        );
+      }
+      if (this.#state === "closed") {
+        transport.close();
+        throw new StompConnectionError(
+          "Cannot connect: the client was closed",
+        );
+      }
+      try {
+        link = new Link(
+          ++this.#generation,
+          transport,
+          this.#limits,
+          this.#timers.now(),
+        );
+      } catch (cause) {
+        transport.close();
+        throw new StompConnectionError(
+          `Cannot use transport: ${describe(cause)}`,
+          { cause },
+        );
+      }
+      this.#link = link;
+      this.#session.reset();
+      link.reading = this.#read(link);
       await this.#write(link, this.#session.connectFrame());
       await link.handshake.promise;
       // Lost right after CONNECTED (in the same chunk, say): not connected.
       if (link.dead) throw link.error;
+      return link;
     } finally {
       if (timer !== undefined) this.#timers.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
-    return link;
   }
 
   async #read(link: Link): Promise<void> {
