@@ -20,6 +20,7 @@ import {
   Subscription,
   Transaction,
 } from "./_impl.ts";
+import { type Deferred, deferred, report } from "./_util.ts";
 import { StompConnectionError, type StompServerError } from "./errors.ts";
 import type { MessageAckOptions } from "./message.ts";
 import {
@@ -322,19 +323,14 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function report(error: unknown): void {
-  // A throwing user callback must not break the client; make it loud instead.
-  (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
-}
-
 /** One connection: a transport and the state that lives and dies with it. */
 class Link {
   readonly generation: number;
   readonly transport: StompTransport;
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly decoder: StompDecoder;
-  readonly handshake = Promise.withResolvers<void>();
-  readonly goodbye = Promise.withResolvers<void>();
+  readonly handshake = deferred<void>();
+  readonly goodbye = deferred<void>();
   version: StompVersion = "1.0";
   heartBeat: NegotiatedHeartBeat = { send: 0, receive: 0 };
   connected = false;
@@ -492,14 +488,14 @@ export class StompClient implements AsyncDisposable {
   readonly #internals: ClientInternals;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #receipts = new Map<string, PendingReceipt>();
-  readonly #closed = Promise.withResolvers<void>();
+  readonly #closed = deferred<void>();
 
   #state: StompClientState = "connecting";
   #generation = 0;
   #link: Link | undefined;
   #closeError: Error | undefined;
-  #flow: PromiseWithResolvers<void> | undefined;
-  #ready: PromiseWithResolvers<void> | undefined;
+  #flow: Deferred<void> | undefined;
+  #ready: Deferred<void> | undefined;
   #disconnecting: Promise<void> | undefined;
   #cancelSleep: (() => void) | undefined;
 
@@ -922,7 +918,7 @@ export class StompClient implements AsyncDisposable {
     const source = this.#source;
     const ms = this.#connectTimeout;
     // Rejected by the timeout or the signal: ends whichever phase is running.
-    const stop = Promise.withResolvers<never>();
+    const stop = deferred<never>();
     stop.promise.catch(noop);
     let link: Link | undefined;
     const fail = (error: StompConnectionError) => {
@@ -1013,7 +1009,7 @@ export class StompClient implements AsyncDisposable {
       while (!link.dead) {
         if (this.#mustPause()) {
           link.paused = true;
-          this.#flow ??= Promise.withResolvers<void>();
+          this.#flow ??= deferred<void>();
           await this.#flow.promise;
           link.paused = false;
           link.lastReceived = this.#timers.now();
@@ -1229,7 +1225,7 @@ export class StompClient implements AsyncDisposable {
 
   async #reconnectLoop(cause: StompConnectionError): Promise<void> {
     const options = this.#reconnect!;
-    this.#ready = Promise.withResolvers<void>();
+    this.#ready = deferred<void>();
     this.#setState("reconnecting", cause);
     // Messages buffered from the lost connection cannot be acknowledged any
     // more; the broker redelivers them.
@@ -1405,7 +1401,7 @@ export class StompClient implements AsyncDisposable {
   async #request(link: Link, out: SessionOutput): Promise<void> {
     let confirmed: Promise<void> | undefined;
     if (out.receipt !== undefined) {
-      const pending = Promise.withResolvers<void>();
+      const pending = deferred<void>();
       pending.promise.catch(noop);
       this.#receipts.set(out.receipt, {
         resolve: pending.resolve,
