@@ -47,16 +47,11 @@ export interface Chunks {
 
 /** A decoder workload: one pre-built byte stream and its chunks. */
 export interface DecodeWorkload {
-  readonly id: string;
+  readonly id: DecodeId;
   readonly title: string;
   readonly bytes: Uint8Array<ArrayBuffer>;
   /** Where each chunk ends. */
   readonly boundaries: readonly number[];
-  /**
-   * The chunks. Millions of tiny chunks (W5) would slow down every collection
-   * of the whole run, so those are built for their own turn and dropped.
-   */
-  readonly transient: boolean;
   readonly frameCount: number;
   /**
    * The frames as written, for the checks; dropped before timing so that
@@ -275,17 +270,18 @@ function countBodiesInOneChunk(
 
 const cache = new WeakMap<DecodeWorkload, Chunks>();
 
-/** The chunks of a workload, kept unless it is transient. */
+/** The chunks of a workload, built on first use. */
 export function chunks(workload: DecodeWorkload): Chunks {
-  const cached = cache.get(workload);
-  if (cached !== undefined) return cached;
-  const built = chunksOf(workload.bytes, workload.boundaries);
-  if (!workload.transient) cache.set(workload, built);
+  let built = cache.get(workload);
+  if (built === undefined) {
+    built = chunksOf(workload.bytes, workload.boundaries);
+    cache.set(workload, built);
+  }
   return built;
 }
 
-function decodeWorkload(
-  id: string,
+function fromMessages(
+  id: DecodeId,
   title: string,
   built: ReturnType<typeof messages>,
   boundaries: number[],
@@ -297,7 +293,6 @@ function decodeWorkload(
     title,
     bytes: built.bytes,
     boundaries,
-    transient: boundaries.length > 100_000,
     frameCount: built.frames.length,
     expected: built.frames,
     heartbeats: built.heartbeats,
@@ -306,68 +301,85 @@ function decodeWorkload(
   };
 }
 
-/** Builds W1 to W5. */
-export function decodeWorkloads(): DecodeWorkload[] {
-  // W1: RabbitMQ-style MESSAGE frames with 5 headers, plus content-length on
-  // every other one, so both ways a body can end are exercised.
-  const w1 = messages(1, {
-    count: 100_000,
-    bodySize: 100,
-    binary: false,
-    contentLength: (i) => i % 2 === 0,
-  });
-  const w2 = messages(2, {
-    count: 10_000,
-    bodySize: 16 * 1024,
-    binary: true,
-    contentLength: () => true,
-  });
-  const w3 = messages(3, {
-    count: 100,
-    bodySize: 1024 * 1024,
-    binary: true,
-    contentLength: () => true,
-  });
-  // W4: W1 with a heart-beat after every frame, one in eight as CR LF.
-  const w4 = messages(1, {
-    count: 100_000,
-    bodySize: 100,
-    binary: false,
-    contentLength: (i) => i % 2 === 0,
-    eolAfter: (i) => i % 8 === 7 ? "\r\n" : "\n",
-  });
-  return [
-    decodeWorkload(
-      "W1",
-      "100,000 MESSAGE frames, 5-6 headers, 100 B text body (content-length on half)",
-      w1,
-      fixedBoundaries(w1.bytes.length, CHUNK_SIZE),
-    ),
-    decodeWorkload(
-      "W2",
-      "10,000 MESSAGE frames, 16 KiB binary body with NULs, content-length",
-      w2,
-      fixedBoundaries(w2.bytes.length, CHUNK_SIZE),
-    ),
-    decodeWorkload(
-      "W3",
-      "100 MESSAGE frames, 1 MiB binary body, content-length",
-      w3,
-      fixedBoundaries(w3.bytes.length, CHUNK_SIZE),
-    ),
-    decodeWorkload(
-      "W4",
-      "W1 with a heart-beat EOL after every frame (1 in 8 is CR LF)",
-      w4,
-      fixedBoundaries(w4.bytes.length, CHUNK_SIZE),
-    ),
-    decodeWorkload(
-      "W5",
-      "W1 fed in random chunks of 1 to 17 bytes",
-      w1,
-      randomBoundaries(w1.bytes.length, 5, 1, 17),
-    ),
-  ];
+/** The decoder workloads. */
+export const DECODE_IDS = ["W1", "W2", "W3", "W4", "W5"] as const;
+
+/** A decoder workload id. */
+export type DecodeId = typeof DECODE_IDS[number];
+
+// W1: RabbitMQ-style MESSAGE frames with 5 headers, plus content-length on
+// every other one, so both ways a body can end are exercised.
+const W1: MessageSpec = {
+  count: 100_000,
+  bodySize: 100,
+  binary: false,
+  contentLength: (i) => i % 2 === 0,
+};
+
+/** Builds one decoder workload. */
+export function decodeWorkload(id: DecodeId): DecodeWorkload {
+  switch (id) {
+    case "W1": {
+      const w1 = messages(1, W1);
+      return fromMessages(
+        id,
+        "100,000 MESSAGE frames, 5-6 headers, 100 B text body (content-length on half)",
+        w1,
+        fixedBoundaries(w1.bytes.length, CHUNK_SIZE),
+      );
+    }
+    case "W2": {
+      const w2 = messages(2, {
+        count: 10_000,
+        bodySize: 16 * 1024,
+        binary: true,
+        contentLength: () => true,
+      });
+      return fromMessages(
+        id,
+        "10,000 MESSAGE frames, 16 KiB binary body with NULs, content-length",
+        w2,
+        fixedBoundaries(w2.bytes.length, CHUNK_SIZE),
+      );
+    }
+    case "W3": {
+      const w3 = messages(3, {
+        count: 100,
+        bodySize: 1024 * 1024,
+        binary: true,
+        contentLength: () => true,
+      });
+      return fromMessages(
+        id,
+        "100 MESSAGE frames, 1 MiB binary body, content-length",
+        w3,
+        fixedBoundaries(w3.bytes.length, CHUNK_SIZE),
+      );
+    }
+    case "W4": {
+      // W1 (same seed, so the same frames) with a heart-beat after every
+      // frame, one in eight as CR LF.
+      const w4 = messages(1, {
+        ...W1,
+        eolAfter: (i) => i % 8 === 7 ? "\r\n" : "\n",
+      });
+      return fromMessages(
+        id,
+        "W1 with a heart-beat EOL after every frame (1 in 8 is CR LF)",
+        w4,
+        fixedBoundaries(w4.bytes.length, CHUNK_SIZE),
+      );
+    }
+    case "W5": {
+      const w1 = messages(1, W1);
+      return fromMessages(
+        id,
+        "W1 fed in random chunks of 1 to 17 bytes",
+        w1,
+        randomBoundaries(w1.bytes.length, 5, 1, 17),
+      );
+    }
+  }
 }
 
 function sends(
@@ -401,10 +413,7 @@ function sends(
 /** The encoder workloads. */
 export const ENCODE_IDS = ["E1", "E2"] as const;
 
-/**
- * Builds E1 or E2. The benchmark builds them for their turn only: 100,000
- * frames kept for the whole run would slow down every collection.
- */
+/** Builds E1 or E2. */
 export function encodeWorkload(id: typeof ENCODE_IDS[number]): EncodeWorkload {
   return id === "E1"
     ? sends(
