@@ -9,6 +9,7 @@ import { concat } from "@std/bytes";
 import { escapes, unescapeHeader } from "./_escape.ts";
 import { StompSyntaxError } from "./errors.ts";
 import {
+  COMMANDS,
   isStompCommand,
   type StompCommand,
   StompFrame,
@@ -129,6 +130,44 @@ function quote(text: string): string {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// For blocks already known to be ASCII: Deno's non-fatal UTF-8 decoder is a
+// single fast call, the fatal one about four times slower.
+const ascii = new TextDecoder("utf-8", { ignoreBOM: true });
+
+// What the header fast path must notice about a byte; 0 for most.
+const PLAIN = 0;
+const KIND_LF = 1;
+const KIND_COLON = 2;
+const KIND_ESCAPE = 4;
+const KIND_BAD = 8;
+const BYTE_KIND = new Uint8Array(256);
+BYTE_KIND[LF] = KIND_LF;
+BYTE_KIND[0x3a] = KIND_COLON;
+BYTE_KIND[0x5c] = KIND_ESCAPE;
+BYTE_KIND[NUL] = KIND_BAD;
+BYTE_KIND.fill(KIND_BAD, 0x80);
+
+// The commands by length, to recognise a command line without a string.
+const COMMANDS_BY_LENGTH: StompCommand[][] = [];
+for (const command of COMMANDS) {
+  (COMMANDS_BY_LENGTH[command.length] ??= []).push(command);
+}
+
+function commandAt(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): StompCommand | undefined {
+  const candidates = COMMANDS_BY_LENGTH[end - start];
+  if (candidates === undefined) return undefined;
+  next: for (const command of candidates) {
+    for (let i = 0; i < command.length; i++) {
+      if (command.charCodeAt(i) !== bytes[start + i]) continue next;
+    }
+    return command;
+  }
+  return undefined;
+}
 
 /**
  * The synchronous STOMP decoder: push bytes, get frames.
@@ -185,6 +224,9 @@ export class StompDecoder {
   #bodyPieces: Uint8Array[] = [];
   #bodyLength = 0;
   #bodyRemaining = 0;
+
+  /** Per header line of the fast path: start, first colon, end without EOL. */
+  #marks = new Int32Array(3 * 16);
 
   /**
    * Constructs a new instance.
@@ -308,6 +350,13 @@ export class StompDecoder {
             continue;
           }
           case State.Header: {
+            if (this.#headLength === 0) {
+              const end = this.#fastHead(chunk, pos);
+              if (end !== -1) {
+                pos = this.#afterHead(chunk, end, base, onFrame);
+                continue;
+              }
+            }
             const segment = pos;
             let end = -1;
             let nul = -1;
@@ -393,29 +442,7 @@ export class StompDecoder {
               }
               continue;
             }
-            const declared = this.#headers!.get("content-length");
-            if (declared === undefined) {
-              this.#bodyRemaining = -1;
-              this.#state = State.BodyNul;
-              continue;
-            }
-            const length = this.#parseLength(declared, base + pos);
-            if (length === -1) {
-              this.#state = State.Skip;
-              continue;
-            }
-            if (pos + length < n) {
-              // Fast path: body and NUL inside this chunk, body handed out as a view.
-              if (chunk[pos + length] !== NUL) {
-                pos = this.#missingNul(base + pos + length) - base;
-                continue;
-              }
-              this.#emit(chunk.subarray(pos, pos + length), onFrame);
-              pos += length + 1;
-              continue;
-            }
-            this.#bodyRemaining = length;
-            this.#state = State.BodyLength;
+            pos = this.#afterHead(chunk, pos, base, onFrame);
             continue;
           }
           case State.BodyLength: {
@@ -579,6 +606,139 @@ export class StompDecoder {
     );
     this.#state = State.Skip;
     return offset;
+  }
+
+  /**
+   * After a header block: reads content-length, then hands out a body that
+   * lies in this chunk or sets the state to collect it. Returns the position
+   * to go on from.
+   */
+  #afterHead(
+    chunk: Uint8Array,
+    pos: number,
+    base: number,
+    onFrame: (frame: StompFrame) => void,
+  ): number {
+    const declared = this.#headers!.get("content-length");
+    if (declared === undefined) {
+      this.#bodyRemaining = -1;
+      this.#state = State.BodyNul;
+      return pos;
+    }
+    const length = this.#parseLength(declared, base + pos);
+    if (length === -1) {
+      this.#state = State.Skip;
+      return pos;
+    }
+    if (pos + length < chunk.length) {
+      // Fast path: body and NUL inside this chunk, body handed out as a view.
+      if (chunk[pos + length] !== NUL) {
+        return this.#missingNul(base + pos + length) - base;
+      }
+      this.#emit(chunk.subarray(pos, pos + length), onFrame);
+      return pos + length + 1;
+    }
+    this.#bodyRemaining = length;
+    this.#state = State.BodyLength;
+    return pos;
+  }
+
+  /**
+   * The common case in one pass: a whole header block of ASCII, inside this
+   * chunk, within the limits and well formed. Sets the command and headers
+   * and returns the position after the blank line; returns -1 for anything
+   * else, which the general path then decodes (or reports) from the start.
+   */
+  #fastHead(chunk: Uint8Array, start: number): number {
+    // Beyond maxHeaderBytes the general path reports the limit.
+    const stop = Math.min(chunk.length, start + this.#maxHead);
+    const maxLine = this.#maxLine;
+    let marks = this.#marks;
+    let lines = 0;
+    let lineStart = start;
+    let colon = -1;
+    let kinds = 0;
+    let commandEnd = -1;
+    for (let i = start; i < stop; i++) {
+      const kind = BYTE_KIND[chunk[i]!]!;
+      if (kind === PLAIN) continue;
+      if (kind === KIND_COLON) {
+        if (colon === -1) colon = i;
+        continue;
+      }
+      if (kind !== KIND_LF) {
+        if (kind === KIND_BAD) return -1;
+        kinds |= kind;
+        continue;
+      }
+      if (i - lineStart > maxLine) return -1;
+      const lineEnd = i > lineStart && chunk[i - 1] === CR ? i - 1 : i;
+      if (lineEnd === lineStart) {
+        if (commandEnd === -1) return -1;
+        return this.#fastHeaders(chunk, start, commandEnd, lines, kinds, i + 1);
+      }
+      if (commandEnd === -1) {
+        commandEnd = lineEnd;
+      } else {
+        if (lines >= this.#maxHeaders || colon === -1 || colon === lineStart) {
+          return -1;
+        }
+        if (3 * lines + 3 > marks.length) {
+          const grown = new Int32Array(marks.length * 2);
+          grown.set(marks);
+          this.#marks = marks = grown;
+        }
+        marks[3 * lines] = lineStart;
+        marks[3 * lines + 1] = colon;
+        marks[3 * lines + 2] = lineEnd;
+        lines++;
+      }
+      lineStart = i + 1;
+      colon = -1;
+    }
+    return -1;
+  }
+
+  /** Makes the command and headers of a block {@linkcode #fastHead} marked. */
+  #fastHeaders(
+    chunk: Uint8Array,
+    start: number,
+    commandEnd: number,
+    lines: number,
+    kinds: number,
+    end: number,
+  ): number {
+    const command = commandAt(chunk, start, commandEnd);
+    if (command === undefined) return -1;
+    const version = this.#version;
+    const escaped = (kinds & KIND_ESCAPE) !== 0 && escapes(command, version);
+    const marks = this.#marks;
+    const list: string[] = new Array(2 * lines);
+    if (lines > 0) {
+      // One string for the header lines; names and values are slices of it.
+      const from = marks[0]!;
+      const text = ascii.decode(chunk.subarray(from, marks[3 * lines - 1]));
+      for (let k = 0; k < lines; k++) {
+        const lineStart = marks[3 * k]! - from;
+        const colon = marks[3 * k + 1]! - from;
+        let name = text.slice(lineStart, colon);
+        let value = text.slice(colon + 1, marks[3 * k + 2]! - from);
+        if (escaped) {
+          const n = unescapeHeader(name, version);
+          const v = unescapeHeader(value, version);
+          if (typeof n === "number" || typeof v === "number") return -1;
+          name = n;
+          value = v;
+        }
+        list[2 * k] = name;
+        list[2 * k + 1] = value;
+      }
+    }
+    this.#command = command;
+    this.#headers = StompHeaders.fromFlat(list);
+    this.#bodyLength = 0;
+    this.#headLength = 0;
+    return end;
   }
 
   /** Returns the body length, or -1 after reporting a syntax error. */
