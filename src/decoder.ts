@@ -153,6 +153,22 @@ for (const command of COMMANDS) {
   (COMMANDS_BY_LENGTH[command.length] ??= []).push(command);
 }
 
+/**
+ * A content-length of at most 15 digits within the limit, else `undefined`
+ * (left to the general check, which reports what is wrong with it).
+ */
+function digits(value: string, max: number): number | undefined {
+  const length = value.length;
+  if (length === 0 || length > 15) return undefined;
+  let result = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = value.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    result = result * 10 + digit;
+  }
+  return result <= max ? result : undefined;
+}
+
 function commandAt(
   bytes: Uint8Array,
   start: number,
@@ -227,6 +243,11 @@ export class StompDecoder {
 
   /** Per header line of the fast path: start, first colon, end without EOL. */
   #marks = new Int32Array(3 * 16);
+  /**
+   * The body length the fast path read from content-length: -1 when there
+   * is none, `undefined` when it left the header to the general check.
+   */
+  #known: number | undefined;
 
   /**
    * Constructs a new instance.
@@ -353,7 +374,7 @@ export class StompDecoder {
             if (this.#headLength === 0) {
               const end = this.#fastHead(chunk, pos);
               if (end !== -1) {
-                pos = this.#afterHead(chunk, end, base, onFrame);
+                pos = this.#afterHead(chunk, end, base, onFrame, this.#known);
                 continue;
               }
             }
@@ -618,16 +639,33 @@ export class StompDecoder {
     pos: number,
     base: number,
     onFrame: (frame: StompFrame) => void,
+    known?: number,
   ): number {
-    const declared = this.#headers!.get("content-length");
-    if (declared === undefined) {
+    let length: number;
+    if (known !== undefined) {
+      length = known;
+    } else {
+      const declared = this.#headers!.get("content-length");
+      if (declared === undefined) {
+        length = -1;
+      } else {
+        length = this.#parseLength(declared, base + pos);
+        if (length === -1) {
+          this.#state = State.Skip;
+          return pos;
+        }
+      }
+    }
+    if (length === -1) {
+      // A body that ends at the first NUL: when it lies in this chunk, hand
+      // it out now rather than through one more turn of the state machine.
+      const nul = chunk.indexOf(NUL, pos);
+      if (nul !== -1 && nul - pos <= this.#maxBody) {
+        this.#emit(chunk.subarray(pos, nul), onFrame);
+        return nul + 1;
+      }
       this.#bodyRemaining = -1;
       this.#state = State.BodyNul;
-      return pos;
-    }
-    const length = this.#parseLength(declared, base + pos);
-    if (length === -1) {
-      this.#state = State.Skip;
       return pos;
     }
     if (pos + length < chunk.length) {
@@ -714,6 +752,7 @@ export class StompDecoder {
     const escaped = (kinds & KIND_ESCAPE) !== 0 && escapes(command, version);
     const marks = this.#marks;
     const list: string[] = new Array(2 * lines);
+    let known: number | undefined = -1;
     if (lines > 0) {
       // One string for the header lines; names and values are slices of it.
       const from = marks[0]!;
@@ -732,8 +771,12 @@ export class StompDecoder {
         }
         list[2 * k] = name;
         list[2 * k + 1] = value;
+        if (known === -1 && name === "content-length") {
+          known = digits(value, this.#maxBody);
+        }
       }
     }
+    this.#known = known;
     this.#command = command;
     this.#headers = StompHeaders.fromFlat(list);
     this.#bodyLength = 0;
