@@ -898,7 +898,9 @@ export class StompDecoder {
 
   #emitPieces(last: Uint8Array, onFrame: (frame: StompFrame) => void): void {
     const pieces = this.#bodyPieces;
-    pieces.push(last);
+    // A body that ended with its chunk (its NUL came in the next one) is
+    // still a view of that chunk, not a copy.
+    if (last.length > 0 || pieces.length === 0) pieces.push(last);
     this.#bodyPieces = [];
     this.#emit(pieces.length === 1 ? pieces[0]! : concat(pieces), onFrame);
   }
