@@ -790,8 +790,38 @@ export class StompDecoder {
     const version = this.#version;
     const escaped = (kinds & KIND_ESCAPE) !== 0 && escapes(command, version);
     const marks = this.#marks;
-    const list: string[] = new Array(2 * lines);
     let known: number | undefined = -1;
+    if (!escaped) {
+      // Nothing to unescape: the headers keep the text of their lines and
+      // slice a name or value when it is asked for. Most consumers read a
+      // few headers of each frame, and each slice is an allocation.
+      const from = lines > 0 ? marks[0]! : 0;
+      const text = lines > 0
+        ? ascii.decode(chunk.subarray(from, marks[3 * lines - 1]))
+        : "";
+      const offsets: number[] = [];
+      for (let k = 0; k < 3 * lines; k += 3) {
+        const lineStart = marks[k]!;
+        const colon = marks[k + 1]!;
+        const lineEnd = marks[k + 2]!;
+        offsets.push(lineStart - from, colon - from, lineEnd - from);
+        if (
+          known === -1 && colon - lineStart === 14 &&
+          text.startsWith("content-length", lineStart - from)
+        ) {
+          known = digits(
+            text.slice(colon + 1 - from, lineEnd - from),
+            this.#maxBody,
+          );
+        }
+      }
+      this.#known = known;
+      this.#command = command;
+      this.#headers = StompHeaders.fromText(text, offsets);
+      this.#bodyLength = 0;
+      return end;
+    }
+    const list: string[] = new Array(2 * lines);
     if (lines > 0) {
       // One string for the header lines; names and values are slices of it.
       const from = marks[0]!;

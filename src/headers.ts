@@ -37,6 +37,11 @@ export type StompHeadersInit =
 export class StompHeaders implements Iterable<[string, string]> {
   // Flat [name0, value0, name1, value1, ...]: one array per frame on the hot path.
   #list: string[];
+  // Headers from the decoder start as the text of their lines and, per line,
+  // [name start, colon, value end]; #lines() slices them into #list when
+  // first needed, and get() finds a value without slicing the others.
+  #text: string | undefined;
+  #marks: number[] | undefined;
 
   /**
    * Constructs a new instance.
@@ -47,7 +52,7 @@ export class StompHeaders implements Iterable<[string, string]> {
     if (init === undefined) {
       this.#list = [];
     } else if (init instanceof StompHeaders) {
-      this.#list = init.#list.slice();
+      this.#list = init.#lines().slice();
     } else {
       const list: string[] = [];
       const pairs = Symbol.iterator in init
@@ -82,9 +87,46 @@ export class StompHeaders implements Iterable<[string, string]> {
     return headers;
   }
 
+  /**
+   * Wraps the text of header lines and, per line, the offsets of the name's
+   * start, the colon and the value's end, without slicing anything yet. For
+   * the decoder; the caller gives up the array.
+   *
+   * @param text The header lines.
+   * @param marks Three offsets into `text` per header line.
+   * @returns Headers backed by the text.
+   * @internal
+   */
+  static fromText(text: string, marks: number[]): StompHeaders {
+    const headers = new StompHeaders();
+    headers.#text = text;
+    headers.#marks = marks;
+    return headers;
+  }
+
+  /** The flat list, sliced from the text first if need be. */
+  #lines(): string[] {
+    const text = this.#text;
+    if (text !== undefined) {
+      const marks = this.#marks!;
+      const list: string[] = [];
+      for (let i = 0; i < marks.length; i += 3) {
+        list.push(
+          text.slice(marks[i]!, marks[i + 1]!),
+          text.slice(marks[i + 1]! + 1, marks[i + 2]!),
+        );
+      }
+      this.#list = list;
+      this.#text = undefined;
+      this.#marks = undefined;
+    }
+    return this.#list;
+  }
+
   /** The number of header lines, repeats included. */
   get size(): number {
-    return this.#list.length >> 1;
+    const marks = this.#marks;
+    return marks !== undefined ? marks.length / 3 : this.#list.length >> 1;
   }
 
   /**
@@ -94,6 +136,19 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @returns The value, or `undefined` when absent.
    */
   get(name: string): string | undefined {
+    const text = this.#text;
+    if (text !== undefined) {
+      const marks = this.#marks!;
+      const length = name.length;
+      for (let i = 0; i < marks.length; i += 3) {
+        const start = marks[i]!;
+        const colon = marks[i + 1]!;
+        if (colon - start === length && text.startsWith(name, start)) {
+          return text.slice(colon + 1, marks[i + 2]!);
+        }
+      }
+      return undefined;
+    }
     const list = this.#list;
     for (let i = 0; i < list.length; i += 2) {
       if (list[i] === name) return list[i + 1];
@@ -108,7 +163,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @returns The values; empty when absent.
    */
   getAll(name: string): string[] {
-    const list = this.#list;
+    const list = this.#lines();
     const values: string[] = [];
     for (let i = 0; i < list.length; i += 2) {
       if (list[i] === name) values.push(list[i + 1]!);
@@ -133,7 +188,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @param value Header value.
    */
   append(name: string, value: string): void {
-    this.#list.push(name, value);
+    this.#lines().push(name, value);
   }
 
   /**
@@ -144,7 +199,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @param value Header value.
    */
   set(name: string, value: string): void {
-    const list = this.#list;
+    const list = this.#lines();
     let found = false;
     for (let i = 0; i < list.length;) {
       if (list[i] === name) {
@@ -166,7 +221,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @param name Header name.
    */
   delete(name: string): void {
-    const list = this.#list;
+    const list = this.#lines();
     for (let i = 0; i < list.length;) {
       if (list[i] === name) list.splice(i, 2);
       else i += 2;
@@ -179,7 +234,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @param callback Receives the value and the name, as `Headers.forEach` does.
    */
   forEach(callback: (value: string, name: string) => void): void {
-    const list = this.#list;
+    const list = this.#lines();
     for (let i = 0; i < list.length; i += 2) callback(list[i + 1]!, list[i]!);
   }
 
@@ -189,7 +244,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @returns An iterator of pairs.
    */
   *entries(): IterableIterator<[string, string]> {
-    const list = this.#list;
+    const list = this.#lines();
     for (let i = 0; i < list.length; i += 2) yield [list[i]!, list[i + 1]!];
   }
 
@@ -210,7 +265,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    */
   toObject(): Record<string, string> {
     const record: Record<string, string> = Object.create(null);
-    const list = this.#list;
+    const list = this.#lines();
     for (let i = 0; i < list.length; i += 2) {
       const name = list[i]!;
       if (!Object.hasOwn(record, name)) record[name] = list[i + 1]!;
