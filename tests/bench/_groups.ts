@@ -74,6 +74,11 @@ export interface GroupResult {
   readonly timings: Record<string, Record<string, number[]>>;
   /** Bodies handed out as views, by workload then contender (every round). */
   readonly views: Record<string, Record<string, number[]>>;
+  /**
+   * Minor page faults during each timed run (Linux; else 0): first touches
+   * of fresh memory, which cost W3 more than its copying when they occur.
+   */
+  readonly faults: Record<string, Record<string, number[]>>;
   /** Bytes the limits ran over. */
   readonly limitBytes?: number;
   readonly memory?: Record<string, Memory>;
@@ -81,9 +86,22 @@ export interface GroupResult {
   readonly copies?: Record<string, number>;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as {
+  gc?: (options?: { type: "minor" | "major"; execution?: "sync" }) => void;
+}).gc;
 
+/**
+ * Clears the young generation before a timed run, so that no contender pays
+ * for the short-lived garbage of the one before. Never a full collection: in
+ * V8 one throws away optimized code, so every contender's next run would
+ * start cold (W1 measured 71 -> 96 ms), a cost a short run cannot amortise.
+ */
 function collect(): void {
+  gc?.({ type: "minor" });
+}
+
+/** A full collection, for the memory measurements only. */
+function collectAll(): void {
   gc?.();
 }
 
@@ -94,7 +112,7 @@ function collect(): void {
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
-    collect();
+    collectAll();
   }
 }
 
@@ -233,6 +251,17 @@ export async function measureMemory(
   };
 }
 
+/** Minor page faults of this process so far (Linux), else 0. */
+function pageFaults(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    // Field 10 (minflt), counted after the parenthesised command name.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+  } catch {
+    return 0;
+  }
+}
+
 function rotate<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
@@ -287,6 +316,7 @@ export async function runGroup(
   const ids: readonly string[] = GROUPS[group];
   const timings: GroupResult["timings"] = {};
   const views: GroupResult["views"] = {};
+  const faultCounts: GroupResult["faults"] = {};
   const decoding = ids.filter((id): id is DecodeId =>
     (DECODE_IDS as readonly string[]).includes(id)
   ).map(decodeWorkload);
@@ -341,9 +371,11 @@ export async function runGroup(
       const input = chunks(workload);
       for (const decoder of rotate(DECODERS, round + 1)) {
         collect();
+        const f0 = pageFaults();
         const t0 = performance.now();
         const tally = await decoder.time(input);
         const ms = performance.now() - t0;
+        const faults = pageFaults() - f0;
         checkTally(
           `${decoder.name} on ${workload.id}`,
           workload,
@@ -353,6 +385,7 @@ export async function runGroup(
         if (!keep) continue;
         push(timings, workload.id, decoder.name, ms);
         push(views, workload.id, decoder.name, tally.views);
+        push(faultCounts, workload.id, decoder.name, faults);
       }
     }
     if (scanned !== undefined) {
@@ -398,6 +431,7 @@ export async function runGroup(
     workloads,
     timings,
     views,
+    faults: faultCounts,
     ...(limitBytes > 0 ? { limitBytes } : {}),
     ...(memory === undefined ? {} : { memory }),
     ...(copies === undefined ? {} : { copies }),
