@@ -132,9 +132,17 @@ export function encodeFrame(
   if (body.length > 0) head += "content-length:" + body.length + "\n";
   head += "\n";
 
-  const headLength = utf8Length(head);
-  const out = new Uint8Array(headLength + body.length + 1);
-  utf8.encodeInto(head, out);
+  // Headers are nearly always ASCII, where the string's length is its byte
+  // length: write on that assumption and measure only when it fails (a
+  // non-ASCII character writes more bytes than it reads).
+  let headLength = head.length;
+  let out = new Uint8Array(headLength + body.length + 1);
+  const { read, written } = utf8.encodeInto(head, out);
+  if (read !== headLength || written !== headLength) {
+    headLength = utf8Length(head);
+    out = new Uint8Array(headLength + body.length + 1);
+    utf8.encodeInto(head, out);
+  }
   out.set(body, headLength);
   out[out.length - 1] = NUL;
   return out;
