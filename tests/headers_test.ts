@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { StompFrame, StompHeaders } from "../mod.ts";
+import { StompDecoder, StompFrame, StompHeaders } from "../mod.ts";
 
 Deno.test("StompHeaders keeps order and repeats from pairs, records and copies", () => {
   const pairs = new StompHeaders([["a", "1"], ["b", "2"], ["a", "3"]]);
@@ -86,4 +86,35 @@ Deno.test("StompFrame stores text as UTF-8 and refuses unknown commands", () => 
     TypeError,
     'unknown command "PUBLISH"',
   );
+});
+
+Deno.test("StompHeaders from the decoder behave like constructed ones", () => {
+  const input = new TextEncoder().encode(
+    "MESSAGE\na:1\nb:two:2\na:3\nempty:\n\n\0MESSAGE\nk:\\cx\n\n\0",
+  );
+  for (const chunk of [input.length, 5]) {
+    const decoder = new StompDecoder();
+    const frames = [];
+    for (let at = 0; at < input.length; at += chunk) {
+      frames.push(...decoder.push(input.subarray(at, at + chunk)));
+    }
+    const headers = frames[0]!.headers;
+    assertEquals(headers.size, 4);
+    assertEquals(headers.get("b"), "two:2");
+    assertEquals(headers.get("empty"), "");
+    assertEquals(headers.getAll("a"), ["1", "3"]);
+    assertEquals(headers.has("a"), true);
+    assertEquals({ ...headers.toObject() }, { a: "1", b: "two:2", empty: "" });
+    const seen: string[] = [];
+    headers.forEach((value, name) => seen.push(`${name}=${value}`));
+    assertEquals(seen, ["a=1", "b=two:2", "a=3", "empty="]);
+    headers.append("c", "4");
+    headers.set("a", "9");
+    headers.delete("empty");
+    assertEquals([...headers], [["a", "9"], ["b", "two:2"], ["c", "4"]]);
+    assertEquals(headers.get("a"), "9");
+    assertEquals(headers.size, 3);
+    const copy = new StompHeaders(frames[1]!.headers);
+    assertEquals([...copy], [["k", ":x"]]);
+  }
 });
