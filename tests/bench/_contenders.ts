@@ -321,6 +321,28 @@ export function copyLimit(from: Uint8Array, to: Uint8Array): number {
   return performance.now() - start;
 }
 
+/**
+ * A fresh buffer per source, with the source copied in: the least any codec
+ * does that hands out one contiguous, owned array per large body (W3's
+ * gathered bodies, E2's frames). Fresh memory costs an allocation, zeroing
+ * and, when the allocator has none to reuse, page faults.
+ */
+export function freshCopyLimit(
+  sources: readonly Uint8Array[],
+  extra: number,
+): number {
+  const start = performance.now();
+  let bytes = 0;
+  for (const source of sources) {
+    const out = new Uint8Array(source.length + extra);
+    out.set(source, extra);
+    bytes += out.length;
+  }
+  const elapsed = performance.now() - start;
+  if (bytes === 0) throw new Error("Fresh copy limit copied nothing");
+  return elapsed;
+}
+
 /** Each chunk through an identity `TransformStream`: the per-chunk stream cost. */
 export async function identityStreamLimit(chunks: Chunks): Promise<number> {
   const start = performance.now();

@@ -16,6 +16,7 @@ import {
   ENCODERS,
   enqueueLimit,
   framesPerChunk,
+  freshCopyLimit,
   identityStreamLimit,
   scanLimit,
   stompitDecoder,
@@ -50,6 +51,8 @@ export const LIMITS = "limits";
 export const LIMIT = {
   scan: "indexOf(0) scan",
   copy: "set copy",
+  freshW3: "fresh buffer + copy, per W3 body",
+  freshE2: "fresh buffer + copy, per E2 frame",
   identity: "identity TransformStream per chunk",
   enqueue: "TransformStream enqueue per frame",
 } as const;
@@ -341,6 +344,18 @@ export async function runGroup(
   const w1PerChunk = w1 === undefined ? [] : framesPerChunk(w1);
   const limitBytes = w3?.bytes.length ?? 0;
   const scanned = w3 === undefined ? undefined : scanBuffer(limitBytes);
+  // W3's bodies are its 1 MiB payloads; E2's frames are its bodies plus
+  // about 130 bytes of header.
+  const w3Bodies: Uint8Array[] = [];
+  for (let at = 0; w3 !== undefined && at < w3.frameCount; at++) {
+    const size = w3.bodyBytes / w3.frameCount;
+    w3Bodies.push(w3.bytes.subarray(at * size, (at + 1) * size));
+  }
+  const e2 = encoding.find((w) => w.id === "E2");
+  const freshSources = e2 === undefined
+    ? w3Bodies
+    : e2.frames.map((frame) => frame.body);
+  const freshExtra = e2 === undefined ? 0 : 130;
   const copyFrom = new Uint8Array(limitBytes).fill(1);
   const copyTo = new Uint8Array(limitBytes);
   copyTo.set(copyFrom); // Every page touched once, before any timing.
@@ -397,6 +412,12 @@ export async function runGroup(
         push(timings, LIMITS, LIMIT.scan, scan);
         push(timings, LIMITS, LIMIT.copy, copy);
       }
+    }
+    if (freshSources.length > 0) {
+      collect();
+      const fresh = freshCopyLimit(freshSources, freshExtra);
+      const name = e2 === undefined ? LIMIT.freshW3 : LIMIT.freshE2;
+      if (keep) push(timings, LIMITS, name, fresh);
     }
     if (w1 !== undefined) {
       collect();

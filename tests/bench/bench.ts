@@ -6,7 +6,8 @@
  * Flags: `--rounds=N` (default 5; fewer is not a reportable result),
  * `--out=BASE` (or `STOMPER_BENCH_OUT=BASE`) also writes `BASE.json` and
  * `BASE.md`, `--only=W1+W4,E2` runs some groups only, `--no-check` skips the
- * output checks (for profiling only).
+ * output checks (for profiling only), `--default-malloc` leaves glibc's
+ * allocator at its defaults (see MALLOC_ENV below).
  *
  * First a child process checks every decoder's output against the frames
  * the generator wrote (count, headers, body bytes, heart-beats) and the two
@@ -16,9 +17,14 @@
  * rotates; every timed run is checked to have seen every frame, body byte and
  * heart-beat. Ratios are taken within a round, then their median reported.
  *
- * Why a process per group: V8's heap keeps the shape of what ran before.
- * After W5's three million chunk objects had been built and dropped, W1 ran
- * 25-50% slower in the same process, a distortion no contender should carry.
+ * Why a process per group: each group then keeps its heap and its
+ * allocator's state to itself (W5 holds three million chunk objects; stompjs
+ * maps and unmaps about a gigabyte per W3 run), and no group's memory
+ * pattern decides whether another's runs pay page faults.
+ *
+ * Between contenders only the young generation is collected: a full
+ * collection discards V8's optimized code, which made every short run start
+ * cold (W1 71 -> 96 ms) while stompjs's one-second runs amortised it.
  *
  * @module
  */
@@ -136,9 +142,23 @@ const childFlags = [
   new URL(import.meta.url).pathname,
 ];
 
+// glibc's malloc returns freed memory to the kernel when enough of it sits at
+// the top of the heap, and the next 1 MiB body then costs 256 page faults.
+// Whether that happens in a run depends on incidental allocation order: W3
+// measured 16 ms in one process and 34-47 ms (7,000-15,000 faults per run,
+// stompit alike) in another. The children keep freed memory instead, so that
+// every contender is timed in the same, steady regime; --default-malloc
+// turns this off. (No effect where the C library is not glibc.)
+const DEFAULT_MALLOC = Deno.args.includes("--default-malloc");
+const MALLOC_ENV: Record<string, string> = DEFAULT_MALLOC ? {} : {
+  MALLOC_MMAP_THRESHOLD_: String(64 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(1024 * 1024 * 1024),
+};
+
 async function child<T>(args: string[]): Promise<T> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [...childFlags, ...args],
+    env: MALLOC_ENV,
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -173,6 +193,7 @@ const runSeconds = (performance.now() - runStart) / 1000;
 
 const timings = new Map<string, Map<string, number[]>>();
 const views = new Map<string, Map<string, number[]>>();
+const faults = new Map<string, Map<string, number[]>>();
 const workloads = new Map<string, WorkloadInfo>();
 const memory = new Map<string, Memory>();
 const copiesPerFrame = new Map<string, number>();
@@ -184,6 +205,9 @@ for (const result of results) {
       merged.set(name, list);
     }
     timings.set(workload, merged);
+  }
+  for (const [workload, byContender] of Object.entries(result.faults)) {
+    faults.set(workload, new Map(Object.entries(byContender)));
   }
   for (const [workload, byContender] of Object.entries(result.views)) {
     views.set(workload, new Map(Object.entries(byContender)));
@@ -349,6 +373,8 @@ for (const workload of workloads.values()) {
           : `${times(median(r))} (${times(Math.min(...r))})`,
       );
     }
+    const pageFaults = faults.get(workload.id)?.get(decoder.name);
+    cells.push(pageFaults === undefined ? "" : String(median(pageFaults)));
     rows.push(cells);
   }
   tables.push({
@@ -362,6 +388,7 @@ for (const workload of workloads.values()) {
       "ms",
       "vs stompjs (worst)",
       "vs stompit (worst)",
+      "page faults",
     ],
     rows,
   });
@@ -413,6 +440,28 @@ if (limitBytes > 0) {
     ]);
   }
 }
+const w3Info = workloads.get("W3");
+if (w3Info !== undefined && ms(LIMITS, LIMIT.freshW3).length > 0) {
+  const t = median(ms(LIMITS, LIMIT.freshW3));
+  limitRows.push([
+    LIMIT.freshW3,
+    `${w3Info.frames} x ${
+      (w3Info.bodyBytes / w3Info.frames / MiB).toFixed(0)
+    } MiB`,
+    (w3Info.bodyBytes / 1e6 / (t / 1000)).toFixed(0) + " MB/s",
+    t.toFixed(1),
+  ]);
+}
+const e2Info = workloads.get("E2");
+if (e2Info !== undefined && ms(LIMITS, LIMIT.freshE2).length > 0) {
+  const t = median(ms(LIMITS, LIMIT.freshE2));
+  limitRows.push([
+    LIMIT.freshE2,
+    `${e2Info.frames} x (16 KiB + 130 B)`,
+    si(e2Info.frames / (t / 1000)) + " frames/s",
+    t.toFixed(1),
+  ]);
+}
 const w1 = workloads.get("W1");
 if (w1 !== undefined && ms(LIMITS, LIMIT.identity).length > 0) {
   const identity = median(ms(LIMITS, LIMIT.identity));
@@ -435,6 +484,42 @@ if (limitRows.length > 0) {
     title: "Runtime limits",
     columns: ["limit", "over", "rate", "ms"],
     rows: limitRows,
+  });
+}
+
+/** Per-round ratios of our rate to a floor's, where both ran in one group. */
+const floors: [string, number[]][] = [
+  [
+    "W3 stream vs fresh buffer + copy per W3 body",
+    ratios(["W3", S], [LIMITS, LIMIT.freshW3]),
+  ],
+  [
+    "W3 sync core vs fresh buffer + copy per W3 body",
+    ratios(["W3", C], [LIMITS, LIMIT.freshW3]),
+  ],
+  [
+    "E2 encodeFrame vs fresh buffer + copy per E2 frame",
+    ratios(["E2", E], [LIMITS, LIMIT.freshE2]),
+  ],
+  [
+    "W1 stream's extra time over the sync core vs TransformStream enqueue per frame",
+    ms("W1", S).map((t, i) =>
+      ms(LIMITS, LIMIT.enqueue)[i]! / (t - ms("W1", C)[i]!)
+    ),
+  ],
+];
+const floorRows = floors.filter(([, values]) =>
+  values.length > 0 && values.every(Number.isFinite)
+).map(([name, values]) => [
+  name,
+  times(median(values)),
+  times(Math.min(...values)),
+]);
+if (floorRows.length > 0) {
+  tables.push({
+    title: "Against the runtime's floors (1.00x = as fast as the floor)",
+    columns: ["ours", "median", "worst round"],
+    rows: floorRows,
   });
 }
 
@@ -478,7 +563,10 @@ const notes = [
   `${ROUNDS} rounds after a warm-up, in ${
     runSeconds.toFixed(0)
   } s; one child process per group (W1+W4, W2, W3, W5, E1, E2), contenders interleaved and their order rotated each round.`,
-  "MB = 10^6 bytes of wire input (decoders) or of body (encoders).",
+  "MB = 10^6 bytes of wire input (decoders) or of body (encoders). Page faults: median minor faults per timed run.",
+  DEFAULT_MALLOC
+    ? "glibc malloc left at its defaults (--default-malloc): runs may pay page faults for memory the allocator gave back."
+    : "Children run with MALLOC_MMAP_THRESHOLD_=64 MiB and MALLOC_TRIM_THRESHOLD_=1 GiB, so glibc reuses freed memory instead of returning it and faulting it back in (--default-malloc to compare).",
   "stomper stream: StompDecoderStream read with a reader loop; stomper sync: StompDecoder.decode(chunk, onFrame).",
   "stompjs: @stomp/stompjs 7 Parser.parseChunk(ArrayBuffer) and FrameImpl.serialize() (binary body, escaping off); " +
   "stompit: stompit 1 IncomingFrameStream with each body gathered.",
@@ -525,6 +613,12 @@ if (OUT !== undefined) {
         [w, byContender],
       ) => [w, Object.fromEntries(byContender)]),
     ),
+    pageFaults: Object.fromEntries(
+      [...faults].map((
+        [w, byContender],
+      ) => [w, Object.fromEntries(byContender)]),
+    ),
+    defaultMalloc: DEFAULT_MALLOC,
     copiesPerFrame: Object.fromEntries(copiesPerFrame),
     memory: Object.fromEntries(memory),
     targets: targets.map(({ format: _, ...target }) => target),
