@@ -104,6 +104,18 @@ export class StompHeaders implements Iterable<[string, string]> {
     return headers;
   }
 
+  /**
+   * The flat `[name, value, ...]` list itself, for the encoder to read
+   * without a callback per header. The caller must not change it.
+   *
+   * @param headers The headers.
+   * @returns Their flat list.
+   * @internal
+   */
+  static flat(headers: StompHeaders): readonly string[] {
+    return headers.#lines();
+  }
+
   /** The flat list, sliced from the text first if need be. */
   #lines(): string[] {
     const text = this.#text;
