@@ -120,6 +120,7 @@ const machine = [
   `load ${Deno.loadavg().map((load) => load.toFixed(2)).join(" ")}`,
 ].join(" · ");
 const command = "deno task bench" +
+  (import.meta.resolve("@std/bytes").startsWith("file:") ? ":offline" : "") +
   (Deno.args.length > 0 ? " " + Deno.args.join(" ") : "");
 console.log(machine);
 
