@@ -447,6 +447,13 @@ Deno.test("StompDecoder hands out bodies inside one chunk as views, copies the o
   const [spread] = decoder.push(chunk.subarray(500));
   assert(spread?.body.buffer !== chunk.buffer);
   assertEquals(spread?.body, new Uint8Array(1000).fill(7));
+  // A body that ends with its chunk, its NUL arriving in the next one.
+  const edge = encodeFrame(send("/queue/a", "edge"));
+  const split = new StompDecoder();
+  assertEquals(split.push(edge.subarray(0, edge.length - 1)), []);
+  const [atEdge] = split.push(edge.subarray(edge.length - 1));
+  assertStrictEquals(atEdge?.body.buffer, edge.buffer);
+  assertEquals(atEdge?.text, "edge");
   const nul = bytes("SEND\n\nabc\0");
   const [byNul] = new StompDecoder().push(nul);
   assertStrictEquals(byNul?.body.buffer, nul.buffer);
