@@ -1,7 +1,7 @@
 // Header escaping per STOMP version. CONNECT and CONNECTED frames are never
 // escaped; callers pass `escaped = false` for them and for STOMP 1.0.
 
-import type { StompVersion } from "./frame.ts";
+import { type StompVersion, VERSIONS } from "./frame.ts";
 
 const NEEDS_ESCAPE = /[\\\n\r:\0]/;
 
@@ -121,4 +121,17 @@ export function unescapeHeader(
     i++;
   }
   return out;
+}
+
+/** Returns the version, or throws a `TypeError` prefixed by `context`. */
+export function checkVersion(
+  version: StompVersion,
+  context: string,
+): StompVersion {
+  if (!(VERSIONS as readonly string[]).includes(version)) {
+    throw new TypeError(
+      `${context}: unknown STOMP version ${JSON.stringify(version)}`,
+    );
+  }
+  return version;
 }

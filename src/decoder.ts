@@ -6,7 +6,7 @@
  */
 
 import { concat } from "@std/bytes";
-import { escapes, unescapeHeader } from "./_escape.ts";
+import { checkVersion, escapes, unescapeHeader } from "./_escape.ts";
 import { StompSyntaxError } from "./errors.ts";
 import {
   COMMANDS,
@@ -14,7 +14,6 @@ import {
   type StompCommand,
   StompFrame,
   type StompVersion,
-  VERSIONS,
 } from "./frame.ts";
 import { StompHeaders } from "./headers.ts";
 
@@ -107,15 +106,6 @@ function checkLimit(
     );
   }
   return value;
-}
-
-function checkVersion(version: StompVersion): StompVersion {
-  if (!(VERSIONS as readonly string[]).includes(version)) {
-    throw new TypeError(
-      `Cannot create decoder: unknown STOMP version ${JSON.stringify(version)}`,
-    );
-  }
-  return version;
 }
 
 /** Offset of the start of line `index` (0-based) within a header block. */
@@ -289,7 +279,10 @@ export class StompDecoder {
    * @param options Version, limits, heart-beat and resync options.
    */
   constructor(options: DecodeOptions = {}) {
-    this.#version = checkVersion(options.version ?? "1.2");
+    this.#version = checkVersion(
+      options.version ?? "1.2",
+      "Cannot create decoder",
+    );
     this.#maxLine = checkLimit(
       "maxHeaderLineBytes",
       options.maxHeaderLineBytes,
@@ -311,7 +304,7 @@ export class StompDecoder {
     return this.#version;
   }
   set version(version: StompVersion) {
-    this.#version = checkVersion(version);
+    this.#version = checkVersion(version, "Cannot set decoder version");
   }
 
   /** Bytes received so far (updated when a call to `push` or `decode` returns). */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { escapeHeader, escapes } from "./_escape.ts";
+import { checkVersion, escapeHeader, escapes } from "./_escape.ts";
 import {
   HEARTBEAT,
   type Heartbeat,
@@ -14,7 +14,6 @@ import {
   type StompCommand,
   StompFrame,
   type StompVersion,
-  VERSIONS,
 } from "./frame.ts";
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
 
@@ -124,15 +123,6 @@ function utf8Length(text: string): number {
   return length;
 }
 
-function checkVersion(version: StompVersion): StompVersion {
-  if (!(VERSIONS as readonly string[]).includes(version)) {
-    throw new TypeError(
-      `Cannot encode frame: unknown STOMP version ${JSON.stringify(version)}`,
-    );
-  }
-  return version;
-}
-
 /**
  * Encodes one frame (or a heart-beat) to bytes.
  *
@@ -166,7 +156,7 @@ export function encodeFrame(
   if (frame === HEARTBEAT) return HEARTBEAT_BYTES.slice();
   const version = options.version === undefined
     ? "1.2"
-    : checkVersion(options.version);
+    : checkVersion(options.version, "Cannot encode frame");
   const command = frame.command;
   if (!isStompCommand(command)) {
     throw new TypeError(
@@ -248,7 +238,9 @@ export class StompEncoderStream
    * @param options Encoding options.
    */
   constructor(options: EncodeOptions = {}) {
-    const state = { version: checkVersion(options.version ?? "1.2") };
+    const state = {
+      version: checkVersion(options.version ?? "1.2", "Cannot create encoder"),
+    };
     super({
       transform(frame, controller) {
         controller.enqueue(encodeFrame(frame, state));
@@ -262,6 +254,6 @@ export class StompEncoderStream
     return this.#options.version;
   }
   set version(version: StompVersion) {
-    this.#options.version = checkVersion(version);
+    this.#options.version = checkVersion(version, "Cannot set encoder version");
   }
 }
