@@ -31,7 +31,17 @@ import { StompClient, type StompClientOptions } from "./client/client.ts";
 import type { StompMessage } from "./client/message.ts";
 import type { OpenTransportOptions } from "./transports/open.ts";
 
-/** The version the tool reports. */
+/**
+ * The version the tool reports.
+ *
+ * @example Reading the version
+ * ```ts
+ * import { CLI_VERSION } from "@stomper/stomp/cli";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(CLI_VERSION, "0.1.0");
+ * ```
+ */
 export const CLI_VERSION = "0.1.0";
 
 /** Where the tool reads and writes; the defaults use the Deno process. */

@@ -6,7 +6,18 @@
 
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
 
-/** Commands a client sends. */
+/**
+ * Commands a client sends.
+ *
+ * @example Telling client frames apart
+ * ```ts
+ * import { CLIENT_COMMANDS } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(CLIENT_COMMANDS.includes("SEND"), true);
+ * assertEquals(CLIENT_COMMANDS.length, 11);
+ * ```
+ */
 export const CLIENT_COMMANDS = [
   "CONNECT",
   "STOMP",
@@ -21,7 +32,17 @@ export const CLIENT_COMMANDS = [
   "DISCONNECT",
 ] as const;
 
-/** Commands a server sends. */
+/**
+ * Commands a server sends.
+ *
+ * @example Listing server commands
+ * ```ts
+ * import { SERVER_COMMANDS } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(SERVER_COMMANDS, ["CONNECTED", "MESSAGE", "RECEIPT", "ERROR"]);
+ * ```
+ */
 export const SERVER_COMMANDS = [
   "CONNECTED",
   "MESSAGE",
@@ -29,7 +50,17 @@ export const SERVER_COMMANDS = [
   "ERROR",
 ] as const;
 
-/** The 15 STOMP commands, client side then server side. */
+/**
+ * The 15 STOMP commands, client side then server side.
+ *
+ * @example Counting the commands
+ * ```ts
+ * import { COMMANDS } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COMMANDS.length, 15);
+ * ```
+ */
 export const COMMANDS = [...CLIENT_COMMANDS, ...SERVER_COMMANDS] as const;
 
 /** A STOMP command. Commands are case-sensitive. */
@@ -56,7 +87,17 @@ export function isStompCommand(value: string): value is StompCommand {
   return COMMAND_SET.has(value);
 }
 
-/** The STOMP protocol versions. */
+/**
+ * The STOMP protocol versions.
+ *
+ * @example Offering every version
+ * ```ts
+ * import { VERSIONS } from "@stomper/stomp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(VERSIONS.join(","), "1.0,1.1,1.2");
+ * ```
+ */
 export const VERSIONS = ["1.0", "1.1", "1.2"] as const;
 
 /** A STOMP protocol version. */

@@ -58,7 +58,17 @@ export interface TcpConnectOptions extends FromConnOptions {
   timeout?: number;
 }
 
-/** Default STOMP ports: plain TCP and TLS. */
+/**
+ * Default STOMP ports: plain TCP and TLS.
+ *
+ * @example Reading the default ports
+ * ```ts
+ * import { STOMP_PORTS } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(STOMP_PORTS, { tcp: 61613, tls: 61614 });
+ * ```
+ */
 export const STOMP_PORTS: Readonly<{ tcp: number; tls: number }> = Object
   .freeze({ tcp: 61613, tls: 61614 });
 

@@ -16,7 +16,17 @@ import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
 export interface OpenTransportOptions
   extends TcpConnectOptions, WebSocketConnectOptions {}
 
-/** The URL schemes {@linkcode openTransport} understands. */
+/**
+ * The URL schemes {@linkcode openTransport} understands.
+ *
+ * @example Checking a URL's scheme
+ * ```ts
+ * import { TRANSPORT_SCHEMES } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(TRANSPORT_SCHEMES.includes(new URL("ws://localhost:15674/ws").protocol), true);
+ * ```
+ */
 export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
   "tcp:",
   "tls:",

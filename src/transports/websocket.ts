@@ -19,7 +19,17 @@ import {
 } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 
-/** The STOMP subprotocols offered by default, the newest first. */
+/**
+ * The STOMP subprotocols offered by default, the newest first.
+ *
+ * @example Reading the subprotocols
+ * ```ts
+ * import { STOMP_SUBPROTOCOLS } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(STOMP_SUBPROTOCOLS[0], "v12.stomp");
+ * ```
+ */
 export const STOMP_SUBPROTOCOLS: readonly string[] = Object.freeze([
   "v12.stomp",
   "v11.stomp",
