@@ -7,6 +7,35 @@ import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
 
 export { BROKERS, START_HINT };
 
+/** What a Deno subprocess printed and how it exited. */
+export interface DenoRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno <args>` in the project root, as a user would, with a timeout. */
+export async function runDeno(
+  args: string[],
+  env: Record<string, string> = {},
+  timeout = 60000,
+): Promise<DenoRun> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: new URL("../../", import.meta.url).pathname,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeout),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
 /** guest:guest@ added to a broker URL. */
 export function withGuest(url: string): string {
   const parsed = new URL(url);

@@ -2,15 +2,17 @@
 // against RabbitMQ over TCP and TLS and ActiveMQ.
 
 import { assertEquals, assertMatch } from "@std/assert";
-import { BROKERS, START_HINT, withGuest } from "./_client.ts";
+import {
+  BROKERS,
+  type DenoRun,
+  runDeno,
+  START_HINT,
+  withGuest,
+} from "./_client.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function cli(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
+function cli(...args: string[]): Promise<DenoRun> {
+  return runDeno(
+    [
       "run",
       "--import-map=tests/offline/import_map.json",
       "--allow-net",
@@ -19,18 +21,9 @@ async function cli(
       "src/cli.ts",
       ...args,
     ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+    {},
+    30000,
+  );
 }
 
 for (

@@ -4,32 +4,18 @@
 // Its output is checked line by line.
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { BROKERS, START_HINT, withGuest } from "./_client.ts";
+import {
+  BROKERS,
+  type DenoRun,
+  runDeno,
+  START_HINT,
+  withGuest,
+} from "./_client.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+type Run = DenoRun;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runDemo(env: Record<string, string>): Promise<Run> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "demo:offline"],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    clearEnv: false,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+function runDemo(env: Record<string, string>): Promise<Run> {
+  return runDeno(["task", "-q", "demo:offline"], env);
 }
 
 /** Checks the ten steps; `nack` says what the broker does with a NACK. */
