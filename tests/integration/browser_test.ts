@@ -3,50 +3,19 @@
 // with `deno bundle`, talks Web-STOMP to RabbitMQ.
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { chromium } from "npm:playwright-core@1";
+import {
+  assertBrowserSetup,
+  launchChromium,
+  pageResult,
+  serveFiles,
+  watchProblems,
+} from "./_browser.ts";
 import { bundle, importMapArgs } from "./_bundle.ts";
-import { BROKERS, START_HINT, uniqueQueue, within } from "./_codec_session.ts";
+import { BROKERS, uniqueQueue, within } from "./_codec_session.ts";
 import type { PageResult } from "./browser/page.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-async function assertChromium() {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
-    );
-  }
-}
-
-async function assertReachable(url: string) {
-  const { hostname, port } = new URL(url);
-  try {
-    const conn = await Deno.connect({ hostname, port: Number(port) });
-    conn.close();
-  } catch (error) {
-    throw new Error(
-      `RabbitMQ Web-STOMP at ${url} is not reachable (${
-        (error as Error).message
-      }): ${START_HINT}`,
-    );
-  }
-}
-
 Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", async () => {
-  await assertReachable(BROKERS.rabbitmqWs);
-  await assertChromium();
+  await assertBrowserSetup(BROKERS.rabbitmqWs);
   const dir = await Deno.makeTempDir({ prefix: "stomper-browser-" });
   try {
     const pageJs = await bundle(
@@ -62,40 +31,21 @@ Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", a
       "/page.js": [pageJs, "text/javascript; charset=utf-8"],
       "/stomper.js": [libraryJs, "text/javascript; charset=utf-8"],
     };
-    await using server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (request) => {
-        const file = files[new URL(request.url).pathname];
-        return file === undefined
-          ? new Response("not found", { status: 404 })
-          : new Response(file[0], { headers: { "content-type": file[1] } });
-      },
-    );
+    await using server = serveFiles(files);
 
-    const context = await chromium.launchPersistentContext(
-      `${dir}/profile`,
-      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS },
-    );
+    const context = await launchChromium(`${dir}/profile`);
     try {
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(`page error: ${error}`));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      const problems = watchProblems(page);
       const queue = uniqueQueue("browser");
       const query = new URLSearchParams({ ws: BROKERS.rabbitmqWs, queue });
       await page.goto(`http://127.0.0.1:${server.addr.port}/?${query}`);
-      const result = await within(
-        page.evaluate(() =>
-          (globalThis as { stomperResult?: Promise<PageResult> })
-            .stomperResult!
-        ),
+      const result = await pageResult<PageResult>(
+        page,
+        problems,
         20_000,
         "the page's STOMP session",
-      ).catch((error) => {
-        throw new Error(`${error.message}\n${problems.join("\n")}`);
-      });
+      );
 
       assertMatch(result.userAgent, /Chrome\//);
       assertEquals(result.protocol, "v12.stomp");
@@ -120,8 +70,7 @@ Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", a
 });
 
 Deno.test("examples/browser chats over a STOMP topic in headless Chromium", async () => {
-  await assertReachable(BROKERS.rabbitmqWs);
-  await assertChromium();
+  await assertBrowserSetup(BROKERS.rabbitmqWs);
   const serve = new Deno.Command(Deno.execPath(), {
     args: ["run", ...importMapArgs(), "-A", "examples/browser/serve.ts"],
     cwd: new URL("../../", import.meta.url).pathname,
@@ -143,10 +92,7 @@ Deno.test("examples/browser chats over a STOMP topic in headless Chromium", asyn
       ?.[1];
     assert(address !== undefined, `unexpected serve.ts output: ${line}`);
 
-    const context = await chromium.launchPersistentContext(
-      `${dir}/profile`,
-      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS },
-    );
+    const context = await launchChromium(`${dir}/profile`);
     try {
       const page = await context.newPage();
       const query = new URLSearchParams({ ws: BROKERS.rabbitmqWs });

@@ -4,22 +4,17 @@
 // RabbitMQ Web-STOMP.
 
 import { assertEquals, assertMatch } from "@std/assert";
-import { chromium } from "npm:playwright-core@1";
+import {
+  assertBrowserSetup,
+  launchChromium,
+  pageResult,
+  serveFiles,
+  watchProblems,
+} from "./_browser.ts";
 import { bundle } from "./_bundle.ts";
-import { BROKERS, START_HINT, uniqueQueue, within } from "./_client.ts";
+import { BROKERS, uniqueQueue } from "./_client.ts";
 import type { ClientPageResult } from "./client_browser/page.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const HTML = `<!doctype html>
 <html lang="en">
   <head>
@@ -33,23 +28,7 @@ const HTML = `<!doctype html>
 `;
 
 Deno.test("StompClient runs in headless Chromium over WebSocket against RabbitMQ Web-STOMP", async () => {
-  const { hostname, port } = new URL(BROKERS.rabbitmqWs);
-  try {
-    (await Deno.connect({ hostname, port: Number(port) })).close();
-  } catch (error) {
-    throw new Error(
-      `RabbitMQ Web-STOMP at ${BROKERS.rabbitmqWs} is not reachable (${
-        (error as Error).message
-      }): ${START_HINT}`,
-    );
-  }
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\``,
-    );
-  }
+  await assertBrowserSetup(BROKERS.rabbitmqWs);
   const dir = await Deno.makeTempDir({ prefix: "stomper-client-browser-" });
   try {
     const pageJs = await bundle(
@@ -60,41 +39,22 @@ Deno.test("StompClient runs in headless Chromium over WebSocket against RabbitMQ
       "/": [HTML, "text/html; charset=utf-8"],
       "/page.js": [pageJs, "text/javascript; charset=utf-8"],
     };
-    await using server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (request) => {
-        const file = files[new URL(request.url).pathname];
-        return file === undefined
-          ? new Response("not found", { status: 404 })
-          : new Response(file[0], { headers: { "content-type": file[1] } });
-      },
-    );
-    const context = await chromium.launchPersistentContext(
-      `${dir}/profile`,
-      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS },
-    );
+    await using server = serveFiles(files);
+    const context = await launchChromium(`${dir}/profile`);
     try {
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(`page error: ${error}`));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      const problems = watchProblems(page);
       const query = new URLSearchParams({
         ws: BROKERS.rabbitmqWs,
         queue: uniqueQueue("browser"),
       });
       await page.goto(`http://127.0.0.1:${server.addr.port}/?${query}`);
-      const result = await within(
-        page.evaluate(() =>
-          (globalThis as { stomperResult?: Promise<ClientPageResult> })
-            .stomperResult!
-        ),
+      const result = await pageResult<ClientPageResult>(
+        page,
+        problems,
         30_000,
         "the page's client",
-      ).catch((error) => {
-        throw new Error(`${error.message}\n${problems.join("\n")}`);
-      });
+      );
       assertEquals(result.version, "1.2");
       assertMatch(result.server ?? "", /^RabbitMQ\//);
       assertEquals(result.heartBeat, { send: 1000, receive: 1000 });
