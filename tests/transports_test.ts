@@ -11,6 +11,7 @@ import {
   assertRejects,
 } from "@std/assert";
 import { concat } from "@std/bytes";
+import { within } from "./_peer.ts";
 import {
   encodeFrame,
   HEARTBEAT,
@@ -39,20 +40,6 @@ const CA = await Deno.readTextFile(new URL("ca.pem", TLS_DIR));
 const WRONG_CA = await Deno.readTextFile(new URL("wrong-ca.pem", TLS_DIR));
 const SERVER_CERT = await Deno.readTextFile(new URL("localhost.pem", TLS_DIR));
 const SERVER_KEY = await Deno.readTextFile(new URL("localhost.key", TLS_DIR));
-
-/** Rejects when the promise does not settle in time, so no test hangs. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Timed out after ${ms} ms: ${what}`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Whether the promise is still pending after `ms`. */
 async function pendingAfter(promise: Promise<unknown>, ms: number) {

@@ -3,9 +3,20 @@
 
 import { StompClient, type StompClientOptions } from "@stomper/stomp/client";
 import type { StompMessage } from "@stomper/stomp/client";
-import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
+import {
+  BROKERS,
+  readPem,
+  START_HINT,
+  uniqueQueue as sharedUniqueQueue,
+  within,
+} from "./_codec_session.ts";
 
-export { BROKERS, START_HINT };
+export { BROKERS, START_HINT, within };
+
+/** A queue name no other test uses. */
+export function uniqueQueue(label: string): string {
+  return sharedUniqueQueue(`client-${label}`);
+}
 
 /** What a Deno subprocess printed and how it exited. */
 export interface DenoRun {
@@ -76,33 +87,6 @@ export async function connectTo(
       });
     }
     throw error;
-  }
-}
-
-/** A queue name no other test uses. */
-export function uniqueQueue(label: string): string {
-  return `/queue/stomper-client-${label}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/** Settles like `promise`, or rejects after `ms` milliseconds. */
-export async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`${what}: not settled within ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

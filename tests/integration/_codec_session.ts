@@ -3,6 +3,7 @@
 // frames with timeouts so that no test can hang.
 
 import { assert, assertEquals, AssertionError } from "@std/assert";
+import { within } from "../_peer.ts";
 import {
   connect,
   type ConnectOptions,
@@ -110,27 +111,11 @@ export const TARGETS = {
   },
 } as const satisfies Record<string, Target>;
 
+export { within };
+
 /** A fresh queue name, so tests never share messages. */
 export function uniqueQueue(label = "q"): string {
   return `/queue/stomper-${label}-${crypto.randomUUID()}`;
-}
-
-/** Rejects when the promise does not settle in time. */
-export function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AssertionError(`Timed out after ${ms} ms: ${what}`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 export function sleep(ms: number): Promise<void> {
