@@ -4,7 +4,7 @@
 
 import { chromium } from "npm:playwright-core@1";
 import type { BrowserContext, Page } from "npm:playwright-core@1";
-import { START_HINT, within } from "./_codec_session.ts";
+import { assertReachable, within } from "./_codec_session.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -20,16 +20,7 @@ const CHROMIUM_ARGS = [
 
 /** Fails with a hint unless Web-STOMP and Chromium are both there. */
 export async function assertBrowserSetup(webStompUrl: string): Promise<void> {
-  const { hostname, port } = new URL(webStompUrl);
-  try {
-    (await Deno.connect({ hostname, port: Number(port) })).close();
-  } catch (error) {
-    throw new Error(
-      `RabbitMQ Web-STOMP at ${webStompUrl} is not reachable (${
-        (error as Error).message
-      }): ${START_HINT}`,
-    );
-  }
+  await assertReachable(webStompUrl, "RabbitMQ Web-STOMP");
   try {
     await Deno.stat(CHROMIUM);
   } catch {

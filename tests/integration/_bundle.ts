@@ -49,3 +49,53 @@ export async function bundle(entry: string, outFile: string): Promise<string> {
   }
   return await Deno.readTextFile(outFile);
 }
+
+/** What a Node process printed and how it exited. */
+export interface NodeRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an ES module under /usr/bin/node in a temporary directory where
+ * `import ... from "@stomper/stomp"` resolves to a fresh bundle of mod.ts.
+ *
+ * @param script The module's source.
+ * @param env Environment for Node.
+ */
+export async function runUnderNode(
+  script: string,
+  env: Record<string, string>,
+): Promise<NodeRun> {
+  const dir = await Deno.makeTempDir({ prefix: "stomper-node-" });
+  try {
+    const pkg = `${dir}/node_modules/@stomper/stomp`;
+    await Deno.mkdir(pkg, { recursive: true });
+    await bundle("mod.ts", `${pkg}/mod.js`);
+    await Deno.writeTextFile(
+      `${pkg}/package.json`,
+      JSON.stringify({
+        name: "@stomper/stomp",
+        type: "module",
+        exports: "./mod.js",
+      }),
+    );
+    await Deno.writeTextFile(`${dir}/main.mjs`, script);
+    const output = await new Deno.Command("/usr/bin/node", {
+      args: [`${dir}/main.mjs`],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

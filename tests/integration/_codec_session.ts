@@ -113,6 +113,23 @@ export const TARGETS = {
 
 export { within };
 
+/** Fails with the start hint unless something listens at the URL's port. */
+export async function assertReachable(
+  url: string,
+  name: string,
+): Promise<void> {
+  const { hostname, port } = new URL(url);
+  try {
+    (await Deno.connect({ hostname, port: Number(port) })).close();
+  } catch (error) {
+    throw new Error(
+      `${name} at ${url} is not reachable (${
+        (error as Error).message
+      }): ${START_HINT}`,
+    );
+  }
+}
+
 /** A fresh queue name, so tests never share messages. */
 export function uniqueQueue(label = "q"): string {
   return `/queue/stomper-${label}-${crypto.randomUUID()}`;

@@ -4,10 +4,9 @@
 // into a temporary package, since Node cannot import the TypeScript sources.
 
 import { assertEquals, assertMatch } from "@std/assert";
-import { bundle } from "./_bundle.ts";
-import { BROKERS, START_HINT } from "./_client.ts";
-
-const NODE = "/usr/bin/node";
+import { runUnderNode } from "./_bundle.ts";
+import { BROKERS } from "./_client.ts";
+import { assertReachable } from "./_codec_session.ts";
 
 const SCRIPT = `
 import net from "node:net";
@@ -48,48 +47,17 @@ console.log("disconnected: " + client.state);
 `;
 
 Deno.test("StompClient runs under Node 20 over node:net against RabbitMQ", async () => {
-  const { hostname, port } = new URL(BROKERS.rabbitmqTcp);
-  try {
-    (await Deno.connect({ hostname, port: Number(port) })).close();
-  } catch (error) {
-    throw new Error(
-      `RabbitMQ at ${BROKERS.rabbitmqTcp} is not reachable (${
-        (error as Error).message
-      }): ${START_HINT}`,
-    );
-  }
-  const dir = await Deno.makeTempDir({ prefix: "stomper-client-node-" });
-  try {
-    const pkg = `${dir}/node_modules/@stomper/stomp`;
-    await Deno.mkdir(pkg, { recursive: true });
-    await bundle("mod.ts", `${pkg}/mod.js`);
-    await Deno.writeTextFile(
-      `${pkg}/package.json`,
-      JSON.stringify({
-        name: "@stomper/stomp",
-        type: "module",
-        exports: "./mod.js",
-      }),
-    );
-    await Deno.writeTextFile(`${dir}/client.mjs`, SCRIPT);
-    const output = await new Deno.Command(NODE, {
-      args: [`${dir}/client.mjs`],
-      env: { STOMP_URL: BROKERS.rabbitmqTcp },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(20_000),
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assertEquals(output.code, 0, `node failed:\n${stdout}${stderr}`);
-    const lines = stdout.trim().split("\n");
-    assertEquals(lines.length, 4, stdout);
-    assertMatch(lines[0]!, /^connected: STOMP 1\.2 \(RabbitMQ\/[\d.]+\)$/);
-    assertMatch(lines[1]!, /^received: hello from Node v2\d+\.\d+\.\d+$/);
-    assertEquals(lines[2], "received: 0,1,2,255");
-    assertEquals(lines[3], "disconnected: closed");
-    assertEquals(stderr, "");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await assertReachable(BROKERS.rabbitmqTcp, "RabbitMQ");
+  const { code, stdout, stderr } = await runUnderNode(
+    SCRIPT,
+    { STOMP_URL: BROKERS.rabbitmqTcp },
+  );
+  assertEquals(code, 0, `node failed:\n${stdout}${stderr}`);
+  const lines = stdout.trim().split("\n");
+  assertEquals(lines.length, 4, stdout);
+  assertMatch(lines[0]!, /^connected: STOMP 1\.2 \(RabbitMQ\/[\d.]+\)$/);
+  assertMatch(lines[1]!, /^received: hello from Node v2\d+\.\d+\.\d+$/);
+  assertEquals(lines[2], "received: 0,1,2,255");
+  assertEquals(lines[3], "disconnected: closed");
+  assertEquals(stderr, "");
 });

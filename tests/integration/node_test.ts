@@ -3,57 +3,21 @@
 // into a temporary directory (Node cannot import the TypeScript sources).
 
 import { assertEquals, assertMatch } from "@std/assert";
-import { bundle } from "./_bundle.ts";
-import { BROKERS, START_HINT } from "./_codec_session.ts";
-
-const NODE = "/usr/bin/node";
+import { runUnderNode } from "./_bundle.ts";
+import { assertReachable, BROKERS } from "./_codec_session.ts";
 
 Deno.test("examples/node.mjs runs under Node against RabbitMQ over node:net", async () => {
-  const { hostname, port } = new URL(BROKERS.rabbitmqTcp);
-  try {
-    (await Deno.connect({ hostname, port: Number(port) })).close();
-  } catch (error) {
-    throw new Error(
-      `RabbitMQ at ${BROKERS.rabbitmqTcp} is not reachable (${
-        (error as Error).message
-      }): ${START_HINT}`,
-    );
-  }
-  const dir = await Deno.makeTempDir({ prefix: "stomper-node-" });
-  try {
-    // A package that Node resolves for `import ... from "@stomper/stomp"`.
-    const pkg = `${dir}/node_modules/@stomper/stomp`;
-    await Deno.mkdir(pkg, { recursive: true });
-    await bundle("mod.ts", `${pkg}/mod.js`);
-    await Deno.writeTextFile(
-      `${pkg}/package.json`,
-      JSON.stringify({
-        name: "@stomper/stomp",
-        type: "module",
-        exports: "./mod.js",
-      }),
-    );
-    await Deno.copyFile(
+  await assertReachable(BROKERS.rabbitmqTcp, "RabbitMQ");
+  const { code, stdout, stderr } = await runUnderNode(
+    await Deno.readTextFile(
       new URL("../../examples/node.mjs", import.meta.url),
-      `${dir}/node.mjs`,
-    );
-
-    const output = await new Deno.Command(NODE, {
-      args: [`${dir}/node.mjs`],
-      env: { STOMP_URL: BROKERS.rabbitmqTcp },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(20_000),
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assertEquals(output.code, 0, `node failed:\n${stdout}${stderr}`);
-    const lines = stdout.trim().split("\n");
-    assertEquals(lines.length, 3, stdout);
-    assertMatch(lines[0]!, /^connected: STOMP 1\.2 \(RabbitMQ\/[\d.]+\)$/);
-    assertMatch(lines[1]!, /^received: hello from Node v2\d+\.\d+\.\d+$/);
-    assertEquals(lines[2], "disconnected: receipt bye");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    ),
+    { STOMP_URL: BROKERS.rabbitmqTcp },
+  );
+  assertEquals(code, 0, `node failed:\n${stdout}${stderr}`);
+  const lines = stdout.trim().split("\n");
+  assertEquals(lines.length, 3, stdout);
+  assertMatch(lines[0]!, /^connected: STOMP 1\.2 \(RabbitMQ\/[\d.]+\)$/);
+  assertMatch(lines[1]!, /^received: hello from Node v2\d+\.\d+\.\d+$/);
+  assertEquals(lines[2], "disconnected: receipt bye");
 });
