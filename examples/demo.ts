@@ -20,7 +20,6 @@ import {
   type OpenTransportOptions,
   StompClient,
   type StompMessage,
-  StompServerError,
   type StompSubscription,
 } from "@stomper/stomp";
 import { StompTestBroker } from "@stomper/stomp/testing";
@@ -267,10 +266,8 @@ async function demo(): Promise<void> {
 try {
   await demo();
 } catch (error) {
+  // A StompServerError's message already carries what the server said.
   let message = error instanceof Error ? error.message : String(error);
-  if (error instanceof StompServerError && error.details !== "") {
-    message += `: ${error.details.trim()}`;
-  }
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error && !message.includes(cause.message)) {
     message += ` (cause: ${cause.message})`;

@@ -26,8 +26,10 @@
  * @module
  */
 
+import { concat } from "@std/bytes";
 import type { AckMode } from "./builders.ts";
-import { StompClient, type StompClientOptions } from "./client/client.ts";
+import { StompClient } from "./client/client.ts";
+import type { StompClientOptions } from "./client/options.ts";
 import type { StompMessage } from "./client/message.ts";
 import type { OpenTransportOptions } from "./transports/open.ts";
 
@@ -50,11 +52,21 @@ export interface CliIO {
   print(line: string): void;
   /** Writes one line to the error stream. */
   error(line: string): void;
-  /** Reads all of standard input (the body of `send` when none is given). */
+  /**
+   * Reads all of standard input (the body of `send` when none is given).
+   * Nothing is sent before it resolves; once `signal` aborts, its result is
+   * ignored.
+   */
   readStdin?(): Promise<Uint8Array>;
   /** Reads a text file (the `--ca` certificate). */
   readTextFile?(path: string): Promise<string>;
-  /** Stops a running `subscribe`, as Ctrl-C does. */
+  /**
+   * Stops the tool, as Ctrl-C does, whatever it is doing (connecting,
+   * reading standard input, waiting for a RECEIPT, receiving or
+   * acknowledging): it sends nothing more, ends its subscription,
+   * disconnects (waiting at most 500 ms for the broker) and returns 130, or
+   * 143 when the signal's reason is `"SIGTERM"`.
+   */
   signal?: AbortSignal;
 }
 
@@ -82,9 +94,85 @@ Options:
   -h, --help            show this help
   -V, --version         show the version
 
-Exit status: 0 on success, 1 when the broker or connection fails, 2 for usage errors.`;
+Exit status: 0 on success, 1 when the broker or connection fails, 2 for usage
+errors, 130 when stopped by Ctrl-C (SIGINT), 143 when stopped by SIGTERM.`;
 
 class UsageError extends Error {}
+
+/** How long a stopped tool waits for the broker to confirm DISCONNECT. */
+const STOP_TIMEOUT = 500;
+
+const noop = () => {};
+
+/** The exit status of a tool that `signal` stopped. */
+function stoppedStatus(signal: AbortSignal): number {
+  return signal.reason === "SIGTERM" ? 143 : 130;
+}
+
+/**
+ * Settles like `promise`, or rejects with the signal's reason as soon as it
+ * aborts (the operation itself goes on; its outcome is ignored).
+ */
+function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}
+
+/** Reads a stream to its end; cancels it when the signal aborts. */
+async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const cancel = () => reader.cancel(signal?.reason).catch(noop);
+  signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    const chunks: Uint8Array[] = [];
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    // A cancelled read ends as the end of input would, with the body cut
+    // short: it must not be sent.
+    signal?.throwIfAborted();
+    return concat(chunks);
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Disconnects a stopped tool's client within {@linkcode STOP_TIMEOUT}, even
+ * when a disconnect with a longer timeout is under way, then closes it.
+ */
+async function leave(client: StompClient): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      client.disconnect({ timeout: STOP_TIMEOUT }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_TIMEOUT);
+      }),
+    ]);
+  } catch {
+    // No RECEIPT in time, or the connection is gone: closed either way.
+  } finally {
+    clearTimeout(timer);
+    client.close();
+  }
+}
 
 interface Parsed {
   command: "send" | "subscribe";
@@ -249,75 +337,108 @@ function describe(message: StompMessage, parsed: Parsed): string[] {
 }
 
 async function run(parsed: Parsed, io: CliIO): Promise<number> {
+  const signal = io.signal;
+  // Every wait ends when the signal aborts; `finally` then disconnects.
+  const step = <T>(promise: Promise<T>) => abortable(promise, signal);
   const transport: OpenTransportOptions = {};
   if (parsed.ca !== undefined) {
     const read = io.readTextFile ?? ((path: string) => Deno.readTextFile(path));
-    transport.caCerts = [await read(parsed.ca)];
+    transport.caCerts = [await step(read(parsed.ca))];
   }
   if (parsed.textFrames) transport.messageType = "text";
   const options: StompClientOptions & { transport: OpenTransportOptions } = {
     transport,
   };
   if (parsed.host !== undefined) options.host = parsed.host;
-  if (io.signal !== undefined) options.signal = io.signal;
-  await using client = await StompClient.connectUrl(parsed.url, options);
-
-  if (parsed.command === "send") {
-    let body: Uint8Array | string;
-    if (parsed.body !== undefined && parsed.body !== "-") {
-      body = parsed.body;
-    } else {
-      const read = io.readStdin ??
-        (async () =>
-          new Uint8Array(
-            await new Response(Deno.stdin.readable).arrayBuffer(),
-          ));
-      body = await read();
-    }
-    await client.send(parsed.destination, body, {
-      receipt: parsed.receipt,
-      headers: parsed.headers,
-      ...(parsed.contentType === undefined
-        ? {}
-        : { contentType: parsed.contentType }),
-    });
-    const size = typeof body === "string"
-      ? new TextEncoder().encode(body).length
-      : body.length;
-    io.error(
-      `Sent ${size} bytes to ${parsed.destination}${
-        parsed.receipt ? " (receipt confirmed)" : ""
-      }`,
-    );
-    await client.disconnect();
-    return 0;
+  if (signal !== undefined) options.signal = signal;
+  const connecting = StompClient.connectUrl(parsed.url, options);
+  let client: StompClient;
+  try {
+    client = await step(connecting);
+  } catch (error) {
+    // Stopped before CONNECTED: close the client should it connect still.
+    connecting.then((late) => late.close(), noop);
+    throw error;
   }
+  try {
+    if (parsed.command === "send") await send(client, parsed, io, step);
+    else await subscribe(client, parsed, io, step);
+    await step(client.disconnect());
+    return 0;
+  } finally {
+    // After a failure, as `await using` would (a no-op once disconnected).
+    if (!signal?.aborted) await step(client.disconnect()).catch(noop);
+    if (signal?.aborted) await leave(client);
+  }
+}
 
-  const subscription = await client.subscribe(parsed.destination, {
+type Step = <T>(promise: Promise<T>) => Promise<T>;
+
+async function send(
+  client: StompClient,
+  parsed: Parsed,
+  io: CliIO,
+  step: Step,
+): Promise<void> {
+  let body: Uint8Array | string;
+  if (parsed.body !== undefined && parsed.body !== "-") {
+    body = parsed.body;
+  } else {
+    const read = io.readStdin ??
+      (() => readAll(Deno.stdin.readable, io.signal));
+    // The whole of standard input, or nothing: sent only once it ended.
+    body = await step(read());
+  }
+  await step(client.send(parsed.destination, body, {
+    receipt: parsed.receipt,
+    headers: parsed.headers,
+    ...(parsed.contentType === undefined
+      ? {}
+      : { contentType: parsed.contentType }),
+  }));
+  const size = typeof body === "string"
+    ? new TextEncoder().encode(body).length
+    : body.length;
+  io.error(
+    `Sent ${size} bytes to ${parsed.destination}${
+      parsed.receipt ? " (receipt confirmed)" : ""
+    }`,
+  );
+}
+
+async function subscribe(
+  client: StompClient,
+  parsed: Parsed,
+  io: CliIO,
+  step: Step,
+): Promise<void> {
+  const subscription = await step(client.subscribe(parsed.destination, {
     ack: parsed.ack,
     receipt: true,
     headers: parsed.headers,
-  });
-  const stop = () => subscription.unsubscribe().catch(() => {});
-  io.signal?.addEventListener("abort", stop, { once: true });
+  }));
+  const messages = subscription[Symbol.asyncIterator]();
   let received = 0;
   try {
-    for await (const message of subscription) {
-      for (const line of describe(message, parsed)) io.print(line);
-      if (message.needsAck) await message.ack();
-      if (++received === parsed.count) break;
+    while (received !== parsed.count) {
+      const next = await step(messages.next());
+      if (next.done) break;
+      for (const line of describe(next.value, parsed)) io.print(line);
+      if (next.value.needsAck) await step(next.value.ack());
+      received++;
     }
   } finally {
-    io.signal?.removeEventListener("abort", stop);
+    // UNSUBSCRIBE goes out at once, before the DISCONNECT that follows.
+    await step(subscription.unsubscribe()).catch(noop);
   }
-  await client.disconnect();
-  return 0;
 }
 
 /**
  * Runs the tool with these arguments and returns its exit status: 0 on
  * success, 1 when the broker or the connection fails, 2 for a usage error.
- * Errors are written through `io.error`, never thrown.
+ * When `io.signal` aborts, the tool stops (see {@linkcode CliIO.signal}) and
+ * returns 130, or 143 when the signal's reason is `"SIGTERM"`. Errors are
+ * written through `io.error`, never thrown; the process is never exited.
  *
  * @example Showing the help
  * ```ts
@@ -354,9 +475,12 @@ export async function runCli(
     io.print(`stomper ${CLI_VERSION}`);
     return 0;
   }
+  let status: number;
   try {
-    return await run(parsed, io);
+    status = await run(parsed, io);
   } catch (error) {
+    // Whatever failed after the signal failed because of it.
+    if (io.signal?.aborted) return stoppedStatus(io.signal);
     const reason = error instanceof Error ? error.message : String(error);
     const cause = error instanceof Error && error.cause instanceof Error &&
         !reason.includes(error.cause.message)
@@ -365,11 +489,18 @@ export async function runCli(
     io.error(`stomper: ${reason}${cause}`);
     return 1;
   }
+  return io.signal?.aborted ? stoppedStatus(io.signal) : status;
 }
 
 if (import.meta.main) {
   const controller = new AbortController();
-  Deno.addSignalListener("SIGINT", () => controller.abort());
+  // Windows has no SIGTERM to listen to.
+  const signals = Deno.build.os === "windows"
+    ? ["SIGINT"] as const
+    : ["SIGINT", "SIGTERM"] as const;
+  for (const name of signals) {
+    Deno.addSignalListener(name, () => controller.abort(name));
+  }
   const status = await runCli(Deno.args, {
     print: (line) => console.log(line),
     error: (line) => console.error(line),

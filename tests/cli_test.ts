@@ -1,6 +1,9 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { connected } from "../src/builders.ts";
 import { type CliIO, runCli } from "../src/cli.ts";
+import { StompClient } from "../src/client/client.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
+import { eventually, scriptedServer, within } from "./_peer.ts";
 
 function io(stdin?: Uint8Array): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -90,14 +93,95 @@ Deno.test("runCli subscribe --json writes one object per message, base64 for bin
   );
 });
 
-Deno.test("runCli stops a subscription when its signal aborts", async () => {
+Deno.test("runCli returns 130 when its signal aborts while connecting", async () => {
+  const controller = new AbortController();
+  let asked = false;
+  await using server = scriptedServer(async (peer) => {
+    assertEquals((await peer.next()).command, "CONNECT");
+    asked = true;
+    await peer.end(); // Never answers CONNECT.
+  });
+  const out = { ...io(), signal: controller.signal };
+  const running = runCli(["send", server.url, "/queue/a", "body"], out);
+  await eventually(() => asked, 2000, "CONNECT received");
+  controller.abort("SIGINT");
+  assertEquals(await within(running, 1000, "runCli"), 130);
+  await server.done;
+  assertEquals(out.err, []);
+});
+
+for (const [reason, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`runCli returns ${status} when ${reason} aborts the wait for a RECEIPT`, async () => {
+    const controller = new AbortController();
+    let sent = false;
+    let disconnected = false;
+    await using server = scriptedServer(async (peer) => {
+      assertEquals((await peer.next()).command, "CONNECT");
+      await peer.send(connected({ version: "1.2" }));
+      assertEquals((await peer.next()).command, "SEND");
+      sent = true;
+      // Never answers the RECEIPT, nor the DISCONNECT.
+      disconnected = (await peer.next(1500)).command === "DISCONNECT";
+      await peer.end();
+    });
+    const out = { ...io(), signal: controller.signal };
+    const running = runCli(["send", server.url, "/queue/a", "body"], out);
+    await eventually(() => sent, 2000, "SEND received");
+    controller.abort(reason);
+    assertEquals(await within(running, 1000, "runCli"), status);
+    await server.done;
+    assertEquals(disconnected, true);
+    assertEquals(out.err, []);
+  });
+}
+
+Deno.test("runCli returns 130 and ends the subscription when its signal aborts", async () => {
   await using broker = StompTestBroker.listen();
   const controller = new AbortController();
   const sub = { ...io(), signal: controller.signal };
-  const running = runCli(["subscribe", broker.url, "/queue/idle"], sub);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  controller.abort();
-  assertEquals(await running, 0);
+  const running = runCli([
+    "subscribe",
+    broker.url,
+    "/queue/idle",
+    "--ack",
+    "client-individual",
+  ], sub);
+  await using client = await StompClient.connectUrl(broker.url);
+  await client.send("/queue/idle", "first", { receipt: true });
+  await eventually(() => sub.out.length === 1, 2000, "first message printed");
+  controller.abort("SIGINT");
+  assertEquals(await within(running, 1000, "runCli"), 130);
+  assertEquals(sub.out, ["first"]);
+  await eventually(() => broker.connections === 1, 1000, "CLI disconnected");
+  // Nobody subscribes any more: the next message stays in the queue.
+  await client.send("/queue/idle", "second", { receipt: true });
+  assertEquals(broker.depth("/queue/idle"), 1);
+  assertEquals(broker.unacknowledged("/queue/idle"), 0);
+});
+
+Deno.test("runCli returns 130 and sends nothing when its signal aborts while stdin is read", async () => {
+  await using broker = StompTestBroker.listen();
+  const controller = new AbortController();
+  let reading = false;
+  let finish = (_body: Uint8Array) => {};
+  const out: CliIO & { err: string[] } = {
+    ...io(),
+    signal: controller.signal,
+    readStdin: () => {
+      reading = true;
+      return new Promise((resolve) => finish = resolve);
+    },
+  };
+  const running = runCli(["send", broker.url, "/queue/stdin"], out);
+  await eventually(() => reading, 2000, "stdin read");
+  controller.abort("SIGINT");
+  assertEquals(await within(running, 1000, "runCli"), 130);
+  // Standard input ending late changes nothing.
+  finish(new TextEncoder().encode("late"));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assertEquals(broker.depth("/queue/stdin"), 0);
+  assertEquals(broker.connections, 0);
+  assertEquals(out.err, []);
 });
 
 Deno.test("runCli reports usage errors with status 2", async () => {

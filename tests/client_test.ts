@@ -25,6 +25,7 @@ import {
   StompConnectionError,
   type StompMessage,
   StompServerError,
+  StompTimeoutError,
 } from "@stomper/stomp/client";
 import { connectTcp, type StompTransport } from "@stomper/stomp/transports";
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
@@ -95,7 +96,7 @@ Deno.test("StompClient.connect() rejects a bad login with StompServerError carry
     login: "guest",
     passcode: "guest",
   });
-  const errors: StompServerError[] = [];
+  const errors: Error[] = [];
   const error = await assertRejects(
     () =>
       client(broker, {
@@ -104,7 +105,7 @@ Deno.test("StompClient.connect() rejects a bad login with StompServerError carry
         onError: (e) => errors.push(e),
       }),
     StompServerError,
-    'Server sent ERROR: "Bad CONNECT"',
+    'Bad CONNECT: Access refused for user "guest"',
   );
   assertEquals(error.frame.command, "ERROR");
   assertEquals(error.details, 'Access refused for user "guest"');
@@ -282,7 +283,7 @@ Deno.test("StompClient.send() with receipt resolves once the broker has the mess
 Deno.test("StompClient.send() with receipt rejects with the matching ERROR, and the connection ends", async () => {
   await using broker = StompTestBroker.listen();
   const states: StompClientState[] = [];
-  const errors: StompServerError[] = [];
+  const errors: Error[] = [];
   const stomp = await client(broker, {
     onStateChange: (change) => states.push(change.state),
     onError: (error) => errors.push(error),
@@ -297,7 +298,7 @@ Deno.test("StompClient.send() with receipt rejects with the matching ERROR, and 
   const closedError = await assertRejects(
     () => stomp.closed,
     StompConnectionError,
-    'Connection ended by an ERROR from the server: "Unknown destination"',
+    "Connection ended by an ERROR from the server: Unknown destination",
   );
   assertEquals(closedError.cause, error);
   assertEquals(states, ["connected", "closed"]);
@@ -718,11 +719,12 @@ Deno.test("StompClient.disconnect() gives up after its timeout and closes anyway
   disconnecting.catch(() => {});
   await eventually(() => timers.pending > 0);
   await timers.advance(1500);
-  await assertRejects(
+  const timeout = await assertRejects(
     () => disconnecting,
-    StompConnectionError,
+    StompTimeoutError,
     "No RECEIPT for DISCONNECT within 1500 ms",
   );
+  assertEquals(timeout.timeout, 1500);
   assertEquals(stomp.state, "closed");
 });
 
@@ -862,7 +864,9 @@ Deno.test("StompClient reconnects after a server ERROR", async () => {
   await stomp.send("/topic/t", "after", { receipt: true });
   const [m] = await take(subscription[Symbol.asyncIterator](), 1);
   assertEquals(m!.text, "after");
-  assertEquals(errors, ['Server sent ERROR: "Unknown destination"']);
+  assertEquals(errors, [
+    'Unknown destination: Destinations start with /queue/ or /topic/, got "/bad/x"',
+  ]);
 });
 
 // --- WebSocket ---------------------------------------------------------------

@@ -193,18 +193,18 @@ Deno.test("negotiateHeartBeat() turns a direction off on 0, else takes the large
   assertEquals(negotiateHeartBeat(7000, 5000), 7000);
 });
 
-Deno.test("StompSession refuses operations before CONNECTED", () => {
+Deno.test("StompSession prepares operations before CONNECTED, but no ACK, which needs the version", () => {
   const session = new StompSession();
-  assertThrows(
-    () => session.send("/queue/a", "x"),
-    StompConnectionError,
-    "Cannot send: the session is idle, not connected",
-  );
+  assertEquals(session.send("/queue/a", "x").frame.command, "SEND");
   session.connectFrame();
+  assertEquals(session.subscribe("/queue/a").frame.command, "SUBSCRIBE");
   assertThrows(
-    () => session.subscribe("/queue/a"),
+    () =>
+      session.ack(
+        message("/queue/a", "x", { messageId: "1", subscription: "sub-1" }),
+      ),
     StompConnectionError,
-    "Cannot subscribe: the session is connecting",
+    "Cannot acknowledge: the session is connecting, not connected",
   );
   assertThrows(
     () =>
@@ -456,7 +456,7 @@ Deno.test("StompSession.receive() reports an ERROR answering CONNECT", () => {
   session.connectFrame();
   const event = session.receive(error("Bad CONNECT", "Access refused"));
   assert(event.type === "error");
-  assertEquals(event.error.message, 'Server sent ERROR: "Bad CONNECT"');
+  assertEquals(event.error.message, "Bad CONNECT: Access refused");
   assertEquals(event.receiptId, undefined);
   assertEquals(session.state, "closed");
 });
@@ -499,7 +499,7 @@ Deno.test("StompSession.reset() keeps subscriptions for resubscribe() and drops 
   session.connectFrame();
   session.receive(connected({ version: "1.2", heartBeat: [2000, 0] }));
   assertEquals(session.version, "1.2");
-  const frames = session.resubscribe();
+  const frames = session.resubscribe().map((out) => out.frame);
   assertEquals(frames.map(headers), [
     [
       ["id", a.subscription.id],
@@ -525,4 +525,32 @@ Deno.test("StompSession.forget() drops a subscription without a frame", () => {
   assertEquals(session.forget(subscription.id), true);
   assertEquals(session.forget(subscription.id), false);
   assertEquals(session.resubscribe(), []);
+});
+
+Deno.test("StompSession.resubscribe() restores the chosen subscriptions, with receipts if asked", () => {
+  const session = open();
+  const a = session.subscribe("/queue/a").subscription;
+  session.subscribe("/queue/b");
+  session.reset();
+  session.connectFrame();
+  session.receive(connected({ version: "1.2" }));
+  const [only, ...rest] = session.resubscribe({
+    only: (subscription) => subscription.id === a.id,
+    receipt: true,
+  });
+  assertEquals(rest, []);
+  assertEquals(only!.frame.headers.get("id"), a.id);
+  assertEquals(only!.frame.headers.get("receipt"), only!.receipt);
+  assert(only!.receipt !== undefined);
+});
+
+Deno.test("StompSession.reset() after a refused handshake keeps what was prepared for the next attempt", () => {
+  const session = new StompSession();
+  session.connectFrame();
+  const { transaction } = session.begin();
+  session.receive(error("Busy"));
+  session.reset();
+  session.connectFrame();
+  session.receive(connected({ version: "1.2" }));
+  assertEquals(session.commit(transaction).frame.command, "COMMIT");
 });

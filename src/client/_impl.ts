@@ -1,6 +1,8 @@
 // The objects the client hands out (messages, subscriptions, transactions).
 // They reach back into the client through ClientInternals, which the client
-// builds from closures over its private state.
+// builds from closures over its private state. Their methods return the
+// client's promises, or `refuse` ones: never a promise that could reject
+// unobserved.
 
 import type { AckMode } from "../builders.ts";
 import type { StompBody, StompFrame } from "../frame.ts";
@@ -29,6 +31,8 @@ export interface ClientInternals {
   ): Promise<void>;
   /** A subscription's buffer went below its high-water mark, or it ended. */
   wake(): void;
+  /** A rejected promise nobody has to observe; the error goes to onError. */
+  refuse(error: Error): Promise<never>;
   transactionSend(
     transaction: Transaction,
     destination: string,
@@ -48,19 +52,19 @@ export class Message implements StompMessage {
   readonly frame: StompFrame;
   readonly subscription: Subscription;
   /** The connection the message arrived on. */
-  readonly generation: number;
+  readonly epoch: number;
   readonly #internals: ClientInternals;
   #settled: "ACK" | "NACK" | undefined;
 
   constructor(
     frame: StompFrame,
     subscription: Subscription,
-    generation: number,
+    epoch: number,
     internals: ClientInternals,
   ) {
     this.frame = frame;
     this.subscription = subscription;
-    this.generation = generation;
+    this.epoch = epoch;
     this.#internals = internals;
   }
 
@@ -96,36 +100,39 @@ export class Message implements StompMessage {
     return this.settle("NACK", options, undefined);
   }
 
-  async settle(
+  settle(
     command: "ACK" | "NACK",
     options: MessageAckOptions,
     transaction: Transaction | undefined,
   ): Promise<void> {
     const verb = command === "ACK" ? "acknowledge" : "reject";
     if (this.subscription.ack === "auto") {
-      throw new TypeError(
-        `Cannot ${verb} message ${
-          JSON.stringify(this.messageId)
-        }: subscription ${
-          JSON.stringify(this.subscription.id)
-        } is in "auto" mode, where the server needs no acknowledgement`,
+      return this.#internals.refuse(
+        new TypeError(
+          `Cannot ${verb} message ${
+            JSON.stringify(this.messageId)
+          }: subscription ${
+            JSON.stringify(this.subscription.id)
+          } is in "auto" mode, where the server needs no acknowledgement`,
+        ),
       );
     }
     if (this.#settled !== undefined) {
-      throw new TypeError(
-        `Cannot ${verb} message ${JSON.stringify(this.messageId)}: it was ${
-          this.#settled === "ACK" ? "acknowledged" : "rejected"
-        } already`,
+      return this.#internals.refuse(
+        new TypeError(
+          `Cannot ${verb} message ${JSON.stringify(this.messageId)}: it was ${
+            this.#settled === "ACK" ? "acknowledged" : "rejected"
+          } already`,
+        ),
       );
     }
-    // Marked before the write so that a second call made meanwhile fails.
+    // Marked at the call so that a second call made meanwhile fails.
     this.#settled = command;
-    try {
-      await this.#internals.settle(this, command, options, transaction);
-    } catch (error) {
-      this.#settled = undefined;
-      throw error;
-    }
+    const done = this.#internals.settle(this, command, options, transaction);
+    done.then(undefined, () => {
+      if (this.#settled === command) this.#settled = undefined;
+    });
+    return done;
   }
 
   /** An aborted transaction undid the acknowledgement. */
@@ -140,6 +147,10 @@ export class Subscription implements StompSubscription {
   readonly ack: AckMode;
   readonly highWaterMark: number;
   readonly readable: ReadableStream<StompMessage>;
+  /** The connection its SUBSCRIBE last went out on; `undefined` before. */
+  wireEpoch: number | undefined;
+  /** The subscribe() call waiting for the RECEIPT, when it asked for one. */
+  confirming: { resolve(subscription: Subscription): void } | undefined;
   readonly #internals: ClientInternals;
   #queue: Message[] = [];
   #ended = false;
@@ -224,9 +235,9 @@ export class Subscription implements StompSubscription {
   }
 
   /** Drops buffered messages that arrived on a connection since lost. */
-  purge(generation: number): void {
+  purge(epoch: number): void {
     if (this.ack === "auto") return;
-    this.#queue = this.#queue.filter((m) => m.generation >= generation);
+    this.#queue = this.#queue.filter((m) => m.epoch >= epoch);
   }
 
   async #pull(
@@ -253,14 +264,14 @@ export class Subscription implements StompSubscription {
 export class Transaction implements StompTransaction {
   readonly id: string;
   /** The connection the transaction lives on. */
-  readonly generation: number;
+  readonly epoch: number;
   readonly #internals: ClientInternals;
   #state: StompTransactionState = "active";
   #settled: Message[] = [];
 
-  constructor(id: string, generation: number, internals: ClientInternals) {
+  constructor(id: string, epoch: number, internals: ClientInternals) {
     this.id = id;
-    this.generation = generation;
+    this.epoch = epoch;
     this.#internals = internals;
   }
 
@@ -268,42 +279,38 @@ export class Transaction implements StompTransaction {
     return this.#state;
   }
 
-  async send(
+  send(
     destination: string,
     body?: StompBody,
     options: TransactionSendOptions = {},
   ): Promise<void> {
-    this.#check("send in");
-    await this.#internals.transactionSend(this, destination, body, options);
+    return this.#check("send in") ??
+      this.#internals.transactionSend(this, destination, body, options);
   }
 
-  async ack(
-    message: StompMessage,
-    options: MessageAckOptions = {},
-  ): Promise<void> {
-    await this.#settle(message, "ACK", options);
+  ack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
+    return this.#settle(message, "ACK", options);
   }
 
-  async nack(
-    message: StompMessage,
-    options: MessageAckOptions = {},
-  ): Promise<void> {
-    await this.#settle(message, "NACK", options);
+  nack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
+    return this.#settle(message, "NACK", options);
   }
 
-  async commit(options: TransactionEndOptions = {}): Promise<void> {
-    this.#check("commit");
+  commit(options: TransactionEndOptions = {}): Promise<void> {
+    const refused = this.#check("commit");
+    if (refused !== undefined) return refused;
     this.#state = "committed";
     this.#settled = [];
-    await this.#internals.transactionEnd(this, "COMMIT", options);
+    return this.#internals.transactionEnd(this, "COMMIT", options);
   }
 
-  async abort(options: TransactionEndOptions = {}): Promise<void> {
-    this.#check("abort");
+  abort(options: TransactionEndOptions = {}): Promise<void> {
+    const refused = this.#check("abort");
+    if (refused !== undefined) return refused;
     this.#state = "aborted";
     for (const message of this.#settled) message.unsettle();
     this.#settled = [];
-    await this.#internals.transactionEnd(this, "ABORT", options);
+    return this.#internals.transactionEnd(this, "ABORT", options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -311,32 +318,40 @@ export class Transaction implements StompTransaction {
     await this.abort().catch(noop);
   }
 
-  async #settle(
+  #settle(
     message: StompMessage,
     command: "ACK" | "NACK",
     options: MessageAckOptions,
   ): Promise<void> {
-    this.#check(command === "ACK" ? "acknowledge in" : "reject in");
+    const refused = this.#check(
+      command === "ACK" ? "acknowledge in" : "reject in",
+    );
+    if (refused !== undefined) return refused;
     if (!(message instanceof Message)) {
-      throw new TypeError(
-        `Cannot ${
-          command === "ACK" ? "acknowledge" : "reject"
-        } in transaction ${
-          JSON.stringify(this.id)
-        }: expected a message received by this client`,
+      return this.#internals.refuse(
+        new TypeError(
+          `Cannot ${
+            command === "ACK" ? "acknowledge" : "reject"
+          } in transaction ${
+            JSON.stringify(this.id)
+          }: expected a message received by this client`,
+        ),
       );
     }
-    await message.settle(command, options, this);
+    // Kept at once: an abort issued before the ACK is confirmed undoes it.
     this.#settled.push(message);
+    return message.settle(command, options, this);
   }
 
-  #check(verb: string): void {
-    if (this.#state !== "active") {
-      throw new TypeError(
+  /** A refusal when the transaction has ended, else `undefined`. */
+  #check(verb: string): Promise<never> | undefined {
+    if (this.#state === "active") return undefined;
+    return this.#internals.refuse(
+      new TypeError(
         `Cannot ${verb} transaction ${
           JSON.stringify(this.id)
         }: it was ${this.#state} already`,
-      );
-    }
+      ),
+    );
   }
 }

@@ -34,3 +34,41 @@ export function report(error: unknown): void {
     }, 0);
   }
 }
+
+/** Does nothing: for promises whose rejection is handled elsewhere. */
+export function noop(): void {}
+
+/** The message of an error, or the value as text. */
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `error` if it is an Error, else an Error saying what was thrown. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Checks an option that must be a positive number (or integer). */
+export function positive(what: string, value: number, integer = false): number {
+  if (
+    typeof value !== "number" || !(value > 0) || !Number.isFinite(value) ||
+    (integer && !Number.isSafeInteger(value))
+  ) {
+    throw new RangeError(
+      `Cannot create client: ${what} must be a positive ${
+        integer ? "integer" : "number"
+      }, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Checks an option that must be a finite number of at least 0. */
+export function nonNegative(what: string, value: number): number {
+  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Cannot create client: ${what} must be a non-negative number, got ${value}`,
+    );
+  }
+  return value;
+}

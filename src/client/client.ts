@@ -1,33 +1,54 @@
 /**
- * {@linkcode StompClient}: a STOMP client over any {@linkcode StompTransport}.
+ * {@linkcode StompClient}: a STOMP client over any `StompTransport`.
  *
  * @module
  */
 
-import type { AckMode } from "../builders.ts";
-import { type DecodeLimits, StompDecoder } from "../decoder.ts";
+import type { DecodeLimits } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
 import type { StompBody, StompFrame, StompVersion } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
-import {
-  openTransport,
-  type OpenTransportOptions,
-} from "../transports/open.ts";
+import { openTransport } from "../transports/open.ts";
 import type { StompTransport } from "../transports/transport.ts";
+import { Connection, type ConnectionHandlers } from "./_connection.ts";
 import {
   type ClientInternals,
   Message,
   Subscription,
   Transaction,
 } from "./_impl.ts";
-import { type Deferred, deferred, report } from "./_util.ts";
-import { StompConnectionError, type StompServerError } from "./errors.ts";
+import { Operation, type OperationContext } from "./_operation.ts";
+import { frameSize, Outbox, type Outgoing } from "./_outbox.ts";
+import { Receipts } from "./_receipts.ts";
+import { ReconnectPolicy } from "./_reconnect.ts";
+import {
+  asError,
+  type Deferred,
+  deferred,
+  describe,
+  nonNegative,
+  noop,
+  positive,
+  report,
+} from "./_util.ts";
+import { StompConnectionError, StompServerError } from "./errors.ts";
 import type { MessageAckOptions } from "./message.ts";
+import type {
+  BeginOptions,
+  ClientSendOptions,
+  ClientSubscribeOptions,
+  ConnectUrlOptions,
+  DisconnectOptions,
+  OperationOptions,
+  StompClientOptions,
+  StompClientState,
+  StompTimers,
+  StompTransportSource,
+} from "./options.ts";
 import {
   type NegotiatedHeartBeat,
   type SessionOutput,
   StompSession,
-  type StompSessionOptions,
 } from "./session.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
 import type {
@@ -36,52 +57,6 @@ import type {
   TransactionSendOptions,
 } from "./transaction.ts";
 
-/**
- * The states of a {@linkcode StompClient}:
- * - `connecting`: the first connection is being opened (before
- *   {@linkcode StompClient.connect} resolves).
- * - `connected`: operations go straight out.
- * - `reconnecting`: the connection was lost and a new one is being opened;
- *   operations wait for it.
- * - `disconnecting`: {@linkcode StompClient.disconnect} is waiting for the
- *   server's RECEIPT.
- * - `closed`: for good.
- */
-export type StompClientState =
-  | "connecting"
-  | "connected"
-  | "reconnecting"
-  | "disconnecting"
-  | "closed";
-
-/**
- * The clock the client uses for heart-beats and timeouts. Tests pass a
- * manual one (such as `ManualTimers` from `@stomper/stomp/testing`) to move
- * time forward without waiting.
- */
-export interface StompTimers {
-  /**
-   * Calls `callback` once after `delay` milliseconds.
-   *
-   * @param callback The function to call.
-   * @param delay Milliseconds.
-   * @returns A handle for `clearTimeout`.
-   */
-  setTimeout(callback: () => void, delay: number): unknown;
-  /**
-   * Cancels a pending call.
-   *
-   * @param handle What `setTimeout` returned.
-   */
-  clearTimeout(handle: unknown): void;
-  /**
-   * The current time in milliseconds (any origin; only differences count).
-   *
-   * @returns The time.
-   */
-  now(): number;
-}
-
 /** The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`. */
 const SYSTEM_TIMERS: StompTimers = {
   setTimeout: (callback, delay) => setTimeout(callback, delay),
@@ -89,340 +64,67 @@ const SYSTEM_TIMERS: StompTimers = {
   now: () => performance.now(),
 };
 
-/**
- * Options of automatic reconnection. The n-th retry waits
- * `min(maxDelay, initialDelay × factor^(n-1))`, shortened by a random part of
- * up to `jitter` of it, so that many clients dropped at once do not all come
- * back at the same moment.
- */
-export interface ReconnectOptions {
-  /**
-   * Attempts per outage before giving up (the client then closes with a
-   * {@linkcode StompConnectionError}).
-   *
-   * @default {10}
-   */
-  retries?: number;
-  /**
-   * Milliseconds before the first attempt.
-   *
-   * @default {500}
-   */
-  initialDelay?: number;
-  /**
-   * The longest wait between attempts, in milliseconds.
-   *
-   * @default {30000}
-   */
-  maxDelay?: number;
-  /**
-   * How much the wait grows after each failed attempt.
-   *
-   * @default {2}
-   */
-  factor?: number;
-  /**
-   * The largest share of a wait taken off at random, from 0 to 1.
-   *
-   * @default {0.5}
-   */
-  jitter?: number;
-  /**
-   * The random source for the jitter, returning numbers in [0, 1).
-   *
-   * @default {Math.random}
-   */
-  random?: () => number;
-  /** Called after each failed attempt, with its error and number (from 1). */
-  onFailedAttempt?: (error: Error, attempt: number) => void;
-}
-
-/** A change of {@linkcode StompClient.state}. */
-export interface StompStateChange {
-  /** The new state. */
-  readonly state: StompClientState;
-  /** The state before. */
-  readonly previous: StompClientState;
-  /** What caused it, for a lost connection or a failure. */
-  readonly error: Error | undefined;
+/** What a queued operation needs beyond its frame. */
+interface Enqueue<T> {
+  /** The value the operation resolves with. */
+  readonly value: T;
+  /** The connection it belongs to, if any (ACK, NACK, transactions). */
+  readonly epoch?: number | undefined;
+  /** The caller asked for a RECEIPT: resolve on it, not on acceptance. */
+  readonly confirmed: boolean;
+  /** The subscription a SUBSCRIBE is for (its receipt tells a refusal). */
+  readonly subscription?: Subscription;
+  readonly skip?: (epoch: number) => boolean;
+  readonly written?: (epoch: number) => void;
+  /** Called when the timeout or the signal ends the operation first. */
+  readonly cancelled?: () => void;
 }
 
 /**
- * Where the client's connections come from: a transport (one connection), or
- * a function that opens a new one each time it is called (needed for
- * reconnection).
- */
-export type StompTransportSource =
-  | StompTransport
-  | (() => StompTransport | Promise<StompTransport>);
-
-/** Options of {@linkcode StompClient.connect}. */
-export interface StompClientOptions extends StompSessionOptions {
-  /**
-   * How many heart-beat intervals the server may stay silent before the
-   * connection is declared lost: with a negotiated interval of 10 s and a
-   * grace of 3, 30 s without a byte. Below 3 a live ActiveMQ can be taken
-   * for dead: ActiveMQ 5.17 sends its first heart-beat two intervals after
-   * CONNECTED (RabbitMQ sends one every half interval).
-   *
-   * @default {3}
-   */
-  heartBeatGrace?: number;
-  /**
-   * Milliseconds a connection attempt may take, from opening the transport
-   * to CONNECTED; 0 waits for ever.
-   *
-   * @default {10000}
-   */
-  connectTimeout?: number;
-  /**
-   * Milliseconds {@linkcode StompClient.disconnect} waits for the RECEIPT of
-   * DISCONNECT.
-   *
-   * @default {5000}
-   */
-  disconnectTimeout?: number;
-  /**
-   * Aborts the first connection attempt, while the transport opens or
-   * CONNECTED is awaited (not the connection once open).
-   */
-  signal?: AbortSignal;
-  /**
-   * Reconnect when the connection is lost (needs a transport function, not a
-   * single transport). `true` uses the defaults of
-   * {@linkcode ReconnectOptions}.
-   *
-   * @default {false}
-   */
-  reconnect?: boolean | ReconnectOptions;
-  /**
-   * The default size, in messages, of each subscription's buffer.
-   *
-   * @default {256}
-   */
-  highWaterMark?: number;
-  /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
-  decodeLimits?: Partial<DecodeLimits>;
-  /**
-   * The clock for heart-beats, timeouts and reconnection delays.
-   *
-   * @default {the runtime's setTimeout, clearTimeout and performance.now}
-   */
-  timers?: StompTimers;
-  /** Called on every change of {@linkcode StompClient.state}. */
-  onStateChange?: (change: StompStateChange) => void;
-  /**
-   * Called for every ERROR frame. The error also rejects the operation
-   * that asked for a receipt with the matching id, and ends the connection
-   * (the server closes it after an ERROR).
-   */
-  onError?: (error: StompServerError) => void;
-}
-
-/** Options of {@linkcode StompClient.connectUrl}. */
-export interface ConnectUrlOptions extends StompClientOptions {
-  /** Options for the transport (CA certificates, WebSocket message type, ...). */
-  transport?: OpenTransportOptions;
-}
-
-/** Options of {@linkcode StompClient.send}. */
-export interface ClientSendOptions {
-  /**
-   * Wait for the server's RECEIPT: the promise resolves once the server has
-   * the message, and rejects on a matching ERROR or a lost connection.
-   *
-   * @default {false}
-   */
-  receipt?: boolean;
-  /** The MIME type of the body, such as `application/json`. */
-  contentType?: string;
-  /** Extra headers for the SEND frame. */
-  headers?: StompHeadersInit;
-}
-
-/** Options of {@linkcode StompClient.subscribe}. */
-export interface ClientSubscribeOptions {
-  /**
-   * The acknowledgement mode: `auto` (the server forgets a message once
-   * sent), `client` (an ACK acknowledges that message and all earlier ones)
-   * or `client-individual` (one message per ACK).
-   *
-   * @default {"auto"}
-   */
-  ack?: AckMode;
-  /**
-   * Wait for the server's RECEIPT before resolving.
-   *
-   * @default {false}
-   */
-  receipt?: boolean;
-  /**
-   * Extra SUBSCRIBE headers, such as `{ "prefetch-count": "10" }` for
-   * RabbitMQ or `{ "activemq.prefetchSize": "10" }` for ActiveMQ.
-   */
-  headers?: StompHeadersInit;
-  /**
-   * The most messages buffered for this subscription before the client
-   * stops reading from the connection.
-   *
-   * @default {the client's highWaterMark}
-   */
-  highWaterMark?: number;
-}
-
-/** Options of {@linkcode StompClient.begin}. */
-export interface BeginOptions {
-  /**
-   * Wait for the server's RECEIPT before resolving.
-   *
-   * @default {false}
-   */
-  receipt?: boolean;
-  /** Extra headers for the BEGIN frame. */
-  headers?: StompHeadersInit;
-}
-
-/** Options of {@linkcode StompClient.disconnect}. */
-export interface DisconnectOptions {
-  /**
-   * Milliseconds to wait for the RECEIPT of DISCONNECT.
-   *
-   * @default {the client's disconnectTimeout}
-   */
-  timeout?: number;
-  /** Extra headers for the DISCONNECT frame. */
-  headers?: StompHeadersInit;
-}
-
-interface PendingReceipt {
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-  readonly link: Link;
-}
-
-interface ResolvedReconnect {
-  readonly retries: number;
-  readonly initialDelay: number;
-  readonly maxDelay: number;
-  readonly factor: number;
-  readonly jitter: number;
-  readonly random: () => number;
-  readonly onFailedAttempt:
-    | ((error: Error, attempt: number) => void)
-    | undefined;
-}
-
-const EOL = new Uint8Array([0x0a]);
-// Heart-beats go out once the link has been idle for this share of the
-// interval, so timer lateness never makes us miss the server's deadline.
-const HEARTBEAT_EARLY = 0.8;
-
-function noop(): void {}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** One connection: a transport and the state that lives and dies with it. */
-class Link {
-  readonly generation: number;
-  readonly transport: StompTransport;
-  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly decoder: StompDecoder;
-  readonly handshake = deferred<void>();
-  readonly goodbye = deferred<void>();
-  version: StompVersion = "1.0";
-  heartBeat: NegotiatedHeartBeat = { send: 0, receive: 0 };
-  connected = false;
-  lastReceived: number;
-  lastSent: number;
-  paused = false;
-  dead = false;
-  error: Error | undefined;
-  sendTimer: unknown;
-  receiveTimer: unknown;
-  reading: Promise<void> = Promise.resolve();
-
-  constructor(
-    generation: number,
-    transport: StompTransport,
-    limits: Partial<DecodeLimits>,
-    now: number,
-  ) {
-    this.generation = generation;
-    this.transport = transport;
-    this.writer = transport.writable.getWriter();
-    this.writer.closed.catch(noop);
-    this.handshake.promise.catch(noop);
-    // Until CONNECTED says otherwise nothing is unescaped: a pre-CONNECTED
-    // ERROR (such as a Java message with backslashes) must stay readable.
-    this.decoder = new StompDecoder({ ...limits, version: "1.0" });
-    this.lastReceived = now;
-    this.lastSent = now;
-  }
-}
-
-function positive(what: string, value: number, integer = false): number {
-  if (
-    typeof value !== "number" || !(value > 0) || !Number.isFinite(value) ||
-    (integer && !Number.isSafeInteger(value))
-  ) {
-    throw new RangeError(
-      `Cannot create client: ${what} must be a positive ${
-        integer ? "integer" : "number"
-      }, got ${value}`,
-    );
-  }
-  return value;
-}
-
-function nonNegative(what: string, value: number): number {
-  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(
-      `Cannot create client: ${what} must be a non-negative number, got ${value}`,
-    );
-  }
-  return value;
-}
-
-function resolveReconnect(
-  option: boolean | ReconnectOptions | undefined,
-): ResolvedReconnect | undefined {
-  if (option === undefined || option === false) return undefined;
-  const o = option === true ? {} : option;
-  const jitter = nonNegative("reconnect.jitter", o.jitter ?? 0.5);
-  if (jitter > 1) {
-    throw new RangeError(
-      `Cannot create client: reconnect.jitter must be between 0 and 1, got ${jitter}`,
-    );
-  }
-  const retries = o.retries ?? 10;
-  if (retries !== Infinity) positive("reconnect.retries", retries, true);
-  return {
-    retries,
-    initialDelay: nonNegative("reconnect.initialDelay", o.initialDelay ?? 500),
-    maxDelay: nonNegative("reconnect.maxDelay", o.maxDelay ?? 30000),
-    factor: positive("reconnect.factor", o.factor ?? 2),
-    jitter,
-    random: o.random ?? Math.random,
-    onFailedAttempt: o.onFailedAttempt,
-  };
-}
-
-/**
- * A STOMP client: connects over any {@linkcode StompTransport} (TCP, TLS,
- * WebSocket, a Node socket), then sends, subscribes, acknowledges, runs
- * transactions, keeps heart-beats and, if asked, reconnects.
+ * A STOMP client: connects over any `StompTransport` (TCP, TLS, WebSocket, a
+ * Node socket), then sends, subscribes, acknowledges, runs transactions,
+ * keeps heart-beats and, if asked, reconnects.
  *
- * **Errors.** An ERROR frame becomes a {@linkcode StompServerError} carrying
- * the frame: it rejects the operation whose receipt it names (or
- * {@linkcode StompClient.connect}, for a bad login), goes to `onError`, and
- * ends the connection, as the specification says servers do after an ERROR.
- * A transport failure, a server silent for longer than the heart-beat allows
- * (interval × `heartBeatGrace`), or a timeout becomes a
- * {@linkcode StompConnectionError} whose `cause` says why; every operation
- * still waiting rejects with it, and subscriptions end with it. Promises the
- * client creates internally never reject unobserved.
+ * **Order.** Every operation takes its place in one outgoing order at the
+ * moment it is called, whatever the state: `send(); send(); disconnect()`
+ * writes both messages, then DISCONNECT, and resolves once the server has
+ * confirmed it. While reconnecting, operations wait in that order and go out
+ * on the new connection; acknowledgements and transactions belong to the
+ * connection they were made on, and reject when it is lost.
+ *
+ * **The send buffer.** Operations issued but not yet written are held in
+ * order (their frames, without copying binary bodies), counted in bytes as
+ * {@linkcode StompClient.bufferedAmount}. Below `sendBufferSize` (4 MiB) an
+ * operation is accepted at once: `await send()` resolves without waiting for
+ * the write, and a burst of sends goes out in few writes (over TCP, frames
+ * issued together share one write; a WebSocket still gets one message per
+ * frame, and waits while its `bufferedAmount` is high). Past the limit, an
+ * operation's promise resolves only once it is written, so a producer that
+ * awaits each `send` (or every n-th) runs at the connection's pace with
+ * memory bounded by the limit. A producer that awaits nothing still has its
+ * order kept, but holds every frame it issued until written. With `receipt:
+ * true` the promise resolves on the server's RECEIPT: the only proof that a
+ * message arrived.
+ *
+ * **Errors.** An ERROR frame becomes a {@linkcode StompServerError} whose
+ * message says what the server said: it rejects the operation whose receipt
+ * it names (or `connect`, for a bad login), and ends the connection, as the
+ * specification says servers do after an ERROR. A SUBSCRIBE the server
+ * refuses ends that subscription with the error (its iterator throws), and
+ * it is not restored: every SUBSCRIBE asks for a receipt, so that an ERROR
+ * naming it, or naming no receipt while it is unconfirmed, is known to be its
+ * refusal. A transport failure, a silent server (interval ×
+ * `heartBeatGrace`), or a closed client becomes a
+ * {@linkcode StompConnectionError}; a timeout a `StompTimeoutError`. Every
+ * failure rejects the promises of the operations it ends, which never turn
+ * into unhandled rejections when nobody awaits them, and reaches `onError`
+ * (see {@linkcode StompClientOptions.onError}); `closed` rejects when the
+ * client ends with one.
+ *
+ * **Timeouts.** Operations that ask for a RECEIPT wait at most
+ * `receiptTimeout` (30 s); each operation also takes its own `timeout` and
+ * `signal`. An operation not yet written when it times out or is aborted is
+ * taken out of the order and never written.
  *
  * **Backpressure and prefetch.** Each subscription buffers at most
  * `highWaterMark` messages (256 by default). When a buffer is full the client
@@ -432,26 +134,31 @@ function resolveReconnect(
  * decoded, however slow the consumer. Reading stops for the whole connection:
  * RECEIPTs and the other subscriptions wait too, so a task that awaits a
  * receipt while a subscription it does not read is full waits until someone
- * reads it. Keep the broker from pushing more than the consumer takes with
- * its prefetch limit: RabbitMQ's `prefetch-count` SUBSCRIBE header (or
- * ActiveMQ's `activemq.prefetchSize`) with the `client` or
- * `client-individual` ack mode caps the messages delivered but not yet
- * acknowledged. With a prefetch smaller than the `highWaterMark`, the
- * broker stops before the buffer fills, TCP never has to push back, and the
- * other subscriptions and receipts on the connection keep flowing. In `auto`
- * mode the broker ignores prefetch and TCP backpressure is the only brake;
- * give such a slow consumer its own connection. While the client is paused,
- * the server's heart-beats wait unread in the socket, so the silence check is
+ * reads it, or its receipt times out. Keep the broker from pushing more than
+ * the consumer takes with its prefetch limit: RabbitMQ's `prefetch-count`
+ * SUBSCRIBE header (or ActiveMQ's `activemq.prefetchSize`) with the `client`
+ * or `client-individual` ack mode caps the messages delivered but not yet
+ * acknowledged. With a prefetch smaller than the `highWaterMark`, the broker
+ * stops before the buffer fills, TCP never has to push back, and the other
+ * subscriptions and receipts on the connection keep flowing. In `auto` mode
+ * the broker ignores prefetch and TCP backpressure is the only brake; give
+ * such a slow consumer its own connection. While the client is paused, the
+ * server's heart-beats wait unread in the socket, so the silence check is
  * suspended until reading resumes.
  *
- * **Reconnection** (opt-in, `reconnect`): when the connection is lost, the
+ * **Reconnection** (opt-in, `reconnect`): the first connection is retried
+ * too (unless `retryFirstConnect: false`); when a connection is lost, the
  * client waits (exponential backoff with jitter), opens a new transport,
- * connects again and re-subscribes every active subscription under its id;
- * operations started meanwhile wait for the new connection. Receipts that
- * were pending, transactions, and messages not yet acknowledged belong to the
- * lost connection: the first two reject, and the broker redelivers the
- * messages (buffered ones are dropped; `ack()` on one already handed out
- * rejects, so nothing is acknowledged twice).
+ * connects again, re-subscribes every active subscription under its id and
+ * writes what waited. The attempt count starts over only once a connection
+ * stayed up for `stableAfter` (10 s), so a server that ends every
+ * connection at once makes the client give up after `retries` attempts.
+ * Receipts that were pending, transactions, and messages not yet
+ * acknowledged belong to the lost connection: the first two reject, and the
+ * broker redelivers the messages (buffered ones are dropped; `ack()` on one
+ * already handed out rejects, so nothing is acknowledged twice). A message
+ * sent without a receipt and written just before the connection broke may
+ * be lost: ask for a receipt to know.
  *
  * @example Quick start against the in-process test broker
  * ```ts
@@ -480,23 +187,32 @@ export class StompClient implements AsyncDisposable {
   readonly #grace: number;
   readonly #connectTimeout: number;
   readonly #disconnectTimeout: number;
+  readonly #receiptTimeout: number;
   readonly #highWaterMark: number;
   readonly #limits: Partial<DecodeLimits>;
-  readonly #reconnect: ResolvedReconnect | undefined;
-  readonly #onStateChange: ((change: StompStateChange) => void) | undefined;
-  readonly #onError: ((error: StompServerError) => void) | undefined;
-  readonly #internals: ClientInternals;
+  readonly #policy: ReconnectPolicy | undefined;
+  readonly #onStateChange: StompClientOptions["onStateChange"];
+  readonly #onError: StompClientOptions["onError"];
+  readonly #outbox: Outbox;
+  readonly #receipts = new Receipts();
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #receipts = new Map<string, PendingReceipt>();
   readonly #closed = deferred<void>();
+  readonly #internals: ClientInternals;
+  readonly #context: OperationContext;
+  readonly #handlers: ConnectionHandlers;
 
   #state: StompClientState = "connecting";
-  #generation = 0;
-  #link: Link | undefined;
+  /** The connection that operations issued now go out on. */
+  #epoch = 1;
+  #connection: Connection | undefined;
+  /** The current connection is up: CONNECTED came, subscriptions restored. */
+  #ready = false;
   #closeError: Error | undefined;
-  #flow: Deferred<void> | undefined;
-  #ready: Deferred<void> | undefined;
+  #lastReported: Error | undefined;
   #disconnecting: Promise<void> | undefined;
+  #goodbye: Operation<void> | undefined;
+  /** The connection DISCONNECT was written on. */
+  #goodbyeEpoch: number | undefined;
   #cancelSleep: (() => void) | undefined;
 
   private constructor(
@@ -513,8 +229,8 @@ export class StompClient implements AsyncDisposable {
         "Cannot create client: expected a transport ({ readable, writable, close }) or a function returning one",
       );
     }
-    this.#reconnect = resolveReconnect(options.reconnect);
-    if (this.#reconnect !== undefined && typeof source !== "function") {
+    this.#policy = ReconnectPolicy.from(options.reconnect);
+    if (this.#policy !== undefined && typeof source !== "function") {
       throw new TypeError(
         "Cannot create client: reconnect needs a function that opens a new transport, not a single transport",
       );
@@ -534,23 +250,40 @@ export class StompClient implements AsyncDisposable {
     );
     this.#disconnectTimeout = nonNegative(
       "disconnectTimeout",
-      options.disconnectTimeout ?? 5000,
+      options.disconnectTimeout ?? 10000,
+    );
+    this.#receiptTimeout = nonNegative(
+      "receiptTimeout",
+      options.receiptTimeout ?? 30000,
     );
     this.#highWaterMark = positive(
       "highWaterMark",
       options.highWaterMark ?? 256,
       true,
     );
+    this.#outbox = new Outbox(
+      positive("sendBufferSize", options.sendBufferSize ?? 4 * 1024 * 1024),
+    );
     this.#limits = options.decodeLimits ?? {};
     this.#onStateChange = options.onStateChange;
     this.#onError = options.onError;
     this.#closed.promise.catch(noop);
+    this.#context = {
+      timers: this.#timers,
+      report: (error) => this.#report(error),
+    };
+    this.#handlers = {
+      frame: (connection, frame) => this.#onFrame(connection, frame),
+      lost: (connection, error) => this.#onLost(connection, error),
+      mustPause: () => this.#mustPause(),
+    };
     this.#internals = {
       settle: (message, command, ackOptions, transaction) =>
         this.#settle(message, command, ackOptions, transaction),
       unsubscribe: (subscription, unsubscribeOptions) =>
         this.#unsubscribe(subscription, unsubscribeOptions),
-      wake: () => this.#wake(),
+      wake: () => this.#connection?.resume(),
+      refuse: (error) => this.#refuse(error),
       transactionSend: (transaction, destination, body, sendOptions) =>
         this.#transactionSend(transaction, destination, body, sendOptions),
       transactionEnd: (transaction, command, endOptions) =>
@@ -563,7 +296,9 @@ export class StompClient implements AsyncDisposable {
    * answers CONNECTED. Rejects with a {@linkcode StompServerError} when the
    * server refuses (bad login, no common version), and with a
    * {@linkcode StompConnectionError} when the transport cannot be opened,
-   * fails, the timeout passes or the signal aborts.
+   * fails, the timeout passes or the signal aborts. With `reconnect`, a
+   * failed first attempt is retried with the backoff (see
+   * `ReconnectOptions.retryFirstConnect`).
    *
    * @example Connecting over a Deno TCP connection
    * ```ts
@@ -592,21 +327,17 @@ export class StompClient implements AsyncDisposable {
     options: StompClientOptions = {},
   ): Promise<StompClient> {
     const client = new StompClient(source, options);
+    const first = deferred<void>();
+    first.promise.catch(noop);
+    client.#run(options.signal, first);
     try {
-      await client.#open(options.signal);
+      await first.promise;
     } catch (error) {
-      client.#finish(error instanceof Error ? error : new Error(String(error)));
-      await client.#link?.reading;
+      // The caller gets the error; onError had the server's already.
+      client.#finish(asError(error), false);
+      await client.#connection?.reading;
       throw error;
     }
-    if (client.#link?.dead) {
-      // Lost between CONNECTED and here: the error is the connection's.
-      const error = client.#link.error!;
-      client.#finish(error);
-      await client.#link.reading;
-      throw error;
-    }
-    client.#setState("connected");
     return client;
   }
 
@@ -687,6 +418,16 @@ export class StompClient implements AsyncDisposable {
   }
 
   /**
+   * Bytes issued and not yet written to the transport (each frame counted
+   * as its body plus its headers, roughly), like a WebSocket's
+   * `bufferedAmount`. Operations are accepted at once while it is below
+   * `sendBufferSize`.
+   */
+  get bufferedAmount(): number {
+    return this.#outbox.bufferedAmount;
+  }
+
+  /**
    * Settles when the client is closed for good: resolves after
    * {@linkcode StompClient.disconnect} or {@linkcode StompClient.close},
    * rejects with a {@linkcode StompConnectionError} when the connection was
@@ -714,24 +455,54 @@ export class StompClient implements AsyncDisposable {
    * assertEquals(broker.depth("/queue/a"), 1);
    * ```
    *
+   * @example A burst without awaiting each send
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using broker = StompTestBroker.listen();
+   * const client = await StompClient.connectUrl(broker.url);
+   * for (let i = 0; i < 100; i++) client.send("/queue/burst", String(i));
+   * await client.disconnect(); // everything above is written first
+   * assertEquals(broker.depth("/queue/burst"), 100);
+   * ```
+   *
    * @param destination Where to send, such as `/queue/orders`.
    * @param body The body: bytes, or text sent as UTF-8.
-   * @param options Receipt, content type and extra headers.
-   * @returns A promise that resolves when the frame is written, or with
+   * @param options Receipt, content type, extra headers, timeout, signal.
+   * @returns A promise that resolves once the frame is accepted into the
+   * send buffer (at once below `sendBufferSize`, else once written), or with
    * `receipt: true` when the server confirms it.
    */
-  async send(
+  send(
     destination: string,
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
-    const link = await this.#whenConnected("send");
-    const out = this.#session.send(destination, body, sendOptions(options));
-    await this.#request(link, out);
+    const confirmed = options.receipt === true;
+    const op = this.#operation<void>(
+      `SEND to ${JSON.stringify(destination)}`,
+      options,
+      confirmed,
+    );
+    if (op.done) return op.promise;
+    let out: SessionOutput;
+    try {
+      this.#checkOpen("send");
+      out = this.#session.send(destination, body, sendOptions(options));
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
+    this.#enqueue(op, out, { value: undefined, confirmed });
+    return op.promise;
   }
 
   /**
-   * Subscribes to a destination.
+   * Subscribes to a destination. If the server refuses the subscription
+   * (an unknown destination, no permission), its iterator throws the
+   * {@linkcode StompServerError}, and with `receipt: true` this rejects.
    *
    * @example Subscribing with client acknowledgement and a prefetch limit
    * ```ts
@@ -755,50 +526,67 @@ export class StompClient implements AsyncDisposable {
    *
    * @param destination What to subscribe to, such as `/queue/jobs` or
    * `/topic/news`.
-   * @param options Ack mode, receipt, buffer size and extra headers.
-   * @returns The subscription, once SUBSCRIBE is written (or, with
+   * @param options Ack mode, receipt, buffer size, extra headers, timeout,
+   * signal.
+   * @returns The subscription, once SUBSCRIBE is accepted (or, with
    * `receipt: true`, confirmed).
    */
-  async subscribe(
+  subscribe(
     destination: string,
     options: ClientSubscribeOptions = {},
   ): Promise<StompSubscription> {
-    const highWaterMark = options.highWaterMark === undefined
-      ? this.#highWaterMark
-      : positive("highWaterMark", options.highWaterMark, true);
-    const link = await this.#whenConnected("subscribe");
-    const out = this.#session.subscribe(destination, {
-      ...(options.ack === undefined ? {} : { ack: options.ack }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-      ...(options.receipt === undefined ? {} : { receipt: options.receipt }),
-    });
-    const subscription = new Subscription(
-      out.subscription,
-      highWaterMark,
-      this.#internals,
+    const confirmed = options.receipt === true;
+    const op = this.#operation<StompSubscription>(
+      `SUBSCRIBE to ${JSON.stringify(destination)}`,
+      options,
+      confirmed,
     );
-    this.#subscriptions.set(subscription.id, subscription);
+    if (op.done) return op.promise;
+    let out: SessionOutput & { subscription: { id: string } };
+    let subscription: Subscription;
     try {
-      await this.#request(link, out);
+      const highWaterMark = options.highWaterMark === undefined
+        ? this.#highWaterMark
+        : positive("highWaterMark", options.highWaterMark, true);
+      this.#checkOpen("subscribe");
+      const made = this.#session.subscribe(destination, {
+        ...(options.ack === undefined ? {} : { ack: options.ack }),
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        // Always: the receipt is how a refusal is told from other errors.
+        receipt: true,
+      });
+      out = made;
+      subscription = new Subscription(
+        made.subscription,
+        highWaterMark,
+        this.#internals,
+      );
     } catch (error) {
-      if (
-        error instanceof StompConnectionError &&
-        this.#state === "reconnecting"
-      ) {
-        // Restored with the other subscriptions on the new connection.
-        await this.#whenConnected("subscribe");
-        return subscription;
-      }
+      op.fail(error, true);
+      return op.promise;
+    }
+    this.#subscriptions.set(subscription.id, subscription);
+    if (confirmed) subscription.confirming = op;
+    const queued = this.#enqueue(op, out, {
+      value: subscription,
+      confirmed,
+      subscription,
+      written: (epoch) => subscription.wireEpoch = epoch,
+      cancelled: () => {
+        subscription.confirming = undefined;
+        this.#unsubscribe(subscription, {});
+      },
+    });
+    if (!queued) {
       this.#subscriptions.delete(subscription.id);
       this.#session.forget(subscription.id);
-      subscription.end(error);
-      throw error;
     }
-    return subscription;
+    return op.promise;
   }
 
   /**
-   * Begins a transaction.
+   * Begins a transaction. It lives on the connection it began on: if that
+   * connection is lost, the broker aborts it and its operations reject.
    *
    * @example Sending two messages atomically
    * ```ts
@@ -816,32 +604,47 @@ export class StompClient implements AsyncDisposable {
    * assertEquals(broker.depth("/queue/a"), 2);
    * ```
    *
-   * @param options Receipt and extra headers.
-   * @returns The transaction, once BEGIN is written (or confirmed).
+   * @param options Receipt, extra headers, timeout, signal.
+   * @returns The transaction, once BEGIN is accepted (or confirmed).
    */
-  async begin(options: BeginOptions = {}): Promise<StompTransaction> {
-    const link = await this.#whenConnected("begin a transaction");
-    const out = this.#session.begin({
-      ...(options.receipt === undefined ? {} : { receipt: options.receipt }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-    });
+  begin(options: BeginOptions = {}): Promise<StompTransaction> {
+    const confirmed = options.receipt === true;
+    const op = this.#operation<StompTransaction>("BEGIN", options, confirmed);
+    if (op.done) return op.promise;
+    let out: SessionOutput & { transaction: string };
+    try {
+      this.#checkOpen("begin a transaction");
+      out = this.#session.begin({
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...(confirmed ? { receipt: true } : {}),
+      });
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
     const transaction = new Transaction(
       out.transaction,
-      link.generation,
+      this.#epoch,
       this.#internals,
     );
-    await this.#request(link, out);
-    return transaction;
+    this.#enqueue(op, out, {
+      value: transaction,
+      epoch: this.#epoch,
+      confirmed,
+    });
+    return op.promise;
   }
 
   /**
-   * Disconnects gracefully: sends DISCONNECT and waits for its RECEIPT (so
-   * the server has processed everything sent before), then closes the
-   * transport. A server that closes the connection instead of answering
-   * (RabbitMQ's Web-STOMP does) counts as done. Subscriptions end. Rejects
-   * with a {@linkcode StompConnectionError} only if the RECEIPT did not come
-   * within the timeout; the connection is closed either way. Calling it again,
-   * or on a closed client, does nothing.
+   * Disconnects gracefully: everything issued before is written, then
+   * DISCONNECT, and the promise resolves on its RECEIPT (so the server has
+   * processed everything before). A server that closes the connection
+   * instead of answering (RabbitMQ's Web-STOMP does) counts as done.
+   * Operations issued afterwards reject; subscriptions end. While
+   * reconnecting, it waits for the new connection to write what waited.
+   * Rejects with a `StompTimeoutError` if it took longer than the timeout
+   * (the connection is closed anyway), or with the error that ended the
+   * client first. Calling it again, or on a closed client, does nothing.
    *
    * @example Disconnecting
    * ```ts
@@ -855,7 +658,7 @@ export class StompClient implements AsyncDisposable {
    * assertEquals(client.state, "closed");
    * ```
    *
-   * @param options Timeout and extra headers.
+   * @param options Timeout, signal and extra headers.
    * @returns A promise that resolves once the connection is closed.
    */
   disconnect(options: DisconnectOptions = {}): Promise<void> {
@@ -864,18 +667,22 @@ export class StompClient implements AsyncDisposable {
         return this.#settledClose();
       case "disconnecting":
         return this.#disconnecting!;
-      case "connected":
-        this.#disconnecting = this.#disconnect(options);
-        return this.#disconnecting;
-      default:
+      case "connecting":
         this.#finish(undefined);
         return this.#settledClose();
+      default: {
+        const disconnecting = this.#disconnect(options);
+        disconnecting.catch(noop);
+        this.#disconnecting = disconnecting;
+        return disconnecting;
+      }
     }
   }
 
   /**
-   * Closes the connection at once, without DISCONNECT. Operations still
-   * waiting reject with a {@linkcode StompConnectionError}; subscriptions end.
+   * Closes the connection at once, without DISCONNECT. What was issued and
+   * not yet written is dropped; operations still waiting reject with a
+   * {@linkcode StompConnectionError}; subscriptions end.
    *
    * @example Closing abruptly
    * ```ts
@@ -903,13 +710,111 @@ export class StompClient implements AsyncDisposable {
     await this.disconnect();
   }
 
-  // --- connection life cycle -------------------------------------------------
+  // --- connections: open, keep, replace -------------------------------------
 
   /**
-   * Opens a transport and completes CONNECT / CONNECTED, all within the
-   * connect timeout and until the signal aborts.
+   * Opens connections for as long as the client lives: the first (settling
+   * `first`), then, with `reconnect`, a new one after each loss.
    */
-  async #open(signal: AbortSignal | undefined): Promise<Link> {
+  async #run(signal: AbortSignal | undefined, first: Deferred<void>) {
+    const policy = this.#policy;
+    let up = false;
+    while (!this.#isClosed()) {
+      let connection: Connection;
+      try {
+        connection = await this.#attempt(up ? undefined : signal);
+      } catch (thrown) {
+        const error = asError(thrown);
+        if (this.#isClosed()) {
+          if (!up) first.reject(error);
+          return;
+        }
+        const retry = policy !== undefined &&
+          (up || (policy.retryFirstConnect && !signal?.aborted));
+        if (!retry) {
+          if (up) this.#finish(error);
+          else first.reject(error);
+          return;
+        }
+        this.#failedAttempt(policy, error);
+        if (!await this.#backOff(policy, error, up, signal)) {
+          if (!up) first.reject(this.#closeError ?? error);
+          return;
+        }
+        continue;
+      }
+      up = true;
+      this.#ready = true;
+      policy?.connected(this.#timers.now());
+      if (this.#state !== "disconnecting") this.#setState("connected");
+      first.resolve();
+      connection.drain(this.#outbox);
+      await connection.ended.promise;
+      if (this.#isClosed() || this.#goodbye?.done) return;
+      const error = connection.error!;
+      if (policy === undefined) {
+        this.#finish(error);
+        return;
+      }
+      policy.lost(this.#timers.now());
+      if (this.#state !== "disconnecting") {
+        this.#setState("reconnecting", error);
+      }
+      if (!await this.#backOff(policy, error, true, undefined)) return;
+    }
+  }
+
+  /**
+   * Waits before the next attempt; false once the client gave up or closed.
+   * `up`: a connection was made before (else `connect()` is still waiting,
+   * and gets the error itself; `signal` is its).
+   */
+  async #backOff(
+    policy: ReconnectPolicy,
+    last: Error,
+    up: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const delay = policy.next();
+    if (delay === undefined) {
+      this.#finish(
+        new StompConnectionError(
+          `Cannot ${
+            up ? "reconnect" : "connect"
+          }: gave up after ${policy.retries} attempts`,
+          { cause: last },
+        ),
+        up,
+      );
+      return false;
+    }
+    await this.#sleep(delay, up ? undefined : signal);
+    if (!up && signal?.aborted) {
+      this.#finish(
+        new StompConnectionError("Connection attempt aborted", {
+          cause: signal.reason,
+        }),
+        false,
+      );
+    }
+    return this.#state !== "closed";
+  }
+
+  #failedAttempt(policy: ReconnectPolicy, error: Error): void {
+    if (policy.onFailedAttempt === undefined) return;
+    try {
+      policy.onFailedAttempt(error, policy.attempts);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  /**
+   * One attempt: opens a transport, completes CONNECT / CONNECTED and
+   * restores the subscriptions, all within the connect timeout and until the
+   * signal aborts.
+   */
+  async #attempt(signal: AbortSignal | undefined): Promise<Connection> {
     if (signal?.aborted) {
       throw new StompConnectionError("Connection attempt aborted", {
         cause: signal.reason,
@@ -920,16 +825,16 @@ export class StompClient implements AsyncDisposable {
     // Rejected by the timeout or the signal: ends whichever phase is running.
     const stop = deferred<never>();
     stop.promise.catch(noop);
-    let link: Link | undefined;
+    let connection: Connection | undefined;
     const fail = (error: StompConnectionError) => {
       stop.reject(error);
-      if (link !== undefined) this.#lose(link, error);
+      connection?.lose(error);
     };
     const timer = ms === 0 ? undefined : this.#timers.setTimeout(
       () =>
         fail(
           new StompConnectionError(
-            link === undefined
+            connection === undefined
               ? `Cannot connect within ${ms} ms: the transport did not open`
               : `No CONNECTED frame within ${ms} ms`,
           ),
@@ -964,13 +869,13 @@ export class StompClient implements AsyncDisposable {
           "Cannot connect: the client was closed",
         );
       }
+      if (this.#session.state !== "idle") this.#session.reset();
       try {
-        link = new Link(
-          ++this.#generation,
-          transport,
-          this.#limits,
-          this.#timers.now(),
-        );
+        connection = new Connection(this.#epoch, transport, {
+          limits: this.#limits,
+          timers: this.#timers,
+          grace: this.#grace,
+        }, this.#handlers);
       } catch (cause) {
         transport.close();
         throw new StompConnectionError(
@@ -978,132 +883,82 @@ export class StompClient implements AsyncDisposable {
           { cause },
         );
       }
-      this.#link = link;
-      this.#session.reset();
-      link.reading = this.#read(link);
-      await this.#write(link, this.#session.connectFrame());
-      await link.handshake.promise;
+      this.#connection = connection;
+      connection.start();
+      await connection.writeFrame(this.#session.connectFrame());
+      await connection.handshake.promise;
+      await this.#restore(connection);
       // Lost right after CONNECTED (in the same chunk, say): not connected.
-      if (link.dead) throw link.error;
-      return link;
+      if (connection.dead) throw connection.error;
+      return connection;
     } finally {
       if (timer !== undefined) this.#timers.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  async #read(link: Link): Promise<void> {
-    let reader: ReadableStreamDefaultReader<Uint8Array>;
-    try {
-      reader = link.transport.readable.getReader();
-    } catch (cause) {
-      this.#lose(
-        link,
-        new StompConnectionError(`Cannot read transport: ${describe(cause)}`, {
-          cause,
-        }),
-      );
-      return;
-    }
-    try {
-      while (!link.dead) {
-        if (this.#mustPause()) {
-          link.paused = true;
-          this.#flow ??= deferred<void>();
-          await this.#flow.promise;
-          link.paused = false;
-          link.lastReceived = this.#timers.now();
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (link.dead) break;
-        if (done) {
-          this.#lose(
-            link,
-            new StompConnectionError("The server closed the connection"),
-          );
-          break;
-        }
-        link.lastReceived = this.#timers.now();
-        try {
-          link.decoder.decode(value, (frame) => this.#receive(link, frame));
-        } catch (cause) {
-          if (cause instanceof StompConnectionError) throw cause;
-          throw new StompConnectionError(
-            `Cannot decode data from the server: ${describe(cause)}`,
-            { cause },
-          );
-        }
-      }
-    } catch (cause) {
-      this.#lose(
-        link,
-        cause instanceof StompConnectionError
-          ? cause
-          : new StompConnectionError(
-            `Transport failed while reading: ${describe(cause)}`,
-            { cause },
-          ),
-      );
-    } finally {
-      try {
-        reader.releaseLock();
-      } catch {
-        // Nothing to release: the stream is gone with the transport.
-      }
+  /**
+   * Re-subscribes, under their ids, the subscriptions whose SUBSCRIBE went
+   * out on an earlier connection (those still queued go out in their turn).
+   */
+  async #restore(connection: Connection): Promise<void> {
+    const restored = this.#session.resubscribe({
+      only: (s) => this.#subscriptions.get(s.id)?.wireEpoch !== undefined,
+      receipt: true,
+    });
+    for (const out of restored) {
+      const subscription = this.#subscriptions.get(
+        out.frame.headers.get("id")!,
+      )!;
+      subscription.wireEpoch = connection.epoch;
+      this.#receipts.add(out.receipt!, {
+        confirm: () => {
+          subscription.confirming?.resolve(subscription);
+          subscription.confirming = undefined;
+        },
+        fail: noop,
+        subscription: subscription.id,
+        epoch: connection.epoch,
+      });
+      await connection.writeFrame(out.frame);
     }
   }
 
-  #receive(link: Link, frame: StompFrame): void {
-    if (link.dead) return;
+  #onFrame(connection: Connection, frame: StompFrame): void {
+    if (connection.dead || connection !== this.#connection) return;
     const event = this.#session.receive(frame);
     switch (event.type) {
       case "connected":
-        link.version = event.version;
-        link.decoder.version = event.version;
-        link.heartBeat = event.heartBeat;
-        link.connected = true;
-        this.#startHeartBeats(link);
-        link.handshake.resolve();
+        connection.established(event.version, event.heartBeat);
         return;
       case "message": {
         if (event.subscription === undefined) return;
         const subscription = this.#subscriptions.get(event.subscription.id);
         subscription?.deliver(
-          new Message(frame, subscription, link.generation, this.#internals),
+          new Message(frame, subscription, connection.epoch, this.#internals),
         );
         return;
       }
-      case "receipt": {
-        const pending = this.#receipts.get(event.receiptId);
-        if (pending !== undefined) {
-          this.#receipts.delete(event.receiptId);
-          pending.resolve();
-        }
-        if (event.disconnected) link.goodbye.resolve();
+      case "receipt":
+        this.#receipts.take(event.receiptId)?.confirm();
+        if (event.disconnected) this.#goodbye?.resolve();
         return;
-      }
       case "error": {
         const error = event.error;
-        if (event.receiptId !== undefined) {
-          const pending = this.#receipts.get(event.receiptId);
-          this.#receipts.delete(event.receiptId);
-          pending?.reject(error);
+        // RabbitMQ names no receipt when it refuses a destination; the
+        // oldest unconfirmed SUBSCRIBE is then the likeliest cause.
+        const id = frame.headers.get("receipt-id") ??
+          this.#receipts.oldestSubscribe(connection.epoch);
+        const pending = id === undefined ? undefined : this.#receipts.take(id);
+        if (pending?.subscription !== undefined) {
+          this.#dropRefused(pending.subscription, error);
         }
-        if (this.#onError !== undefined) {
-          try {
-            this.#onError(error);
-          } catch (thrown) {
-            report(thrown);
-          }
-        }
-        this.#lose(
-          link,
-          link.connected
+        pending?.fail(error, false);
+        this.#report(error);
+        connection.lose(
+          this.#ready
             ? new StompConnectionError(
-              `Connection ended by an ERROR from the server: ${
-                JSON.stringify(frame.headers.get("message") ?? "")
-              }`,
+              `Connection ended by an ERROR from the server: ${error.message}`,
               { cause: error },
             )
             : error,
@@ -1113,211 +968,133 @@ export class StompClient implements AsyncDisposable {
     }
   }
 
-  #startHeartBeats(link: Link): void {
-    const timers = this.#timers;
-    const { send, receive } = link.heartBeat;
-    if (send > 0) {
-      const due = send * HEARTBEAT_EARLY;
-      const tick = () => {
-        if (link.dead) return;
-        if (timers.now() - link.lastSent >= due) {
-          this.#writeBytes(link, EOL).catch(noop);
-        }
-        link.sendTimer = timers.setTimeout(
-          tick,
-          Math.max(1, link.lastSent + due - timers.now()),
-        );
-      };
-      link.sendTimer = timers.setTimeout(tick, due);
-    }
-    if (receive > 0) {
-      const limit = Math.ceil(receive * this.#grace);
-      const check = () => {
-        if (link.dead) return;
-        const now = timers.now();
-        // A paused reader leaves the server's bytes in the socket: that is
-        // our doing, not the server's silence.
-        if (link.paused) link.lastReceived = now;
-        const silent = now - link.lastReceived;
-        if (silent >= limit) {
-          this.#lose(
-            link,
-            new StompConnectionError(
-              `Server silent for ${
-                Math.round(silent)
-              } ms: heart-beats were due every ${receive} ms (grace ${this.#grace}, limit ${limit} ms)`,
-            ),
-          );
-          return;
-        }
-        link.receiveTimer = timers.setTimeout(check, limit - silent);
-      };
-      link.receiveTimer = timers.setTimeout(check, limit);
-    }
+  /** A subscription the server refused: ended with the error, not restored. */
+  #dropRefused(id: string, error: StompServerError): void {
+    const subscription = this.#subscriptions.get(id);
+    this.#subscriptions.delete(id);
+    this.#session.forget(id);
+    subscription?.end(error);
   }
 
-  /** Ends a connection: stops its timers, closes it, fails what waited on it. */
-  #lose(link: Link, error: Error): void {
-    if (link.dead) return;
-    link.dead = true;
-    link.error = error;
-    if (link.sendTimer !== undefined) this.#timers.clearTimeout(link.sendTimer);
-    if (link.receiveTimer !== undefined) {
-      this.#timers.clearTimeout(link.receiveTimer);
+  /** A connection ended: what belonged to it fails, the rest waits. */
+  #onLost(connection: Connection, error: Error): void {
+    if (connection !== this.#connection || this.#state === "closed") return;
+    const wasUp = this.#ready;
+    this.#ready = false;
+    this.#session.reset();
+    if (this.#goodbyeEpoch === connection.epoch) {
+      // DISCONNECT went out: a server closing instead of answering is done.
+      this.#goodbye?.resolve();
+      return;
     }
-    try {
-      link.transport.close();
-    } catch {
-      // Closed already (a transport that closes itself on error).
-    }
-    link.handshake.reject(error);
-    link.goodbye.resolve();
-    const pendingError = error instanceof StompConnectionError
+    if (!wasUp) return;
+    // From here on, operations go out on the next connection.
+    this.#epoch = connection.epoch + 1;
+    const lost = error instanceof StompConnectionError
       ? error
       : new StompConnectionError(`Connection lost: ${describe(error)}`, {
         cause: error,
       });
-    for (const [id, pending] of this.#receipts) {
-      if (pending.link !== link) continue;
-      this.#receipts.delete(id);
-      pending.reject(pendingError);
+    this.#receipts.failEpoch(connection.epoch, lost);
+    this.#outbox.dropEpoch(connection.epoch, lost);
+    // Messages buffered from the lost connection cannot be acknowledged any
+    // more; the broker redelivers them.
+    for (const subscription of this.#subscriptions.values()) {
+      subscription.purge(this.#epoch);
     }
-    this.#wake();
-    if (link !== this.#link) return;
-    this.#session.close();
-    if (this.#state === "connected") {
-      if (this.#reconnect !== undefined) this.#reconnectLoop(pendingError);
-      else this.#finish(pendingError);
-    }
-    // connecting and reconnecting: the handshake's rejection reaches #open's
-    // caller; disconnecting: goodbye resolved, disconnect() finishes.
+    // An ERROR that ended it was reported as itself.
+    if (!(lost.cause instanceof StompServerError)) this.#report(lost);
   }
 
   /** Closes the client for good; `error` undefined means a clean close. */
-  #finish(error: Error | undefined): void {
+  #finish(error: Error | undefined, reportIt = true): void {
     if (this.#state === "closed") return;
     const failure = error === undefined || error instanceof StompConnectionError
       ? error
       : new StompConnectionError(describe(error), { cause: error });
     this.#closeError = failure;
+    this.#ready = false;
     this.#setState("closed", failure);
-    const link = this.#link;
+    if (failure !== undefined && reportIt) this.#report(failure);
     const closing = failure ??
       new StompConnectionError("The client was closed");
-    if (link !== undefined) this.#lose(link, closing);
-    for (const [id, pending] of this.#receipts) {
-      this.#receipts.delete(id);
-      pending.reject(closing);
-    }
+    this.#cancelSleep?.();
+    const connection = this.#connection;
+    connection?.lose(closing);
+    this.#receipts.failAll(closing);
+    this.#outbox.clear(closing);
+    this.#goodbye?.fail(closing, false);
     for (const subscription of this.#subscriptions.values()) {
       subscription.end(failure);
     }
     this.#subscriptions.clear();
-    this.#cancelSleep?.();
-    this.#ready?.resolve();
-    this.#wake();
-    const reading = link?.reading ?? Promise.resolve();
+    const reading = connection?.reading ?? Promise.resolve();
     reading.then(() => {
       if (failure === undefined) this.#closed.resolve();
       else this.#closed.reject(failure);
     });
   }
 
-  async #reconnectLoop(cause: StompConnectionError): Promise<void> {
-    const options = this.#reconnect!;
-    this.#ready = deferred<void>();
-    this.#setState("reconnecting", cause);
-    // Messages buffered from the lost connection cannot be acknowledged any
-    // more; the broker redelivers them.
-    for (const subscription of this.#subscriptions.values()) {
-      subscription.purge(this.#generation + 1);
-    }
-    let last: Error = cause;
-    for (let attempt = 1;; attempt++) {
-      if (attempt > options.retries) {
-        this.#finish(
-          new StompConnectionError(
-            `Cannot reconnect: gave up after ${options.retries} attempts`,
-            { cause: last },
-          ),
-        );
-        return;
-      }
-      const base = Math.min(
-        options.maxDelay,
-        options.initialDelay * options.factor ** (attempt - 1),
-      );
-      await this.#sleep(base * (1 - options.jitter * options.random()));
-      if (this.#state !== "reconnecting") return;
-      try {
-        const link = await this.#open(undefined);
-        for (const frame of this.#session.resubscribe()) {
-          await this.#write(link, frame);
-        }
-        if (this.#state !== "reconnecting") return;
-        if (link.dead) throw link.error;
-        this.#setState("connected");
-        this.#ready.resolve();
-        return;
-      } catch (error) {
-        if (this.#state !== "reconnecting") return;
-        last = error instanceof Error ? error : new Error(String(error));
-        if (options.onFailedAttempt !== undefined) {
-          try {
-            options.onFailedAttempt(last, attempt);
-          } catch (thrown) {
-            report(thrown);
-          }
-        }
-      }
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
-      const timer = this.#timers.setTimeout(() => {
-        this.#cancelSleep = undefined;
-        resolve();
-      }, ms);
-      this.#cancelSleep = () => {
+      const done = () => {
         this.#timers.clearTimeout(timer);
         this.#cancelSleep = undefined;
+        signal?.removeEventListener("abort", done);
         resolve();
       };
+      const timer = this.#timers.setTimeout(done, ms);
+      this.#cancelSleep = done;
+      signal?.addEventListener("abort", done, { once: true });
     });
   }
 
   async #disconnect(options: DisconnectOptions): Promise<void> {
-    const link = this.#link!;
-    const timeout = options.timeout === undefined
-      ? this.#disconnectTimeout
-      : nonNegative("timeout", options.timeout);
     this.#setState("disconnecting");
     // A reader paused for a full buffer must go on: the RECEIPT is behind.
-    this.#wake();
-    const out = this.#session.disconnect(
-      options.headers === undefined ? {} : { headers: options.headers },
-    );
-    // A failed write means the connection is gone: goodbye resolves.
-    this.#write(link, out.frame).catch(noop);
-    let timedOut = false;
-    const timer = this.#timers.setTimeout(() => {
-      timedOut = true;
-      link.goodbye.resolve();
-    }, timeout);
-    await link.goodbye.promise;
-    this.#timers.clearTimeout(timer);
-    this.#finish(undefined);
-    await link.reading;
-    if (timedOut) {
-      throw new StompConnectionError(
-        `No RECEIPT for DISCONNECT within ${timeout} ms; the connection was closed anyway`,
-      );
+    this.#connection?.resume();
+    const goodbye = this.#operation<void>("DISCONNECT", {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      timeout: options.timeout ?? this.#disconnectTimeout,
+    }, true);
+    this.#goodbye = goodbye;
+    if (!goodbye.done) {
+      const headers = options.headers;
+      const entry: Outgoing = {
+        // Built at its turn: the session goes "disconnecting" only then.
+        frame: () =>
+          this.#session.disconnect(
+            headers === undefined ? {} : { headers },
+          ).frame,
+        size: 64,
+        epoch: undefined,
+        accept: undefined,
+        fail: (error) => goodbye.fail(error, false),
+        written: (epoch) => {
+          this.#goodbyeEpoch = epoch;
+          goodbye.phase = "receipt";
+        },
+        start: 0,
+        state: "queued",
+      };
+      this.#outbox.push(entry);
+      if (this.#ready) this.#connection?.kick();
+    }
+    try {
+      await goodbye.promise;
+    } finally {
+      this.#finish(undefined);
+      await this.#connection?.reading;
     }
   }
 
   async #settledClose(): Promise<void> {
-    await this.#link?.reading;
+    await this.#connection?.reading;
+  }
+
+  /** A method, so that the compiler does not narrow it across awaits. */
+  #isClosed(): boolean {
+    return this.#state === "closed";
   }
 
   #setState(state: StompClientState, error?: Error): void {
@@ -1332,7 +1109,29 @@ export class StompClient implements AsyncDisposable {
     }
   }
 
-  // --- flow control ----------------------------------------------------------
+  #report(error: Error): void {
+    // One failure, once: a lost connection or a closed client caused by the
+    // error just reported is not reported again.
+    const last = this.#lastReported;
+    if (
+      last !== undefined && (error === last || error.cause === last ||
+        (error.cause instanceof Error && error.cause.cause === last))
+    ) return;
+    this.#lastReported = error;
+    if (this.#onError === undefined) return;
+    try {
+      this.#onError(error);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  #refuse(error: Error): Promise<never> {
+    this.#report(error);
+    const refused = Promise.reject(error);
+    refused.catch(noop);
+    return refused;
+  }
 
   #mustPause(): boolean {
     // While disconnecting, only messages already in flight can still come,
@@ -1346,192 +1145,305 @@ export class StompClient implements AsyncDisposable {
     return false;
   }
 
-  #wake(): void {
-    const flow = this.#flow;
-    if (flow === undefined) return;
-    this.#flow = undefined;
-    flow.resolve();
-  }
+  // --- the outgoing order ------------------------------------------------------
 
-  // --- writing ---------------------------------------------------------------
-
-  async #whenConnected(verb: string): Promise<Link> {
-    while (true) {
-      if (this.#state === "connected") return this.#link!;
-      if (this.#state === "reconnecting" && this.#ready !== undefined) {
-        await this.#ready.promise;
-        continue;
+  #operation<T>(
+    what: string,
+    options: OperationOptions,
+    confirmed: boolean,
+  ): Operation<T> {
+    let timeout = confirmed ? this.#receiptTimeout : 0;
+    let invalid: RangeError | undefined;
+    if (options.timeout !== undefined) {
+      if (
+        typeof options.timeout === "number" && options.timeout >= 0 &&
+        Number.isFinite(options.timeout)
+      ) {
+        timeout = options.timeout;
+      } else {
+        invalid = new RangeError(
+          `Cannot ${what}: timeout must be a non-negative number, got ${options.timeout}`,
+        );
+        timeout = 0;
       }
-      throw new StompConnectionError(
-        `Cannot ${verb}: the client is ${this.#state}`,
-        this.#closeError === undefined
-          ? undefined
-          : { cause: this.#closeError },
-      );
     }
+    const op = new Operation<T>(what, this.#context, timeout, options.signal);
+    if (invalid !== undefined) op.fail(invalid, true);
+    return op;
   }
 
-  #write(link: Link, frame: StompFrame): Promise<void> {
-    // Encoding first: a frame the version cannot carry throws a TypeError
-    // before anything is written.
-    return this.#writeBytes(
-      link,
-      encodeFrame(frame, { version: link.version }),
+  #checkOpen(verb: string): void {
+    const state = this.#state;
+    if (state !== "closed" && state !== "disconnecting") return;
+    throw new StompConnectionError(
+      `Cannot ${verb}: the client is ${state}`,
+      this.#closeError === undefined ? undefined : { cause: this.#closeError },
     );
   }
 
-  async #writeBytes(link: Link, bytes: Uint8Array): Promise<void> {
-    if (link.dead) throw link.error;
-    link.lastSent = this.#timers.now();
-    try {
-      await link.writer.write(bytes);
-    } catch (cause) {
-      this.#lose(
-        link,
-        new StompConnectionError(
-          `Connection lost while sending: ${describe(cause)}`,
-          { cause },
-        ),
-      );
-      throw link.error;
+  /**
+   * Puts an operation's frame in the outgoing order. On a connection whose
+   * version is known, and within the send buffer's limit, the frame is
+   * encoded now, so that one it cannot carry fails at the call (a
+   * `TypeError`) and memory stays within the limit; past the limit only the
+   * frame is kept, to be encoded at its turn.
+   */
+  #enqueue<T>(
+    op: Operation<T>,
+    out: SessionOutput,
+    how: Enqueue<T>,
+  ): boolean {
+    const receipt = out.receipt;
+    const subscription = how.subscription;
+    const connection = this.#connection;
+    let bytes: Uint8Array | undefined;
+    if (this.#ready && connection !== undefined && this.#outbox.hasRoom) {
+      try {
+        bytes = encodeFrame(out.frame, { version: connection.version });
+      } catch (error) {
+        if (receipt !== undefined) this.#session.forgetReceipt(receipt);
+        op.fail(error, true);
+        return false;
+      }
     }
-  }
-
-  /** Writes a frame and, if it asked for a receipt, waits for it. */
-  async #request(link: Link, out: SessionOutput): Promise<void> {
-    let confirmed: Promise<void> | undefined;
-    if (out.receipt !== undefined) {
-      const pending = deferred<void>();
-      pending.promise.catch(noop);
-      this.#receipts.set(out.receipt, {
-        resolve: pending.resolve,
-        reject: pending.reject,
-        link,
+    const entry: Outgoing = {
+      frame: out.frame,
+      bytes,
+      version: bytes === undefined ? undefined : connection!.version,
+      size: bytes === undefined ? frameSize(out.frame) : bytes.length,
+      epoch: how.epoch,
+      accept: how.confirmed ? undefined : () => op.resolve(how.value),
+      // A frame left behind by a lost or closed connection fails with it
+      // (reported once, as the connection); any other reason is its own,
+      // reported even if the operation was accepted already.
+      fail: (error) => {
+        const own = !(error instanceof StompConnectionError);
+        if (op.done) {
+          if (own) this.#report(error);
+        } else op.fail(error, own);
+      },
+      ...(how.skip === undefined ? {} : { skip: how.skip }),
+      written: (epoch) => {
+        if (receipt !== undefined) this.#receipts.written(receipt, epoch);
+        if (how.confirmed) op.phase = "receipt";
+        how.written?.(epoch);
+      },
+      start: 0,
+      state: "queued",
+    };
+    if (receipt !== undefined) {
+      this.#receipts.add(receipt, {
+        confirm: how.confirmed
+          ? () => {
+            if (subscription !== undefined) subscription.confirming = undefined;
+            op.resolve(how.value);
+          }
+          : noop,
+        fail: (error, reportIt) => {
+          // A restored subscription confirms on the new connection.
+          if (
+            subscription !== undefined &&
+            !(error instanceof StompServerError) &&
+            this.#policy !== undefined && subscription.active &&
+            this.#state !== "closed"
+          ) return;
+          if (how.confirmed) op.fail(error, reportIt);
+        },
+        subscription: subscription?.id,
+        epoch: undefined,
       });
-      confirmed = pending.promise;
     }
-    try {
-      await this.#write(link, out.frame);
-    } catch (error) {
-      if (out.receipt !== undefined) this.#receipts.delete(out.receipt);
-      throw error;
-    }
-    await confirmed;
+    op.cancel = () => {
+      this.#outbox.cancel(entry);
+      if (receipt !== undefined) {
+        this.#receipts.take(receipt);
+        this.#session.forgetReceipt(receipt);
+      }
+      how.cancelled?.();
+    };
+    this.#outbox.push(entry);
+    if (this.#ready) this.#connection?.kick();
+    return true;
   }
 
   // --- what messages, subscriptions and transactions call --------------------
 
-  async #settle(
+  #settle(
     message: Message,
     command: "ACK" | "NACK",
     options: MessageAckOptions,
     transaction: Transaction | undefined,
   ): Promise<void> {
-    const verb = command === "ACK" ? "acknowledge" : "reject";
-    const link = this.#link;
-    if (link === undefined || link.generation !== message.generation) {
-      throw new StompConnectionError(
-        `Cannot ${verb} message ${
-          JSON.stringify(message.messageId)
-        }: it arrived on a connection that was lost, and the broker will deliver it again`,
-      );
+    const confirmed = options.receipt === true;
+    const op = this.#operation<void>(
+      `${command} of message ${JSON.stringify(message.messageId)}`,
+      options,
+      confirmed,
+    );
+    if (op.done) return op.promise;
+    let out: SessionOutput;
+    try {
+      const verb = command === "ACK" ? "acknowledge" : "reject";
+      if (message.epoch !== this.#epoch || !this.#ready) {
+        throw new StompConnectionError(
+          `Cannot ${verb} message ${
+            JSON.stringify(message.messageId)
+          }: it arrived on a connection that was lost, and the broker will deliver it again`,
+        );
+      }
+      if (transaction !== undefined) this.#checkTransaction(transaction, verb);
+      this.#checkOpen(`${verb} message ${JSON.stringify(message.messageId)}`);
+      const ackOptions = {
+        ...(confirmed ? { receipt: true } : {}),
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...(transaction === undefined ? {} : { transaction: transaction.id }),
+      };
+      out = command === "ACK"
+        ? this.#session.ack(message.frame, ackOptions)
+        : this.#session.nack(message.frame, ackOptions);
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
     }
-    if (transaction !== undefined) this.#checkTransaction(transaction, verb);
-    if (this.#state !== "connected") {
-      throw new StompConnectionError(
-        `Cannot ${verb} message ${
-          JSON.stringify(message.messageId)
-        }: the client is ${this.#state}`,
-        this.#closeError === undefined
-          ? undefined
-          : { cause: this.#closeError },
-      );
-    }
-    const ackOptions = {
-      ...(options.receipt === undefined ? {} : { receipt: options.receipt }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-      ...(transaction === undefined ? {} : { transaction: transaction.id }),
-    };
-    const out = command === "ACK"
-      ? this.#session.ack(message.frame, ackOptions)
-      : this.#session.nack(message.frame, ackOptions);
-    await this.#request(link, out);
+    this.#enqueue(op, out, {
+      value: undefined,
+      epoch: message.epoch,
+      confirmed,
+    });
+    return op.promise;
   }
 
-  async #unsubscribe(
+  #unsubscribe(
     subscription: Subscription,
     options: UnsubscribeOptions,
   ): Promise<void> {
-    if (!subscription.active) return;
-    this.#subscriptions.delete(subscription.id);
-    if (this.#state !== "connected") {
-      // Not restored on the next connection; the lost one took it along.
-      this.#session.forget(subscription.id);
-      subscription.end();
-      return;
+    const confirmed = options.receipt === true;
+    const op = this.#operation<void>(
+      `UNSUBSCRIBE from ${JSON.stringify(subscription.destination)}`,
+      options,
+      confirmed,
+    );
+    if (op.done) return op.promise;
+    if (!subscription.active) {
+      op.resolve();
+      return op.promise;
     }
-    const link = this.#link!;
-    const out = this.#session.unsubscribe(subscription.id, {
-      ...(options.receipt === undefined ? {} : { receipt: options.receipt }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-    });
+    this.#subscriptions.delete(subscription.id);
     subscription.end();
-    await this.#request(link, out);
+    // Closed or disconnecting: the subscription ends with the session.
+    if (
+      this.#state === "closed" || this.#state === "disconnecting" ||
+      !this.#session.subscriptions.has(subscription.id)
+    ) {
+      this.#session.forget(subscription.id);
+      op.resolve();
+      return op.promise;
+    }
+    let out: SessionOutput;
+    try {
+      out = this.#session.unsubscribe(subscription.id, {
+        ...(confirmed ? { receipt: true } : {}),
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+      });
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
+    this.#enqueue(op, out, {
+      value: undefined,
+      confirmed,
+      // Only a connection that saw the SUBSCRIBE needs the UNSUBSCRIBE.
+      skip: (epoch) => {
+        if (subscription.wireEpoch === epoch) return false;
+        if (out.receipt !== undefined) {
+          this.#receipts.take(out.receipt)?.confirm();
+        }
+        return true;
+      },
+    });
+    return op.promise;
   }
 
-  async #transactionSend(
+  #transactionSend(
     transaction: Transaction,
     destination: string,
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
-    const link = this.#checkTransaction(transaction, "send in");
-    const out = this.#session.send(destination, body, {
-      ...sendOptions(options),
-      transaction: transaction.id,
+    const confirmed = options.receipt === true;
+    const op = this.#operation<void>(
+      `SEND to ${JSON.stringify(destination)} in transaction ${
+        JSON.stringify(transaction.id)
+      }`,
+      options,
+      confirmed,
+    );
+    if (op.done) return op.promise;
+    let out: SessionOutput;
+    try {
+      this.#checkTransaction(transaction, "send in");
+      out = this.#session.send(destination, body, {
+        ...sendOptions(options),
+        transaction: transaction.id,
+      });
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
+    this.#enqueue(op, out, {
+      value: undefined,
+      epoch: transaction.epoch,
+      confirmed,
     });
-    await this.#request(link, out);
+    return op.promise;
   }
 
-  async #transactionEnd(
+  #transactionEnd(
     transaction: Transaction,
     command: "COMMIT" | "ABORT",
     options: TransactionEndOptions,
   ): Promise<void> {
-    const link = this.#checkTransaction(
-      transaction,
-      command === "COMMIT" ? "commit" : "abort",
+    const confirmed = options.receipt === true;
+    const op = this.#operation<void>(
+      `${command} of transaction ${JSON.stringify(transaction.id)}`,
+      options,
+      confirmed,
     );
-    const endOptions = {
-      ...(options.receipt === undefined ? {} : { receipt: options.receipt }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-    };
-    const out = command === "COMMIT"
-      ? this.#session.commit(transaction.id, endOptions)
-      : this.#session.abort(transaction.id, endOptions);
-    await this.#request(link, out);
+    if (op.done) return op.promise;
+    let out: SessionOutput;
+    try {
+      this.#checkTransaction(
+        transaction,
+        command === "COMMIT" ? "commit" : "abort",
+      );
+      const endOptions = {
+        ...(confirmed ? { receipt: true } : {}),
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+      };
+      out = command === "COMMIT"
+        ? this.#session.commit(transaction.id, endOptions)
+        : this.#session.abort(transaction.id, endOptions);
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
+    this.#enqueue(op, out, {
+      value: undefined,
+      epoch: transaction.epoch,
+      confirmed,
+    });
+    return op.promise;
   }
 
-  #checkTransaction(transaction: Transaction, verb: string): Link {
-    const link = this.#link;
-    if (link === undefined || link.generation !== transaction.generation) {
+  #checkTransaction(transaction: Transaction, verb: string): void {
+    if (transaction.epoch !== this.#epoch) {
       throw new StompConnectionError(
         `Cannot ${verb} transaction ${
           JSON.stringify(transaction.id)
         }: it was lost with its connection (the broker aborted it)`,
       );
     }
-    if (this.#state !== "connected") {
-      throw new StompConnectionError(
-        `Cannot ${verb} transaction ${
-          JSON.stringify(transaction.id)
-        }: the client is ${this.#state}`,
-        this.#closeError === undefined
-          ? undefined
-          : { cause: this.#closeError },
-      );
-    }
-    return link;
+    this.#checkOpen(`${verb} transaction ${JSON.stringify(transaction.id)}`);
   }
 }
 

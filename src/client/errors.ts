@@ -1,6 +1,7 @@
 /**
  * The errors of the client: {@linkcode StompServerError} for an ERROR frame,
- * {@linkcode StompConnectionError} for a connection that failed or is gone.
+ * {@linkcode StompConnectionError} for a connection that failed or is gone,
+ * {@linkcode StompTimeoutError} for an operation that took too long.
  *
  * @module
  */
@@ -8,9 +9,11 @@
 import type { StompFrame } from "../frame.ts";
 
 /**
- * The server sent an ERROR frame. The frame is kept whole: its `message`
- * header is the error message, its body often holds details (RabbitMQ sends
- * text, ActiveMQ a Java stack trace).
+ * The server sent an ERROR frame. The error's message says what the server
+ * said: the `message` header, then the first line of the body (RabbitMQ's
+ * `Bad CONNECT: Access refused for user 'guest'`). The frame is kept whole:
+ * the body often holds more (RabbitMQ sends text, ActiveMQ a Java stack
+ * trace).
  *
  * @example Reading a server error
  * ```ts
@@ -21,7 +24,7 @@ import type { StompFrame } from "../frame.ts";
  * const failure = new StompServerError(
  *   error("Bad login", "Wrong passcode", { receiptId: "r-1" }),
  * );
- * assertEquals(failure.message, 'Server sent ERROR: "Bad login"');
+ * assertEquals(failure.message, "Bad login: Wrong passcode");
  * assertEquals(failure.receiptId, "r-1");
  * assertEquals(failure.details, "Wrong passcode");
  * ```
@@ -37,13 +40,7 @@ export class StompServerError extends Error {
    * @param options The error that this one explains, as `cause`.
    */
   constructor(frame: StompFrame, options?: ErrorOptions) {
-    const summary = frame.headers.get("message");
-    super(
-      summary === undefined
-        ? "Server sent ERROR without a message header"
-        : `Server sent ERROR: ${JSON.stringify(summary)}`,
-      options,
-    );
+    super(describeError(frame), options);
     this.name = "StompServerError";
     this.frame = frame;
   }
@@ -57,6 +54,28 @@ export class StompServerError extends Error {
   get details(): string {
     return this.frame.text;
   }
+}
+
+// Long enough for any broker's reason, short enough for a log line.
+const MAX_DETAIL = 200;
+
+/** The `message` header, then the first line of the body: what the server said. */
+function describeError(frame: StompFrame): string {
+  const summary = frame.headers.get("message")?.trim() ?? "";
+  let detail = "";
+  for (const line of frame.text.split("\n")) {
+    detail = line.trim();
+    if (detail !== "") break;
+  }
+  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
+  if (summary === "") {
+    return detail === ""
+      ? "Server sent ERROR without a message"
+      : `Server sent ERROR: ${detail}`;
+  }
+  return detail === "" || detail === summary
+    ? summary
+    : `${summary}: ${detail}`;
 }
 
 /**
@@ -87,5 +106,39 @@ export class StompConnectionError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "StompConnectionError";
+  }
+}
+
+/**
+ * An operation did not complete within its timeout: no RECEIPT came (see the
+ * client's `receiptTimeout`), there was no room in the send buffer, or no
+ * connection, in time. An operation that had not been written yet is taken
+ * out of the outgoing queue, so nothing of it reaches the server.
+ *
+ * @example Telling a timeout apart
+ * ```ts
+ * import { StompTimeoutError } from "@stomper/stomp/client";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const error = new StompTimeoutError("No RECEIPT for SEND within 100 ms", 100);
+ * assertEquals(error.name, "StompTimeoutError");
+ * assertEquals(error.timeout, 100);
+ * ```
+ */
+export class StompTimeoutError extends Error {
+  /** The timeout that passed, in milliseconds. */
+  readonly timeout: number;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What did not happen in time, in sentence case.
+   * @param timeout The timeout in milliseconds.
+   * @param options The underlying error as `cause`.
+   */
+  constructor(message: string, timeout: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StompTimeoutError";
+    this.timeout = timeout;
   }
 }

@@ -7,9 +7,10 @@
 import type { StompFrame } from "../frame.ts";
 import type { StompHeaders, StompHeadersInit } from "../headers.ts";
 import type { StompSubscription } from "./subscription.ts";
+import type { OperationOptions } from "./options.ts";
 
 /** Options of {@linkcode StompMessage.ack} and {@linkcode StompMessage.nack}. */
-export interface MessageAckOptions {
+export interface MessageAckOptions extends OperationOptions {
   /**
    * Wait for the server's RECEIPT: the promise settles when the server has
    * processed the acknowledgement.

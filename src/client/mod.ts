@@ -26,6 +26,7 @@
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./message.ts";
+export * from "./options.ts";
 export * from "./session.ts";
 export * from "./subscription.ts";
 export * from "./transaction.ts";

@@ -151,6 +151,18 @@ export interface SessionSubscribeOptions extends SessionReceiptOptions {
   ack?: AckMode;
 }
 
+/** Options of {@linkcode StompSession.resubscribe}. */
+export interface ResubscribeOptions {
+  /** Restores only the subscriptions for which this returns `true`. */
+  only?: (subscription: SessionSubscription) => boolean;
+  /**
+   * Whether each SUBSCRIBE asks for a RECEIPT.
+   *
+   * @default {false}
+   */
+  receipt?: boolean;
+}
+
 /** Options of {@linkcode StompSession.ack} and {@linkcode StompSession.nack}. */
 export interface SessionAckOptions extends SessionReceiptOptions {
   /** The transaction the acknowledgement belongs to. */
@@ -316,6 +328,9 @@ export class StompSession {
   readonly #command: "CONNECT" | "STOMP";
 
   #state: StompSessionState = "idle";
+  // Whether the server accepted this session (CONNECTED came): only then did
+  // it start transactions and owe receipts that a lost connection ends.
+  #established = false;
   #version: StompVersion | undefined;
   #negotiated: NegotiatedHeartBeat = { send: 0, receive: 0 };
   #connected: StompFrame | undefined;
@@ -486,7 +501,7 @@ export class StompSession {
     body?: StompBody,
     options: SessionSendOptions = {},
   ): SessionOutput {
-    this.#expect("send", "connected");
+    this.#expectOpen("send");
     if (options.transaction !== undefined) {
       this.#checkTransaction("send in", options.transaction);
     }
@@ -510,7 +525,7 @@ export class StompSession {
     destination: string,
     options: SessionSubscribeOptions = {},
   ): SessionSubscribeOutput {
-    this.#expect("subscribe", "connected");
+    this.#expectOpen("subscribe");
     const id = `sub-${this.#nextSubscription}`;
     const subscription: SessionSubscription = {
       id,
@@ -536,7 +551,7 @@ export class StompSession {
    * @returns The frame and its receipt id.
    */
   unsubscribe(id: string, options: SessionReceiptOptions = {}): SessionOutput {
-    this.#expect("unsubscribe", "connected");
+    this.#expectOpen("unsubscribe");
     if (!this.#subscriptions.has(id)) {
       throw new TypeError(
         `Cannot unsubscribe: no active subscription ${JSON.stringify(id)}`,
@@ -561,6 +576,17 @@ export class StompSession {
    */
   forget(id: string): boolean {
     return this.#subscriptions.delete(id);
+  }
+
+  /**
+   * Stops waiting for a receipt: for a frame that was never sent, or whose
+   * RECEIPT the caller gave up on.
+   *
+   * @param id The receipt id.
+   * @returns Whether the receipt was pending.
+   */
+  forgetReceipt(id: string): boolean {
+    return this.#receipts.delete(id);
   }
 
   /**
@@ -595,7 +621,7 @@ export class StompSession {
    * @returns The frame, its receipt id and the transaction id.
    */
   begin(options: SessionReceiptOptions = {}): SessionBeginOutput {
-    this.#expect("begin a transaction", "connected");
+    this.#expectOpen("begin a transaction");
     const transaction = `tx-${this.#nextTransaction++}`;
     const receipt = this.#receipt(options.receipt);
     const frame = beginFrame(transaction, {
@@ -653,25 +679,31 @@ export class StompSession {
   }
 
   /**
-   * Marks the session closed: the connection is gone. Pending receipts and
-   * transactions are forgotten; subscriptions are kept for
-   * {@linkcode StompSession.resubscribe} after a {@linkcode StompSession.reset}.
+   * Marks the session closed: the connection is gone. If the server had
+   * accepted the session, its pending receipts and transactions are
+   * forgotten (the server ended them with the connection); a connection that
+   * never got CONNECTED started nothing, so what was prepared for it is kept.
+   * Subscriptions are kept for {@linkcode StompSession.resubscribe} after a
+   * {@linkcode StompSession.reset}.
    */
   close(): void {
     this.#state = "closed";
+    this.#disconnectReceipt = undefined;
+    if (!this.#established) return;
     this.#receipts.clear();
     this.#transactions.clear();
-    this.#disconnectReceipt = undefined;
   }
 
   /**
-   * Prepares the session for a new connection (a reconnection): back to
-   * `idle`, with the version and heart-beats to negotiate again. The
-   * subscriptions are kept; transactions and pending receipts are dropped,
-   * because the server ended them with the old connection.
+   * Prepares the session for a new connection (a reconnection or another
+   * attempt): back to `idle`, with the version and heart-beats to negotiate
+   * again. The subscriptions are kept; transactions and pending receipts are
+   * dropped if the server had accepted the old connection (see
+   * {@linkcode StompSession.close}).
    */
   reset(): void {
     this.close();
+    this.#established = false;
     this.#state = "idle";
     this.#version = undefined;
     this.#negotiated = { send: 0, receive: 0 };
@@ -679,16 +711,22 @@ export class StompSession {
   }
 
   /**
-   * Builds the SUBSCRIBE frames that restore every active subscription on a
-   * new connection, with the same ids.
+   * Builds the SUBSCRIBE frames that restore active subscriptions on a new
+   * connection, with the same ids.
    *
-   * @returns The frames, in the order the subscriptions were made.
+   * @param options Which subscriptions, and whether each frame asks for a
+   * RECEIPT (so that a refusal can be told from other errors).
+   * @returns The frames with their receipt ids, in the order the
+   * subscriptions were made.
    */
-  resubscribe(): StompFrame[] {
+  resubscribe(options: ResubscribeOptions = {}): SessionOutput[] {
     this.#expect("resubscribe", "connected");
-    return [...this.#subscriptions.values()].map((subscription) =>
-      this.#subscribeFrame(subscription, false).frame
-    );
+    const out: SessionOutput[] = [];
+    for (const subscription of this.#subscriptions.values()) {
+      if (options.only?.(subscription) === false) continue;
+      out.push(this.#subscribeFrame(subscription, options.receipt));
+    }
+    return out;
   }
 
   #onConnected(frame: StompFrame): SessionConnectedEvent {
@@ -718,6 +756,7 @@ export class StompSession {
     this.#version = version;
     this.#connected = frame;
     this.#state = "connected";
+    this.#established = true;
     return { type: "connected", frame, version, heartBeat: this.#negotiated };
   }
 
@@ -795,7 +834,7 @@ export class StompSession {
     options: SessionReceiptOptions,
   ): SessionOutput {
     const verb = command === "COMMIT" ? "commit" : "abort";
-    this.#expect(verb, "connected");
+    this.#expectOpen(verb);
     this.#checkTransaction(verb, transaction);
     const receipt = this.#receipt(options.receipt);
     const frameOptions = {
@@ -844,6 +883,19 @@ export class StompSession {
     const id = `r-${this.#nextReceipt++}`;
     this.#receipts.add(id);
     return id;
+  }
+
+  /**
+   * Operations that need no negotiated version can be prepared before
+   * CONNECTED (for a connection being opened); not once DISCONNECT is out.
+   */
+  #expectOpen(verb: string): void {
+    const state = this.#state;
+    if (state === "disconnecting" || state === "closed") {
+      throw new StompConnectionError(
+        `Cannot ${verb}: the session is ${state}`,
+      );
+    }
   }
 
   #expect(verb: string, state: StompSessionState): void {

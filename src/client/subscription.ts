@@ -8,9 +8,10 @@
 import type { AckMode } from "../builders.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import type { StompMessage } from "./message.ts";
+import type { OperationOptions } from "./options.ts";
 
 /** Options of {@linkcode StompSubscription.unsubscribe}. */
-export interface UnsubscribeOptions {
+export interface UnsubscribeOptions extends OperationOptions {
   /**
    * Wait for the server's RECEIPT.
    *

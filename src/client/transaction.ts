@@ -8,9 +8,10 @@
 import type { StompBody } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import type { MessageAckOptions, StompMessage } from "./message.ts";
+import type { OperationOptions } from "./options.ts";
 
 /** Options of sending within a transaction. */
-export interface TransactionSendOptions {
+export interface TransactionSendOptions extends OperationOptions {
   /**
    * Wait for the server's RECEIPT.
    *
@@ -24,7 +25,7 @@ export interface TransactionSendOptions {
 }
 
 /** Options of {@linkcode StompTransaction.commit} and {@linkcode StompTransaction.abort}. */
-export interface TransactionEndOptions {
+export interface TransactionEndOptions extends OperationOptions {
   /**
    * Wait for the server's RECEIPT.
    *

@@ -206,7 +206,7 @@ export function fromConn(
     },
   });
 
-  return { readable, writable, close, conn };
+  return { readable, writable, close, conn, coalesce: true };
 }
 
 function parseUrl(url: string | URL, what: string): URL {

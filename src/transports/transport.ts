@@ -7,10 +7,11 @@
 /**
  * A connection that moves bytes both ways, as a pair of web streams.
  *
- * Every chunk written to `writable` is one whole encoded frame or heart-beat
- * (as {@linkcode StompEncoderStream} produces them), so a message-based
- * transport such as a WebSocket can send one frame per message. `readable`
- * gives the bytes received, in any chunking.
+ * Every chunk written to `writable` is one or more whole encoded frames or
+ * heart-beats (as {@linkcode StompEncoderStream} produces them): one, unless
+ * the transport sets `coalesce`, so a message-based transport such as a
+ * WebSocket can send one frame per message. `readable` gives the bytes
+ * received, in any chunking.
  *
  * @example A transport from any readable and writable pair
  * ```ts
@@ -23,8 +24,17 @@
 export interface StompTransport {
   /** The bytes received from the peer. */
   readonly readable: ReadableStream<Uint8Array>;
-  /** Takes the bytes to send: one encoded frame or heart-beat per chunk. */
+  /**
+   * Takes the bytes to send: one encoded frame or heart-beat per chunk, or
+   * several with `coalesce`.
+   */
   readonly writable: WritableStream<Uint8Array>;
+  /**
+   * Whether a chunk may hold several frames: true for a byte stream (TCP,
+   * TLS), where the client then gathers frames issued together into one
+   * write; unset for a transport that keeps frame boundaries (WebSocket).
+   */
+  readonly coalesce?: boolean;
   /**
    * Closes the connection at once, in both directions, releasing the
    * resource even if the streams are locked or mid-write.

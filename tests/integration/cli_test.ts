@@ -66,4 +66,5 @@ Deno.test("stomper cli exits 1 with the broker's refusal on a bad login", async 
   const run = await cli("send", url.href, "/queue/x", "x");
   assertEquals(run.code, 1);
   assertMatch(run.stderr, /^stomper: /);
+  assertMatch(run.stderr, /Access refused/);
 });

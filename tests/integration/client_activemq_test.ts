@@ -99,7 +99,7 @@ Deno.test("StompClient with ActiveMQ acknowledges in the STOMP 1.0 and 1.1 forms
 });
 
 Deno.test("StompClient with ActiveMQ rejects the operation an ERROR names by receipt", async () => {
-  const errors: StompServerError[] = [];
+  const errors: Error[] = [];
   const stomp = await connectTo(BROKERS.activemqTcp, {
     ...QUIET,
     onError: (error) => errors.push(error),

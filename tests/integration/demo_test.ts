@@ -105,6 +105,6 @@ Deno.test("deno task demo exits with status 1 and says why when the broker refus
   assertEquals(run.code, 1, run.stdout + run.stderr);
   assertMatch(
     run.stderr,
-    /^demo failed: Server sent ERROR: "Bad CONNECT": Access refused for user 'guest'$/m,
+    /^demo failed: Bad CONNECT: Access refused for user 'guest'$/m,
   );
 });

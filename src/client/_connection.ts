@@ -1,0 +1,337 @@
+// One connection: a transport and what lives and dies with it. It reads and
+// decodes frames (pausing while a subscription's buffer is full), writes the
+// outgoing queue in order (several frames per write where the transport
+// allows), and keeps heart-beats both ways.
+
+import { concat } from "@std/bytes";
+import { type DecodeLimits, StompDecoder } from "../decoder.ts";
+import { encodeFrame } from "../encoder.ts";
+import type { StompFrame, StompVersion } from "../frame.ts";
+import type { StompTransport } from "../transports/transport.ts";
+import { StompConnectionError } from "./errors.ts";
+import type { StompTimers } from "./options.ts";
+import type { Outbox, Outgoing } from "./_outbox.ts";
+import type { NegotiatedHeartBeat } from "./session.ts";
+import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
+
+/** What a connection tells the client. */
+export interface ConnectionHandlers {
+  /** A frame arrived; throwing a StompConnectionError ends the connection. */
+  frame(connection: Connection, frame: StompFrame): void;
+  /**
+   * The connection ended (called once), with why: a `StompConnectionError`,
+   * or the `StompServerError` that refused the handshake.
+   */
+  lost(connection: Connection, error: Error): void;
+  /** Whether to stop reading for now (a subscription's buffer is full). */
+  mustPause(): boolean;
+}
+
+/** What a connection is configured with. */
+export interface ConnectionOptions {
+  readonly limits: Partial<DecodeLimits>;
+  readonly timers: StompTimers;
+  /** Heart-beat intervals the server may stay silent. */
+  readonly grace: number;
+}
+
+const EOL = new Uint8Array([0x0a]);
+// Heart-beats go out once the link has been idle for this share of the
+// interval, so timer lateness never makes us miss the server's deadline.
+const HEARTBEAT_EARLY = 0.8;
+// Frames gathered into one write on a byte-stream transport, and taken per
+// round on any transport: large enough that a burst costs few writes, small
+// enough that the copy stays cheap.
+const BATCH_BYTES = 64 * 1024;
+
+export class Connection {
+  readonly epoch: number;
+  readonly transport: StompTransport;
+  /** CONNECTED came (resolves), or the connection ended first (rejects). */
+  readonly handshake: Deferred<void> = deferred<void>();
+  version: StompVersion = "1.0";
+  heartBeat: NegotiatedHeartBeat = { send: 0, receive: 0 };
+  dead = false;
+  error: Error | undefined;
+  /** Resolves once the connection has ended. */
+  readonly ended: Deferred<void> = deferred<void>();
+  reading: Promise<void> = Promise.resolve();
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #decoder: StompDecoder;
+  readonly #coalesce: boolean;
+  readonly #options: ConnectionOptions;
+  readonly #handlers: ConnectionHandlers;
+  #lastReceived: number;
+  #lastSent: number;
+  #paused = false;
+  #flow: Deferred<void> | undefined;
+  #sendTimer: unknown;
+  #receiveTimer: unknown;
+  #outbox: Outbox | undefined;
+  #pumping = false;
+
+  constructor(
+    epoch: number,
+    transport: StompTransport,
+    options: ConnectionOptions,
+    handlers: ConnectionHandlers,
+  ) {
+    this.epoch = epoch;
+    this.transport = transport;
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#coalesce = transport.coalesce === true;
+    this.#writer = transport.writable.getWriter();
+    this.#writer.closed.catch(noop);
+    this.handshake.promise.catch(noop);
+    // Until CONNECTED says otherwise nothing is unescaped: a pre-CONNECTED
+    // ERROR (such as a Java message with backslashes) must stay readable.
+    this.#decoder = new StompDecoder({ ...options.limits, version: "1.0" });
+    const now = options.timers.now();
+    this.#lastReceived = now;
+    this.#lastSent = now;
+  }
+
+  /** Starts reading. */
+  start(): void {
+    this.reading = this.#read();
+  }
+
+  /** CONNECTED came: speak its version, keep its heart-beats. */
+  established(version: StompVersion, heartBeat: NegotiatedHeartBeat): void {
+    this.version = version;
+    this.#decoder.version = version;
+    this.heartBeat = heartBeat;
+    this.#startHeartBeats();
+    this.handshake.resolve();
+  }
+
+  /** Writes one frame now, ahead of the outgoing queue (CONNECT). */
+  async writeFrame(frame: StompFrame): Promise<void> {
+    await this.#write(encodeFrame(frame, { version: this.version }));
+  }
+
+  /** From now on, writes what `outbox` holds, in order, as it comes. */
+  drain(outbox: Outbox): void {
+    this.#outbox = outbox;
+    this.kick();
+  }
+
+  /** Something was queued: write it once the current task is done. */
+  kick(): void {
+    if (this.#pumping || this.dead || this.#outbox?.empty !== false) return;
+    this.#pumping = true;
+    // Operations issued together in one task go out in one write.
+    queueMicrotask(() => this.#pump());
+  }
+
+  /** A subscription's buffer has room again (or ended): read on. */
+  resume(): void {
+    const flow = this.#flow;
+    if (flow === undefined) return;
+    this.#flow = undefined;
+    flow.resolve();
+  }
+
+  /** Ends the connection: stops its timers, closes the transport. */
+  lose(error: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.error = error;
+    const timers = this.#options.timers;
+    if (this.#sendTimer !== undefined) timers.clearTimeout(this.#sendTimer);
+    if (this.#receiveTimer !== undefined) {
+      timers.clearTimeout(this.#receiveTimer);
+    }
+    try {
+      this.transport.close();
+    } catch {
+      // Closed already (a transport that closes itself on error).
+    }
+    this.handshake.reject(error);
+    this.resume();
+    this.#handlers.lost(this, error);
+    this.ended.resolve();
+  }
+
+  async #pump(): Promise<void> {
+    const outbox = this.#outbox!;
+    try {
+      while (!this.dead) {
+        const entries: Outgoing[] = [];
+        const chunks: Uint8Array[] = [];
+        let bytes = 0;
+        while (bytes < BATCH_BYTES) {
+          const entry = outbox.shift();
+          if (entry === undefined) break;
+          if (entry.skip?.(this.epoch) === true) {
+            entries.push(entry);
+            continue;
+          }
+          let chunk: Uint8Array;
+          try {
+            if (entry.bytes !== undefined && entry.version === this.version) {
+              chunk = entry.bytes;
+            } else {
+              const frame = typeof entry.frame === "function"
+                ? entry.frame()
+                : entry.frame;
+              // A frame this version cannot carry fails alone, unwritten.
+              chunk = encodeFrame(frame, { version: this.version });
+            }
+          } catch (error) {
+            outbox.discard(entry, asError(error));
+            continue;
+          }
+          entries.push(entry);
+          chunks.push(chunk);
+          bytes += chunk.length;
+        }
+        if (entries.length === 0) break;
+        // Counted as written from here: a failed write loses the connection,
+        // and whatever asked for a receipt fails with it.
+        outbox.written(entries, this.epoch);
+        if (chunks.length === 0) continue;
+        this.#lastSent = this.#options.timers.now();
+        if (this.#coalesce) {
+          await this.#write(chunks.length === 1 ? chunks[0]! : concat(chunks));
+        } else {
+          // One frame per chunk (a WebSocket message each); the stream
+          // queues them in order.
+          for (let i = 0; i < chunks.length - 1; i++) {
+            this.#writer.write(chunks[i]!).catch(noop);
+          }
+          await this.#write(chunks[chunks.length - 1]!);
+        }
+      }
+    } catch {
+      // The connection is lost; #write has told the client.
+    } finally {
+      this.#pumping = false;
+    }
+    // Queued while the last write was in flight.
+    this.kick();
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    if (this.dead) throw this.error;
+    this.#lastSent = this.#options.timers.now();
+    try {
+      await this.#writer.write(bytes);
+    } catch (cause) {
+      this.lose(
+        new StompConnectionError(
+          `Connection lost while sending: ${describe(cause)}`,
+          { cause },
+        ),
+      );
+      throw this.error;
+    }
+  }
+
+  async #read(): Promise<void> {
+    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      reader = this.transport.readable.getReader();
+    } catch (cause) {
+      this.lose(
+        new StompConnectionError(`Cannot read transport: ${describe(cause)}`, {
+          cause,
+        }),
+      );
+      return;
+    }
+    const timers = this.#options.timers;
+    try {
+      while (!this.dead) {
+        if (this.#handlers.mustPause()) {
+          this.#paused = true;
+          this.#flow ??= deferred<void>();
+          await this.#flow.promise;
+          this.#paused = false;
+          this.#lastReceived = timers.now();
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (this.dead) break;
+        if (done) {
+          this.lose(
+            new StompConnectionError("The server closed the connection"),
+          );
+          break;
+        }
+        this.#lastReceived = timers.now();
+        try {
+          this.#decoder.decode(
+            value,
+            (frame) => this.#handlers.frame(this, frame),
+          );
+        } catch (cause) {
+          if (cause instanceof StompConnectionError) throw cause;
+          throw new StompConnectionError(
+            `Cannot decode data from the server: ${describe(cause)}`,
+            { cause },
+          );
+        }
+      }
+    } catch (cause) {
+      this.lose(
+        cause instanceof StompConnectionError
+          ? cause
+          : new StompConnectionError(
+            `Transport failed while reading: ${describe(cause)}`,
+            { cause },
+          ),
+      );
+    } finally {
+      try {
+        reader.releaseLock();
+      } catch {
+        // Nothing to release: the stream is gone with the transport.
+      }
+    }
+  }
+
+  #startHeartBeats(): void {
+    const timers = this.#options.timers;
+    const { send, receive } = this.heartBeat;
+    if (send > 0) {
+      const due = send * HEARTBEAT_EARLY;
+      const tick = () => {
+        if (this.dead) return;
+        if (!this.#pumping && timers.now() - this.#lastSent >= due) {
+          this.#write(EOL).catch(noop);
+        }
+        this.#sendTimer = timers.setTimeout(
+          tick,
+          Math.max(1, this.#lastSent + due - timers.now()),
+        );
+      };
+      this.#sendTimer = timers.setTimeout(tick, due);
+    }
+    if (receive > 0) {
+      const grace = this.#options.grace;
+      const limit = Math.ceil(receive * grace);
+      const check = () => {
+        if (this.dead) return;
+        const now = timers.now();
+        // A paused reader leaves the server's bytes in the socket: that is
+        // our doing, not the server's silence.
+        if (this.#paused) this.#lastReceived = now;
+        const silent = now - this.#lastReceived;
+        if (silent >= limit) {
+          this.lose(
+            new StompConnectionError(
+              `Server silent for ${
+                Math.round(silent)
+              } ms: heart-beats were due every ${receive} ms (grace ${grace}, limit ${limit} ms)`,
+            ),
+          );
+          return;
+        }
+        this.#receiveTimer = timers.setTimeout(check, limit - silent);
+      };
+      this.#receiveTimer = timers.setTimeout(check, limit);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+// The outgoing order: every operation takes its place here when it is
+// called, and the connection's writer takes frames from the head. What waits
+// is counted in bytes; past the limit, operations are still queued in order
+// but are accepted (their promises resolve) only once written.
+
+import { StompHeaders } from "../headers.ts";
+import type { StompFrame, StompVersion } from "../frame.ts";
+
+/** One frame waiting to be written. */
+export interface Outgoing {
+  /**
+   * The frame, or a function that builds it when its turn comes (DISCONNECT,
+   * which must be built only once everything before it is written).
+   */
+  frame: StompFrame | (() => StompFrame);
+  /**
+   * The frame encoded for `version` when it was issued (on a connection
+   * whose version was known, within the limit), else `undefined`.
+   */
+  readonly bytes?: Uint8Array | undefined;
+  /** The version `bytes` were encoded for. */
+  readonly version?: StompVersion | undefined;
+  /** The bytes it is counted as. */
+  readonly size: number;
+  /**
+   * The connection it belongs to (ACK, NACK, transactions), or `undefined`
+   * when it can go out on any (SEND, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT).
+   */
+  readonly epoch: number | undefined;
+  /**
+   * Called once the operation is accepted (at once while there is room,
+   * else once written); `undefined` for one that waits for a RECEIPT.
+   */
+  accept: (() => void) | undefined;
+  /** Rejects the operation: it will not be written. */
+  readonly fail: (error: Error) => void;
+  /** At its turn: whether to leave it out (and accept it) on this connection. */
+  readonly skip?: (epoch: number) => boolean;
+  /** Called once written, with the connection's epoch. */
+  readonly written?: (epoch: number) => void;
+  /** Set by the outbox: bytes queued before it, counted since the start. */
+  start: number;
+  /** Set by the outbox. */
+  state: "queued" | "taken" | "cancelled";
+}
+
+// Per frame beyond its body: the command, the header lines and the NUL,
+// counted roughly; the body dominates what the limit is for.
+const FRAME_OVERHEAD = 24;
+
+/** The bytes a frame is counted as in the send buffer. */
+export function frameSize(frame: StompFrame): number {
+  let size = FRAME_OVERHEAD + frame.command.length + frame.body.length;
+  const flat = StompHeaders.flat(frame.headers);
+  for (let i = 0; i < flat.length; i++) size += flat[i]!.length + 1;
+  return size;
+}
+
+export class Outbox {
+  readonly limit: number;
+  #queue: Outgoing[] = [];
+  #head = 0;
+  // Operations past the limit, waiting to be accepted, in order.
+  #waiting: Outgoing[] = [];
+  #waitingHead = 0;
+  // Bytes ever queued, and ever written or cancelled: their difference is
+  // what waits now.
+  #queued = 0;
+  #finished = 0;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Bytes queued and not yet written. */
+  get bufferedAmount(): number {
+    return this.#queued - this.#finished;
+  }
+
+  /** Whether an operation issued now is accepted at once. */
+  get hasRoom(): boolean {
+    return this.#queued - this.#finished < this.limit;
+  }
+
+  /** Whether anything waits to be written. */
+  get empty(): boolean {
+    return this.#head === this.#queue.length;
+  }
+
+  push(entry: Outgoing): void {
+    entry.start = this.#queued;
+    entry.state = "queued";
+    this.#queued += entry.size;
+    this.#queue.push(entry);
+    if (entry.accept === undefined) return;
+    if (entry.start - this.#finished < this.limit) {
+      const accept = entry.accept;
+      entry.accept = undefined;
+      accept();
+    } else {
+      this.#waiting.push(entry);
+    }
+  }
+
+  /** Takes an entry out before it is written; false if it was taken already. */
+  cancel(entry: Outgoing): boolean {
+    if (entry.state !== "queued") return false;
+    entry.state = "cancelled";
+    entry.accept = undefined;
+    this.#finished += entry.size;
+    this.#release();
+    return true;
+  }
+
+  /**
+   * The next entry to write, taken out of the queue (cancelled ones are
+   * skipped), or `undefined` when nothing waits.
+   */
+  shift(): Outgoing | undefined {
+    while (this.#head < this.#queue.length) {
+      const entry = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as Outgoing;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      if (entry.state === "cancelled") continue;
+      entry.state = "taken";
+      return entry;
+    }
+    return undefined;
+  }
+
+  /** An entry taken by `shift` could not be written: it fails with `error`. */
+  discard(entry: Outgoing, error: Error): void {
+    this.#finished += entry.size;
+    entry.accept = undefined;
+    entry.fail(error);
+    this.#release();
+  }
+
+  /** Entries taken by `shift` are written (or left out): accept and count them. */
+  written(entries: readonly Outgoing[], epoch: number): void {
+    for (const entry of entries) {
+      this.#finished += entry.size;
+      entry.written?.(epoch);
+      const accept = entry.accept;
+      if (accept !== undefined) {
+        entry.accept = undefined;
+        accept();
+      }
+    }
+    this.#release();
+  }
+
+  /**
+   * A connection was lost: what belongs to it and was not written fails
+   * with `error` (the rest waits for the next connection).
+   */
+  dropEpoch(epoch: number, error: Error): void {
+    this.#drop(error, (entry) => entry.epoch === epoch);
+  }
+
+  /** The client closed: everything still queued fails with `error`. */
+  clear(error: Error): void {
+    this.#drop(error, () => true);
+  }
+
+  #drop(error: Error, which: (entry: Outgoing) => boolean): void {
+    const kept: Outgoing[] = [];
+    const failed: Outgoing[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i]!;
+      if (entry.state !== "queued") continue;
+      if (which(entry)) {
+        entry.state = "cancelled";
+        entry.accept = undefined;
+        this.#finished += entry.size;
+        failed.push(entry);
+      } else {
+        kept.push(entry);
+      }
+    }
+    this.#queue = kept;
+    this.#head = 0;
+    this.#release();
+    for (const entry of failed) entry.fail(error);
+  }
+
+  /** Accepts waiting operations that are now within the limit, in order. */
+  #release(): void {
+    while (this.#waitingHead < this.#waiting.length) {
+      const entry = this.#waiting[this.#waitingHead]!;
+      if (entry.accept !== undefined) {
+        if (entry.start - this.#finished >= this.limit) return;
+        const accept = entry.accept;
+        entry.accept = undefined;
+        accept();
+      }
+      this.#waiting[this.#waitingHead++] = undefined as unknown as Outgoing;
+    }
+    this.#waiting = [];
+    this.#waitingHead = 0;
+  }
+}

@@ -1,0 +1,70 @@
+// The RECEIPTs the client waits for, by receipt id: the operation each one
+// confirms, and the connection it was written on (a lost connection takes
+// its receipts along; one not yet written waits for the next connection).
+
+/** A receipt the client waits for. */
+export interface PendingReceipt {
+  /** Confirms the operation. */
+  readonly confirm: () => void;
+  /** Rejects the operation (a matching ERROR, a lost connection). */
+  readonly fail: (error: Error, report: boolean) => void;
+  /** The subscription whose SUBSCRIBE asked for it, if one did. */
+  readonly subscription: string | undefined;
+  /** The connection it was written on; `undefined` while still queued. */
+  epoch: number | undefined;
+}
+
+export class Receipts {
+  readonly #pending = new Map<string, PendingReceipt>();
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  add(id: string, pending: PendingReceipt): void {
+    this.#pending.set(id, pending);
+  }
+
+  /** The frame asking for `id` was written on connection `epoch`. */
+  written(id: string, epoch: number): void {
+    const pending = this.#pending.get(id);
+    if (pending !== undefined) pending.epoch = epoch;
+  }
+
+  /** Forgets a receipt and returns it. */
+  take(id: string): PendingReceipt | undefined {
+    const pending = this.#pending.get(id);
+    if (pending !== undefined) this.#pending.delete(id);
+    return pending;
+  }
+
+  /**
+   * The id of the oldest unconfirmed SUBSCRIBE written on connection
+   * `epoch`: the likeliest cause of an ERROR that names no receipt (RabbitMQ
+   * refuses an unknown destination so), since a server answers in order.
+   */
+  oldestSubscribe(epoch: number): string | undefined {
+    for (const [id, pending] of this.#pending) {
+      if (pending.epoch === epoch && pending.subscription !== undefined) {
+        return id;
+      }
+    }
+    return undefined;
+  }
+
+  /** Connection `epoch` was lost: what was written on it fails. */
+  failEpoch(epoch: number, error: Error): void {
+    for (const [id, pending] of this.#pending) {
+      if (pending.epoch !== epoch) continue;
+      this.#pending.delete(id);
+      pending.fail(error, false);
+    }
+  }
+
+  /** The client closed: everything fails. */
+  failAll(error: Error): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const pending of all) pending.fail(error, false);
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * The options and states of `StompClient`.
+ *
+ * @module
+ */
+
+import type { AckMode } from "../builders.ts";
+import type { DecodeLimits } from "../decoder.ts";
+import type { StompHeadersInit } from "../headers.ts";
+import type { OpenTransportOptions } from "../transports/open.ts";
+import type { StompTransport } from "../transports/transport.ts";
+import type { StompSessionOptions } from "./session.ts";
+
+/**
+ * The states of a `StompClient`:
+ * - `connecting`: the first connection is being opened (before
+ *   `StompClient.connect` resolves).
+ * - `connected`: operations go out in the order they were called.
+ * - `reconnecting`: the connection was lost and a new one is being opened;
+ *   operations wait for it, in order.
+ * - `disconnecting`: `StompClient.disconnect` was called: what was
+ *   issued before goes out, then DISCONNECT; new operations are refused.
+ * - `closed`: for good.
+ */
+export type StompClientState =
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "disconnecting"
+  | "closed";
+
+/**
+ * The clock the client uses for heart-beats and timeouts. Tests pass a
+ * manual one (such as `ManualTimers` from `@stomper/stomp/testing`) to move
+ * time forward without waiting.
+ */
+export interface StompTimers {
+  /**
+   * Calls `callback` once after `delay` milliseconds.
+   *
+   * @param callback The function to call.
+   * @param delay Milliseconds.
+   * @returns A handle for `clearTimeout`.
+   */
+  setTimeout(callback: () => void, delay: number): unknown;
+  /**
+   * Cancels a pending call.
+   *
+   * @param handle What `setTimeout` returned.
+   */
+  clearTimeout(handle: unknown): void;
+  /**
+   * The current time in milliseconds (any origin; only differences count).
+   *
+   * @returns The time.
+   */
+  now(): number;
+}
+
+/**
+ * Options of automatic reconnection. The n-th attempt in a row waits
+ * `min(maxDelay, initialDelay × factor^(n-1))`, shortened by a random part of
+ * up to `jitter` of it, so that many clients dropped at once do not all come
+ * back at the same moment. Attempts are counted until a connection has
+ * stayed up for `stableAfter` milliseconds: a connection that the server
+ * ends at once (an ERROR on every attempt) does not start the count again,
+ * so the client gives up after `retries` attempts instead of storming.
+ */
+export interface ReconnectOptions {
+  /**
+   * Attempts in a row before giving up (the client then closes with a
+   * `StompConnectionError`).
+   *
+   * @default {10}
+   */
+  retries?: number;
+  /**
+   * Milliseconds before the first attempt.
+   *
+   * @default {500}
+   */
+  initialDelay?: number;
+  /**
+   * The longest wait between attempts, in milliseconds.
+   *
+   * @default {30000}
+   */
+  maxDelay?: number;
+  /**
+   * How much the wait grows after each failed attempt.
+   *
+   * @default {2}
+   */
+  factor?: number;
+  /**
+   * The largest share of a wait taken off at random, from 0 to 1.
+   *
+   * @default {0.5}
+   */
+  jitter?: number;
+  /**
+   * The random source for the jitter, returning numbers in [0, 1).
+   *
+   * @default {Math.random}
+   */
+  random?: () => number;
+  /**
+   * Retry the first connection too, with the same backoff: an application
+   * started a moment before its broker still connects.
+   * `StompClient.connect` then rejects only once the retries are
+   * used up (or its `signal` aborts). `false` fails at the first refusal.
+   *
+   * @default {true}
+   */
+  retryFirstConnect?: boolean;
+  /**
+   * Milliseconds a connection must stay up before the attempt count and the
+   * backoff start again from the beginning.
+   *
+   * @default {10000}
+   */
+  stableAfter?: number;
+  /** Called after each failed attempt, with its error and number (from 1). */
+  onFailedAttempt?: (error: Error, attempt: number) => void;
+}
+
+/** A change of `StompClient.state`. */
+export interface StompStateChange {
+  /** The new state. */
+  readonly state: StompClientState;
+  /** The state before. */
+  readonly previous: StompClientState;
+  /** What caused it, for a lost connection or a failure. */
+  readonly error: Error | undefined;
+}
+
+/**
+ * Where the client's connections come from: a transport (one connection), or
+ * a function that opens a new one each time it is called (needed for
+ * reconnection).
+ */
+export type StompTransportSource =
+  | StompTransport
+  | (() => StompTransport | Promise<StompTransport>);
+
+/** Options of `StompClient.connect`. */
+export interface StompClientOptions extends StompSessionOptions {
+  /**
+   * How many heart-beat intervals the server may stay silent before the
+   * connection is declared lost: with a negotiated interval of 10 s and a
+   * grace of 3, 30 s without a byte. Below 3 a live ActiveMQ can be taken
+   * for dead: ActiveMQ 5.17 sends its first heart-beat two intervals after
+   * CONNECTED (RabbitMQ sends one every half interval).
+   *
+   * @default {3}
+   */
+  heartBeatGrace?: number;
+  /**
+   * Milliseconds a connection attempt may take, from opening the transport
+   * to CONNECTED; 0 waits for ever.
+   *
+   * @default {10000}
+   */
+  connectTimeout?: number;
+  /**
+   * Milliseconds `StompClient.disconnect` may take: writing what
+   * was issued before it, then DISCONNECT, then its RECEIPT. 0 waits for
+   * ever.
+   *
+   * @default {10000}
+   */
+  disconnectTimeout?: number;
+  /**
+   * Milliseconds an operation that asked for a RECEIPT waits for it (from
+   * the call) before it rejects with a `StompTimeoutError`; 0
+   * waits for ever. An operation's own `timeout` takes precedence.
+   *
+   * @default {30000}
+   */
+  receiptTimeout?: number;
+  /**
+   * Bytes issued but not yet written to the transport (see
+   * `StompClient.bufferedAmount`) up to which operations are
+   * accepted at once. Beyond it an operation still takes its place in the
+   * order, but its promise resolves only once it is written: a producer that
+   * awaits each `send` is held to the pace of the connection, with memory
+   * bounded by this size.
+   *
+   * @default {4194304}
+   */
+  sendBufferSize?: number;
+  /**
+   * Aborts the first connection, while the transport opens, CONNECTED is
+   * awaited, or between retries (not the connection once open).
+   */
+  signal?: AbortSignal;
+  /**
+   * Reconnect when the connection is lost (needs a transport function, not a
+   * single transport). `true` uses the defaults of
+   * {@linkcode ReconnectOptions}.
+   *
+   * @default {false}
+   */
+  reconnect?: boolean | ReconnectOptions;
+  /**
+   * The default size, in messages, of each subscription's buffer.
+   *
+   * @default {256}
+   */
+  highWaterMark?: number;
+  /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
+  decodeLimits?: Partial<DecodeLimits>;
+  /**
+   * The clock for heart-beats, timeouts and reconnection delays.
+   *
+   * @default {the runtime's setTimeout, clearTimeout and performance.now}
+   */
+  timers?: StompTimers;
+  /** Called on every change of `StompClient.state`. */
+  onStateChange?: (change: StompStateChange) => void;
+  /**
+   * The one place where every error of the client arrives, whether or not
+   * anyone awaits the operation it ends: each ERROR frame (as a
+   * `StompServerError`), each operation that fails for a reason of its own
+   * (a refusal, a timeout, an argument the frame cannot carry), and each
+   * lost connection (a `StompConnectionError`, once, however many
+   * operations it ends). An operation cancelled by its own `signal` is not
+   * reported. Without it such failures still reject the operations' promises
+   * (never as unhandled rejections) and, when the client ends, `closed`.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** Options of `StompClient.connectUrl`. */
+export interface ConnectUrlOptions extends StompClientOptions {
+  /** Options for the transport (CA certificates, WebSocket message type, ...). */
+  transport?: OpenTransportOptions;
+}
+
+/**
+ * What every operation can take: a timeout and a signal. An operation that
+ * was not written yet when either ends it is taken out of the outgoing
+ * order: nothing of it reaches the server.
+ */
+export interface OperationOptions {
+  /**
+   * Milliseconds from the call until the operation must be done (written,
+   * or with `receipt`, confirmed); then it rejects with a
+   * `StompTimeoutError`. 0 waits for ever.
+   *
+   * @default {the client's receiptTimeout with a receipt, otherwise 0}
+   */
+  timeout?: number;
+  /** Cancels the operation: it rejects at once with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of `StompClient.send`. */
+export interface ClientSendOptions extends OperationOptions {
+  /**
+   * Wait for the server's RECEIPT: the promise resolves once the server has
+   * the message, and rejects on a matching ERROR or a lost connection.
+   *
+   * @default {false}
+   */
+  receipt?: boolean;
+  /** The MIME type of the body, such as `application/json`. */
+  contentType?: string;
+  /** Extra headers for the SEND frame. */
+  headers?: StompHeadersInit;
+}
+
+/** Options of `StompClient.subscribe`. */
+export interface ClientSubscribeOptions extends OperationOptions {
+  /**
+   * The acknowledgement mode: `auto` (the server forgets a message once
+   * sent), `client` (an ACK acknowledges that message and all earlier ones)
+   * or `client-individual` (one message per ACK).
+   *
+   * @default {"auto"}
+   */
+  ack?: AckMode;
+  /**
+   * Wait for the server's RECEIPT before resolving.
+   *
+   * @default {false}
+   */
+  receipt?: boolean;
+  /**
+   * Extra SUBSCRIBE headers, such as `{ "prefetch-count": "10" }` for
+   * RabbitMQ or `{ "activemq.prefetchSize": "10" }` for ActiveMQ.
+   */
+  headers?: StompHeadersInit;
+  /**
+   * The most messages buffered for this subscription before the client
+   * stops reading from the connection.
+   *
+   * @default {the client's highWaterMark}
+   */
+  highWaterMark?: number;
+}
+
+/** Options of `StompClient.begin`. */
+export interface BeginOptions extends OperationOptions {
+  /**
+   * Wait for the server's RECEIPT before resolving.
+   *
+   * @default {false}
+   */
+  receipt?: boolean;
+  /** Extra headers for the BEGIN frame. */
+  headers?: StompHeadersInit;
+}
+
+/** Options of `StompClient.disconnect`. */
+export interface DisconnectOptions {
+  /**
+   * Milliseconds to write what was issued before and to get the RECEIPT of
+   * DISCONNECT; 0 waits for ever.
+   *
+   * @default {the client's disconnectTimeout}
+   */
+  timeout?: number;
+  /**
+   * Stops waiting: the connection is closed at once and the promise rejects
+   * with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /** Extra headers for the DISCONNECT frame. */
+  headers?: StompHeadersInit;
+}
