@@ -1,7 +1,7 @@
-// Test helpers shared by broker_test.ts and client_test.ts: a STOMP peer made
+// Test helpers shared by the unit and integration tests: a STOMP peer made
 // of a real loopback socket and the codec only (either side of a
-// connection), a scripted server, a relay that can stop forwarding, and
-// waits that always end.
+// connection), a scripted server, a relay that can stop forwarding or stop
+// reading and counts what it relays, and waits that always end.
 
 import { assertEquals } from "@std/assert";
 import {
@@ -197,20 +197,39 @@ export function scriptedServer(
   };
 }
 
-/** A TCP relay to a loopback port that can stop forwarding to the client. */
+/**
+ * A TCP relay to a loopback port that can stop forwarding to the client, or
+ * stop reading from it.
+ */
 export interface Relay extends AsyncDisposable {
   readonly port: number;
   readonly url: string;
+  /** Client connections accepted so far (each reconnection counts). */
+  readonly connections: number;
+  /** Bytes forwarded from the clients to the server so far. */
+  readonly clientBytes: number;
   /** From now on, drop what the server sends (the connections stay open). */
   silenceServer(): void;
   /** Closes every relayed connection (new ones are still accepted). */
   dropConnections(): void;
+  /**
+   * Stops reading from the client sockets (new ones too), so that what the
+   * clients write backs up in TCP. A chunk read already is held back, not
+   * forwarded, until {@linkcode Relay.resumeClient}.
+   */
+  pauseClient(): void;
+  /** Reads from the client sockets again. */
+  resumeClient(): void;
 }
 
 /** Starts a relay on a loopback port in front of `port`. */
 export function startRelay(port: number): Relay {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let silenced = false;
+  let connections = 0;
+  let clientBytes = 0;
+  // Set while paused: the client pumps wait on it; resuming settles it.
+  let clientGate: PromiseWithResolvers<void> | undefined;
   const pairs = new Set<() => void>();
   const pumps: Promise<void>[] = [];
   const pump = async (
@@ -220,13 +239,21 @@ export function startRelay(port: number): Relay {
     closePair: () => void,
   ) => {
     const buffer = new Uint8Array(64 * 1024);
+    const gate = async () => {
+      while (!fromServer && clientGate !== undefined) {
+        await clientGate.promise;
+      }
+    };
     try {
       while (true) {
+        await gate();
         const n = await from.read(buffer);
         if (n === null) break;
         if (fromServer && silenced) continue;
+        await gate();
         let at = 0;
         while (at < n) at += await to.write(buffer.subarray(at, n));
+        if (!fromServer) clientBytes += n;
       }
     } catch {
       // One side went away.
@@ -236,6 +263,7 @@ export function startRelay(port: number): Relay {
   };
   const accepting = (async () => {
     for await (const client of listener) {
+      connections++;
       let server: Deno.TcpConn;
       try {
         server = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -268,16 +296,32 @@ export function startRelay(port: number): Relay {
   const dropAll = () => {
     for (const closePair of [...pairs]) closePair();
   };
+  const resume = () => {
+    clientGate?.resolve();
+    clientGate = undefined;
+  };
   return {
     port: listener.addr.port,
     url: `tcp://127.0.0.1:${listener.addr.port}`,
+    get connections() {
+      return connections;
+    },
+    get clientBytes() {
+      return clientBytes;
+    },
     silenceServer() {
       silenced = true;
     },
     dropConnections: dropAll,
+    pauseClient() {
+      clientGate ??= Promise.withResolvers<void>();
+    },
+    resumeClient: resume,
     async [Symbol.asyncDispose]() {
       listener.close();
       await accepting.catch(() => {});
+      // A paused pump would never see its socket close.
+      resume();
       dropAll();
       await Promise.all(pumps);
     },

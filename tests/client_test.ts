@@ -15,6 +15,7 @@ import {
   connected,
   message,
   receipt,
+  StompDecoder,
   type StompFrame,
   type StompVersion,
 } from "@stomper/stomp";
@@ -357,6 +358,90 @@ Deno.test("StompClient.send() refuses a header STOMP 1.0 cannot carry, and stays
   );
   await stomp.send("/queue/a", "x", { receipt: true });
   assertEquals(stomp.state, "connected");
+});
+
+/**
+ * A real TCP transport to `url` that records the size of every chunk
+ * written, and says `coalesce` as asked.
+ */
+async function recording(
+  url: string,
+  coalesce: boolean,
+): Promise<{ transport: StompTransport; chunks: Uint8Array[] }> {
+  const inner = await connectTcp(url);
+  const writer = inner.writable.getWriter();
+  const chunks: Uint8Array[] = [];
+  const writable = new WritableStream<Uint8Array>({
+    write: (chunk) => {
+      chunks.push(chunk.slice());
+      return writer.write(chunk);
+    },
+  });
+  const transport: StompTransport = {
+    readable: inner.readable,
+    writable,
+    close: () => inner.close(),
+    ...(coalesce ? { coalesce: true } : {}),
+  };
+  return { transport, chunks };
+}
+
+function framesIn(chunk: Uint8Array): StompFrame[] {
+  const frames: StompFrame[] = [];
+  const decoder = new StompDecoder();
+  decoder.decode(chunk, (frame) => frames.push(frame));
+  assertEquals(decoder.buffered, 0, "a chunk ends with a whole frame");
+  return frames;
+}
+
+Deno.test("StompClient gathers sends issued together into few writes on a coalescing transport (TCP)", async () => {
+  await using broker = StompTestBroker.listen();
+  const { transport, chunks } = await recording(broker.url, true);
+  const stomp = await StompClient.connect(transport, QUIET);
+  const before = chunks.length;
+  for (let i = 0; i < 500; i++) stomp.send("/queue/batch", `message ${i}`);
+  await stomp.disconnect();
+  const written = chunks.slice(before);
+  const frames = written.flatMap(framesIn);
+  assertEquals(frames.length, 501);
+  assertEquals(frames.at(-1)!.command, "DISCONNECT");
+  assertEquals(
+    frames.slice(0, 500).map((frame) => frame.text),
+    Array.from({ length: 500 }, (_, i) => `message ${i}`),
+  );
+  // 500 frames of about 60 bytes: one or two 64 KiB batches, not 500 writes.
+  assertLessOrEqual(written.length, 4, `${written.length} writes`);
+  assertEquals(broker.depth("/queue/batch"), 500);
+});
+
+Deno.test("StompClient writes one frame per chunk on a transport that keeps frame boundaries (WebSocket-like)", async () => {
+  await using broker = StompTestBroker.listen();
+  const { transport, chunks } = await recording(broker.url, false);
+  const stomp = await StompClient.connect(transport, QUIET);
+  const before = chunks.length;
+  for (let i = 0; i < 200; i++) stomp.send("/queue/one", `message ${i}`);
+  await stomp.disconnect();
+  const written = chunks.slice(before);
+  assertEquals(written.length, 201);
+  for (const chunk of written) assertEquals(framesIn(chunk).length, 1);
+  assertEquals(broker.depth("/queue/one"), 200);
+});
+
+Deno.test("StompClient.send() past sendBufferSize resolves only once written; bufferedAmount counts what waits", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker, { sendBufferSize: 1000 });
+  const body = new Uint8Array(400);
+  const accepted: number[] = [];
+  const sends = [0, 1, 2, 3].map((i) =>
+    stomp.send("/queue/full", body).then(() => accepted.push(i))
+  );
+  // Three frames fit below 1000 bytes: accepted at once, without a write.
+  assertGreater(stomp.bufferedAmount, 1200);
+  await Promise.resolve();
+  assertEquals(accepted, [0, 1, 2]);
+  await Promise.all(sends);
+  assertEquals(accepted, [0, 1, 2, 3]);
+  assertEquals(stomp.bufferedAmount, 0);
 });
 
 // --- subscriptions ----------------------------------------------------------
