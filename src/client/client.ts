@@ -80,6 +80,14 @@ interface Enqueue<T> {
   readonly cancelled?: () => void;
 }
 
+/** What an operation's `prepare` returns: its frame and how to queue it. */
+interface Prepared<T> extends Omit<Enqueue<T>, "confirmed"> {
+  /** The frame to queue; `undefined` when there is nothing to write. */
+  readonly out: SessionOutput | undefined;
+  /** Undoes what `prepare` did, when the frame could not be queued. */
+  readonly unqueued?: () => void;
+}
+
 /**
  * A STOMP client: connects over any `StompTransport` (TCP, TLS, WebSocket, a
  * Node socket), then sends, subscribes, acknowledges, runs transactions,
@@ -480,23 +488,17 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<void>(
+    return this.#issue(
       `SEND to ${JSON.stringify(destination)}`,
       options,
-      confirmed,
+      () => {
+        this.#checkOpen("send");
+        return {
+          out: this.#session.send(destination, body, sendOptions(options)),
+          value: undefined,
+        };
+      },
     );
-    if (op.done) return op.promise;
-    let out: SessionOutput;
-    try {
-      this.#checkOpen("send");
-      out = this.#session.send(destination, body, sendOptions(options));
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    this.#enqueue(op, out, { value: undefined, confirmed });
-    return op.promise;
   }
 
   /**
@@ -535,53 +537,45 @@ export class StompClient implements AsyncDisposable {
     destination: string,
     options: ClientSubscribeOptions = {},
   ): Promise<StompSubscription> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<StompSubscription>(
+    return this.#issue<StompSubscription>(
       `SUBSCRIBE to ${JSON.stringify(destination)}`,
       options,
-      confirmed,
-    );
-    if (op.done) return op.promise;
-    let out: SessionOutput & { subscription: { id: string } };
-    let subscription: Subscription;
-    try {
-      const highWaterMark = options.highWaterMark === undefined
-        ? this.#highWaterMark
-        : positive("highWaterMark", options.highWaterMark, true);
-      this.#checkOpen("subscribe");
-      const made = this.#session.subscribe(destination, {
-        ...(options.ack === undefined ? {} : { ack: options.ack }),
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-        // Always: the receipt is how a refusal is told from other errors.
-        receipt: true,
-      });
-      out = made;
-      subscription = new Subscription(
-        made.subscription,
-        highWaterMark,
-        this.#internals,
-      );
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    this.#subscriptions.set(subscription.id, subscription);
-    if (confirmed) subscription.confirming = op;
-    const queued = this.#enqueue(op, out, {
-      value: subscription,
-      confirmed,
-      subscription,
-      written: (epoch) => subscription.wireEpoch = epoch,
-      cancelled: () => {
-        subscription.confirming = undefined;
-        this.#unsubscribe(subscription, {});
+      (op, confirmed) => {
+        const highWaterMark = options.highWaterMark === undefined
+          ? this.#highWaterMark
+          : positive("highWaterMark", options.highWaterMark, true);
+        this.#checkOpen("subscribe");
+        const out = this.#session.subscribe(destination, {
+          ...(options.ack === undefined ? {} : { ack: options.ack }),
+          ...(options.headers === undefined
+            ? {}
+            : { headers: options.headers }),
+          // Always: the receipt is how a refusal is told from other errors.
+          receipt: true,
+        });
+        const subscription = new Subscription(
+          out.subscription,
+          highWaterMark,
+          this.#internals,
+        );
+        this.#subscriptions.set(subscription.id, subscription);
+        if (confirmed) subscription.confirming = op;
+        return {
+          out,
+          value: subscription,
+          subscription,
+          written: (epoch) => subscription.wireEpoch = epoch,
+          cancelled: () => {
+            subscription.confirming = undefined;
+            this.#unsubscribe(subscription, {});
+          },
+          unqueued: () => {
+            this.#subscriptions.delete(subscription.id);
+            this.#session.forget(subscription.id);
+          },
+        };
       },
-    });
-    if (!queued) {
-      this.#subscriptions.delete(subscription.id);
-      this.#session.forget(subscription.id);
-    }
-    return op.promise;
+    );
   }
 
   /**
@@ -608,31 +602,16 @@ export class StompClient implements AsyncDisposable {
    * @returns The transaction, once BEGIN is accepted (or confirmed).
    */
   begin(options: BeginOptions = {}): Promise<StompTransaction> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<StompTransaction>("BEGIN", options, confirmed);
-    if (op.done) return op.promise;
-    let out: SessionOutput & { transaction: string };
-    try {
+    return this.#issue<StompTransaction>("BEGIN", options, (_, confirmed) => {
       this.#checkOpen("begin a transaction");
-      out = this.#session.begin({
+      const out = this.#session.begin({
         ...(options.headers === undefined ? {} : { headers: options.headers }),
         ...(confirmed ? { receipt: true } : {}),
       });
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    const transaction = new Transaction(
-      out.transaction,
-      this.#epoch,
-      this.#internals,
-    );
-    this.#enqueue(op, out, {
-      value: transaction,
-      epoch: this.#epoch,
-      confirmed,
+      const epoch = this.#epoch;
+      const value = new Transaction(out.transaction, epoch, this.#internals);
+      return { out, value, epoch };
     });
-    return op.promise;
   }
 
   /**
@@ -1182,6 +1161,35 @@ export class StompClient implements AsyncDisposable {
   }
 
   /**
+   * Issues one operation: `prepare` builds its frame (throwing for a bad
+   * argument or a closed client), and the frame takes its place in the
+   * order. Whatever fails rejects the returned promise, which is never left
+   * to reject unobserved.
+   */
+  #issue<T>(
+    what: string,
+    options: OperationOptions & { receipt?: boolean },
+    prepare: (op: Operation<T>, confirmed: boolean) => Prepared<T>,
+  ): Promise<T> {
+    const confirmed = options.receipt === true;
+    const op = this.#operation<T>(what, options, confirmed);
+    if (op.done) return op.promise;
+    let prepared: Prepared<T>;
+    try {
+      prepared = prepare(op, confirmed);
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
+    if (prepared.out === undefined) {
+      op.resolve(prepared.value);
+    } else if (!this.#enqueue(op, prepared.out, { ...prepared, confirmed })) {
+      prepared.unqueued?.();
+    }
+    return op.promise;
+  }
+
+  /**
    * Puts an operation's frame in the outgoing order. On a connection whose
    * version is known, and within the send buffer's limit, the frame is
    * encoded now, so that one it cannot carry fails at the call (a
@@ -1274,94 +1282,74 @@ export class StompClient implements AsyncDisposable {
     options: MessageAckOptions,
     transaction: Transaction | undefined,
   ): Promise<void> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<void>(
-      `${command} of message ${JSON.stringify(message.messageId)}`,
+    const id = JSON.stringify(message.messageId);
+    return this.#issue(
+      `${command} of message ${id}`,
       options,
-      confirmed,
+      (_, confirmed) => {
+        const verb = command === "ACK" ? "acknowledge" : "reject";
+        if (message.epoch !== this.#epoch || !this.#ready) {
+          throw new StompConnectionError(
+            `Cannot ${verb} message ${id}: it arrived on a connection that was lost, and the broker will deliver it again`,
+          );
+        }
+        if (transaction !== undefined) {
+          this.#checkTransaction(
+            transaction,
+            verb,
+          );
+        }
+        this.#checkOpen(`${verb} message ${id}`);
+        const ackOptions = {
+          ...(confirmed ? { receipt: true } : {}),
+          ...(options.headers === undefined
+            ? {}
+            : { headers: options.headers }),
+          ...(transaction === undefined ? {} : { transaction: transaction.id }),
+        };
+        const out = command === "ACK"
+          ? this.#session.ack(message.frame, ackOptions)
+          : this.#session.nack(message.frame, ackOptions);
+        return { out, value: undefined, epoch: message.epoch };
+      },
     );
-    if (op.done) return op.promise;
-    let out: SessionOutput;
-    try {
-      const verb = command === "ACK" ? "acknowledge" : "reject";
-      if (message.epoch !== this.#epoch || !this.#ready) {
-        throw new StompConnectionError(
-          `Cannot ${verb} message ${
-            JSON.stringify(message.messageId)
-          }: it arrived on a connection that was lost, and the broker will deliver it again`,
-        );
-      }
-      if (transaction !== undefined) this.#checkTransaction(transaction, verb);
-      this.#checkOpen(`${verb} message ${JSON.stringify(message.messageId)}`);
-      const ackOptions = {
-        ...(confirmed ? { receipt: true } : {}),
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-        ...(transaction === undefined ? {} : { transaction: transaction.id }),
-      };
-      out = command === "ACK"
-        ? this.#session.ack(message.frame, ackOptions)
-        : this.#session.nack(message.frame, ackOptions);
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    this.#enqueue(op, out, {
-      value: undefined,
-      epoch: message.epoch,
-      confirmed,
-    });
-    return op.promise;
   }
 
   #unsubscribe(
     subscription: Subscription,
     options: UnsubscribeOptions,
   ): Promise<void> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<void>(
-      `UNSUBSCRIBE from ${JSON.stringify(subscription.destination)}`,
-      options,
-      confirmed,
-    );
-    if (op.done) return op.promise;
-    if (!subscription.active) {
-      op.resolve();
-      return op.promise;
-    }
-    this.#subscriptions.delete(subscription.id);
-    subscription.end();
-    // Closed or disconnecting: the subscription ends with the session.
-    if (
-      this.#state === "closed" || this.#state === "disconnecting" ||
-      !this.#session.subscriptions.has(subscription.id)
-    ) {
-      this.#session.forget(subscription.id);
-      op.resolve();
-      return op.promise;
-    }
-    let out: SessionOutput;
-    try {
-      out = this.#session.unsubscribe(subscription.id, {
+    const what = `UNSUBSCRIBE from ${JSON.stringify(subscription.destination)}`;
+    return this.#issue(what, options, (_, confirmed) => {
+      if (!subscription.active) return { out: undefined, value: undefined };
+      this.#subscriptions.delete(subscription.id);
+      subscription.end();
+      // Closed or disconnecting (the subscription ends with the session), or
+      // refused: nothing to tell the server.
+      if (
+        this.#state === "closed" || this.#state === "disconnecting" ||
+        !this.#session.subscriptions.has(subscription.id)
+      ) {
+        this.#session.forget(subscription.id);
+        return { out: undefined, value: undefined };
+      }
+      const out = this.#session.unsubscribe(subscription.id, {
         ...(confirmed ? { receipt: true } : {}),
         ...(options.headers === undefined ? {} : { headers: options.headers }),
       });
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    this.#enqueue(op, out, {
-      value: undefined,
-      confirmed,
-      // Only a connection that saw the SUBSCRIBE needs the UNSUBSCRIBE.
-      skip: (epoch) => {
-        if (subscription.wireEpoch === epoch) return false;
-        if (out.receipt !== undefined) {
-          this.#receipts.take(out.receipt)?.confirm();
-        }
-        return true;
-      },
+      return {
+        out,
+        value: undefined,
+        // Only a connection that saw the SUBSCRIBE needs the UNSUBSCRIBE.
+        skip: (epoch) => {
+          if (subscription.wireEpoch === epoch) return false;
+          if (out.receipt !== undefined) {
+            this.#receipts.take(out.receipt)?.confirm();
+          }
+          return true;
+        },
+      };
     });
-    return op.promise;
   }
 
   #transactionSend(
@@ -1370,32 +1358,17 @@ export class StompClient implements AsyncDisposable {
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<void>(
-      `SEND to ${JSON.stringify(destination)} in transaction ${
-        JSON.stringify(transaction.id)
-      }`,
-      options,
-      confirmed,
-    );
-    if (op.done) return op.promise;
-    let out: SessionOutput;
-    try {
+    const what = `SEND to ${JSON.stringify(destination)} in transaction ${
+      JSON.stringify(transaction.id)
+    }`;
+    return this.#issue(what, options, () => {
       this.#checkTransaction(transaction, "send in");
-      out = this.#session.send(destination, body, {
+      const out = this.#session.send(destination, body, {
         ...sendOptions(options),
         transaction: transaction.id,
       });
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    this.#enqueue(op, out, {
-      value: undefined,
-      epoch: transaction.epoch,
-      confirmed,
+      return { out, value: undefined, epoch: transaction.epoch };
     });
-    return op.promise;
   }
 
   #transactionEnd(
@@ -1403,15 +1376,8 @@ export class StompClient implements AsyncDisposable {
     command: "COMMIT" | "ABORT",
     options: TransactionEndOptions,
   ): Promise<void> {
-    const confirmed = options.receipt === true;
-    const op = this.#operation<void>(
-      `${command} of transaction ${JSON.stringify(transaction.id)}`,
-      options,
-      confirmed,
-    );
-    if (op.done) return op.promise;
-    let out: SessionOutput;
-    try {
+    const what = `${command} of transaction ${JSON.stringify(transaction.id)}`;
+    return this.#issue(what, options, (_, confirmed) => {
       this.#checkTransaction(
         transaction,
         command === "COMMIT" ? "commit" : "abort",
@@ -1420,19 +1386,11 @@ export class StompClient implements AsyncDisposable {
         ...(confirmed ? { receipt: true } : {}),
         ...(options.headers === undefined ? {} : { headers: options.headers }),
       };
-      out = command === "COMMIT"
+      const out = command === "COMMIT"
         ? this.#session.commit(transaction.id, endOptions)
         : this.#session.abort(transaction.id, endOptions);
-    } catch (error) {
-      op.fail(error, true);
-      return op.promise;
-    }
-    this.#enqueue(op, out, {
-      value: undefined,
-      epoch: transaction.epoch,
-      confirmed,
+      return { out, value: undefined, epoch: transaction.epoch };
     });
-    return op.promise;
   }
 
   #checkTransaction(transaction: Transaction, verb: string): void {
