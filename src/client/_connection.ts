@@ -1,7 +1,8 @@
-// One connection: a transport and what lives and dies with it. It reads and
-// decodes frames (pausing while a subscription's buffer is full), writes the
-// outgoing queue in order (several frames per write where the transport
-// allows), and keeps heart-beats both ways.
+// One connection: a transport and what lives and dies with it. It is opened
+// within a timeout and until a signal aborts, reads and decodes frames
+// (pausing while a subscription's buffer is full), writes the outgoing queue
+// in order (several frames per write where the transport allows), and keeps
+// heart-beats both ways.
 
 import { concat } from "@std/bytes";
 import { type DecodeLimits, StompDecoder } from "../decoder.ts";
@@ -9,7 +10,7 @@ import { encodeFrame } from "../encoder.ts";
 import type { StompFrame, StompVersion } from "../frame.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { StompConnectionError } from "./errors.ts";
-import type { StompTimers } from "./options.ts";
+import type { StompTimers, StompTransportSource } from "./options.ts";
 import type { Outbox, Outgoing } from "./_outbox.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
 import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
@@ -33,6 +34,110 @@ export interface ConnectionOptions {
   readonly timers: StompTimers;
   /** Heart-beat intervals the server may stay silent. */
   readonly grace: number;
+}
+
+/** How {@linkcode openConnection} opens one. */
+export interface OpenConnectionOptions extends ConnectionOptions {
+  /** The number of the connection. */
+  readonly epoch: number;
+  /** Milliseconds from opening the transport to CONNECTED; 0 is for ever. */
+  readonly timeout: number;
+  readonly signal: AbortSignal | undefined;
+  /**
+   * Called with the new connection before it reads: returns the CONNECT
+   * frame (or throws, when the client closed meanwhile).
+   */
+  readonly start: (connection: Connection) => StompFrame;
+  /** Called after CONNECTED, to re-subscribe. */
+  readonly restore: (connection: Connection) => Promise<void>;
+}
+
+/**
+ * Opens a transport from `source`, writes CONNECT and waits for CONNECTED,
+ * then lets `restore` re-subscribe: the connection, ready for the outgoing
+ * queue. Rejects with a `StompConnectionError` (or the `StompServerError` of
+ * a refusal); a transport that comes after the timeout or the abort is
+ * closed when it comes.
+ */
+export async function openConnection(
+  source: StompTransportSource,
+  options: OpenConnectionOptions,
+  handlers: ConnectionHandlers,
+): Promise<Connection> {
+  const { signal, timeout: ms, timers } = options;
+  if (signal?.aborted) {
+    throw new StompConnectionError("Connection attempt aborted", {
+      cause: signal.reason,
+    });
+  }
+  // Rejected by the timeout or the signal: ends whichever phase is running.
+  const stop = deferred<never>();
+  stop.promise.catch(noop);
+  let connection: Connection | undefined;
+  const fail = (error: StompConnectionError) => {
+    stop.reject(error);
+    connection?.lose(error);
+  };
+  const timer = ms === 0 ? undefined : timers.setTimeout(
+    () =>
+      fail(
+        new StompConnectionError(
+          connection === undefined
+            ? `Cannot connect within ${ms} ms: the transport did not open`
+            : `No CONNECTED frame within ${ms} ms`,
+        ),
+      ),
+    ms,
+  );
+  const onAbort = () =>
+    fail(
+      new StompConnectionError("Connection attempt aborted", {
+        cause: signal!.reason,
+      }),
+    );
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const opening = (async () =>
+      typeof source === "function" ? await source() : source)();
+    let transport: StompTransport;
+    try {
+      transport = await Promise.race([opening, stop.promise]);
+    } catch (cause) {
+      // Given up before the transport came: close it when it does.
+      opening.then((late) => late.close(), noop);
+      if (cause instanceof StompConnectionError) throw cause;
+      throw new StompConnectionError(
+        `Cannot open transport: ${describe(cause)}`,
+        { cause },
+      );
+    }
+    try {
+      connection = new Connection(options.epoch, transport, options, handlers);
+    } catch (cause) {
+      transport.close();
+      throw new StompConnectionError(
+        `Cannot use transport: ${describe(cause)}`,
+        { cause },
+      );
+    }
+    let connect: StompFrame;
+    try {
+      connect = options.start(connection);
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    connection.start();
+    await connection.writeFrame(connect);
+    await connection.handshake.promise;
+    await options.restore(connection);
+    // Lost right after CONNECTED (in the same chunk, say): not connected.
+    if (connection.dead) throw connection.error;
+    return connection;
+  } finally {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 const EOL = new Uint8Array([0x0a]);

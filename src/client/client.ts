@@ -9,8 +9,11 @@ import { encodeFrame } from "../encoder.ts";
 import type { StompBody, StompFrame, StompVersion } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import { openTransport } from "../transports/open.ts";
-import type { StompTransport } from "../transports/transport.ts";
-import { Connection, type ConnectionHandlers } from "./_connection.ts";
+import {
+  type Connection,
+  type ConnectionHandlers,
+  openConnection,
+} from "./_connection.ts";
 import {
   type ClientInternals,
   Message,
@@ -789,91 +792,29 @@ export class StompClient implements AsyncDisposable {
   }
 
   /**
-   * One attempt: opens a transport, completes CONNECT / CONNECTED and
-   * restores the subscriptions, all within the connect timeout and until the
-   * signal aborts.
+   * One attempt: a new connection, CONNECT / CONNECTED, the subscriptions
+   * restored, all within the connect timeout and until the signal aborts.
    */
-  async #attempt(signal: AbortSignal | undefined): Promise<Connection> {
-    if (signal?.aborted) {
-      throw new StompConnectionError("Connection attempt aborted", {
-        cause: signal.reason,
-      });
-    }
-    const source = this.#source;
-    const ms = this.#connectTimeout;
-    // Rejected by the timeout or the signal: ends whichever phase is running.
-    const stop = deferred<never>();
-    stop.promise.catch(noop);
-    let connection: Connection | undefined;
-    const fail = (error: StompConnectionError) => {
-      stop.reject(error);
-      connection?.lose(error);
-    };
-    const timer = ms === 0 ? undefined : this.#timers.setTimeout(
-      () =>
-        fail(
-          new StompConnectionError(
-            connection === undefined
-              ? `Cannot connect within ${ms} ms: the transport did not open`
-              : `No CONNECTED frame within ${ms} ms`,
-          ),
-        ),
-      ms,
-    );
-    const onAbort = () =>
-      fail(
-        new StompConnectionError("Connection attempt aborted", {
-          cause: signal!.reason,
-        }),
-      );
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      const opening = (async () =>
-        typeof source === "function" ? await source() : source)();
-      let transport: StompTransport;
-      try {
-        transport = await Promise.race([opening, stop.promise]);
-      } catch (cause) {
-        // Given up before the transport came: close it when it does.
-        opening.then((late) => late.close(), noop);
-        if (cause instanceof StompConnectionError) throw cause;
-        throw new StompConnectionError(
-          `Cannot open transport: ${describe(cause)}`,
-          { cause },
-        );
-      }
-      if (this.#state === "closed") {
-        transport.close();
-        throw new StompConnectionError(
-          "Cannot connect: the client was closed",
-        );
-      }
-      if (this.#session.state !== "idle") this.#session.reset();
-      try {
-        connection = new Connection(this.#epoch, transport, {
-          limits: this.#limits,
-          timers: this.#timers,
-          grace: this.#grace,
-        }, this.#handlers);
-      } catch (cause) {
-        transport.close();
-        throw new StompConnectionError(
-          `Cannot use transport: ${describe(cause)}`,
-          { cause },
-        );
-      }
-      this.#connection = connection;
-      connection.start();
-      await connection.writeFrame(this.#session.connectFrame());
-      await connection.handshake.promise;
-      await this.#restore(connection);
-      // Lost right after CONNECTED (in the same chunk, say): not connected.
-      if (connection.dead) throw connection.error;
-      return connection;
-    } finally {
-      if (timer !== undefined) this.#timers.clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    }
+  #attempt(signal: AbortSignal | undefined): Promise<Connection> {
+    return openConnection(this.#source, {
+      epoch: this.#epoch,
+      limits: this.#limits,
+      timers: this.#timers,
+      grace: this.#grace,
+      timeout: this.#connectTimeout,
+      signal,
+      start: (connection) => {
+        if (this.#isClosed()) {
+          throw new StompConnectionError(
+            "Cannot connect: the client was closed",
+          );
+        }
+        if (this.#session.state !== "idle") this.#session.reset();
+        this.#connection = connection;
+        return this.#session.connectFrame();
+      },
+      restore: (connection) => this.#restore(connection),
+    }, this.#handlers);
   }
 
   /**
