@@ -32,6 +32,7 @@ import { StompClient } from "./client/client.ts";
 import type { StompClientOptions } from "./client/options.ts";
 import type { StompMessage } from "./client/message.ts";
 import type { OpenTransportOptions } from "./transports/open.ts";
+import { raceSignal } from "./transports/_signal.ts";
 
 /**
  * The version the tool reports.
@@ -107,25 +108,6 @@ const noop = () => {};
 /** The exit status of a tool that `signal` stopped. */
 function stoppedStatus(signal: AbortSignal): number {
   return signal.reason === "SIGTERM" ? 143 : 130;
-}
-
-/**
- * Settles like `promise`, or rejects with the signal's reason as soon as it
- * aborts (the operation itself goes on; its outcome is ignored).
- */
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /** Reads a stream to its end; cancels it when the signal aborts. */
@@ -338,8 +320,9 @@ function describe(message: StompMessage, parsed: Parsed): string[] {
 
 async function run(parsed: Parsed, io: CliIO): Promise<number> {
   const signal = io.signal;
-  // Every wait ends when the signal aborts; `finally` then disconnects.
-  const step = <T>(promise: Promise<T>) => abortable(promise, signal);
+  // Every wait ends when the signal aborts (the operation itself goes on;
+  // its outcome is ignored); `finally` then disconnects.
+  const step = <T>(promise: Promise<T>) => raceSignal(promise, signal, noop);
   const transport: OpenTransportOptions = {};
   if (parsed.ca !== undefined) {
     const read = io.readTextFile ?? ((path: string) => Deno.readTextFile(path));
@@ -351,15 +334,12 @@ async function run(parsed: Parsed, io: CliIO): Promise<number> {
   };
   if (parsed.host !== undefined) options.host = parsed.host;
   if (signal !== undefined) options.signal = signal;
-  const connecting = StompClient.connectUrl(parsed.url, options);
-  let client: StompClient;
-  try {
-    client = await step(connecting);
-  } catch (error) {
-    // Stopped before CONNECTED: close the client should it connect still.
-    connecting.then((late) => late.close(), noop);
-    throw error;
-  }
+  // Stopped before CONNECTED: the client is closed should it connect still.
+  const client = await raceSignal(
+    StompClient.connectUrl(parsed.url, options),
+    signal,
+    (late) => late.close(),
+  );
   try {
     if (parsed.command === "send") await send(client, parsed, io, step);
     else await subscribe(client, parsed, io, step);
