@@ -47,6 +47,19 @@ export async function runDeno(
   };
 }
 
+/** `deno` arguments that run the CLI as a user would (offline import map). */
+export function cliArgs(...args: string[]): string[] {
+  return [
+    "run",
+    "--import-map=tests/offline/import_map.json",
+    "--allow-net",
+    "--allow-read",
+    "--allow-env",
+    "src/cli.ts",
+    ...args,
+  ];
+}
+
 /** guest:guest@ added to a broker URL. */
 export function withGuest(url: string): string {
   const parsed = new URL(url);

@@ -9,6 +9,7 @@ import { StompTestBroker } from "@stomper/stomp/testing";
 import { eventually, scriptedServer, within } from "../_peer.ts";
 import {
   BROKERS,
+  cliArgs,
   connectTo,
   Inbox,
   START_HINT,
@@ -26,15 +27,7 @@ class CliProcess implements AsyncDisposable {
 
   constructor(...args: string[]) {
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--import-map=tests/offline/import_map.json",
-        "--allow-net",
-        "--allow-read",
-        "--allow-env",
-        "src/cli.ts",
-        ...args,
-      ],
+      args: cliArgs(...args),
       cwd: new URL("../../", import.meta.url).pathname,
       env: { NO_COLOR: "1" },
       stdin: "piped",

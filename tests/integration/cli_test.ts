@@ -4,6 +4,7 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import {
   BROKERS,
+  cliArgs,
   type DenoRun,
   runDeno,
   START_HINT,
@@ -12,15 +13,7 @@ import {
 
 function cli(...args: string[]): Promise<DenoRun> {
   return runDeno(
-    [
-      "run",
-      "--import-map=tests/offline/import_map.json",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      "src/cli.ts",
-      ...args,
-    ],
+    cliArgs(...args),
     {},
     30000,
   );
