@@ -9,6 +9,7 @@ import type { StompBody, StompFrame } from "../frame.ts";
 import type { StompHeaders } from "../headers.ts";
 import type { MessageAckOptions, StompMessage } from "./message.ts";
 import type { SessionSubscription } from "./session.ts";
+import { noop } from "./_util.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
 import type {
   StompTransaction,
@@ -45,8 +46,6 @@ export interface ClientInternals {
     options: TransactionEndOptions,
   ): Promise<void>;
 }
-
-function noop(): void {}
 
 export class Message implements StompMessage {
   readonly frame: StompFrame;
