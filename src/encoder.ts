@@ -16,6 +16,7 @@ import {
   type StompVersion,
 } from "./frame.ts";
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
+import { plainHeadBound, writeHeadEnd, writePlainHeaders } from "./_plain.ts";
 
 const NUL = 0x00;
 const LF = 0x0a;
@@ -44,28 +45,9 @@ export interface EncodeOptions {
 
 const utf8 = new TextEncoder();
 const HEARTBEAT_BYTES = new Uint8Array([LF]);
-const COLON = 0x3a;
-
-// Characters the ASCII fast path leaves to escapeHeader: those it escapes or
-// refuses under some version (backslash, LF, CR, colon, NUL), and non-ASCII.
-const SPECIAL = new Uint8Array(128);
-for (const code of [0x5c, LF, 0x0d, COLON, NUL]) SPECIAL[code] = 1;
 
 // Where the fast path writes a header block before it knows that it can.
 let scratch = new Uint8Array(1024);
-
-/**
- * Writes `text` at `at` if every character is plain ASCII; returns the new
- * position, or -1.
- */
-function writePlain(out: Uint8Array, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80 || SPECIAL[code] === 1) return -1;
-    out[at++] = code;
-  }
-  return at;
-}
 
 /**
  * The common case in one pass: every header name and value plain ASCII, so
@@ -78,31 +60,10 @@ function plainHead(
   list: readonly string[],
   bodyLength: number,
 ): number {
-  // Command and LF, each header's colon and LF, content-length (at most 16
-  // digits) and the blank line.
-  let size = command.length + 1 + 32 + 1;
-  for (let i = 0; i < list.length; i++) size += list[i]!.length + 1;
+  const size = plainHeadBound(command, list);
   if (size > scratch.length) scratch = new Uint8Array(size * 2);
-  const out = scratch;
-  let at = writePlain(out, 0, command);
-  out[at++] = LF;
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!;
-    if (name === "content-length") continue;
-    if (name.length === 0) return -1;
-    at = writePlain(out, at, name);
-    if (at === -1) return -1;
-    out[at++] = COLON;
-    at = writePlain(out, at, list[i + 1]!);
-    if (at === -1) return -1;
-    out[at++] = LF;
-  }
-  if (bodyLength > 0) {
-    const line = "content-length:" + bodyLength + "\n";
-    for (let i = 0; i < line.length; i++) out[at++] = line.charCodeAt(i);
-  }
-  out[at++] = LF;
-  return at;
+  const at = writePlainHeaders(scratch, 0, command, list);
+  return at === -1 ? -1 : writeHeadEnd(scratch, at, bodyLength);
 }
 
 function utf8Length(text: string): number {

@@ -13,13 +13,17 @@ import {
 } from "@std/assert";
 import {
   connected,
+  encodeFrame,
   message,
   receipt,
+  send,
+  type StompBody,
   StompDecoder,
   type StompFrame,
   type StompVersion,
 } from "@stomper/stomp";
 import {
+  type ClientSendOptions,
   StompClient,
   type StompClientOptions,
   type StompClientState,
@@ -426,6 +430,76 @@ Deno.test("StompClient writes one frame per chunk on a transport that keeps fram
   for (const chunk of written) assertEquals(framesIn(chunk).length, 1);
   assertEquals(broker.depth("/queue/one"), 200);
 });
+
+for (const coalesce of [true, false]) {
+  Deno.test(`StompClient writes mixed sends in call order with the bytes encodeFrame gives (${coalesce ? "TCP" : "WebSocket-like"})`, async () => {
+    await using broker = StompTestBroker.listen();
+    const { transport, chunks } = await recording(broker.url, coalesce);
+    const stomp = await StompClient.connect(transport, QUIET);
+    const before = chunks.length;
+    // Plain frames go straight into the outgoing batch; the others (a header
+    // to escape, a receipt, a transaction) take the general path between them.
+    const calls: [string, StompBody, ClientSendOptions][] = [
+      ["/queue/mixed", "plain 1", {}],
+      ["/queue/mixed", "naïve ✓ 😀".repeat(100), { contentType: "text/plain" }],
+      ["/queue/mixed", new Uint8Array([0, 1, 0, 255]), {
+        headers: { persistent: "true" },
+      }],
+      ["/queue/mixed", "escaped header", { headers: { "x-key": "a:b" } }],
+      ["/queue/mixed", "with receipt", { receipt: true }],
+      ["/queue/mixed", "plain 2", {
+        headers: [["content-length", "1"], ["x", "y"]],
+      }],
+      ["/queue/mixed", "", {}],
+    ];
+    const sent = calls.map(([destination, body, options]) =>
+      stomp.send(destination, body, options)
+    );
+    const transaction = await stomp.begin();
+    const inTransaction = transaction.send("/queue/mixed", "in transaction");
+    stomp.send("/queue/mixed", "plain 3");
+    await transaction.commit();
+    await Promise.all([...sent, inTransaction]);
+    await stomp.disconnect();
+    const frames = chunks.slice(before).flatMap(framesIn);
+    const sends = frames.filter((frame) => frame.command === "SEND");
+    assertEquals(
+      sends.map((frame) => frame.text),
+      [
+        ...calls.map(([, body]) =>
+          typeof body === "string" ? body : "\0\x01\0\ufffd"
+        ),
+        "in transaction",
+        "plain 3",
+      ],
+    );
+    for (const [i, [destination, body, options]] of calls.entries()) {
+      const frame = sends[i]!;
+      if (options.receipt) continue; // its receipt id is the client's choice
+      const expected = encodeFrame(
+        send(destination, body, {
+          ...(options.contentType ? { contentType: options.contentType } : {}),
+          ...(options.headers ? { headers: options.headers } : {}),
+        }),
+      );
+      assertEquals(encodeFrame(frame), expected, `send ${i}`);
+    }
+    assertEquals(frames.map((frame) => frame.command), [
+      ...calls.map(() => "SEND"),
+      "BEGIN",
+      "SEND",
+      "SEND",
+      "COMMIT",
+      "DISCONNECT",
+    ]);
+    if (!coalesce) {
+      for (const chunk of chunks.slice(before)) {
+        assertEquals(framesIn(chunk).length, 1);
+      }
+    }
+    assertEquals(broker.depth("/queue/mixed"), calls.length + 2);
+  });
+}
 
 Deno.test("StompClient.send() past sendBufferSize resolves only once written; bufferedAmount counts what waits", async () => {
   await using broker = StompTestBroker.listen();

@@ -11,7 +11,7 @@ import type { StompFrame, StompVersion } from "../frame.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompTimers, StompTransportSource } from "./options.ts";
-import type { Outbox, Outgoing } from "./_outbox.ts";
+import { BATCH_BYTES, type Outbox, type Outgoing } from "./_outbox.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
 import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
 
@@ -144,10 +144,6 @@ const EOL = new Uint8Array([0x0a]);
 // Heart-beats go out once the link has been idle for this share of the
 // interval, so timer lateness never makes us miss the server's deadline.
 const HEARTBEAT_EARLY = 0.8;
-// Frames gathered into one write on a byte-stream transport, and taken per
-// round on any transport: large enough that a burst costs few writes, small
-// enough that the copy stays cheap.
-const BATCH_BYTES = 64 * 1024;
 
 export class Connection {
   readonly epoch: number;
@@ -271,6 +267,22 @@ export class Connection {
           if (entry === undefined) break;
           if (entry.skip?.(this.epoch) === true) {
             entries.push(entry);
+            continue;
+          }
+          const batch = entry.batch;
+          if (batch !== undefined) {
+            if (batch.used === 0) continue;
+            entries.push(entry);
+            if (this.#coalesce) {
+              chunks.push(batch.buffer.subarray(0, batch.used));
+            } else {
+              let start = 0;
+              for (const end of batch.ends) {
+                chunks.push(batch.buffer.subarray(start, end));
+                start = end;
+              }
+            }
+            bytes += batch.used;
             continue;
           }
           let chunk: Uint8Array;

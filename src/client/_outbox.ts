@@ -5,6 +5,12 @@
 
 import { StompHeaders } from "../headers.ts";
 import type { StompFrame, StompVersion } from "../frame.ts";
+import { noop } from "./_util.ts";
+
+// A batch entry's frame is never built: its bytes are written at the call.
+const noFrame = (): StompFrame => {
+  throw new TypeError("A batch has no frame to build");
+};
 
 /** One frame waiting to be written. */
 export interface Outgoing {
@@ -20,8 +26,13 @@ export interface Outgoing {
   readonly bytes?: Uint8Array | undefined;
   /** The version `bytes` were encoded for. */
   readonly version?: StompVersion | undefined;
-  /** The bytes it is counted as. */
-  readonly size: number;
+  /**
+   * Frames issued one after another, written straight into one buffer (see
+   * {@linkcode Batch}); `bytes` is then unused.
+   */
+  readonly batch?: Batch | undefined;
+  /** The bytes it is counted as (a batch's grows as frames join it). */
+  size: number;
   /**
    * The connection it belongs to (ACK, NACK, transactions), or `undefined`
    * when it can go out on any (SEND, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT).
@@ -43,6 +54,22 @@ export interface Outgoing {
   /** Set by the outbox. */
   state: "queued" | "taken" | "cancelled";
 }
+
+/**
+ * Plain frames (their bytes the same under every version) encoded one after
+ * another into one buffer at the call, so that a burst of sends costs one
+ * buffer and one write instead of one of each per frame.
+ */
+export interface Batch {
+  readonly buffer: Uint8Array<ArrayBuffer>;
+  /** Bytes written so far. */
+  used: number;
+  /** Where each frame ends, for transports that take one frame per write. */
+  readonly ends: number[];
+}
+
+/** A batch stops taking frames once it holds this much. */
+export const BATCH_BYTES = 64 * 1024;
 
 // Per frame beyond its body: the command, the header lines and the NUL,
 // counted roughly; the body dominates what the limit is for.
@@ -100,6 +127,47 @@ export class Outbox {
     } else {
       this.#waiting.push(entry);
     }
+  }
+
+  /**
+   * The open batch at the tail of the queue with room for `bound` more bytes,
+   * or a new one queued there (its entry accepted, belonging to no
+   * connection). Only for operations accepted at once (`hasRoom`).
+   */
+  batch(bound: number): Batch {
+    const tail = this.#queue.length > this.#head
+      ? this.#queue[this.#queue.length - 1]!
+      : undefined;
+    const open = tail?.batch;
+    if (
+      open !== undefined && tail!.state === "queued" &&
+      open.used < BATCH_BYTES && open.buffer.length - open.used >= bound
+    ) return open;
+    const batch: Batch = {
+      buffer: new Uint8Array(Math.max(BATCH_BYTES + 1024, bound)),
+      used: 0,
+      ends: [],
+    };
+    this.push({
+      frame: noFrame,
+      batch,
+      size: 0,
+      epoch: undefined,
+      accept: undefined,
+      fail: noop,
+      start: 0,
+      state: "queued",
+    });
+    return batch;
+  }
+
+  /** A frame was written into the tail batch up to `end`: count it. */
+  grow(batch: Batch, end: number): void {
+    const tail = this.#queue[this.#queue.length - 1]!;
+    this.#queued += end - batch.used;
+    tail.size += end - batch.used;
+    batch.used = end;
+    batch.ends.push(end);
   }
 
   /** Takes an entry out before it is written; false if it was taken already. */

@@ -7,7 +7,8 @@
 import type { DecodeLimits } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
 import type { StompBody, StompFrame, StompVersion } from "../frame.ts";
-import type { StompHeadersInit } from "../headers.ts";
+import { StompHeaders, type StompHeadersInit } from "../headers.ts";
+import { encodePlainInto, plainFrameBound } from "../_plain.ts";
 import { openTransport } from "../transports/open.ts";
 import {
   type Connection,
@@ -491,6 +492,11 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
+    if (
+      this.#ready && options.receipt !== true && this.#outbox.hasRoom &&
+      options.signal?.aborted !== true &&
+      this.#sendNow(destination, body, options)
+    ) return Promise.resolve();
     return this.#issue(
       `SEND to ${JSON.stringify(destination)}`,
       options,
@@ -1128,6 +1134,51 @@ export class StompClient implements AsyncDisposable {
       prepared.unqueued?.();
     }
     return op.promise;
+  }
+
+  /**
+   * The common SEND, connected, within the send buffer, without a receipt:
+   * accepted at once, so it needs no operation, and its frame is encoded
+   * straight into the outgoing batch. Returns false, having queued nothing,
+   * for anything else (an invalid argument, headers that need escaping, a
+   * closing client), which the general path then handles or refuses.
+   */
+  #sendNow(
+    destination: string,
+    body: StompBody | undefined,
+    options: ClientSendOptions,
+  ): boolean {
+    const state = this.#state;
+    if (state === "closed" || state === "disconnecting") return false;
+    const timeout = options.timeout;
+    if (
+      timeout !== undefined &&
+      !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))
+    ) return false;
+    const text = body ?? "";
+    if (typeof text !== "string" && !(text instanceof Uint8Array)) return false;
+    if (typeof destination !== "string" || destination === "") return false;
+    const contentType = options.contentType;
+    const list = ["destination", destination];
+    if (contentType !== undefined) {
+      if (typeof contentType !== "string" || contentType === "") return false;
+      list.push("content-type", contentType);
+    }
+    if (options.headers !== undefined) {
+      let extra: readonly string[];
+      try {
+        extra = StompHeaders.flat(new StompHeaders(options.headers));
+      } catch {
+        return false;
+      }
+      for (let i = 0; i < extra.length; i++) list.push(extra[i]!);
+    }
+    const batch = this.#outbox.batch(plainFrameBound("SEND", list, text));
+    const end = encodePlainInto(batch.buffer, batch.used, "SEND", list, text);
+    if (end === -1) return false;
+    this.#outbox.grow(batch, end);
+    this.#connection?.kick();
+    return true;
   }
 
   /**
