@@ -415,9 +415,15 @@ export async function runGroup(
     }
     if (freshSources.length > 0) {
       collect();
+      const f0 = pageFaults();
       const fresh = freshCopyLimit(freshSources, freshExtra);
+      const faults = pageFaults() - f0;
       const name = e2 === undefined ? LIMIT.freshW3 : LIMIT.freshE2;
-      if (keep) push(timings, LIMITS, name, fresh);
+      if (keep) {
+        push(timings, LIMITS, name, fresh);
+        // The floor pays page faults as a decoder does: compare them.
+        push(faultCounts, LIMITS, name, faults);
+      }
     }
     if (w1 !== undefined) {
       collect();
