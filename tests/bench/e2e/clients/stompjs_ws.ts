@@ -3,8 +3,10 @@
 // follows the contract in ../_protocol.ts: one scenario, one JSON Result as
 // the last stdout line, errors on stderr with a non-zero exit. Run as
 //
-//   deno run --allow-net=127.0.0.1,localhost --allow-sys=cpus \
+//   deno run --allow-net=127.0.0.1,localhost \
 //     tests/bench/e2e/clients/stompjs_ws.ts '<Config JSON>'
+//
+// (process.cpuUsage() needs no permission.)
 
 import process from "node:process";
 import { Client, type IMessage } from "npm:@stomp/stompjs@7";
