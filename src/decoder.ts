@@ -172,6 +172,24 @@ function gather(
 }
 
 /**
+ * Copies `chunk[from, to)` into `out` at `at`, by a loop for a few bytes (see
+ * {@linkcode gather}).
+ */
+function copyInto(
+  out: Uint8Array,
+  at: number,
+  chunk: Uint8Array,
+  from: number,
+  to: number,
+): void {
+  if (to - from < 32) {
+    for (let i = from; i < to; i++) out[at++] = chunk[i]!;
+  } else {
+    out.set(chunk.subarray(from, to), at);
+  }
+}
+
+/**
  * A content-length of at most 15 digits within the limit, else `undefined`
  * (left to the general check, which reports what is wrong with it).
  */
@@ -209,8 +227,10 @@ function commandAt(
  * Output is the same however the input is split, down to one byte at a time,
  * and each byte is examined a bounded number of times. A body that lies inside
  * one pushed chunk is handed out as a view of that chunk (so do not reuse
- * pushed buffers); a body spread over chunks is gathered and copied once.
- * Bytes of an unfinished frame are kept by reference until it completes.
+ * pushed buffers); a body spread over chunks is copied once: one with a
+ * content-length into an array of that length as it arrives, one without
+ * gathered when its NUL comes. Other bytes of an unfinished frame are kept by
+ * reference until it completes.
  *
  * Malformed input throws a {@linkcode StompSyntaxError} (or, with `resync`,
  * is reported and skipped); crossing a limit throws a `RangeError` before the
@@ -255,7 +275,15 @@ export class StompDecoder {
   // Body in progress.
   #command: StompCommand = "MESSAGE";
   #headers: StompHeaders | undefined;
+  /** Pieces of a body that ends at its NUL (no content-length). */
   #bodyPieces: Uint8Array[] = [];
+  /**
+   * A body with a content-length: the array of that length it is copied
+   * into as it arrives, or the view of a whole body whose NUL is still to
+   * come.
+   */
+  #body: Uint8Array | undefined;
+  /** Body bytes received so far. */
   #bodyLength = 0;
   #bodyRemaining = 0;
 
@@ -313,15 +341,18 @@ export class StompDecoder {
   }
 
   /**
-   * Bytes of the unfinished frame held by the decoder (by reference). Never
-   * more than the limits allow.
+   * Bytes the decoder holds for the unfinished frame: the header bytes and
+   * body pieces received so far (by reference), or, for a body with a
+   * content-length that spans chunks, the array of that length it is being
+   * copied into. Never more than the limits allow.
    */
   get buffered(): number {
     const state = this.#state;
     if (state === State.Header) return this.#headLength;
-    if (state === State.BodyLength || state === State.BodyNul) {
-      return this.#bodyLength;
+    if (state === State.BodyLength) {
+      return Math.max(this.#body?.length ?? 0, this.#bodyLength);
     }
+    if (state === State.BodyNul) return this.#bodyLength;
     return 0;
   }
 
@@ -500,20 +531,43 @@ export class StompDecoder {
           }
           case State.BodyLength: {
             const remaining = this.#bodyRemaining;
-            if (n - pos <= remaining) {
-              this.#bodyPieces.push(chunk.subarray(pos, n));
-              this.#bodyRemaining -= n - pos;
-              this.#bodyLength += n - pos;
+            const received = this.#bodyLength;
+            const available = n - pos;
+            if (available <= remaining) {
+              if (received === 0 && available === remaining) {
+                // The whole body is in this chunk, its NUL in the next: it
+                // stays a view of the chunk.
+                this.#body = chunk.subarray(pos, n);
+              } else {
+                // A body spread over chunks is copied, as it arrives, into
+                // one array of its declared length: one allocation and one
+                // copy, and no chunk is held on to. (maxBodyBytes bounds the
+                // length; the array is allocated once the body spans.)
+                const body = this.#body ??= new Uint8Array(
+                  received + remaining,
+                );
+                copyInto(body, received, chunk, pos, n);
+              }
+              this.#bodyRemaining = remaining - available;
+              this.#bodyLength = received + available;
               pos = n;
               continue;
             }
             const last = pos + remaining;
             if (chunk[last] !== NUL) {
-              this.#bodyPieces = [];
+              this.#body = undefined;
               pos = this.#missingNul(base + last) - base;
               continue;
             }
-            this.#emitPieces(chunk.subarray(pos, last), onFrame);
+            let body: Uint8Array;
+            if (received === 0) {
+              body = chunk.subarray(pos, last);
+            } else {
+              body = this.#body!;
+              copyInto(body, received, chunk, pos, last);
+              this.#body = undefined;
+            }
+            this.#emit(body, onFrame);
             pos = last + 1;
             continue;
           }
@@ -579,6 +633,7 @@ export class StompDecoder {
     this.#state = State.FrameStart;
     this.#headPieces = [];
     this.#bodyPieces = [];
+    this.#body = undefined;
     this.#report(error);
   }
 
@@ -640,6 +695,7 @@ export class StompDecoder {
     this.#failure = error;
     this.#headPieces = [];
     this.#bodyPieces = [];
+    this.#body = undefined;
     throw error;
   }
 

@@ -459,6 +459,69 @@ Deno.test("StompDecoder hands out bodies inside one chunk as views, copies the o
   assertStrictEquals(byNul?.body.buffer, nul.buffer);
 });
 
+Deno.test("StompDecoder copies a content-length body that spans chunks into one array of that length", () => {
+  const body = new Uint8Array(3000).map((_, i) => i % 251);
+  const wire = encodeFrame(send("/queue/a", body));
+  const start = wire.length - body.length - 1;
+  const decoder = new StompDecoder({ maxBodyBytes: 3000 });
+  assertEquals(decoder.push(wire.subarray(0, start + 100)), []);
+  // The array of the declared length, within maxBodyBytes, is what it holds.
+  assertEquals(decoder.buffered, 3000);
+  assertEquals(decoder.push(wire.subarray(start + 100, start + 2000)), []);
+  assertEquals(decoder.buffered, 3000);
+  const [spread] = decoder.push(wire.subarray(start + 2000));
+  assertEquals(spread?.body, body);
+  assertEquals(spread?.body.buffer.byteLength, 3000);
+  assertEquals(decoder.buffered, 0);
+  // A header block that ends with its chunk: the body, wholly in the next
+  // chunk, is a view of that chunk, not a copy.
+  const late = new StompDecoder();
+  assertEquals(late.push(wire.slice(0, start)), []);
+  const rest = wire.slice(start);
+  const [view] = late.push(rest);
+  assertStrictEquals(view?.body.buffer, rest.buffer);
+  assertEquals(view?.body, body);
+});
+
+Deno.test("StompDecoder reads content-length bodies at the limit however they are split", () => {
+  // NULs and EOLs inside the bodies, a body of exactly maxBodyBytes, one
+  // empty, then one without content-length.
+  const out = decodeAllWays(
+    "SEND\ncontent-length:6\n\n\0ab\ncd\0\nSEND\ncontent-length:0\n\n\0" +
+      "SEND\ncontent-length:5\n\n\0\0\0\0\0\0MESSAGE\n\nxyz\0",
+    { maxBodyBytes: 6 },
+  );
+  assertEquals(out.thrown, undefined);
+  assertEquals(out.frames.map((f) => [...f.body]), [
+    [0, 0x61, 0x62, 0x0a, 0x63, 0x64],
+    [],
+    [0, 0, 0, 0, 0],
+    [0x78, 0x79, 0x7a],
+  ]);
+  assertEquals(out.heartbeats, 1);
+  const over = decodeAllWays("SEND\ncontent-length:7\n\n0123456\0", {
+    maxBodyBytes: 6,
+  });
+  assertEquals(
+    over.thrown?.message,
+    "Frame content-length 7 exceeds the limit of 6 bytes at byte 23",
+  );
+});
+
+Deno.test("StompDecoder resynchronises after a spanning content-length body without its NUL", () => {
+  const out = decodeAllWays(
+    "SEND\ncontent-length:4\n\nabcdE\0SEND\ncontent-length:2\n\nok\0",
+    { resync: true, onError() {} },
+  );
+  assertEquals(out.reported, [{
+    name: "StompSyntaxError",
+    message:
+      "Frame body is not followed by NUL where content-length says it ends at byte 27",
+    offset: 27,
+  }]);
+  assertEquals(out.frames, [frame("SEND", [["content-length", "2"]], "ok")]);
+});
+
 Deno.test("StompDecoder resynchronises after junk when asked to", () => {
   // stomper's syncBuffer cases: junk, junk with NULs, junk then a real frame.
   const good = "SEND\ndestination:/queue/a\n\nThis is the body text\0\n";
