@@ -170,6 +170,8 @@ export class Connection {
   #receiveTimer: unknown;
   #outbox: Outbox | undefined;
   #pumping = false;
+  // A write deferred to the end of the task (see kick).
+  #flush: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     epoch: number,
@@ -218,11 +220,28 @@ export class Connection {
     this.kick();
   }
 
-  /** Something was queued: write it once the current task is done. */
-  kick(): void {
+  /**
+   * Something was queued: write it once the current microtasks are done
+   * (operations issued together go out in one write), or with `later`, once
+   * the current task is done: acknowledgements made in a loop over buffered
+   * messages, which resumes through microtasks, then share a write too.
+   */
+  kick(later = false): void {
     if (this.#pumping || this.dead || this.#outbox?.empty !== false) return;
+    if (later) {
+      if (this.#flush === undefined) {
+        this.#flush = setTimeout(() => {
+          this.#flush = undefined;
+          this.kick();
+        }, 0);
+      }
+      return;
+    }
+    if (this.#flush !== undefined) {
+      clearTimeout(this.#flush);
+      this.#flush = undefined;
+    }
     this.#pumping = true;
-    // Operations issued together in one task go out in one write.
     queueMicrotask(() => this.#pump());
   }
 
@@ -239,6 +258,7 @@ export class Connection {
     if (this.dead) return;
     this.dead = true;
     this.error = error;
+    if (this.#flush !== undefined) clearTimeout(this.#flush);
     const timers = this.#options.timers;
     if (this.#sendTimer !== undefined) timers.clearTimeout(this.#sendTimer);
     if (this.#receiveTimer !== undefined) {

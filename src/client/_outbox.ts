@@ -30,7 +30,7 @@ export interface Outgoing {
    * Frames issued one after another, written straight into one buffer (see
    * {@linkcode Batch}); `bytes` is then unused.
    */
-  readonly batch?: Batch | undefined;
+  batch?: Batch | undefined;
   /** The bytes it is counted as (a batch's grows as frames join it). */
   size: number;
   /**
@@ -66,10 +66,21 @@ export interface Batch {
   used: number;
   /** Where each frame ends, for transports that take one frame per write. */
   readonly ends: number[];
+  /**
+   * The connection that some of its frames (ACK, NACK) belong to, or
+   * `undefined` while none does.
+   */
+  epoch: number | undefined;
+  /** Per frame (as `ends`), whether it belongs to `epoch`; empty while none does. */
+  readonly bound: boolean[];
 }
 
 /** A batch stops taking frames once it holds this much. */
 export const BATCH_BYTES = 64 * 1024;
+// Batches are carved out of arenas of this size, and a new batch needs at
+// least this much room (else the next arena starts).
+const ARENA_BYTES = 256 * 1024;
+const ARENA_MIN_ROOM = 16 * 1024;
 
 // Per frame beyond its body: the command, the header lines and the NUL,
 // counted roughly; the body dominates what the limit is for.
@@ -94,6 +105,9 @@ export class Outbox {
   // what waits now.
   #queued = 0;
   #finished = 0;
+  // Where batches are written, and how much of it is taken.
+  #arena = new Uint8Array(0);
+  #arenaUsed = 0;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -134,19 +148,30 @@ export class Outbox {
    * or a new one queued there (its entry accepted, belonging to no
    * connection). Only for operations accepted at once (`hasRoom`).
    */
-  batch(bound: number): Batch {
+  batch(bound: number, epoch?: number): Batch {
     const tail = this.#queue.length > this.#head
       ? this.#queue[this.#queue.length - 1]!
       : undefined;
     const open = tail?.batch;
     if (
       open !== undefined && tail!.state === "queued" &&
-      open.used < BATCH_BYTES && open.buffer.length - open.used >= bound
+      open.used < BATCH_BYTES && open.buffer.length - open.used >= bound &&
+      (epoch === undefined || open.epoch === undefined || open.epoch === epoch)
     ) return open;
+    // Carved out of a shared arena: bytes once written are never touched
+    // again, so a batch taken by the writer and the next one can share it,
+    // and a frame a turn costs no allocation.
+    let arena = this.#arena;
+    if (arena.length - this.#arenaUsed < Math.max(bound, ARENA_MIN_ROOM)) {
+      arena = this.#arena = new Uint8Array(Math.max(ARENA_BYTES, bound));
+      this.#arenaUsed = 0;
+    }
     const batch: Batch = {
-      buffer: new Uint8Array(Math.max(BATCH_BYTES + 1024, bound)),
+      buffer: arena.subarray(this.#arenaUsed),
       used: 0,
       ends: [],
+      epoch: undefined,
+      bound: [],
     };
     this.push({
       frame: noFrame,
@@ -161,13 +186,26 @@ export class Outbox {
     return batch;
   }
 
-  /** A frame was written into the tail batch up to `end`: count it. */
-  grow(batch: Batch, end: number): void {
+  /**
+   * A frame was written into the tail batch up to `end`: count it, and note
+   * the connection it belongs to, if any.
+   */
+  grow(batch: Batch, end: number, epoch?: number): void {
     const tail = this.#queue[this.#queue.length - 1]!;
+    if (batch.buffer.buffer === this.#arena.buffer) {
+      this.#arenaUsed += end - batch.used;
+    }
     this.#queued += end - batch.used;
     tail.size += end - batch.used;
     batch.used = end;
     batch.ends.push(end);
+    if (epoch !== undefined) {
+      while (batch.bound.length < batch.ends.length - 1) {
+        batch.bound.push(false);
+      }
+      batch.bound.push(true);
+      batch.epoch = epoch;
+    } else if (batch.epoch !== undefined) batch.bound.push(false);
   }
 
   /** Takes an entry out before it is written; false if it was taken already. */
@@ -226,7 +264,42 @@ export class Outbox {
    * with `error` (the rest waits for the next connection).
    */
   dropEpoch(epoch: number, error: Error): void {
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i]!;
+      if (entry.state === "queued" && entry.batch?.epoch === epoch) {
+        this.#unbind(entry, entry.batch);
+      }
+    }
     this.#drop(error, (entry) => entry.epoch === epoch);
+  }
+
+  /**
+   * Takes a batch's frames that belong to a lost connection out of it (they
+   * were accepted, and are lost with the connection); the others stay.
+   */
+  #unbind(entry: Outgoing, batch: Batch): void {
+    const kept = new Uint8Array(batch.buffer.length);
+    const ends: number[] = [];
+    let start = 0;
+    let used = 0;
+    for (let i = 0; i < batch.ends.length; i++) {
+      const end = batch.ends[i]!;
+      if (!batch.bound[i]) {
+        kept.set(batch.buffer.subarray(start, end), used);
+        used += end - start;
+        ends.push(used);
+      }
+      start = end;
+    }
+    this.#finished += batch.used - used;
+    entry.size -= batch.used - used;
+    entry.batch = {
+      buffer: kept,
+      used,
+      ends,
+      epoch: undefined,
+      bound: [],
+    };
   }
 
   /** The client closed: everything still queued fails with `error`. */

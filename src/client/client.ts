@@ -1198,6 +1198,34 @@ export class StompClient implements AsyncDisposable {
     const connection = this.#connection;
     let bytes: Uint8Array | undefined;
     if (this.#ready && connection !== undefined && this.#outbox.hasRoom) {
+      // Accepted at once and nothing to call back: a plain frame joins the
+      // outgoing batch, like a plain SEND (#sendNow).
+      if (
+        receipt === undefined && !how.confirmed && how.written === undefined &&
+        how.skip === undefined && subscription === undefined
+      ) {
+        const frame = out.frame;
+        const list = StompHeaders.flat(frame.headers);
+        const batch = this.#outbox.batch(
+          plainFrameBound(frame.command, list, frame.body),
+          how.epoch,
+        );
+        const end = encodePlainInto(
+          batch.buffer,
+          batch.used,
+          frame.command,
+          list,
+          frame.body,
+        );
+        if (end !== -1) {
+          this.#outbox.grow(batch, end, how.epoch);
+          op.resolve(how.value);
+          // Acknowledgements (bound to the connection) wait for the end of
+          // the task, to share a write with the others of the loop.
+          connection.kick(how.epoch !== undefined);
+          return true;
+        }
+      }
       try {
         bytes = encodeFrame(out.frame, { version: connection.version });
       } catch (error) {

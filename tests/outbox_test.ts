@@ -1,0 +1,98 @@
+// The client's outgoing queue (src/client/_outbox.ts): plain frames written
+// into shared batches keep their order and byte count, and a batch that
+// holds frames of a lost connection (ACK, NACK) gives up only those.
+
+import { assertEquals } from "@std/assert";
+import { StompDecoder, type StompFrame } from "@stomper/stomp";
+import { BATCH_BYTES, Outbox } from "../src/client/_outbox.ts";
+import { encodePlainInto, plainFrameBound } from "../src/_plain.ts";
+
+function add(
+  outbox: Outbox,
+  command: string,
+  list: string[],
+  body: string,
+  epoch?: number,
+) {
+  const batch = outbox.batch(plainFrameBound(command, list, body), epoch);
+  const end = encodePlainInto(batch.buffer, batch.used, command, list, body);
+  outbox.grow(batch, end, epoch);
+}
+
+function frames(bytes: Uint8Array): StompFrame[] {
+  const out: StompFrame[] = [];
+  new StompDecoder().decode(bytes, (frame) => out.push(frame));
+  return out;
+}
+
+function take(outbox: Outbox): { frames: StompFrame[]; ends: number } {
+  const entry = outbox.shift()!;
+  const batch = entry.batch!;
+  outbox.written([entry], 1);
+  return {
+    frames: frames(batch.buffer.subarray(0, batch.used)),
+    ends: batch.ends.length,
+  };
+}
+
+Deno.test("Outbox batches plain frames in order and counts their bytes", () => {
+  const outbox = new Outbox(1 << 20);
+  for (let i = 0; i < 3; i++) {
+    add(outbox, "SEND", ["destination", "/queue/a"], `m${i}`);
+  }
+  assertEquals(
+    outbox.bufferedAmount,
+    3 * "SEND\ndestination:/queue/a\ncontent-length:2\n\nm0\0".length,
+  );
+  const { frames: sent, ends } = take(outbox);
+  assertEquals(sent.map((frame) => frame.text), ["m0", "m1", "m2"]);
+  assertEquals(ends, 3);
+  assertEquals(outbox.bufferedAmount, 0);
+  assertEquals(outbox.empty, true);
+});
+
+Deno.test("Outbox starts a new batch once one holds BATCH_BYTES, or once the writer took it", () => {
+  const outbox = new Outbox(1 << 30);
+  const body = "x".repeat(1000);
+  const count = Math.ceil(BATCH_BYTES / 1000) + 5;
+  for (let i = 0; i < count; i++) {
+    add(outbox, "SEND", ["destination", "/queue/a"], body);
+  }
+  const first = take(outbox).frames.length;
+  add(outbox, "SEND", ["destination", "/queue/a"], "late");
+  const second = take(outbox).frames;
+  assertEquals(first + second.length - 1, count);
+  assertEquals(second.at(-1)!.text, "late");
+  assertEquals(outbox.empty, true);
+});
+
+Deno.test("Outbox.dropEpoch() takes a lost connection's ACKs out of a batch and keeps its SENDs", () => {
+  const outbox = new Outbox(1 << 20);
+  add(outbox, "SEND", ["destination", "/queue/a"], "one");
+  add(outbox, "ACK", ["id", "m-1"], "", 1);
+  add(outbox, "SEND", ["destination", "/queue/a"], "two");
+  add(outbox, "NACK", ["id", "m-2"], "", 1);
+  const sends = ["one", "two"].map((body) =>
+    `SEND\ndestination:/queue/a\ncontent-length:3\n\n${body}\0`
+  );
+  outbox.dropEpoch(1, new Error("lost"));
+  assertEquals(outbox.bufferedAmount, sends[0]!.length + sends[1]!.length);
+  // What joins afterwards, on the next connection, goes out after them.
+  add(outbox, "ACK", ["id", "m-9"], "", 2);
+  const { frames: left } = take(outbox);
+  assertEquals(left.map((frame) => frame.command), ["SEND", "SEND", "ACK"]);
+  assertEquals(left.map((frame) => frame.text), ["one", "two", ""]);
+  assertEquals(left[2]!.headers.get("id"), "m-9");
+  assertEquals(outbox.bufferedAmount, 0);
+});
+
+Deno.test("Outbox.dropEpoch() leaves batches of other connections alone", () => {
+  const outbox = new Outbox(1 << 20);
+  add(outbox, "ACK", ["id", "m-1"], "", 2);
+  add(outbox, "SEND", ["destination", "/queue/a"], "one");
+  outbox.dropEpoch(1, new Error("lost"));
+  assertEquals(take(outbox).frames.map((frame) => frame.command), [
+    "ACK",
+    "SEND",
+  ]);
+});
