@@ -501,6 +501,37 @@ for (const coalesce of [true, false]) {
   });
 }
 
+Deno.test("StompClient.send() past sendBufferSize and before CONNECTED keeps text intact, with plain or escaped headers", async () => {
+  await using broker = StompTestBroker.listen();
+  const { transport, chunks } = await recording(broker.url, true);
+  // Issued before the handshake is done: encoded only at their turn.
+  const connecting = StompClient.connect(transport, {
+    ...QUIET,
+    sendBufferSize: 100,
+  });
+  const texts = ["naïve ✓ 😀", "x".repeat(300), "lone \ud800 surrogate", ""];
+  const stomp = await connecting;
+  const sent: Promise<void>[] = [];
+  for (const text of texts) {
+    sent.push(stomp.send("/queue/text", text));
+    sent.push(stomp.send("/queue/text", text, { headers: { "x-k": "a:b" } }));
+  }
+  assertGreater(stomp.bufferedAmount, 100);
+  await Promise.all(sent);
+  await stomp.disconnect();
+  const frames = chunks.flatMap(framesIn).filter((frame) =>
+    frame.command === "SEND"
+  );
+  const expected = texts.flatMap((text) => [text, text]).map((text) =>
+    new TextDecoder().decode(new TextEncoder().encode(text))
+  );
+  assertEquals(frames.map((frame) => frame.text), expected);
+  assertEquals(
+    frames.filter((frame) => frame.headers.get("x-k") === "a:b").length,
+    texts.length,
+  );
+});
+
 Deno.test("StompClient.send() past sendBufferSize resolves only once written; bufferedAmount counts what waits", async () => {
   await using broker = StompTestBroker.listen();
   await using stomp = await client(broker, { sendBufferSize: 1000 });

@@ -7,8 +7,11 @@
 import { concat } from "@std/bytes";
 import { type DecodeLimits, StompDecoder } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
-import type { StompFrame, StompVersion } from "../frame.ts";
+import { StompFrame, type StompVersion } from "../frame.ts";
+import { StompHeaders } from "../headers.ts";
+import { encodePlainInto, plainFrameBound } from "../_plain.ts";
 import type { StompTransport } from "../transports/transport.ts";
+import { type MessageSender, messageSender } from "../transports/_messages.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompTimers, StompTransportSource } from "./options.ts";
 import { BATCH_BYTES, type Outbox, type Outgoing } from "./_outbox.ts";
@@ -158,6 +161,7 @@ export class Connection {
   readonly ended: Deferred<void> = deferred<void>();
   reading: Promise<void> = Promise.resolve();
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #sender: MessageSender | undefined;
   readonly #decoder: StompDecoder;
   readonly #coalesce: boolean;
   readonly #options: ConnectionOptions;
@@ -185,6 +189,7 @@ export class Connection {
     this.#handlers = handlers;
     this.#coalesce = transport.coalesce === true;
     this.#writer = transport.writable.getWriter();
+    this.#sender = messageSender(transport);
     this.#writer.closed.catch(noop);
     this.handshake.promise.catch(noop);
     // Until CONNECTED says otherwise nothing is unescaped: a pre-CONNECTED
@@ -294,7 +299,7 @@ export class Connection {
             if (batch.used === 0) continue;
             entries.push(entry);
             if (this.#coalesce) {
-              chunks.push(batch.buffer.subarray(0, batch.used));
+              this.#gather(chunks, batch.buffer.subarray(0, batch.used));
             } else {
               let start = 0;
               for (const end of batch.ends) {
@@ -307,21 +312,16 @@ export class Connection {
           }
           let chunk: Uint8Array;
           try {
-            if (entry.bytes !== undefined && entry.version === this.version) {
-              chunk = entry.bytes;
-            } else {
-              const frame = typeof entry.frame === "function"
-                ? entry.frame()
-                : entry.frame;
-              // A frame this version cannot carry fails alone, unwritten.
-              chunk = encodeFrame(frame, { version: this.version });
-            }
+            chunk = entry.bytes !== undefined && entry.version === this.version
+              ? entry.bytes
+              : this.#encode(outbox, entry);
           } catch (error) {
             outbox.discard(entry, asError(error));
             continue;
           }
           entries.push(entry);
-          chunks.push(chunk);
+          if (this.#coalesce) this.#gather(chunks, chunk);
+          else chunks.push(chunk);
           bytes += chunk.length;
         }
         if (entries.length === 0) break;
@@ -332,7 +332,7 @@ export class Connection {
         this.#lastSent = this.#options.timers.now();
         if (this.#coalesce) {
           await this.#write(chunks.length === 1 ? chunks[0]! : concat(chunks));
-        } else {
+        } else if (!(await this.#writeMessages(chunks))) {
           // One frame per chunk (a WebSocket message each); the stream
           // queues them in order.
           for (let i = 0; i < chunks.length - 1; i++) {
@@ -348,6 +348,73 @@ export class Connection {
     }
     // Queued while the last write was in flight.
     this.kick();
+  }
+
+  /**
+   * Encodes a frame that was queued unencoded, at its turn: a plain one
+   * straight into the outbox's arena (text bodies too, without a buffer of
+   * their own), any other for this connection's version, which throws for a
+   * frame the version cannot carry (it then fails alone, unwritten).
+   */
+  #encode(outbox: Outbox, entry: Outgoing): Uint8Array {
+    const frame = typeof entry.frame === "function"
+      ? entry.frame()
+      : entry.frame;
+    const body = entry.text ?? frame.body;
+    const list = StompHeaders.flat(frame.headers);
+    const room = outbox.carve(plainFrameBound(frame.command, list, body));
+    const end = encodePlainInto(room, 0, frame.command, list, body);
+    if (end !== -1) {
+      outbox.carved(end);
+      return room.subarray(0, end);
+    }
+    return encodeFrame(
+      entry.text === undefined
+        ? frame
+        : new StompFrame(frame.command, frame.headers, entry.text),
+      { version: this.version },
+    );
+  }
+
+  /**
+   * Adds a chunk to a write, joined to the one before when it follows it in
+   * the same buffer (consecutive batches and frames of one arena), so that
+   * the write needs no copy.
+   */
+  #gather(chunks: Uint8Array[], chunk: Uint8Array): void {
+    const last = chunks.length - 1;
+    const before = chunks[last];
+    if (
+      before !== undefined && before.buffer === chunk.buffer &&
+      before.byteOffset + before.length === chunk.byteOffset
+    ) {
+      chunks[last] = new Uint8Array(
+        chunk.buffer,
+        before.byteOffset,
+        before.length + chunk.length,
+      );
+    } else chunks.push(chunk);
+  }
+
+  /**
+   * Writes one message per chunk through the transport's own sender, if it
+   * has one and can send now; false if the caller must use `writable`.
+   */
+  async #writeMessages(chunks: readonly Uint8Array[]): Promise<boolean> {
+    const sent = this.#sender?.(chunks);
+    if (sent === undefined || sent === false) return false;
+    try {
+      await sent;
+    } catch (cause) {
+      this.lose(
+        new StompConnectionError(
+          `Connection lost while sending: ${describe(cause)}`,
+          { cause },
+        ),
+      );
+      throw this.error;
+    }
+    return true;
   }
 
   async #write(bytes: Uint8Array): Promise<void> {

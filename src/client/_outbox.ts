@@ -24,6 +24,11 @@ export interface Outgoing {
    * whose version was known, within the limit), else `undefined`.
    */
   readonly bytes?: Uint8Array | undefined;
+  /**
+   * A SEND's text body, kept as the string until the frame is encoded at its
+   * turn (`frame` then has no body).
+   */
+  readonly text?: string | undefined;
   /** The version `bytes` were encoded for. */
   readonly version?: StompVersion | undefined;
   /**
@@ -73,6 +78,8 @@ export interface Batch {
   epoch: number | undefined;
   /** Per frame (as `ends`), whether it belongs to `epoch`; empty while none does. */
   readonly bound: boolean[];
+  /** Takes no more frames (the arena after it was used for something else). */
+  sealed: boolean;
 }
 
 /** A batch stops taking frames once it holds this much. */
@@ -108,6 +115,8 @@ export class Outbox {
   // Where batches are written, and how much of it is taken.
   #arena = new Uint8Array(0);
   #arenaUsed = 0;
+  // The batch written into the arena last.
+  #open: Batch | undefined;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -154,7 +163,7 @@ export class Outbox {
       : undefined;
     const open = tail?.batch;
     if (
-      open !== undefined && tail!.state === "queued" &&
+      open !== undefined && tail!.state === "queued" && !open.sealed &&
       open.used < BATCH_BYTES && open.buffer.length - open.used >= bound &&
       (epoch === undefined || open.epoch === undefined || open.epoch === epoch)
     ) return open;
@@ -172,7 +181,9 @@ export class Outbox {
       ends: [],
       epoch: undefined,
       bound: [],
+      sealed: false,
     };
+    this.#open = batch;
     this.push({
       frame: noFrame,
       batch,
@@ -184,6 +195,25 @@ export class Outbox {
       state: "queued",
     });
     return batch;
+  }
+
+  /**
+   * Room for `bound` bytes in the arena, for the writer to encode a frame
+   * taken from the queue into; {@linkcode Outbox.carved} then says how much
+   * it used. Seals the open batch, whose next frame would go there.
+   */
+  carve(bound: number): Uint8Array {
+    if (this.#open !== undefined) this.#open.sealed = true;
+    if (this.#arena.length - this.#arenaUsed < bound) {
+      this.#arena = new Uint8Array(Math.max(ARENA_BYTES, bound));
+      this.#arenaUsed = 0;
+    }
+    return this.#arena.subarray(this.#arenaUsed);
+  }
+
+  /** The writer used `length` bytes of what {@linkcode Outbox.carve} gave. */
+  carved(length: number): void {
+    this.#arenaUsed += length;
   }
 
   /**
@@ -299,7 +329,9 @@ export class Outbox {
       ends,
       epoch: undefined,
       bound: [],
+      sealed: batch.sealed,
     };
+    if (this.#open === batch) this.#open = entry.batch;
   }
 
   /** The client closed: everything still queued fails with `error`. */

@@ -82,6 +82,8 @@ interface Enqueue<T> {
   readonly written?: (epoch: number) => void;
   /** Called when the timeout or the signal ends the operation first. */
   readonly cancelled?: () => void;
+  /** A SEND's text body, left out of its frame (see Outgoing.text). */
+  readonly text?: string | undefined;
 }
 
 /** What an operation's `prepare` returns: its frame and how to queue it. */
@@ -502,9 +504,19 @@ export class StompClient implements AsyncDisposable {
       options,
       () => {
         this.#checkOpen("send");
+        // Text that waits (no connection, or no room) stays a string until
+        // its turn, when it is encoded straight into the outgoing bytes.
+        const text = typeof body === "string" && !this.#encodesNow
+          ? body
+          : undefined;
         return {
-          out: this.#session.send(destination, body, sendOptions(options)),
+          out: this.#session.send(
+            destination,
+            text === undefined ? body : undefined,
+            sendOptions(options),
+          ),
           value: undefined,
+          text,
         };
       },
     );
@@ -1181,6 +1193,12 @@ export class StompClient implements AsyncDisposable {
     return true;
   }
 
+  /** Whether an operation issued now is encoded now (see #enqueue). */
+  get #encodesNow(): boolean {
+    return this.#ready && this.#connection !== undefined &&
+      this.#outbox.hasRoom;
+  }
+
   /**
    * Puts an operation's frame in the outgoing order. On a connection whose
    * version is known, and within the send buffer's limit, the frame is
@@ -1197,7 +1215,7 @@ export class StompClient implements AsyncDisposable {
     const subscription = how.subscription;
     const connection = this.#connection;
     let bytes: Uint8Array | undefined;
-    if (this.#ready && connection !== undefined && this.#outbox.hasRoom) {
+    if (this.#encodesNow) {
       // Accepted at once and nothing to call back: a plain frame joins the
       // outgoing batch, like a plain SEND (#sendNow).
       if (
@@ -1222,23 +1240,27 @@ export class StompClient implements AsyncDisposable {
           op.resolve(how.value);
           // Acknowledgements (bound to the connection) wait for the end of
           // the task, to share a write with the others of the loop.
-          connection.kick(how.epoch !== undefined);
+          connection!.kick(how.epoch !== undefined);
           return true;
         }
       }
       try {
-        bytes = encodeFrame(out.frame, { version: connection.version });
+        bytes = encodeFrame(out.frame, { version: connection!.version });
       } catch (error) {
         if (receipt !== undefined) this.#session.forgetReceipt(receipt);
         op.fail(error, true);
         return false;
       }
     }
+    const text = how.text;
     const entry: Outgoing = {
       frame: out.frame,
       bytes,
+      text,
       version: bytes === undefined ? undefined : connection!.version,
-      size: bytes === undefined ? frameSize(out.frame) : bytes.length,
+      size: bytes !== undefined
+        ? bytes.length
+        : frameSize(out.frame) + (text?.length ?? 0),
       epoch: how.epoch,
       accept: how.confirmed ? undefined : () => op.resolve(how.value),
       // A frame left behind by a lost or closed connection fails with it

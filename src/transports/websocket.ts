@@ -6,6 +6,7 @@
  * @module
  */
 
+import { registerMessageSender } from "./_messages.ts";
 import {
   abortPhrase,
   connectSignal,
@@ -297,25 +298,30 @@ export function fromWebSocket(
     }
   };
 
+  /** Sends one message on the open socket. */
+  const sendMessage = (chunk: Uint8Array) => {
+    if (messageType === "text") {
+      let text: string;
+      try {
+        text = utf8Decoder.decode(chunk);
+      } catch (cause) {
+        throw new TypeError(
+          'Cannot send frame as a text message: it is not valid UTF-8 (use messageType "binary")',
+          { cause },
+        );
+      }
+      socket.send(text);
+    } else {
+      socket.send(chunk);
+    }
+  };
+
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       if (!(await opened) || socket.readyState !== WebSocket.OPEN) {
         throw closedError("Cannot send frame");
       }
-      if (messageType === "text") {
-        let text: string;
-        try {
-          text = utf8Decoder.decode(chunk);
-        } catch (cause) {
-          throw new TypeError(
-            'Cannot send frame as a text message: it is not valid UTF-8 (use messageType "binary")',
-            { cause },
-          );
-        }
-        socket.send(text);
-      } else {
-        socket.send(chunk);
-      }
+      sendMessage(chunk);
       if (socket.bufferedAmount > highWaterMark) await drain();
     },
     async close() {
@@ -327,7 +333,17 @@ export function fromWebSocket(
     },
   });
 
-  return { readable, writable, close, socket, closed };
+  const transport = { readable, writable, close, socket, closed };
+  registerMessageSender(transport, (chunks) => {
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    try {
+      for (let i = 0; i < chunks.length; i++) sendMessage(chunks[i]!);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return socket.bufferedAmount > highWaterMark ? drain() : Promise.resolve();
+  });
+  return transport;
 }
 
 /**
