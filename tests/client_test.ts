@@ -569,6 +569,58 @@ Deno.test("StompSubscription iterates messages and unsubscribe() ends the iterat
   assertEquals(broker.depth("/queue/a"), 1);
 });
 
+Deno.test("StompSubscription has one reader: a second loop, or readable during a loop, says so", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/one-reader");
+  const first = subscription[Symbol.asyncIterator]();
+  const error = (() => {
+    try {
+      subscription[Symbol.asyncIterator]();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  })();
+  assertInstanceOf(error, TypeError);
+  assertMatch(
+    error.message,
+    /^Cannot read subscription "sub-\d+" to "\/queue\/one-reader" in a for-await loop: a for-await loop reads it already \(a subscription has one reader; to fan out/,
+  );
+  await assertRejects(
+    () => subscription.readable.getReader().read(),
+    TypeError,
+    "through readable: a for-await loop reads it already",
+  );
+  await stomp.send("/queue/one-reader", "still flows");
+  assertEquals((await first.next()).value?.text, "still flows");
+  await first.return!();
+  assertEquals(subscription.active, false);
+});
+
+Deno.test("StompSubscription refuses a for-await loop while its readable is locked", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  const subscription = await stomp.subscribe("/queue/locked");
+  const reader = subscription.readable.getReader();
+  const error = (() => {
+    try {
+      subscription[Symbol.asyncIterator]();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  })();
+  assertInstanceOf(error, TypeError);
+  assertMatch(
+    error.message,
+    /in a for-await loop: its readable reads it already/,
+  );
+  await stomp.send("/queue/locked", "via the stream");
+  assertEquals((await reader.read()).value?.text, "via the stream");
+  await reader.cancel();
+});
+
 Deno.test("StompSubscription unsubscribes when a for-await loop breaks", async () => {
   const seen: string[] = [];
   await using broker = StompTestBroker.listen({

@@ -145,16 +145,20 @@ export class Subscription implements StompSubscription {
   readonly destination: string;
   readonly ack: AckMode;
   readonly highWaterMark: number;
-  readonly readable: ReadableStream<StompMessage>;
   /** The connection its SUBSCRIBE last went out on; `undefined` before. */
   wireEpoch: number | undefined;
   /** The subscribe() call waiting for the RECEIPT, when it asked for one. */
   confirming: { resolve(subscription: Subscription): void } | undefined;
   readonly #internals: ClientInternals;
   #queue: Message[] = [];
+  #head = 0;
   #ended = false;
   #error: unknown;
+  // A reader waiting for the next message (the iterator or the stream).
   #wake: (() => void) | undefined;
+  #stream: ReadableStream<StompMessage> | undefined;
+  // Who reads: a for-await loop, or `readable`. A subscription has one reader.
+  #reader: "iterator" | "stream" | undefined;
 
   constructor(
     info: SessionSubscription,
@@ -166,24 +170,21 @@ export class Subscription implements StompSubscription {
     this.ack = info.ack;
     this.highWaterMark = highWaterMark;
     this.#internals = internals;
+  }
+
+  get readable(): ReadableStream<StompMessage> {
+    // Built when first asked for: a for-await loop does not need it.
     // highWaterMark 0: the stream asks for a message only when a reader
     // waits, so the bounded queue here is the only buffer.
-    this.readable = new ReadableStream<StompMessage>({
+    this.#stream ??= new ReadableStream<StompMessage>({
       pull: (controller) => this.#pull(controller),
-      cancel: async () => {
-        if (this.#ended) return;
-        try {
-          await this.#internals.unsubscribe(this, {});
-        } catch {
-          // Cancelling is giving up on the subscription; if the connection
-          // is gone already the subscription is too.
-        }
-      },
+      cancel: () => this.#cancel(),
     }, { highWaterMark: 0 });
+    return this.#stream;
   }
 
   get buffered(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
   get active(): boolean {
@@ -192,11 +193,40 @@ export class Subscription implements StompSubscription {
 
   /** Whether the client must stop reading until this buffer drains. */
   get full(): boolean {
-    return !this.#ended && this.#queue.length >= this.highWaterMark;
+    return !this.#ended && this.buffered >= this.highWaterMark;
   }
 
+  /**
+   * Messages in order, straight from the buffer (no stream in between).
+   * Ending the loop early (`break`, `return`, a throw) unsubscribes.
+   */
   [Symbol.asyncIterator](): AsyncIterator<StompMessage> {
-    return this.readable.values();
+    this.#claim("iterator");
+    const done = (): IteratorResult<StompMessage> => {
+      this.#reader = undefined;
+      return { done: true, value: undefined };
+    };
+    return {
+      next: async () => {
+        while (true) {
+          if (this.#reader !== "iterator") return done();
+          const message = this.#take();
+          if (message !== undefined) return { done: false, value: message };
+          if (this.#ended) {
+            this.#reader = undefined;
+            if (this.#error !== undefined) throw this.#error;
+            return done();
+          }
+          await new Promise<void>((resolve) => this.#wake = resolve);
+          this.#wake = undefined;
+        }
+      },
+      return: async () => {
+        if (this.#reader === "iterator") this.#reader = undefined;
+        await this.#cancel();
+        return done();
+      },
+    };
   }
 
   unsubscribe(options: UnsubscribeOptions = {}): Promise<void> {
@@ -228,7 +258,7 @@ export class Subscription implements StompSubscription {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    if (this.ack !== "auto") this.#queue = [];
+    if (this.ack !== "auto") this.#clear();
     this.#wake?.();
     this.#internals.wake();
   }
@@ -236,20 +266,72 @@ export class Subscription implements StompSubscription {
   /** Drops buffered messages that arrived on a connection since lost. */
   purge(epoch: number): void {
     if (this.ack === "auto") return;
-    this.#queue = this.#queue.filter((m) => m.epoch >= epoch);
+    const kept = this.#queue.slice(this.#head).filter((m) => m.epoch >= epoch);
+    this.#queue = kept;
+    this.#head = 0;
+  }
+
+  #clear(): void {
+    this.#queue = [];
+    this.#head = 0;
+  }
+
+  /** The next buffered message, if any; lets the client read on below the mark. */
+  #take(): Message | undefined {
+    if (this.#head === this.#queue.length) return undefined;
+    const message = this.#queue[this.#head]!;
+    this.#queue[this.#head++] = undefined as unknown as Message;
+    if (this.#head === this.#queue.length) this.#clear();
+    else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.buffered < this.highWaterMark) this.#internals.wake();
+    return message;
+  }
+
+  #claim(reader: "iterator" | "stream"): void {
+    // A stream reader may have released its lock since.
+    const stream = this.#stream?.locked ? "stream" : undefined;
+    const other = this.#reader === "stream" ? stream : this.#reader ??
+      (reader === "iterator" ? stream : undefined);
+    if (other === undefined) {
+      this.#reader = reader;
+      return;
+    }
+    throw new TypeError(
+      `Cannot read subscription ${JSON.stringify(this.id)} to ${
+        JSON.stringify(this.destination)
+      } ${
+        reader === "iterator" ? "in a for-await loop" : "through readable"
+      }: ${
+        other === "iterator" ? "a for-await loop" : "its readable"
+      } reads it already (a subscription has one reader; to fan out, read it once and hand each message on, or subscribe again)`,
+    );
+  }
+
+  async #cancel(): Promise<void> {
+    if (this.#ended) return;
+    try {
+      await this.#internals.unsubscribe(this, {});
+    } catch {
+      // Cancelling is giving up on the subscription; if the connection
+      // is gone already the subscription is too.
+    }
   }
 
   async #pull(
     controller: ReadableStreamDefaultController<StompMessage>,
   ): Promise<void> {
+    if (this.#reader !== "stream") this.#claim("stream");
     while (true) {
-      const message = this.#queue.shift();
+      const message = this.#take();
       if (message !== undefined) {
         controller.enqueue(message);
-        if (this.#queue.length < this.highWaterMark) this.#internals.wake();
         return;
       }
       if (this.#ended) {
+        this.#reader = undefined;
         if (this.#error === undefined) controller.close();
         else controller.error(this.#error);
         return;

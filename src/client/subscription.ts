@@ -24,7 +24,9 @@ export interface UnsubscribeOptions extends OperationOptions {
 
 /**
  * An active subscription: an async iterable of {@linkcode StompMessage}, also
- * available as a `ReadableStream` (one consumer at a time, either way).
+ * available as a `ReadableStream`. It has one reader at a time: a second
+ * `for await` loop, or reading the stream while a loop reads, throws a
+ * `TypeError` (to fan out, hand each message on from one loop).
  *
  * Messages wait in a bounded buffer of `highWaterMark` messages. While a
  * subscription's buffer is full the client stops reading from the
