@@ -140,6 +140,10 @@ interface Contender {
   readonly name: string;
   readonly transport: Transport;
   readonly ours: boolean;
+  /** The runtime's floor (clients/raw.ts), not a client: no ratios. */
+  readonly limit?: boolean;
+  /** The scenarios it runs, when not all. */
+  readonly scenarios?: readonly Scenario[];
   readonly command: readonly string[];
   readonly brokers: readonly Broker[];
 }
@@ -186,6 +190,24 @@ const ALL_CONTENDERS: Contender[] = [
     command: ["/usr/bin/python3", here("clients/stomppy.py")],
     brokers: ["rabbitmq", "activemq"],
   },
+  {
+    name: "floor tcp (raw Deno)",
+    transport: "tcp",
+    ours: false,
+    limit: true,
+    scenarios: ["publish-awaited", "publish-together", "receipt-rtt"],
+    command: [...denoRun, here("clients/raw.ts")],
+    brokers: ["rabbitmq", "activemq"],
+  },
+  {
+    name: "floor ws (raw Deno)",
+    transport: "ws",
+    ours: false,
+    limit: true,
+    scenarios: ["publish-awaited", "publish-together", "receipt-rtt"],
+    command: [...denoRun, here("clients/raw.ts")],
+    brokers: ["rabbitmq"],
+  },
 ];
 
 function pick<T extends { readonly id?: string; readonly name?: string }>(
@@ -210,7 +232,7 @@ const CASES = pick(ALL_CASES, list("cases"), (c) => c.id, "case");
 const CONTENDERS = pick(
   ALL_CONTENDERS,
   list("clients"),
-  (c) => c.name.split(" (")[0]!.replace(" ", "-"),
+  (c) => c.name.split(" (")[0]!.replaceAll(" ", "-"),
   "client",
 );
 const BROKERS = pick<{ id: Broker }>(
@@ -454,12 +476,18 @@ await new Deno.Command(denoRun[0]!, {
   }
 });
 
+/** Whether a contender takes part in a case on a broker. */
+function takesPart(contender: Contender, broker: Broker, c: Case): boolean {
+  return contender.brokers.includes(broker) &&
+    (contender.scenarios?.includes(c.scenario) ?? true);
+}
+
 const started = performance.now();
 for (let round = 0; round < ROUNDS; round++) {
   for (const broker of BROKERS) {
     for (const c of CASES) {
       const present = CONTENDERS.filter((contender) =>
-        contender.brokers.includes(broker)
+        takesPart(contender, broker, c)
       );
       // Interleaved: a different client goes first in each round.
       const order = present.map((_, i) =>
@@ -534,7 +562,7 @@ const rounds = `medians of ${ROUNDS} interleaved round${
 for (const broker of BROKERS) {
   for (const c of CASES) {
     const clients = CONTENDERS.filter((contender) =>
-      contender.brokers.includes(broker)
+      takesPart(contender, broker, c)
     );
     const rtt = c.scenario === "receipt-rtt";
     const columns = [
@@ -571,7 +599,9 @@ for (const broker of BROKERS) {
 
 // Ours ÷ each peer on the same transport, client CPU per message.
 const ours = CONTENDERS.filter((contender) => contender.ours);
-const peers = CONTENDERS.filter((contender) => !contender.ours);
+const peers = CONTENDERS.filter((contender) =>
+  !contender.ours && !contender.limit
+);
 function ratioTable(
   title: string,
   value: (r: Result) => number,
