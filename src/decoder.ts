@@ -79,6 +79,25 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
   resync?: boolean;
   /** Receives each syntax error skipped when `resync` is on. */
   onError?: (error: StompSyntaxError) => void;
+  /**
+   * Hand out a body that spans chunks without copying it: the frame keeps
+   * the views of the chunks it arrived in ({@linkcode StompFrame.bodyChunks})
+   * and joins them into one array only when its `body` (or `text`) is first
+   * read. A consumer that writes the chunks on, or only needs
+   * {@linkcode StompFrame.bodyLength}, never pays for the copy.
+   *
+   * The views must stay valid: the source must hand out a fresh buffer per
+   * chunk and never write into one it has handed out. Deno's
+   * `conn.readable`, a WebSocket's messages, `fetch` bodies and the
+   * transports of this package do; a reader that reuses one buffer for
+   * every read (a BYOB reader, `conn.read(buffer)` into the same buffer)
+   * does not. Each frame keeps its chunks alive as long as it is kept: at
+   * most its body plus the parts of its first and last chunks around it.
+   * `maxBodyBytes` bounds the body, and `buffered`, as without the option.
+   *
+   * @default {false}
+   */
+  bodyChunks?: boolean;
 }
 
 // Decoder states, as plain numbers for the hot loop.
@@ -229,8 +248,10 @@ function commandAt(
  * one pushed chunk is handed out as a view of that chunk (so do not reuse
  * pushed buffers); a body spread over chunks is copied once: one with a
  * content-length into an array of that length as it arrives, one without
- * gathered when its NUL comes. Other bytes of an unfinished frame are kept by
- * reference until it completes.
+ * gathered when its NUL comes. With the `bodyChunks` option such a body is
+ * not copied at all: the frame keeps the views of the chunks and joins them
+ * when its `body` is first read. Other bytes of an unfinished frame are kept
+ * by reference until it completes.
  *
  * Malformed input throws a {@linkcode StompSyntaxError} (or, with `resync`,
  * is reported and skipped); crossing a limit throws a `RangeError` before the
@@ -249,6 +270,22 @@ function commandAt(
  * assertEquals(frame?.text, "hi");
  * decoder.end();
  * ```
+ *
+ * @example Keeping a body that spans chunks as the chunks it came in
+ * ```ts
+ * import { StompDecoder } from "@stomper/stomp";
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
+ *
+ * const decoder = new StompDecoder({ bodyChunks: true });
+ * const first = new TextEncoder().encode("MESSAGE\ncontent-length:5\n\nhel");
+ * const second = new TextEncoder().encode("lo\0");
+ * assertEquals(decoder.push(first), []);
+ * const [frame] = decoder.push(second);
+ * assertEquals(frame?.bodyLength, 5);
+ * assertEquals(frame?.bodyChunks.length, 2);
+ * assertStrictEquals(frame?.bodyChunks[1]?.buffer, second.buffer);
+ * assertEquals(frame?.text, "hello"); // joined here, once
+ * ```
  */
 export class StompDecoder {
   #version: StompVersion;
@@ -258,6 +295,8 @@ export class StompDecoder {
   readonly #maxBody: number;
   readonly #onHeartbeat: (() => void) | undefined;
   readonly #onError: ((error: StompSyntaxError) => void) | undefined;
+  /** The `bodyChunks` option: spanning bodies are kept as their pieces. */
+  readonly #keepPieces: boolean;
 
   #state: State = State.FrameStart;
   #failure: Error | undefined;
@@ -275,7 +314,10 @@ export class StompDecoder {
   // Body in progress.
   #command: StompCommand = "MESSAGE";
   #headers: StompHeaders | undefined;
-  /** Pieces of a body that ends at its NUL (no content-length). */
+  /**
+   * Pieces of a body that ends at its NUL (no content-length), or with
+   * `bodyChunks` of any body that spans chunks.
+   */
   #bodyPieces: Uint8Array[] = [];
   /**
    * A body with a content-length: the array of that length it is copied
@@ -304,7 +346,7 @@ export class StompDecoder {
   /**
    * Constructs a new instance.
    *
-   * @param options Version, limits, heart-beat and resync options.
+   * @param options Version, limits, heart-beat, resync and body options.
    */
   constructor(options: DecodeOptions = {}) {
     this.#version = checkVersion(
@@ -325,6 +367,7 @@ export class StompDecoder {
       );
     }
     this.#onError = options.resync ? options.onError : undefined;
+    this.#keepPieces = options.bodyChunks === true;
   }
 
   /** The version whose escaping rules apply to the frames that follow. */
@@ -344,7 +387,8 @@ export class StompDecoder {
    * Bytes the decoder holds for the unfinished frame: the header bytes and
    * body pieces received so far (by reference), or, for a body with a
    * content-length that spans chunks, the array of that length it is being
-   * copied into. Never more than the limits allow.
+   * copied into (with `bodyChunks`, its pieces so far, by reference). Never
+   * more than the limits allow.
    */
   get buffered(): number {
     const state = this.#state;
@@ -534,7 +578,13 @@ export class StompDecoder {
             const received = this.#bodyLength;
             const available = n - pos;
             if (available <= remaining) {
-              if (received === 0 && available === remaining) {
+              if (this.#keepPieces) {
+                // With bodyChunks the pieces are kept by reference, joined
+                // only if the consumer asks for the body.
+                if (available > 0) {
+                  this.#bodyPieces.push(chunk.subarray(pos, n));
+                }
+              } else if (received === 0 && available === remaining) {
                 // The whole body is in this chunk, its NUL in the next: it
                 // stays a view of the chunk.
                 this.#body = chunk.subarray(pos, n);
@@ -556,12 +606,17 @@ export class StompDecoder {
             const last = pos + remaining;
             if (chunk[last] !== NUL) {
               this.#body = undefined;
+              this.#bodyPieces = [];
               pos = this.#missingNul(base + last) - base;
               continue;
             }
             let body: Uint8Array;
             if (received === 0) {
               body = chunk.subarray(pos, last);
+            } else if (this.#keepPieces) {
+              this.#emitPieces(chunk.subarray(pos, last), onFrame);
+              pos = last + 1;
+              continue;
             } else {
               body = this.#body!;
               copyInto(body, received, chunk, pos, last);
@@ -1033,7 +1088,16 @@ export class StompDecoder {
     // still a view of that chunk, not a copy.
     if (last.length > 0 || pieces.length === 0) pieces.push(last);
     this.#bodyPieces = [];
-    this.#emit(pieces.length === 1 ? pieces[0]! : gather(pieces), onFrame);
+    if (pieces.length === 1) {
+      this.#emit(pieces[0]!, onFrame);
+    } else if (this.#keepPieces) {
+      const frame = StompFrame.fromChunks(this.#command, this.#headers, pieces);
+      this.#headers = undefined;
+      this.#state = State.FrameStart;
+      onFrame(frame);
+    } else {
+      this.#emit(gather(pieces), onFrame);
+    }
   }
 }
 
@@ -1111,7 +1175,7 @@ export class StompDecoderStream
   /**
    * Constructs a new instance.
    *
-   * @param options Version, limits, heart-beat and resync options.
+   * @param options Version, limits, heart-beat, resync and body options.
    */
   constructor(options: DecodeOptions = {}) {
     const decoder = new StompDecoder(options);

@@ -135,7 +135,10 @@ export type StompBody = Uint8Array | string;
  * The body is always a `Uint8Array` (a string given to the constructor is
  * stored as UTF-8); {@linkcode StompFrame.text} decodes it on demand. Frames
  * made by the decoder hold views of the input when the body lay inside one
- * chunk.
+ * chunk. A frame made by {@linkcode StompFrame.fromChunks} (as the decoder
+ * does with its `bodyChunks` option) holds its body as a list of views,
+ * {@linkcode StompFrame.bodyChunks}, and joins them into one array when `body`
+ * is first read.
  *
  * @example Building and reading a frame
  * ```ts
@@ -153,8 +156,14 @@ export class StompFrame {
   readonly command: StompCommand;
   /** The headers in wire order. */
   readonly headers: StompHeaders;
-  /** The body bytes (empty when the frame has no body). */
+  /**
+   * The body bytes (empty when the frame has no body). For a frame made by
+   * {@linkcode StompFrame.fromChunks}, the chunks are joined into one new
+   * array when this is first read, and that array is kept.
+   */
   readonly body: Uint8Array;
+  /** The body's chunks, until `body` joins them; else `undefined`. */
+  #chunks: readonly Uint8Array[] | undefined;
 
   /**
    * Constructs a new instance.
@@ -182,6 +191,126 @@ export class StompFrame {
       : typeof body === "string"
       ? utf8Encoder.encode(body)
       : body;
+  }
+
+  /**
+   * A frame whose body is the given chunks one after the other, kept as they
+   * are: no copy is made until `body` is first read, which joins them into
+   * one new array (and lets go of the chunks). The list is copied, the
+   * chunks are not, so they must not change while the frame is in use.
+   * Empty chunks are left out; with at most one chunk left, that chunk is
+   * the body.
+   *
+   * @example A body in two pieces
+   * ```ts
+   * import { StompFrame } from "@stomper/stomp";
+   * import { assertEquals, assertStrictEquals } from "@std/assert";
+   *
+   * const hel = new TextEncoder().encode("hel");
+   * const lo = new TextEncoder().encode("lo");
+   * const frame = StompFrame.fromChunks("MESSAGE", { id: "1" }, [hel, lo]);
+   * assertEquals(frame.bodyLength, 5);
+   * assertStrictEquals(frame.bodyChunks[1], lo);
+   * assertEquals(frame.text, "hello");
+   * ```
+   *
+   * @param command One of the 15 STOMP commands.
+   * @param headers The headers (copied unless already a `StompHeaders`).
+   * @param chunks The body, in order.
+   * @returns The frame.
+   */
+  static fromChunks(
+    command: StompCommand,
+    headers: StompHeadersInit | undefined,
+    chunks: readonly Uint8Array[],
+  ): StompFrame {
+    const kept: Uint8Array[] = [];
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      if (!(chunk instanceof Uint8Array)) {
+        throw new TypeError(
+          `Cannot create frame: body chunk ${i} is not a Uint8Array`,
+        );
+      }
+      if (chunk.length > 0) kept.push(chunk);
+    }
+    if (kept.length <= 1) return new StompFrame(command, headers, kept[0]);
+    const frame = new StompFrame(command, headers);
+    frame.#chunks = Object.freeze(kept);
+    // An own, enumerable accessor where `body` was, so that the frame
+    // compares, clones and encodes as one holding the joined body.
+    Object.defineProperty(frame, "body", {
+      get: () => frame.#join(),
+      enumerable: true,
+      configurable: true,
+    });
+    return frame;
+  }
+
+  /**
+   * The body as a list of views: the chunks it arrived in, for a frame made
+   * by {@linkcode StompFrame.fromChunks} whose `body` has not been read;
+   * otherwise `[body]`, or `[]` when the body is empty. Writing these one by
+   * one writes the body without joining it.
+   *
+   * @example Reading a body without joining it
+   * ```ts
+   * import { StompFrame } from "@stomper/stomp";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const frame = new StompFrame("SEND", {}, "hi");
+   * assertEquals(frame.bodyChunks, [frame.body]);
+   * assertEquals(new StompFrame("SEND").bodyChunks, []);
+   * ```
+   *
+   * @returns The body's chunks, in order.
+   */
+  get bodyChunks(): readonly Uint8Array[] {
+    if (this.#chunks !== undefined) return this.#chunks;
+    const body = this.body;
+    return body.length === 0 ? [] : [body];
+  }
+
+  /**
+   * The body's length in bytes, without joining its chunks.
+   *
+   * @example The length of a body
+   * ```ts
+   * import { StompFrame } from "@stomper/stomp";
+   * import { assertEquals } from "@std/assert";
+   *
+   * assertEquals(new StompFrame("SEND", {}, "héllo").bodyLength, 6);
+   * ```
+   *
+   * @returns The number of body bytes.
+   */
+  get bodyLength(): number {
+    const chunks = this.#chunks;
+    if (chunks === undefined) return this.body.length;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    return length;
+  }
+
+  /** Joins the chunks into the body, once; `body` is plain data from then on. */
+  #join(): Uint8Array {
+    const chunks = this.#chunks!;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    const body = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, at);
+      at += chunk.length;
+    }
+    this.#chunks = undefined;
+    Object.defineProperty(this, "body", {
+      value: body,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    return body;
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 } from "@std/assert";
 import {
   decodeFrame,
+  type DecodeOptions,
   DEFAULT_DECODE_LIMITS,
   encodeFrame,
   send,
@@ -522,6 +523,116 @@ Deno.test("StompDecoder resynchronises after a spanning content-length body with
   assertEquals(out.frames, [frame("SEND", [["content-length", "2"]], "ok")]);
 });
 
+Deno.test("StompDecoder with bodyChunks decodes every input as it does without", () => {
+  // Spanning bodies with and without content-length, NULs and EOLs inside
+  // them, empty bodies, heart-beats, a limit, and resync after a body whose
+  // NUL is missing (its pieces must not leak into the next frame).
+  const cases: [string, DecodeOptions][] = [
+    [
+      "SEND\ncontent-length:6\n\n\0ab\ncd\0\nSEND\ncontent-length:0\n\n\0" +
+      "SEND\ncontent-length:5\n\n\0\0\0\0\0\0MESSAGE\n\nxyz\0\n\n",
+      { maxBodyBytes: 6 },
+    ],
+    ["MESSAGE\ndestination:/q\n\na longer body ended by its NUL\0", {}],
+    [
+      "SEND\ncontent-length:4\n\nabcdE\0SEND\ncontent-length:2\n\nok\0",
+      { resync: true, onError() {} },
+    ],
+    [
+      "SEND\ncontent-length:3\n\nabcX\0SEND\n\nnext\0",
+      { resync: true, onError() {} },
+    ],
+    ["SEND\ncontent-length:7\n\n0123456\0", { maxBodyBytes: 6 }],
+    ["SEND\n\n0123456\0", { maxBodyBytes: 6 }],
+    ["SEND\ncontent-length:5\n\nabc", {}],
+  ];
+  for (const [input, options] of cases) {
+    const copied = decodeAllWays(input, options);
+    assertEquals(
+      decodeAllWays(input, { ...options, bodyChunks: true }),
+      copied,
+    );
+    assertEquals(
+      decodeAllWays(input, { ...options, bodyChunks: false }),
+      copied,
+    );
+  }
+});
+
+Deno.test("StompDecoder with bodyChunks hands out a spanning body as the chunk views it came in", () => {
+  const body = new Uint8Array(3000).map((_, i) => i % 251);
+  const wire = encodeFrame(send("/queue/a", body));
+  const start = wire.length - body.length - 1;
+  // Chunks that own their buffers, as a socket read hands them out.
+  const chunks = [
+    wire.slice(0, start + 100),
+    wire.slice(start + 100, start + 2000),
+    wire.slice(start + 2000),
+  ];
+  const decoder = new StompDecoder({ bodyChunks: true, maxBodyBytes: 3000 });
+  assertEquals(decoder.push(chunks[0]!), []);
+  // Held by reference: the bytes received so far, not an array of 3000.
+  assertEquals(decoder.buffered, 100);
+  assertEquals(decoder.push(chunks[1]!), []);
+  assertEquals(decoder.buffered, 2000);
+  const [frame] = decoder.push(chunks[2]!);
+  assertEquals(decoder.buffered, 0);
+  assertEquals(frame?.bodyLength, 3000);
+  assertEquals(
+    frame?.bodyChunks.map((c) => c.buffer),
+    chunks.map((c) => c.buffer),
+  );
+  assertEquals(frame?.bodyChunks.map((c) => c.length), [100, 1900, 1000]);
+  // Joined when first read, then that array from then on.
+  const joined = frame!.body;
+  assertEquals(joined, body);
+  assertStrictEquals(frame?.body, joined);
+  assertEquals(frame?.bodyChunks, [joined]);
+  assertEquals(frame?.headers.get("destination"), "/queue/a");
+
+  // A body ended by its NUL comes out the same way.
+  const text = bytes("MESSAGE\n\n" + "x".repeat(50) + "\0");
+  const parts = [text.slice(0, 20), text.slice(20, 40), text.slice(40)];
+  const byNul = new StompDecoder({ bodyChunks: true });
+  assertEquals(byNul.push(parts[0]!), []);
+  assertEquals(byNul.push(parts[1]!), []);
+  const [ended] = byNul.push(parts[2]!);
+  assertEquals(
+    ended?.bodyChunks.map((c) => c.buffer),
+    parts.map((c) => c.buffer),
+  );
+  assertEquals(ended?.text, "x".repeat(50));
+
+  // A body inside one chunk is a view, as without the option.
+  const [inside] = new StompDecoder({ bodyChunks: true }).push(wire);
+  assertStrictEquals(inside?.body.buffer, wire.buffer);
+  assertEquals(inside?.bodyChunks, [inside!.body]);
+});
+
+Deno.test("StompDecoder with bodyChunks keeps to maxBodyBytes", () => {
+  const declared = new StompDecoder({ bodyChunks: true, maxBodyBytes: 100 });
+  assertThrows(
+    () => declared.push(bytes("SEND\ncontent-length:101\n\n")),
+    RangeError,
+    "Frame content-length 101 exceeds the limit of 100 bytes",
+  );
+  const decoder = new StompDecoder({ bodyChunks: true, maxBodyBytes: 1024 });
+  decoder.push(bytes("SEND\n\n"));
+  const junk = new Uint8Array(100).fill(0x61);
+  let seen = 0;
+  assertThrows(
+    () => {
+      for (let i = 0; i < 1000; i++) {
+        decoder.push(junk.slice());
+        seen = Math.max(seen, decoder.buffered);
+      }
+    },
+    RangeError,
+    "Frame body exceeds the limit of 1024 bytes",
+  );
+  assert(seen <= 1024, `buffered ${seen} bytes`);
+});
+
 Deno.test("StompDecoder resynchronises after junk when asked to", () => {
   // stomper's syncBuffer cases: junk, junk with NULs, junk then a real frame.
   const good = "SEND\ndestination:/queue/a\n\nThis is the body text\0\n";
@@ -724,4 +835,26 @@ Deno.test("StompDecoderStream reports heart-beats, resyncs and switches version"
   assertEquals(frames.map((f) => f.headers.get("k")), ["a:b"]);
   assertEquals(heartbeats, 3);
   assertEquals(errors.length, 1);
+});
+
+Deno.test("StompDecoderStream with bodyChunks hands out spanning bodies as chunk views", async () => {
+  const body = new Uint8Array(5000).fill(3);
+  const wire = encodeFrame(send("/queue/a", body));
+  const chunks = [
+    wire.slice(0, 1000),
+    wire.slice(1000, 4000),
+    wire.slice(4000),
+  ];
+  const [frame] = await Array.fromAsync(
+    ReadableStream.from(chunks).pipeThrough(
+      new StompDecoderStream({ bodyChunks: true }),
+    ),
+  );
+  assertEquals(frame?.bodyChunks.length, 3);
+  assertEquals(
+    frame?.bodyChunks.map((c) => c.buffer),
+    chunks.map((c) => c.buffer),
+  );
+  assertEquals(frame?.bodyLength, 5000);
+  assertEquals(frame?.body, body);
 });

@@ -119,6 +119,12 @@ for (const version of VERSIONS) {
       assertEquals(out.thrown, undefined, `round ${round}`);
       assertEquals(out.frames, frames.map(expected), `round ${round}`);
       assertEquals(out.heartbeats, heartbeats);
+      // Spanning bodies kept as chunk views decode to the same frames.
+      assertEquals(
+        decodeAllWays(input, { version, bodyChunks: true }),
+        out,
+        `round ${round}, bodyChunks`,
+      );
     }
   });
 }
