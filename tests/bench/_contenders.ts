@@ -12,6 +12,7 @@ import type { StompFrame } from "../../src/frame.ts";
 import {
   type Chunks,
   chunks,
+  type DecodeId,
   type DecodeWorkload,
   type EncodeWorkload,
 } from "./_workloads.ts";
@@ -45,6 +46,8 @@ function tally(): Tally {
 /** A decoder under test. */
 export interface DecoderContender {
   readonly name: string;
+  /** The workloads it runs on, when not all of them. */
+  readonly only?: readonly DecodeId[];
   check(chunks: Chunks): Promise<Decoded>;
   time(chunks: Chunks): Promise<Tally>;
 }
@@ -127,6 +130,123 @@ export const ourSync: DecoderContender = {
       if (frame.headers.get("destination") !== undefined) result.destinations++;
       if (owners.has(frame.body.buffer)) result.views++;
     };
+    for (const chunk of chunks.views) decoder.decode(chunk, onFrame);
+    decoder.end();
+    return Promise.resolve(result);
+  },
+};
+
+/**
+ * What the light consumer does with a frame from a decoder with the
+ * `bodyChunks` option: the same as with the others (count it, add up its
+ * body length, look up one header, tell whether its body is a view of the
+ * input), but through `bodyLength` and `bodyChunks`, so that no body is
+ * joined; with `join`, it reads `body` instead, which joins a spanning body
+ * into one array as the default decoder would have copied it.
+ */
+function consumeChunked(
+  result: Tally,
+  owners: ReadonlySet<ArrayBufferLike>,
+  join: boolean,
+): (frame: StompFrame) => void {
+  if (join) {
+    return (frame) => {
+      result.frames++;
+      result.bodyBytes += frame.body.length;
+      if (frame.headers.get("destination") !== undefined) result.destinations++;
+      if (owners.has(frame.body.buffer)) result.views++;
+    };
+  }
+  return (frame) => {
+    result.frames++;
+    result.bodyBytes += frame.bodyLength;
+    if (frame.headers.get("destination") !== undefined) result.destinations++;
+    // A view when every chunk of it is one (so is any body inside a chunk).
+    let views = true;
+    for (const chunk of frame.bodyChunks) {
+      if (!owners.has(chunk.buffer)) views = false;
+    }
+    if (views) result.views++;
+  };
+}
+
+/**
+ * Our `StompDecoderStream` with `bodyChunks: true`, on W3 only (its large
+ * bodies are what the option is for); with `join`, the consumer reads `body`.
+ */
+function ourStreamChunked(join: boolean): DecoderContender {
+  return {
+    name: join
+      ? "stomper stream, bodyChunks, body read"
+      : "stomper stream, bodyChunks",
+    only: ["W3"],
+    async check(chunks) {
+      const frames: Decoded["frames"] = [];
+      let heartbeats = 0;
+      const reader = source(chunks.views)
+        .pipeThrough(
+          new StompDecoderStream({
+            bodyChunks: true,
+            onHeartbeat: () => heartbeats++,
+          }),
+        )
+        .getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        frames.push(ourFrame(value));
+      }
+      return { frames, heartbeats };
+    },
+    async time(chunks) {
+      const result = tally();
+      const onFrame = consumeChunked(result, chunks.owners, join);
+      const reader = source(chunks.views)
+        .pipeThrough(
+          new StompDecoderStream({
+            bodyChunks: true,
+            onHeartbeat: () => result.heartbeats++,
+          }),
+        )
+        .getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        onFrame(value);
+      }
+      return result;
+    },
+  };
+}
+
+/** Our `StompDecoderStream` with `bodyChunks`, bodies left as chunk views. */
+export const ourStreamChunks: DecoderContender = ourStreamChunked(false);
+/** The same, with the consumer reading `body` (joining each spanning body). */
+export const ourStreamChunksJoined: DecoderContender = ourStreamChunked(true);
+
+/** Our synchronous `StompDecoder` with `bodyChunks`, on W3 only. */
+export const ourSyncChunks: DecoderContender = {
+  name: "stomper sync, bodyChunks",
+  only: ["W3"],
+  check(chunks) {
+    const frames: Decoded["frames"] = [];
+    let heartbeats = 0;
+    const decoder = new StompDecoder({
+      bodyChunks: true,
+      onHeartbeat: () => heartbeats++,
+    });
+    const onFrame = (frame: StompFrame) => frames.push(ourFrame(frame));
+    for (const chunk of chunks.views) decoder.decode(chunk, onFrame);
+    decoder.end();
+    return Promise.resolve({ frames, heartbeats });
+  },
+  time(chunks) {
+    const result = tally();
+    const decoder = new StompDecoder({
+      bodyChunks: true,
+      onHeartbeat: () => result.heartbeats++,
+    });
+    const onFrame = consumeChunked(result, chunks.owners, false);
     for (const chunk of chunks.views) decoder.decode(chunk, onFrame);
     decoder.end();
     return Promise.resolve(result);
@@ -250,13 +370,24 @@ export const stompitDecoder: DecoderContender = {
   },
 };
 
-/** The decoders, ours first. */
+/**
+ * The decoders, ours first, then the peers, then ours with options (each on
+ * the workloads in its `only`).
+ */
 export const DECODERS: readonly DecoderContender[] = [
   ourStream,
   ourSync,
   stompjs,
   stompitDecoder,
+  ourStreamChunks,
+  ourStreamChunksJoined,
+  ourSyncChunks,
 ];
+
+/** Whether a decoder runs on a workload. */
+export function runsOn(decoder: DecoderContender, id: DecodeId): boolean {
+  return decoder.only === undefined || decoder.only.includes(id);
+}
 
 /** An encoder under test. */
 export interface EncoderContender {

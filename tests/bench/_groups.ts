@@ -18,6 +18,7 @@ import {
   framesPerChunk,
   freshCopyLimit,
   identityStreamLimit,
+  runsOn,
   scanLimit,
   stompitDecoder,
 } from "./_contenders.ts";
@@ -285,6 +286,7 @@ export async function runChecks(log: (line: string) => void): Promise<void> {
     const workload = decodeWorkload(id);
     const input = chunks(workload);
     for (const decoder of DECODERS) {
+      if (!runsOn(decoder, id)) continue;
       const start = performance.now();
       const what = `${decoder.name} on ${id}`;
       checkDecoded(what, workload, await decoder.check(input));
@@ -384,7 +386,8 @@ export async function runGroup(
     const keep = round >= 0;
     for (const workload of decoding) {
       const input = chunks(workload);
-      for (const decoder of rotate(DECODERS, round + 1)) {
+      const decoders = DECODERS.filter((d) => runsOn(d, workload.id));
+      for (const decoder of rotate(decoders, round + 1)) {
         collect();
         const f0 = pageFaults();
         const t0 = performance.now();
