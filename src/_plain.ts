@@ -1,9 +1,14 @@
 // The encoder's fast path: frames whose command and headers are plain ASCII,
 // with nothing to escape or refuse under any version. Such a frame's bytes
 // are the same for STOMP 1.0, 1.1 and 1.2, so they can be written before the
-// version is known and stay valid on any connection. `encodeFrame` uses the
+// version is known and stay valid on any connection. Given a version, the
+// writers also escape ASCII headers for it (the bytes are then that
+// version's only: for frames bound to one connection, such as ACK). `encodeFrame` uses the
 // header writer; the client also writes whole frames straight into its
 // outgoing batches with `encodePlainInto`, without a buffer per frame.
+
+import { escapeHeader, escapes } from "./_escape.ts";
+import type { StompVersion } from "./frame.ts";
 
 const NUL = 0x00;
 const LF = 0x0a;
@@ -29,6 +34,42 @@ function writePlain(out: Uint8Array, at: number, text: string): number {
   return at;
 }
 
+/**
+ * Writes a header name or value at `at`: plain as it is, else (given a
+ * version) escaped for that version. Returns the new position, or -1 for
+ * what is left to the general encoder (non-ASCII, or what the version
+ * cannot carry, which the general encoder then refuses with its message).
+ */
+function writeHeaderText(
+  out: Uint8Array,
+  at: number,
+  text: string,
+  isName: boolean,
+  command: string,
+  version: StompVersion | undefined,
+): number {
+  const plain = writePlain(out, at, text);
+  if (plain !== -1 || version === undefined) return plain;
+  let wire: string;
+  try {
+    wire = escapeHeader(
+      text,
+      isName,
+      escapes(command, version),
+      version,
+      command,
+    );
+  } catch {
+    return -1;
+  }
+  for (let i = 0; i < wire.length; i++) {
+    const code = wire.charCodeAt(i);
+    if (code >= 0x80) return -1;
+    out[at++] = code;
+  }
+  return at;
+}
+
 /** Writes ASCII `text` (known to be plain) at `at`; returns the new position. */
 function writeAscii(out: Uint8Array, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
@@ -43,9 +84,12 @@ function writeAscii(out: Uint8Array, at: number, text: string): number {
 export function plainHeadBound(
   command: string,
   list: readonly string[],
+  version?: StompVersion,
 ): number {
+  // Escaping at most doubles a header's length.
+  const scale = version === undefined ? 1 : 2;
   let size = command.length + 1 + 32 + 1;
-  for (let i = 0; i < list.length; i++) size += list[i]!.length + 1;
+  for (let i = 0; i < list.length; i++) size += scale * list[i]!.length + 1;
   return size;
 }
 
@@ -60,6 +104,7 @@ export function writePlainHeaders(
   at: number,
   command: string,
   list: readonly string[],
+  version?: StompVersion,
 ): number {
   at = writePlain(out, at, command);
   if (at === -1) return -1;
@@ -68,10 +113,10 @@ export function writePlainHeaders(
     const name = list[i]!;
     if (name === "content-length") continue;
     if (name.length === 0) return -1;
-    at = writePlain(out, at, name);
+    at = writeHeaderText(out, at, name, true, command, version);
     if (at === -1) return -1;
     out[at++] = COLON;
-    at = writePlain(out, at, list[i + 1]!);
+    at = writeHeaderText(out, at, list[i + 1]!, false, command, version);
     if (at === -1) return -1;
     out[at++] = LF;
   }
@@ -102,9 +147,10 @@ export function plainFrameBound(
   command: string,
   list: readonly string[],
   body: string | Uint8Array,
+  version?: StompVersion,
 ): number {
   const bodyBound = typeof body === "string" ? body.length * 3 : body.length;
-  return plainHeadBound(command, list) + bodyBound + 1;
+  return plainHeadBound(command, list, version) + bodyBound + 1;
 }
 
 /**
@@ -120,8 +166,9 @@ export function encodePlainInto(
   command: string,
   list: readonly string[],
   body: string | Uint8Array,
+  version?: StompVersion,
 ): number {
-  const headers = writePlainHeaders(out, at, command, list);
+  const headers = writePlainHeaders(out, at, command, list, version);
   if (headers === -1) return -1;
   if (typeof body !== "string") {
     at = writeHeadEnd(out, headers, body.length);

@@ -732,6 +732,51 @@ Deno.test("StompMessage acknowledgements use the form of the negotiated version"
   }
 });
 
+Deno.test("StompMessage.ack() and nack() without a receipt escape ids with ':' and '\\' for the version (mock server: ActiveMQ-style ids)", async () => {
+  for (const version of ["1.1", "1.2"] as const) {
+    const id = "ID:vm-1\\x:1:1";
+    await using server = scriptedServer(async (peer) => {
+      assertEquals((await peer.next()).command, "CONNECT");
+      peer.version = version;
+      await peer.send(connected({ version, heartBeat: [0, 0] }));
+      const subscribe = await peer.next();
+      await peer.send(receipt(subscribe.headers.get("receipt")!));
+      for (const n of [1, 2]) {
+        await peer.send(message("/queue/a", "x", {
+          messageId: `${id}-${n}`,
+          subscription: subscribe.headers.get("id")!,
+          ack: `${id}-${n}`,
+        }));
+      }
+      const settled = [await peer.next(), await peer.next()];
+      assertEquals(settled.map((frame) => frame.command), ["ACK", "NACK"]);
+      const key = version === "1.2" ? "id" : "message-id";
+      assertEquals(
+        settled.map((frame) => frame.headers.get(key)),
+        [`${id}-1`, `${id}-2`],
+        version,
+      );
+      if (version === "1.1") {
+        assertEquals(
+          settled[0]!.headers.get("subscription"),
+          subscribe.headers.get("id"),
+        );
+      }
+      const disconnect = await peer.next();
+      await peer.send(receipt(disconnect.headers.get("receipt")!));
+    });
+    const stomp = await StompClient.connectUrl(server.url, QUIET);
+    const subscription = await stomp.subscribe("/queue/a", {
+      ack: "client-individual",
+    });
+    const [first, second] = await take(subscription[Symbol.asyncIterator](), 2);
+    first!.ack();
+    second!.nack();
+    await stomp.disconnect();
+    await server.done;
+  }
+});
+
 // --- transactions -----------------------------------------------------------
 
 Deno.test("StompTransaction: commit delivers, abort does not", async () => {

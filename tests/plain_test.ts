@@ -118,3 +118,50 @@ Deno.test("encodePlainInto matches encodeFrame on random plain frames", () => {
     assertEquals(got, general(list, body, VERSIONS[n % 3]!), `case ${n}`);
   }
 });
+
+Deno.test("encodePlainInto with a version escapes headers as encodeFrame does for it, and leaves the rest to it", () => {
+  const random = prng(23);
+  const chars = "abc:\\\n\r\0é/-";
+  const pick = (max: number) =>
+    Array.from(
+      { length: Math.floor(random() * max) },
+      () => chars[Math.floor(random() * chars.length)],
+    ).join("");
+  let escaped = 0;
+  let left = 0;
+  for (let n = 0; n < 3000; n++) {
+    const version = VERSIONS[n % 3]!;
+    const command = n % 2 === 0 ? "ACK" : "SEND";
+    const list = ["id", "ID:" + pick(10)];
+    for (let h = Math.floor(random() * 3); h > 0; h--) {
+      list.push("h" + pick(5), pick(10));
+    }
+    const offset = 3;
+    const out = new Uint8Array(
+      offset + plainFrameBound(command, list, "", version),
+    );
+    const end = encodePlainInto(out, offset, command, list, "", version);
+    const headers = new StompHeaders();
+    for (let i = 0; i < list.length; i += 2) {
+      headers.append(list[i]!, list[i + 1]!);
+    }
+    let expected: Uint8Array | undefined;
+    try {
+      expected = encodeFrame(new StompFrame(command, headers), { version });
+    } catch {
+      expected = undefined; // refused: the fast path must leave it too
+    }
+    if (end === -1) {
+      left++;
+      continue;
+    }
+    escaped++;
+    assertEquals(
+      out.subarray(offset, end),
+      expected,
+      `case ${n}: ${JSON.stringify(list)} ${version}`,
+    );
+  }
+  // Both ways were taken: ASCII specials escaped, non-ASCII and refusals left.
+  assert(escaped > 300 && left > 300, `${escaped} escaped, ${left} left`);
+});

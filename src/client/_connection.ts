@@ -362,8 +362,12 @@ export class Connection {
       : entry.frame;
     const body = entry.text ?? frame.body;
     const list = StompHeaders.flat(frame.headers);
-    const room = outbox.carve(plainFrameBound(frame.command, list, body));
-    const end = encodePlainInto(room, 0, frame.command, list, body);
+    // Written now, on this connection: escaped for its version if need be.
+    const version = this.version;
+    const room = outbox.carve(
+      plainFrameBound(frame.command, list, body, version),
+    );
+    const end = encodePlainInto(room, 0, frame.command, list, body, version);
     if (end !== -1) {
       outbox.carved(end);
       return room.subarray(0, end);

@@ -1224,8 +1224,12 @@ export class StompClient implements AsyncDisposable {
       ) {
         const frame = out.frame;
         const list = StompHeaders.flat(frame.headers);
+        // A frame bound to this connection is escaped for its version.
+        const version = how.epoch === undefined
+          ? undefined
+          : connection!.version;
         const batch = this.#outbox.batch(
-          plainFrameBound(frame.command, list, frame.body),
+          plainFrameBound(frame.command, list, frame.body, version),
           how.epoch,
         );
         const end = encodePlainInto(
@@ -1234,6 +1238,7 @@ export class StompClient implements AsyncDisposable {
           frame.command,
           list,
           frame.body,
+          version,
         );
         if (end !== -1) {
           this.#outbox.grow(batch, end, how.epoch);
@@ -1324,6 +1329,12 @@ export class StompClient implements AsyncDisposable {
     options: MessageAckOptions,
     transaction: Transaction | undefined,
   ): Promise<void> {
+    if (
+      transaction === undefined && options.receipt !== true &&
+      options.headers === undefined && options.signal?.aborted !== true &&
+      this.#ready && this.#outbox.hasRoom && message.epoch === this.#epoch &&
+      this.#settleNow(message, command, options)
+    ) return Promise.resolve();
     const id = JSON.stringify(message.messageId);
     return this.#issue(
       `${command} of message ${id}`,
@@ -1355,6 +1366,62 @@ export class StompClient implements AsyncDisposable {
         return { out, value: undefined, epoch: message.epoch };
       },
     );
+  }
+
+  /**
+   * The common acknowledgement, like #sendNow: on its connection, within the
+   * send buffer, without a receipt, transaction or extra headers. Returns
+   * false, having queued nothing, for anything the general path must see.
+   */
+  #settleNow(
+    message: Message,
+    command: "ACK" | "NACK",
+    options: MessageAckOptions,
+  ): boolean {
+    const state = this.#state;
+    const connection = this.#connection;
+    if (
+      state === "closed" || state === "disconnecting" ||
+      connection === undefined
+    ) return false;
+    const timeout = options.timeout;
+    if (
+      timeout !== undefined &&
+      !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))
+    ) return false;
+    const version = connection.version;
+    const headers = message.frame.headers;
+    let list: string[];
+    if (version === "1.2") {
+      const id = headers.get("ack");
+      if (id === undefined || id === "") return false;
+      list = ["id", id];
+    } else {
+      if (command === "NACK" && version === "1.0") return false;
+      const messageId = headers.get("message-id");
+      if (messageId === undefined || messageId === "") return false;
+      const subscription = headers.get("subscription");
+      list = version === "1.1" && subscription !== undefined
+        ? ["message-id", messageId, "subscription", subscription]
+        : ["message-id", messageId];
+      if (list[3] === "") return false;
+    }
+    const batch = this.#outbox.batch(
+      plainFrameBound(command, list, "", version),
+      message.epoch,
+    );
+    const end = encodePlainInto(
+      batch.buffer,
+      batch.used,
+      command,
+      list,
+      "",
+      version,
+    );
+    if (end === -1) return false;
+    this.#outbox.grow(batch, end, message.epoch);
+    connection.kick(true);
+    return true;
   }
 
   #unsubscribe(
