@@ -21,7 +21,7 @@ import {
   Subscription,
   Transaction,
 } from "./_impl.ts";
-import { Operation, type OperationContext } from "./_operation.ts";
+import { Deadlines, Operation, type OperationContext } from "./_operation.ts";
 import { frameSize, Outbox, type Outgoing } from "./_outbox.ts";
 import { Receipts } from "./_receipts.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
@@ -284,6 +284,7 @@ export class StompClient implements AsyncDisposable {
     this.#closed.promise.catch(noop);
     this.#context = {
       timers: this.#timers,
+      deadlines: new Deadlines(this.#timers),
       report: (error) => this.#report(error),
     };
     this.#handlers = {
@@ -966,6 +967,7 @@ export class StompClient implements AsyncDisposable {
       subscription.end(failure);
     }
     this.#subscriptions.clear();
+    this.#context.deadlines.close();
     const reading = connection?.reading ?? Promise.resolve();
     reading.then(() => {
       if (failure === undefined) this.#closed.resolve();
