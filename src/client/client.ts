@@ -6,7 +6,7 @@
 
 import type { DecodeLimits } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
-import type { StompBody, StompFrame, StompVersion } from "../frame.ts";
+import { type StompBody, StompFrame, type StompVersion } from "../frame.ts";
 import { StompHeaders, type StompHeadersInit } from "../headers.ts";
 import { encodePlainInto, plainFrameBound } from "../_plain.ts";
 import { openTransport } from "../transports/open.ts";
@@ -505,11 +505,9 @@ export class StompClient implements AsyncDisposable {
       options,
       () => {
         this.#checkOpen("send");
-        // Text that waits (no connection, or no room) stays a string until
-        // its turn, when it is encoded straight into the outgoing bytes.
-        const text = typeof body === "string" && !this.#encodesNow
-          ? body
-          : undefined;
+        // Text stays a string until it is encoded, straight into the
+        // outgoing bytes (now, or at its turn if it waits).
+        const text = typeof body === "string" ? body : undefined;
         return {
           out: this.#session.send(
             destination,
@@ -1195,6 +1193,34 @@ export class StompClient implements AsyncDisposable {
     return true;
   }
 
+  /**
+   * Encodes a frame at the call: a plain one into the outbox's arena (no
+   * buffer of its own; the writer joins it to its neighbours), any other
+   * for the connection's version (a `TypeError` if it cannot carry it).
+   */
+  #encodeNow(
+    frame: StompFrame,
+    text: string | undefined,
+    version: StompVersion,
+  ): Uint8Array {
+    const body = text ?? frame.body;
+    const list = StompHeaders.flat(frame.headers);
+    const room = this.#outbox.carve(
+      plainFrameBound(frame.command, list, body),
+    );
+    const end = encodePlainInto(room, 0, frame.command, list, body);
+    if (end !== -1) {
+      this.#outbox.carved(end);
+      return room.subarray(0, end);
+    }
+    return encodeFrame(
+      text === undefined
+        ? frame
+        : new StompFrame(frame.command, frame.headers, text),
+      { version },
+    );
+  }
+
   /** Whether an operation issued now is encoded now (see #enqueue). */
   get #encodesNow(): boolean {
     return this.#ready && this.#connection !== undefined &&
@@ -1225,13 +1251,14 @@ export class StompClient implements AsyncDisposable {
         how.skip === undefined && subscription === undefined
       ) {
         const frame = out.frame;
+        const body = how.text ?? frame.body;
         const list = StompHeaders.flat(frame.headers);
         // A frame bound to this connection is escaped for its version.
         const version = how.epoch === undefined
           ? undefined
           : connection!.version;
         const batch = this.#outbox.batch(
-          plainFrameBound(frame.command, list, frame.body, version),
+          plainFrameBound(frame.command, list, body, version),
           how.epoch,
         );
         const end = encodePlainInto(
@@ -1239,7 +1266,7 @@ export class StompClient implements AsyncDisposable {
           batch.used,
           frame.command,
           list,
-          frame.body,
+          body,
           version,
         );
         if (end !== -1) {
@@ -1252,7 +1279,7 @@ export class StompClient implements AsyncDisposable {
         }
       }
       try {
-        bytes = encodeFrame(out.frame, { version: connection!.version });
+        bytes = this.#encodeNow(out.frame, how.text, connection!.version);
       } catch (error) {
         if (receipt !== undefined) this.#session.forgetReceipt(receipt);
         op.fail(error, true);
