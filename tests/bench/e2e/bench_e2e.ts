@@ -693,7 +693,8 @@ function target_(
   );
   const best = bestPeer(broker, caseId, transport, value, higher);
   if (!mine || !best || !CASES.some((c) => c.id === caseId)) return;
-  const r = med(broker, caseId, mine.name, value) / best.value;
+  // Within-round ratios, as in the tables; the best peer by its median.
+  const r = ratio(broker, caseId, mine.name, best.name, value);
   targets.push({
     target: `${brokerName(broker)} ${transport}: ${description} ${
       higher ? "≥" : "≤"
