@@ -532,6 +532,23 @@ Deno.test("StompClient.send() past sendBufferSize and before CONNECTED keeps tex
   );
 });
 
+Deno.test("StompClient.send() past sendBufferSize fails alone at its turn when the version cannot carry a header, and tells onError", async () => {
+  await using broker = StompTestBroker.listen();
+  const errors: Error[] = [];
+  await using stomp = await client(broker, {
+    acceptVersion: ["1.0"],
+    sendBufferSize: 10,
+    onError: (error) => errors.push(error),
+  });
+  const before = stomp.send("/queue/v10", "before");
+  const refused = stomp.send("/queue/v10", "x", { headers: { "x-k": "a\nb" } });
+  const after = stomp.send("/queue/v10", "after");
+  const error = await assertRejects(() => refused, TypeError, "contains LF");
+  await Promise.all([before, after]);
+  assertEquals(errors, [error]);
+  await eventually(() => broker.depth("/queue/v10") === 2, 2000, "two sends");
+});
+
 Deno.test("StompClient.send() past sendBufferSize resolves only once written; bufferedAmount counts what waits", async () => {
   await using broker = StompTestBroker.listen();
   await using stomp = await client(broker, { sendBufferSize: 1000 });

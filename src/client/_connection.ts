@@ -357,21 +357,23 @@ export class Connection {
    * frame the version cannot carry (it then fails alone, unwritten).
    */
   #encode(outbox: Outbox, entry: Outgoing): Uint8Array {
-    const frame = typeof entry.frame === "function"
-      ? entry.frame()
-      : entry.frame;
-    const body = entry.text ?? frame.body;
-    const list = StompHeaders.flat(frame.headers);
+    const lean = entry.list;
+    const built = lean === undefined
+      ? typeof entry.frame === "function" ? entry.frame() : entry.frame
+      : undefined;
+    const command = built?.command ?? "SEND";
+    const body = entry.text ?? entry.body ?? built!.body;
+    const list = lean ?? StompHeaders.flat(built!.headers);
     // Written now, on this connection: escaped for its version if need be.
     const version = this.version;
-    const room = outbox.carve(
-      plainFrameBound(frame.command, list, body, version),
-    );
-    const end = encodePlainInto(room, 0, frame.command, list, body, version);
+    const room = outbox.carve(plainFrameBound(command, list, body, version));
+    const end = encodePlainInto(room, 0, command, list, body, version);
     if (end !== -1) {
       outbox.carved(end);
       return room.subarray(0, end);
     }
+    const frame = built ??
+      (typeof entry.frame === "function" ? entry.frame() : entry.frame);
     return encodeFrame(
       entry.text === undefined
         ? frame

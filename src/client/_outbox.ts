@@ -29,6 +29,12 @@ export interface Outgoing {
    * turn (`frame` then has no body).
    */
   readonly text?: string | undefined;
+  /**
+   * A SEND queued without a frame: its flat header list and binary body (or
+   * `text`), encoded at its turn; `frame` builds the frame only if needed.
+   */
+  readonly list?: readonly string[] | undefined;
+  readonly body?: Uint8Array | undefined;
   /** The version `bytes` were encoded for. */
   readonly version?: StompVersion | undefined;
   /**
@@ -93,9 +99,14 @@ const ARENA_MIN_ROOM = 16 * 1024;
 // counted roughly; the body dominates what the limit is for.
 const FRAME_OVERHEAD = 24;
 
+/** What a frame of `command` is counted as beyond its headers and body. */
+export function frameOverhead(command: string): number {
+  return FRAME_OVERHEAD + command.length;
+}
+
 /** The bytes a frame is counted as in the send buffer. */
 export function frameSize(frame: StompFrame): number {
-  let size = FRAME_OVERHEAD + frame.command.length + frame.body.length;
+  let size = frameOverhead(frame.command) + frame.body.length;
   const flat = StompHeaders.flat(frame.headers);
   for (let i = 0; i < flat.length; i++) size += flat[i]!.length + 1;
   return size;

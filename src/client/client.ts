@@ -22,7 +22,7 @@ import {
   Transaction,
 } from "./_impl.ts";
 import { Deadlines, Operation, type OperationContext } from "./_operation.ts";
-import { frameSize, Outbox, type Outgoing } from "./_outbox.ts";
+import { frameOverhead, frameSize, Outbox, type Outgoing } from "./_outbox.ts";
 import { Receipts } from "./_receipts.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
 import {
@@ -495,11 +495,14 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
-    if (
-      this.#ready && options.receipt !== true && this.#outbox.hasRoom &&
-      options.signal?.aborted !== true &&
-      this.#sendNow(destination, body, options)
-    ) return Promise.resolve();
+    if (options.receipt !== true && options.signal?.aborted !== true) {
+      if (this.#encodesNow) {
+        if (this.#sendNow(destination, body, options)) return Promise.resolve();
+      } else {
+        const waiting = this.#sendLater(destination, body, options);
+        if (waiting !== undefined) return waiting;
+      }
+    }
     return this.#issue(
       `SEND to ${JSON.stringify(destination)}`,
       options,
@@ -1160,20 +1163,71 @@ export class StompClient implements AsyncDisposable {
     body: StompBody | undefined,
     options: ClientSendOptions,
   ): boolean {
+    const list = this.#sendHeaders(destination, body, options);
+    if (list === undefined) return false;
+    const text = body ?? "";
+    const batch = this.#outbox.batch(plainFrameBound("SEND", list, text));
+    const end = encodePlainInto(batch.buffer, batch.used, "SEND", list, text);
+    if (end === -1) return false;
+    this.#outbox.grow(batch, end);
+    this.#connection?.kick();
+    return true;
+  }
+
+  /**
+   * The common SEND that has to wait (no connection yet, or past
+   * sendBufferSize), without a receipt, timeout or signal: queued as its
+   * header list and body, with no frame, session output or operation, so
+   * that a long burst holds little for the garbage collector to walk; it is
+   * encoded at its turn. `undefined`, having queued nothing, for anything
+   * else.
+   */
+  #sendLater(
+    destination: string,
+    body: StompBody | undefined,
+    options: ClientSendOptions,
+  ): Promise<void> | undefined {
+    if (options.timeout !== undefined || options.signal !== undefined) {
+      return undefined;
+    }
+    const list = this.#sendHeaders(destination, body, options);
+    if (list === undefined) return undefined;
+    const entry = new PendingSend(list, body ?? "", this.#context);
+    this.#outbox.push(entry);
+    if (this.#ready) this.#connection?.kick();
+    return entry.promise;
+  }
+
+  /**
+   * The header list of a SEND without a receipt, validated as the builder
+   * would; `undefined` when the general path must see it (to refuse it, or
+   * because the client is closing).
+   */
+  #sendHeaders(
+    destination: string,
+    body: StompBody | undefined,
+    options: ClientSendOptions,
+  ): string[] | undefined {
     const state = this.#state;
-    if (state === "closed" || state === "disconnecting") return false;
+    if (state === "closed" || state === "disconnecting") return undefined;
     const timeout = options.timeout;
     if (
       timeout !== undefined &&
       !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))
-    ) return false;
-    const text = body ?? "";
-    if (typeof text !== "string" && !(text instanceof Uint8Array)) return false;
-    if (typeof destination !== "string" || destination === "") return false;
+    ) return undefined;
+    if (
+      body !== undefined && typeof body !== "string" &&
+      !(body instanceof Uint8Array)
+    ) return undefined;
+    if (typeof destination !== "string" || destination === "") {
+      return undefined;
+    }
     const contentType = options.contentType;
     const list = ["destination", destination];
     if (contentType !== undefined) {
-      if (typeof contentType !== "string" || contentType === "") return false;
+      if (typeof contentType !== "string" || contentType === "") {
+        return undefined;
+      }
       list.push("content-type", contentType);
     }
     if (options.headers !== undefined) {
@@ -1181,16 +1235,11 @@ export class StompClient implements AsyncDisposable {
       try {
         extra = StompHeaders.flat(new StompHeaders(options.headers));
       } catch {
-        return false;
+        return undefined;
       }
       for (let i = 0; i < extra.length; i++) list.push(extra[i]!);
     }
-    const batch = this.#outbox.batch(plainFrameBound("SEND", list, text));
-    const end = encodePlainInto(batch.buffer, batch.used, "SEND", list, text);
-    if (end === -1) return false;
-    this.#outbox.grow(batch, end);
-    this.#connection?.kick();
-    return true;
+    return list;
   }
 
   /**
@@ -1553,4 +1602,61 @@ function sendOptions(
       : { contentType: options.contentType }),
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   };
+}
+
+/**
+ * A SEND queued by #sendLater: its header list and body, and the promise its
+ * caller holds, settled by the outbox (accepted once there is room or once
+ * written; failed if it cannot be written).
+ */
+class PendingSend implements Outgoing {
+  readonly promise: Promise<void>;
+  accept: (() => void) | undefined;
+  readonly list: readonly string[];
+  readonly text: string | undefined;
+  readonly body: Uint8Array | undefined;
+  readonly size: number;
+  readonly epoch = undefined;
+  start = 0;
+  state: Outgoing["state"] = "queued";
+  readonly #reject: (reason: unknown) => void;
+  readonly #context: OperationContext;
+
+  constructor(
+    list: readonly string[],
+    body: StompBody,
+    context: OperationContext,
+  ) {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    // Whoever awaits still sees the rejection; nobody awaiting is no crash.
+    promise.catch(noop);
+    this.promise = promise;
+    this.accept = resolve;
+    this.#reject = reject;
+    this.#context = context;
+    this.list = list;
+    this.text = typeof body === "string" ? body : undefined;
+    this.body = typeof body === "string" ? undefined : body;
+    let size = frameOverhead("SEND") + body.length;
+    for (let i = 0; i < list.length; i++) size += list[i]!.length + 1;
+    this.size = size;
+  }
+
+  /** The frame, built only for the general encoder. */
+  get frame(): StompFrame {
+    const headers = new StompHeaders();
+    for (let i = 0; i < this.list.length; i += 2) {
+      headers.append(this.list[i]!, this.list[i + 1]!);
+    }
+    return new StompFrame("SEND", headers, this.text ?? this.body);
+  }
+
+  /**
+   * Rejects (a no-op once accepted); a failure of its own (not a lost
+   * connection's) also goes to onError, like any operation's.
+   */
+  fail(error: Error): void {
+    this.#reject(error);
+    if (!(error instanceof StompConnectionError)) this.#context.report(error);
+  }
 }
