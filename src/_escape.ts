@@ -40,26 +40,29 @@ export function escapeHeader(
     );
   }
   if (!escaped) {
-    const context = version === "1.0" ? "STOMP 1.0" : `a ${command} frame`;
+    // CONNECT and CONNECTED are never escaped, whatever the version.
+    const context = command === "CONNECT" || command === "CONNECTED"
+      ? `a ${command} frame cannot carry (its headers are never escaped, in any STOMP version)`
+      : "STOMP 1.0 cannot escape";
     if (text.includes("\n")) {
       throw new TypeError(
         `Cannot encode ${command} frame: ${what} ${
           JSON.stringify(text)
-        } contains LF, which ${context} cannot escape`,
+        } contains LF, which ${context}`,
       );
     }
     if (isName && text.includes(":")) {
       throw new TypeError(
         `Cannot encode ${command} frame: header name ${
           JSON.stringify(text)
-        } contains ':', which ${context} cannot escape`,
+        } contains ':', which ${context}`,
       );
     }
     if (!isName && text.endsWith("\r")) {
       throw new TypeError(
         `Cannot encode ${command} frame: header value ${
           JSON.stringify(text)
-        } ends with CR, which ${context} cannot escape`,
+        } ends with CR, which ${context}`,
       );
     }
     return text;

@@ -6,6 +6,7 @@
  */
 
 import { checkVersion, escapeHeader, escapes } from "./_escape.ts";
+import { badBody } from "./_body.ts";
 import {
   HEARTBEAT,
   type Heartbeat,
@@ -129,7 +130,11 @@ export function encodeFrame(
     ? frame.body
     : typeof frame.body === "string"
     ? utf8.encode(frame.body)
-    : frame.body ?? new Uint8Array(0);
+    : frame.body === undefined
+    ? new Uint8Array(0)
+    : frame.body instanceof Uint8Array
+    ? frame.body
+    : badBody("Cannot encode frame", frame.body);
   const headers = frame.headers instanceof StompHeaders
     ? frame.headers
     : new StompHeaders(frame.headers);

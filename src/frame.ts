@@ -4,6 +4,7 @@
  * @module
  */
 
+import { badBody } from "./_body.ts";
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
 
 /**
@@ -190,7 +191,9 @@ export class StompFrame {
       ? EMPTY_BODY
       : typeof body === "string"
       ? utf8Encoder.encode(body)
-      : body;
+      : body instanceof Uint8Array
+      ? body
+      : badBody("Cannot create frame", body);
   }
 
   /**

@@ -7,12 +7,13 @@
 /**
  * Anything that can initialise {@linkcode StompHeaders}: another instance, an
  * iterable of `[name, value]` pairs (order and repeats kept), or a record
- * (insertion order).
+ * (insertion order; an entry whose value is `undefined` is left out, so
+ * `{ "content-type": type }` and `cond ? { a: "1" } : { b: "2" }` both work).
  */
 export type StompHeadersInit =
   | StompHeaders
   | Iterable<readonly [string, string]>
-  | Readonly<Record<string, string>>;
+  | Readonly<Record<string, string | undefined>>;
 
 /**
  * The headers of a STOMP frame, in wire order, with repeats.
@@ -55,11 +56,13 @@ export class StompHeaders implements Iterable<[string, string]> {
       this.#list = init.#lines().slice();
     } else {
       const list: string[] = [];
-      const pairs = Symbol.iterator in init
-        ? init as Iterable<readonly [string, string]>
-        : Object.entries(init as Readonly<Record<string, string>>);
+      const record = !(Symbol.iterator in init);
+      const pairs = record
+        ? Object.entries(init as Readonly<Record<string, string | undefined>>)
+        : init as Iterable<readonly [string, string]>;
       for (const pair of pairs) {
         const [name, value] = pair;
+        if (record && value === undefined) continue;
         if (typeof name !== "string" || typeof value !== "string") {
           throw new TypeError(
             `Cannot create headers: expected [name, value] string pairs, got ${

@@ -245,6 +245,42 @@ Deno.test("StompClient fails with StompConnectionError on malformed bytes (mock 
   assertEquals(stomp.state, "closed");
 });
 
+Deno.test("StompClient.connectUrl() refuses a URL no transport speaks at once, saying what was meant", async () => {
+  const cases: [string, string][] = [
+    [
+      "http://127.0.0.1:61613",
+      'Cannot connect: unknown scheme "http:" in "http://127.0.0.1:61613" (expected one of tcp:, tls:, stomp+ssl:, ws:, wss:)',
+    ],
+    [
+      "127.0.0.1:61613",
+      'Cannot connect: invalid URL "127.0.0.1:61613"; to connect over TCP, write "tcp://127.0.0.1:61613"',
+    ],
+    [
+      "localhost:61613",
+      'Cannot connect: unknown scheme "localhost:" in "localhost:61613" (expected one of tcp:, tls:, stomp+ssl:, ws:, wss:); to connect over TCP, write "tcp://localhost:61613"',
+    ],
+  ];
+  for (const [url, message] of cases) {
+    // Even with reconnect: a wrong URL is not a connection to retry.
+    const error = await assertRejects(
+      () => StompClient.connectUrl(url, { reconnect: true }),
+      TypeError,
+    );
+    assertEquals(error.message, message);
+  }
+});
+
+Deno.test("StompClient.send() with a body that is neither text nor bytes rejects with a TypeError that says so", async () => {
+  await using broker = StompTestBroker.listen();
+  await using stomp = await client(broker);
+  await assertRejects(
+    () => stomp.send("/queue/a", { n: 1 } as unknown as string),
+    TypeError,
+    "a body must be a string (sent as UTF-8) or a Uint8Array, got an object (encode it first, e.g. JSON.stringify(body))",
+  );
+  await stomp.send("/queue/a", "still connected", { receipt: true });
+});
+
 Deno.test("StompClient refuses invalid options", async () => {
   await using broker = StompTestBroker.listen();
   const transport = await connectTcp(broker.url);

@@ -101,13 +101,18 @@ Deno.test("encodeFrame refuses headers it cannot write faithfully", () => {
     ],
     [
       { command: "CONNECT", headers: [["login", "a\nb"]] },
+      "1.0",
+      "contains LF, which a CONNECT frame cannot carry (its headers are never escaped, in any STOMP version)",
+    ],
+    [
+      { command: "CONNECT", headers: [["login", "a\nb"]] },
       "1.2",
-      "which a CONNECT frame cannot escape",
+      "which a CONNECT frame cannot carry (its headers are never escaped, in any STOMP version)",
     ],
     [
       { command: "CONNECTED", headers: [["a:b", "v"]] },
       "1.2",
-      "which a CONNECTED frame cannot escape",
+      "which a CONNECTED frame cannot carry (its headers are never escaped, in any STOMP version)",
     ],
     [
       { command: "SEND", headers: [["", "v"]] },
@@ -196,4 +201,37 @@ Deno.test("StompEncoderStream errors on a frame it cannot encode", async () => {
     error = e;
   }
   assert(error instanceof TypeError);
+});
+
+Deno.test("encodeFrame and StompFrame say what a body may be when given something else", () => {
+  const cases: [unknown, string][] = [
+    [{ n: 1 }, "got an object (encode it first, e.g. JSON.stringify(body))"],
+    [
+      new ArrayBuffer(4),
+      "got an ArrayBuffer (wrap it: new Uint8Array(buffer))",
+    ],
+    [
+      new Uint16Array(2),
+      "got a Uint16Array (pass a Uint8Array view of its bytes)",
+    ],
+    [42, "got a number"],
+    [null, "got null"],
+  ];
+  for (const [body, detail] of cases) {
+    assertThrows(
+      () =>
+        encodeFrame({
+          command: "SEND",
+          headers: { destination: "/q" },
+          body: body as string,
+        }),
+      TypeError,
+      `Cannot encode frame: a body must be a string (sent as UTF-8) or a Uint8Array, ${detail}`,
+    );
+    assertThrows(
+      () => new StompFrame("SEND", { destination: "/q" }, body as string),
+      TypeError,
+      `Cannot create frame: a body must be a string (sent as UTF-8) or a Uint8Array, ${detail}`,
+    );
+  }
 });

@@ -1,5 +1,11 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { StompDecoder, StompFrame, StompHeaders } from "../mod.ts";
+import {
+  send,
+  StompDecoder,
+  StompFrame,
+  StompHeaders,
+  type StompHeadersInit,
+} from "../mod.ts";
 
 Deno.test("StompHeaders keeps order and repeats from pairs, records and copies", () => {
   const pairs = new StompHeaders([["a", "1"], ["b", "2"], ["a", "3"]]);
@@ -70,7 +76,11 @@ Deno.test("StompHeaders refuses values that are not strings", () => {
     "expected [name, value] string pairs",
   );
   assertThrows(
-    () => new StompHeaders({ a: undefined as unknown as string }),
+    () => new StompHeaders({ a: null as unknown as string }),
+    TypeError,
+  );
+  assertThrows(
+    () => new StompHeaders([["a", undefined as unknown as string]]),
     TypeError,
   );
 });
@@ -117,4 +127,26 @@ Deno.test("StompHeaders from the decoder behave like constructed ones", () => {
     const copy = new StompHeaders(frames[1]!.headers);
     assertEquals([...copy], [["k", ":x"]]);
   }
+});
+
+Deno.test("StompHeadersInit takes records whose values may be undefined, and leaves those out", () => {
+  const persistent = Math.random() < 2; // true, but not to the type checker
+  const contentType: string | undefined = undefined;
+  // Two different literal shapes behind a conditional, and an optional value.
+  const init: StompHeadersInit = persistent
+    ? { persistent: "true", "x-a": "1" }
+    : { priority: "9" };
+  assertEquals([...new StompHeaders(init)], [["persistent", "true"], [
+    "x-a",
+    "1",
+  ]]);
+  assertEquals(
+    [...new StompHeaders({ "content-type": contentType, "x-b": "2" })],
+    [["x-b", "2"]],
+  );
+  assertEquals(
+    send("/queue/a", "x", { headers: persistent ? { a: "1" } : { b: "2" } })
+      .headers.get("a"),
+    "1",
+  );
 });

@@ -771,6 +771,17 @@ Deno.test("openTransport rejects unknown schemes with TypeError", async () => {
     );
   }
   await assertRejects(() => openTransport("::"), TypeError, "invalid URL");
+  // host:port without a scheme: say what was meant.
+  await assertRejects(
+    () => openTransport("127.0.0.1:61613"),
+    TypeError,
+    'invalid URL "127.0.0.1:61613"; to connect over TCP, write "tcp://127.0.0.1:61613"',
+  );
+  await assertRejects(
+    () => openTransport("localhost:61613"),
+    TypeError,
+    '; to connect over TCP, write "tcp://localhost:61613"',
+  );
 });
 
 // ---------------------------------------------------------------------------

@@ -109,10 +109,11 @@ export async function openConnection(
       // Given up before the transport came: close it when it does.
       opening.then((late) => late.close(), noop);
       if (cause instanceof StompConnectionError) throw cause;
-      throw new StompConnectionError(
-        `Cannot open transport: ${describe(cause)}`,
-        { cause },
-      );
+      // openTransport's own messages already say so.
+      const detail = describe(cause).replace(/^Cannot open transport: /, "");
+      throw new StompConnectionError(`Cannot open transport: ${detail}`, {
+        cause,
+      });
     }
     try {
       connection = new Connection(options.epoch, transport, options, handlers);

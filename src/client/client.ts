@@ -9,7 +9,8 @@ import { encodeFrame } from "../encoder.ts";
 import { type StompBody, StompFrame, type StompVersion } from "../frame.ts";
 import { StompHeaders, type StompHeadersInit } from "../headers.ts";
 import { encodePlainInto, plainFrameBound } from "../_plain.ts";
-import { openTransport } from "../transports/open.ts";
+import { openTransport, TRANSPORT_SCHEMES } from "../transports/open.ts";
+import { hostPortHint } from "../transports/_url.ts";
 import {
   type Connection,
   type ConnectionHandlers,
@@ -387,8 +388,21 @@ export class StompClient implements AsyncDisposable {
       target = new URL(url);
     } catch (cause) {
       throw new TypeError(
-        `Cannot connect: invalid URL ${JSON.stringify(String(url))}`,
+        `Cannot connect: invalid URL ${JSON.stringify(String(url))}${
+          hostPortHint(String(url))
+        }`,
         { cause },
+      );
+    }
+    // A scheme no transport speaks is the caller's mistake: say so now,
+    // rather than as a failed (and, with reconnect, retried) connection.
+    if (!TRANSPORT_SCHEMES.includes(target.protocol)) {
+      throw new TypeError(
+        `Cannot connect: unknown scheme "${target.protocol}" in ${
+          JSON.stringify(String(url))
+        } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${
+          hostPortHint(String(url))
+        }`,
       );
     }
     const { transport = {}, ...clientOptions } = options;

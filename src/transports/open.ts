@@ -5,6 +5,7 @@
  * @module
  */
 
+import { hostPortHint } from "./_url.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
 import type { StompTransport } from "./transport.ts";
 import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
@@ -71,7 +72,9 @@ export async function openTransport(
     parsed = new URL(url);
   } catch (cause) {
     throw new TypeError(
-      `Cannot open transport: invalid URL ${JSON.stringify(String(url))}`,
+      `Cannot open transport: invalid URL ${JSON.stringify(String(url))}${
+        hostPortHint(String(url))
+      }`,
       { cause },
     );
   }
@@ -92,7 +95,9 @@ export async function openTransport(
       throw new TypeError(
         `Cannot open transport: unknown scheme "${parsed.protocol}" in ${
           JSON.stringify(parsed.href)
-        } (expected one of ${TRANSPORT_SCHEMES.join(", ")})`,
+        } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${
+          hostPortHint(String(url))
+        }`,
       );
   }
 }
