@@ -32,6 +32,7 @@ import { StompClient } from "./client/client.ts";
 import type { StompClientOptions } from "./client/options.ts";
 import type { StompMessage } from "./client/message.ts";
 import type { OpenTransportOptions } from "./transports/open.ts";
+import { TRANSPORT_SCHEMES } from "./transports/open.ts";
 import { raceSignal } from "./transports/_signal.ts";
 
 /**
@@ -62,6 +63,16 @@ export interface CliIO {
   /** Reads a text file (the `--ca` certificate). */
   readTextFile?(path: string): Promise<string>;
   /**
+   * Writes bytes to standard output as they are (`subscribe --raw`); by
+   * default to the Deno process's standard output.
+   */
+  write?(bytes: Uint8Array): Promise<void>;
+  /**
+   * Reads an environment variable (`STOMP_CA`); by default from the Deno
+   * process, as unset when it may not read the environment.
+   */
+  env?(name: string): string | undefined;
+  /**
    * Stops the tool, as Ctrl-C does, whatever it is doing (connecting,
    * reading standard input, waiting for a RECEIPT, receiving or
    * acknowledging): it sends nothing more, ends its subscription,
@@ -84,21 +95,40 @@ Options:
   --header name:value   add a header (repeatable)
   --content-type TYPE   content-type of the sent body
   --no-receipt          send without waiting for the broker's RECEIPT
-  --count N             subscribe: exit after N messages
+  --count N             send: send the message N times, in order (a body from
+                        standard input is read once); subscribe: exit after N
+                        messages, and with --ack client or client-individual
+                        ask the broker to deliver at most N at a time
+                        (prefetch-count and activemq.prefetchSize headers, at
+                        most 65535, unless --header gives either)
   --ack MODE            subscribe: auto (default), client or client-individual;
                         the tool acknowledges each message after printing it
   --show-headers        subscribe: print each message's headers before its body
   --json                subscribe: one JSON object per message
+  --raw                 subscribe: write each body's bytes to standard output
+                        as they are, with nothing between messages (meant for
+                        --count 1)
   --host VHOST          the virtual host (default "/")
-  --ca FILE             a PEM certificate authority to trust for TLS
+  --ca FILE             a PEM certificate authority to trust for TLS (default:
+                        the file the STOMP_CA environment variable names)
   --text-frames         WebSocket: send frames as text messages
   -h, --help            show this help
   -V, --version         show the version
 
 Exit status: 0 on success, 1 when the broker or connection fails, 2 for usage
-errors, 130 when stopped by Ctrl-C (SIGINT), 143 when stopped by SIGTERM.`;
+errors (including an unknown URL scheme and a --ca file that cannot be read),
+130 when stopped by Ctrl-C (SIGINT), 143 when stopped by SIGTERM.`;
 
 class UsageError extends Error {}
+
+/** How many SENDs of `send --count` may wait for their RECEIPT at once. */
+const SEND_WINDOW = 64;
+
+/** The largest prefetch RabbitMQ accepts (an AMQP short). */
+const MAX_PREFETCH = 65535;
+
+/** The headers that bound how many unacknowledged messages a broker sends. */
+const PREFETCH_HEADERS = ["prefetch-count", "activemq.prefetchSize"] as const;
 
 /** How long a stopped tool waits for the broker to confirm DISCONNECT. */
 const STOP_TIMEOUT = 500;
@@ -168,6 +198,7 @@ interface Parsed {
   ack: AckMode;
   showHeaders: boolean;
   json: boolean;
+  raw: boolean;
   host?: string;
   ca?: string;
   textFrames: boolean;
@@ -204,9 +235,13 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
         }
         values.set(name, [...(values.get(name) ?? []), value]);
       } else if (
-        ["--no-receipt", "--show-headers", "--json", "--text-frames"].includes(
-          name,
-        ) &&
+        [
+          "--no-receipt",
+          "--show-headers",
+          "--json",
+          "--raw",
+          "--text-frames",
+        ].includes(name) &&
         eq === -1
       ) {
         switches.add(name);
@@ -236,6 +271,15 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
     throw new UsageError(
       `Unexpected argument ${JSON.stringify(extra[0] ?? body)}`,
     );
+  }
+  checkScheme(url);
+  if (switches.has("--raw")) {
+    const other = command === "send"
+      ? "send"
+      : ["--json", "--show-headers"].find((name) => switches.has(name));
+    if (other !== undefined) {
+      throw new UsageError(`Option --raw cannot be used with ${other}`);
+    }
   }
   const last = (name: string) => values.get(name)?.at(-1);
   const headers = (values.get("--header") ?? []).map(
@@ -276,6 +320,7 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
     ack,
     showHeaders: switches.has("--show-headers"),
     json: switches.has("--json"),
+    raw: switches.has("--raw"),
     textFrames: switches.has("--text-frames"),
   };
   const contentType = last("--content-type");
@@ -286,6 +331,43 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
   const ca = last("--ca");
   if (ca !== undefined) parsed.ca = ca;
   return parsed;
+}
+
+/** Refuses a URL the client could not open, before connecting. */
+function checkScheme(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // Credentials stay out of the message.
+    throw new UsageError(
+      `Invalid <url> ${JSON.stringify(url.replace(/\/\/[^/@]*@/, "//"))}`,
+    );
+  }
+  if (!TRANSPORT_SCHEMES.includes(protocol)) {
+    const accepted = TRANSPORT_SCHEMES.map((scheme) => scheme.slice(0, -1));
+    throw new UsageError(
+      `Unsupported URL scheme "${protocol.slice(0, -1)}": expected ${
+        accepted.slice(0, -1).join(", ")
+      } or ${accepted.at(-1)}`,
+    );
+  }
+}
+
+/** The environment variable, or undefined when unset or not readable. */
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes all of the bytes to the process's standard output. */
+async function writeStdout(bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    at += await Deno.stdout.write(bytes.subarray(at));
+  }
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -324,9 +406,23 @@ async function run(parsed: Parsed, io: CliIO): Promise<number> {
   // its outcome is ignored); `finally` then disconnects.
   const step = <T>(promise: Promise<T>) => raceSignal(promise, signal, noop);
   const transport: OpenTransportOptions = {};
-  if (parsed.ca !== undefined) {
+  const fromEnv = parsed.ca === undefined;
+  const ca = parsed.ca ?? ((io.env ?? readEnv)("STOMP_CA") || undefined);
+  if (ca !== undefined) {
     const read = io.readTextFile ?? ((path: string) => Deno.readTextFile(path));
-    transport.caCerts = [await step(read(parsed.ca))];
+    let pem: string;
+    try {
+      pem = await step(read(ca));
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UsageError(
+        `Cannot read the CA file ${JSON.stringify(ca)}${
+          fromEnv ? " (from STOMP_CA)" : ""
+        }: ${reason}`,
+      );
+    }
+    transport.caCerts = [pem];
   }
   if (parsed.textFrames) transport.messageType = "text";
   const options: StompClientOptions & { transport: OpenTransportOptions } = {
@@ -369,21 +465,55 @@ async function send(
     // The whole of standard input, or nothing: sent only once it ended.
     body = await step(read());
   }
-  await step(client.send(parsed.destination, body, {
+  const options = {
     receipt: parsed.receipt,
     headers: parsed.headers,
     ...(parsed.contentType === undefined
       ? {}
       : { contentType: parsed.contentType }),
-  }));
+  };
+  const count = parsed.count ?? 1;
+  // Call order is wire order: the copies go out in order while up to
+  // SEND_WINDOW of them wait for their RECEIPT.
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const sent = client.send(parsed.destination, body, options);
+    // Awaited below; the first failure is the one reported.
+    sent.catch(noop);
+    pending.push(sent);
+    if (pending.length >= SEND_WINDOW) await step(pending.shift()!);
+  }
+  for (const sent of pending) await step(sent);
   const size = typeof body === "string"
     ? new TextEncoder().encode(body).length
     : body.length;
+  const confirmed = count === 1
+    ? " (receipt confirmed)"
+    : " (receipts confirmed)";
   io.error(
-    `Sent ${size} bytes to ${parsed.destination}${
-      parsed.receipt ? " (receipt confirmed)" : ""
-    }`,
+    `Sent ${
+      count === 1 ? `${size} bytes` : `${count} messages of ${size} bytes each`
+    } to ${parsed.destination}${parsed.receipt ? confirmed : ""}`,
   );
+}
+
+/**
+ * The subscription's headers: the user's, plus a prefetch of `--count` for
+ * a client ack mode, so that messages the tool will not read stay with the
+ * broker instead of coming back marked redelivered.
+ */
+function subscribeHeaders(parsed: Parsed): [string, string][] {
+  const own = parsed.headers.some(([name]) =>
+    (PREFETCH_HEADERS as readonly string[]).includes(name)
+  );
+  if (parsed.count === undefined || parsed.ack === "auto" || own) {
+    return parsed.headers;
+  }
+  const prefetch = String(Math.min(parsed.count, MAX_PREFETCH));
+  return [
+    ...parsed.headers,
+    ...PREFETCH_HEADERS.map((name): [string, string] => [name, prefetch]),
+  ];
 }
 
 async function subscribe(
@@ -395,7 +525,7 @@ async function subscribe(
   const subscription = await step(client.subscribe(parsed.destination, {
     ack: parsed.ack,
     receipt: true,
-    headers: parsed.headers,
+    headers: subscribeHeaders(parsed),
   }));
   const messages = subscription[Symbol.asyncIterator]();
   let received = 0;
@@ -403,7 +533,8 @@ async function subscribe(
     while (received !== parsed.count) {
       const next = await step(messages.next());
       if (next.done) break;
-      for (const line of describe(next.value, parsed)) io.print(line);
+      if (parsed.raw) await step((io.write ?? writeStdout)(next.value.body));
+      else for (const line of describe(next.value, parsed)) io.print(line);
       if (next.value.needsAck) await step(next.value.ack());
       received++;
     }
@@ -461,6 +592,10 @@ export async function runCli(
   } catch (error) {
     // Whatever failed after the signal failed because of it.
     if (io.signal?.aborted) return stoppedStatus(io.signal);
+    if (error instanceof UsageError) {
+      io.error(`stomper: ${error.message}`);
+      return 2;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     const cause = error instanceof Error && error.cause instanceof Error &&
         !reason.includes(error.cause.message)

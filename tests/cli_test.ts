@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { connected } from "../src/builders.ts";
 import { type CliIO, runCli } from "../src/cli.ts";
+import type { StompFrame } from "../src/frame.ts";
 import { StompClient } from "../src/client/client.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 import { eventually, scriptedServer, within } from "./_peer.ts";
@@ -226,9 +227,6 @@ Deno.test("runCli reports a failed connection with status 1", async () => {
     1,
   );
   assertMatch(out.err[0] ?? "", /^stomper: /);
-  const bad = io();
-  assertEquals(await runCli(["send", "gopher://127.0.0.1", "/q", "x"], bad), 1);
-  assertMatch(bad.err[0] ?? "", /gopher/);
 });
 
 Deno.test("runCli reports a broker's ERROR with status 1", async () => {
@@ -240,4 +238,223 @@ Deno.test("runCli reports a broker's ERROR with status 1", async () => {
   const out = io();
   assertEquals(await runCli(["send", url, "/queue/a", "x"], out), 1);
   assertMatch(out.err[0] ?? "", /^stomper: /);
+});
+
+Deno.test("runCli refuses a URL scheme it cannot open with status 2, naming the accepted ones", async () => {
+  for (
+    const [url, message] of [
+      [
+        "http://guest:guest@127.0.0.1:61613",
+        'Unsupported URL scheme "http": expected tcp, tls, stomp+ssl, ws or wss',
+      ],
+      ["gopher://127.0.0.1", 'Unsupported URL scheme "gopher"'],
+      ["not a url", 'Invalid <url> "not a url"'],
+    ] as const
+  ) {
+    const out = io();
+    assertEquals(await runCli(["send", url, "/q", "x"], out), 2, url);
+    assertEquals(
+      out.err[0]?.startsWith(`stomper: ${message}`),
+      true,
+      out.err[0],
+    );
+    // The password is not echoed back.
+    assertEquals(out.err.join("\n").includes("guest:guest"), false);
+  }
+});
+
+Deno.test("runCli exits 2 naming a --ca file it cannot read, before connecting", async () => {
+  await using broker = StompTestBroker.listen();
+  const out = io();
+  const path = "/nonexistent/stomper-ca.pem";
+  assertEquals(
+    await runCli(["send", broker.url, "/q", "x", "--ca", path], out),
+    2,
+  );
+  assertMatch(
+    out.err[0] ?? "",
+    /^stomper: Cannot read the CA file "\/nonexistent\/stomper-ca\.pem": /,
+  );
+  assertEquals(broker.connections, 0);
+  assertEquals(broker.depth("/q"), 0);
+});
+
+Deno.test("runCli takes --ca from STOMP_CA when the flag is absent; the flag wins", async () => {
+  await using broker = StompTestBroker.listen();
+  const read: string[] = [];
+  const withEnv = (value: string | undefined) => ({
+    ...io(),
+    env: (name: string) => name === "STOMP_CA" ? value : undefined,
+    readTextFile: (path: string) => {
+      read.push(path);
+      return Promise.reject(new Error("not this time"));
+    },
+  });
+  const fromEnv = withEnv("env.pem");
+  assertEquals(
+    await runCli(["send", broker.url, "/queue/ca", "x"], fromEnv),
+    2,
+  );
+  assertEquals(fromEnv.err, [
+    'stomper: Cannot read the CA file "env.pem" (from STOMP_CA): not this time',
+  ]);
+  const fromFlag = withEnv("env.pem");
+  assertEquals(
+    await runCli(
+      ["send", broker.url, "/queue/ca", "x", "--ca", "flag.pem"],
+      fromFlag,
+    ),
+    2,
+  );
+  assertEquals(fromFlag.err, [
+    'stomper: Cannot read the CA file "flag.pem": not this time',
+  ]);
+  // Empty or unset: no CA, and the message goes out over plain TCP.
+  assertEquals(
+    await runCli(["send", broker.url, "/queue/ca", "x"], withEnv("")),
+    0,
+  );
+  assertEquals(
+    await runCli(["send", broker.url, "/queue/ca", "x"], withEnv(undefined)),
+    0,
+  );
+  assertEquals(read, ["env.pem", "flag.pem"]);
+  assertEquals(broker.depth("/queue/ca"), 2);
+});
+
+Deno.test("runCli send --count sends the body N times, reading standard input once", async () => {
+  await using broker = StompTestBroker.listen();
+  let reads = 0;
+  const out = {
+    ...io(),
+    readStdin: () => {
+      reads++;
+      return Promise.resolve(new Uint8Array([1, 2, 3]));
+    },
+  };
+  assertEquals(
+    await runCli(["send", broker.url, "/queue/many", "--count", "150"], out),
+    0,
+  );
+  assertEquals(reads, 1);
+  assertEquals(out.err, [
+    "Sent 150 messages of 3 bytes each to /queue/many (receipts confirmed)",
+  ]);
+  assertEquals(broker.depth("/queue/many"), 150);
+
+  const numbered = io();
+  assertEquals(
+    await runCli([
+      "send",
+      broker.url,
+      "/queue/few",
+      "copy",
+      "--count=2",
+      "--no-receipt",
+    ], numbered),
+    0,
+  );
+  assertEquals(numbered.err, ["Sent 2 messages of 4 bytes each to /queue/few"]);
+  const sub = io();
+  assertEquals(
+    await runCli(["subscribe", broker.url, "/queue/few", "--count", "2"], sub),
+    0,
+  );
+  assertEquals(sub.out, ["copy", "copy"]);
+});
+
+Deno.test("runCli subscribe --raw writes each body's bytes and nothing else", async () => {
+  await using broker = StompTestBroker.listen();
+  const binary = new Uint8Array([0, 255, 10, 13, 0x80]);
+  await runCli(["send", broker.url, "/queue/raw"], io(binary));
+  await runCli(["send", broker.url, "/queue/raw", "text\n"], io());
+  const written: Uint8Array[] = [];
+  const sub = {
+    ...io(),
+    write: (bytes: Uint8Array) => {
+      written.push(bytes.slice());
+      return Promise.resolve();
+    },
+  };
+  assertEquals(
+    await runCli([
+      "subscribe",
+      broker.url,
+      "/queue/raw",
+      "--raw",
+      "--count",
+      "2",
+    ], sub),
+    0,
+  );
+  assertEquals(written, [binary, new TextEncoder().encode("text\n")]);
+  assertEquals(sub.out, []);
+  for (
+    const args of [
+      ["subscribe", broker.url, "/q", "--raw", "--json"],
+      ["subscribe", broker.url, "/q", "--raw", "--show-headers"],
+      ["send", broker.url, "/q", "x", "--raw"],
+    ]
+  ) {
+    const out = io();
+    assertEquals(await runCli(args, out), 2, args.join(" "));
+    assertMatch(
+      out.err[0] ?? "",
+      /^stomper: Option --raw cannot be used with /,
+    );
+  }
+});
+
+Deno.test("runCli subscribe --count N with a client ack mode asks for a prefetch of N", async () => {
+  const subscribes: StompFrame[] = [];
+  await using broker = StompTestBroker.listen({
+    onFrame: (frame) => {
+      if (frame.command === "SUBSCRIBE") subscribes.push(frame);
+    },
+  });
+  const cases = [
+    [["--count", "1", "--ack", "client"], "1", "1"],
+    [["--count", "1", "--ack", "client-individual"], "1", "1"],
+    [["--count", "100000", "--ack", "client"], "65535", "65535"],
+    [["--count", "1"], undefined, undefined],
+    [
+      ["--count", "1", "--ack", "client", "--header", "prefetch-count:7"],
+      "7",
+      undefined,
+    ],
+    [
+      [
+        "--count",
+        "1",
+        "--ack",
+        "client",
+        "--header",
+        "activemq.prefetchSize:9",
+      ],
+      undefined,
+      "9",
+    ],
+  ] as const;
+  for (const [args] of cases) {
+    // Nothing arrives: the tool is stopped once it has subscribed.
+    const controller = new AbortController();
+    const seen = subscribes.length;
+    const running = runCli(["subscribe", broker.url, "/queue/pf", ...args], {
+      ...io(),
+      signal: controller.signal,
+    });
+    await eventually(() => subscribes.length > seen, 2000, "SUBSCRIBE");
+    controller.abort("SIGINT");
+    assertEquals(await within(running, 1000, "runCli"), 130);
+  }
+  assertEquals(subscribes.length, cases.length);
+  cases.forEach(([args, rabbit, activemq], i) => {
+    const headers = subscribes[i]!.headers;
+    assertEquals(headers.get("prefetch-count"), rabbit, args.join(" "));
+    assertEquals(
+      headers.get("activemq.prefetchSize"),
+      activemq,
+      args.join(" "),
+    );
+  });
 });
