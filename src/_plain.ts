@@ -192,3 +192,22 @@ export function encodePlainInto(
   out[start + written] = NUL;
   return start + written + 1;
 }
+
+/** The bytes `text` takes in UTF-8 (a lone surrogate as U+FFFD). */
+export function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      // A surrogate pair is 2 UTF-16 units and 4 bytes; a lone one becomes U+FFFD.
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        length += 2;
+        i++;
+      } else length += 2;
+    } else length += 2;
+  }
+  return length;
+}

@@ -17,7 +17,12 @@ import {
   type StompVersion,
 } from "./frame.ts";
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
-import { plainHeadBound, writeHeadEnd, writePlainHeaders } from "./_plain.ts";
+import {
+  plainHeadBound,
+  utf8Length,
+  writeHeadEnd,
+  writePlainHeaders,
+} from "./_plain.ts";
 
 const NUL = 0x00;
 const LF = 0x0a;
@@ -65,24 +70,6 @@ function plainHead(
   if (size > scratch.length) scratch = new Uint8Array(size * 2);
   const at = writePlainHeaders(scratch, 0, command, list);
   return at === -1 ? -1 : writeHeadEnd(scratch, at, bodyLength);
-}
-
-function utf8Length(text: string): number {
-  let length = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) length += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      // A surrogate pair is 2 UTF-16 units and 4 bytes; a lone one becomes U+FFFD.
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        length += 2;
-        i++;
-      } else length += 2;
-    } else length += 2;
-  }
-  return length;
 }
 
 /**

@@ -281,6 +281,40 @@ Deno.test("StompClient.send() with a body that is neither text nor bytes rejects
   await stomp.send("/queue/a", "still connected", { receipt: true });
 });
 
+Deno.test("StompClient.send() refuses a body over maxSendBodyBytes, and a consumer over its limit names the option to raise", async () => {
+  await using broker = StompTestBroker.listen();
+  await using producer = await client(broker, { maxSendBodyBytes: 1000 });
+  const refused = await assertRejects(
+    () => producer.send("/queue/big", "x".repeat(1001)),
+    RangeError,
+    'Cannot send to "/queue/big": the body is 1001 bytes, over maxSendBodyBytes (1000)',
+  );
+  assertMatch(refused.message, /decodeLimits\.maxBodyBytes/);
+  // Counted in UTF-8: 400 × "é" is 800 bytes, 500 is 1000.
+  await producer.send("/queue/big", "é".repeat(500), { receipt: true });
+  await assertRejects(
+    () => producer.send("/queue/big", new Uint8Array(1001)),
+    RangeError,
+  );
+  assertEquals(broker.depth("/queue/big"), 1);
+  // A consumer whose limit is below what a broker delivers is told how to
+  // raise it.
+  const errors: Error[] = [];
+  await using consumer = await client(broker, {
+    decodeLimits: { maxBodyBytes: 100 },
+    onError: (error) => errors.push(error),
+  });
+  const subscription = await consumer.subscribe("/queue/big");
+  const failed = await assertRejects(
+    () => take(subscription[Symbol.asyncIterator](), 1),
+    StompConnectionError,
+  );
+  assertMatch(
+    failed.message,
+    /exceeds the limit of 100 bytes.*\(raise it with the client option decodeLimits: \{ maxBodyBytes \}; a stomper sender's maxSendBodyBytes to match\)/,
+  );
+});
+
 Deno.test("StompClient refuses invalid options", async () => {
   await using broker = StompTestBroker.listen();
   const transport = await connectTcp(broker.url);

@@ -480,7 +480,9 @@ export class Connection {
         } catch (cause) {
           if (cause instanceof StompConnectionError) throw cause;
           throw new StompConnectionError(
-            `Cannot decode data from the server: ${describe(cause)}`,
+            `Cannot decode data from the server: ${describe(cause)}${
+              limitHint(describe(cause))
+            }`,
             { cause },
           );
         }
@@ -545,4 +547,27 @@ export class Connection {
       this.#receiveTimer = timers.setTimeout(check, limit);
     }
   }
+}
+
+/**
+ * For a frame over one of the decoder's limits, which client option raises
+ * it (the message would otherwise name only the decoder's limit).
+ */
+function limitHint(message: string): string {
+  const limit = message.startsWith("Frame body") ||
+      message.startsWith("Frame content-length")
+    ? "maxBodyBytes"
+    : message.startsWith("Header line")
+    ? "maxHeaderLineBytes"
+    : message.startsWith("Header block")
+    ? "maxHeaderBytes"
+    : message.includes("headers")
+    ? "maxHeaders"
+    : undefined;
+  if (limit === undefined || !message.includes("limit")) return "";
+  return ` (raise it with the client option decodeLimits: { ${limit} }${
+    limit === "maxBodyBytes"
+      ? "; a stomper sender's maxSendBodyBytes to match"
+      : ""
+  })`;
 }

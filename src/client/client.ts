@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { DecodeLimits } from "../decoder.ts";
+import { type DecodeLimits, DEFAULT_DECODE_LIMITS } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
 import { type StompBody, StompFrame, type StompVersion } from "../frame.ts";
 import { StompHeaders, type StompHeadersInit } from "../headers.ts";
-import { encodePlainInto, plainFrameBound } from "../_plain.ts";
+import { encodePlainInto, plainFrameBound, utf8Length } from "../_plain.ts";
 import { openTransport, TRANSPORT_SCHEMES } from "../transports/open.ts";
 import { hostPortHint } from "../transports/_url.ts";
 import {
@@ -203,6 +203,7 @@ export class StompClient implements AsyncDisposable {
   readonly #connectTimeout: number;
   readonly #disconnectTimeout: number;
   readonly #receiptTimeout: number;
+  readonly #maxSendBody: number;
   readonly #highWaterMark: number;
   readonly #limits: Partial<DecodeLimits>;
   readonly #policy: ReconnectPolicy | undefined;
@@ -274,6 +275,11 @@ export class StompClient implements AsyncDisposable {
     this.#highWaterMark = positive(
       "highWaterMark",
       options.highWaterMark ?? 256,
+      true,
+    );
+    this.#maxSendBody = positive(
+      "maxSendBodyBytes",
+      options.maxSendBodyBytes ?? DEFAULT_DECODE_LIMITS.maxBodyBytes,
       true,
     );
     this.#outbox = new Outbox(
@@ -509,6 +515,8 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
+    const tooLarge = this.#tooLarge(destination, body);
+    if (tooLarge !== undefined) return this.#refuse(tooLarge);
     if (options.receipt !== true && options.signal?.aborted !== true) {
       if (this.#encodesNow) {
         if (this.#sendNow(destination, body, options)) return Promise.resolve();
@@ -1553,12 +1561,34 @@ export class StompClient implements AsyncDisposable {
     });
   }
 
+  /** The error for a body over maxSendBodyBytes, if it is. */
+  #tooLarge(
+    destination: string,
+    body: StompBody | undefined,
+  ): RangeError | undefined {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only text that might be
+    // over the limit is measured.
+    if (
+      body === undefined || body.length * 3 <= this.#maxSendBody ||
+      !(typeof body === "string" || body instanceof Uint8Array)
+    ) return undefined;
+    const bytes = typeof body === "string" ? utf8Length(body) : body.length;
+    if (bytes <= this.#maxSendBody) return undefined;
+    return new RangeError(
+      `Cannot send to ${
+        JSON.stringify(destination)
+      }: the body is ${bytes} bytes, over maxSendBodyBytes (${this.#maxSendBody}), which matches what consumers decode by default (decodeLimits.maxBodyBytes); raise both to send it`,
+    );
+  }
+
   #transactionSend(
     transaction: Transaction,
     destination: string,
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
+    const tooLarge = this.#tooLarge(destination, body);
+    if (tooLarge !== undefined) return this.#refuse(tooLarge);
     const what = `SEND to ${JSON.stringify(destination)} in transaction ${
       JSON.stringify(transaction.id)
     }`;

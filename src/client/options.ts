@@ -190,6 +190,18 @@ export interface StompClientOptions extends StompSessionOptions {
    */
   sendBufferSize?: number;
   /**
+   * The largest body `send` accepts, in bytes (text counted as UTF-8); a
+   * larger one rejects with a `RangeError` and is not sent. Brokers take far
+   * more (RabbitMQ 128 MiB, ActiveMQ 100 MiB), but every consumer must be
+   * able to receive it: the default matches the default
+   * `decodeLimits.maxBodyBytes` of the clients receiving it (64 MiB), since a
+   * message no consumer can decode ends each consumer's connection, and under
+   * client acks and reconnection comes back for ever. Raise both together.
+   *
+   * @default {67108864}
+   */
+  maxSendBodyBytes?: number;
+  /**
    * Aborts the first connection, while the transport opens, CONNECTED is
    * awaited, or between retries (not the connection once open).
    */
