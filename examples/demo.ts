@@ -32,6 +32,22 @@ const RECEIVE_TIMEOUT = 5000;
 const ABSENCE_WAIT = 500;
 const REDELIVERY_WAIT = 1500;
 
+/**
+ * The failure of a binary body on a Web-STOMP endpoint in text frame mode,
+ * explained: such an endpoint closes the WebSocket on a body that is not
+ * UTF-8 ("Invalid UTF-8"). `undefined` for any other error.
+ */
+function textModeFailure(error: unknown): DemoFailure | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e.message.includes("Invalid UTF-8")) {
+      return new DemoFailure(
+        "The broker closed the WebSocket at the binary body (Invalid UTF-8): this Web-STOMP endpoint sends and takes text frames only (RabbitMQ: web_stomp.ws_frame = text), so a body must be UTF-8 there. Use an endpoint in binary frame mode (web_stomp.ws_frame = binary) for binary bodies",
+      );
+    }
+  }
+  return undefined;
+}
+
 /** A failed step: printed, then the demo exits with status 1. */
 class DemoFailure extends Error {}
 
@@ -150,10 +166,14 @@ async function demo(): Promise<void> {
     });
     step(3, "send text", `${JSON.stringify(TEXT)} -> confirmed by RECEIPT`);
 
-    await client.send(queue, BINARY, {
-      contentType: "application/octet-stream",
-      receipt: true,
-    });
+    try {
+      await client.send(queue, BINARY, {
+        contentType: "application/octet-stream",
+        receipt: true,
+      });
+    } catch (error) {
+      throw textModeFailure(error) ?? error;
+    }
     step(
       4,
       "send binary",

@@ -92,6 +92,16 @@ Deno.test("deno task demo runs against RabbitMQ Web-STOMP", async () => {
   checkSteps(run, /RabbitMQ\/[\d.]+/, "redelivered");
 });
 
+Deno.test("deno task demo says why a Web-STOMP endpoint in text frame mode refuses its binary step", async () => {
+  const run = await runDemo({ STOMP_URL: withGuest(BROKERS.rabbitmqWsText) });
+  assertEquals(run.code, 1, run.stdout + run.stderr);
+  assertMatch(run.stdout, /^ 3\. send text /m);
+  assertMatch(
+    run.stderr,
+    /^demo failed: The broker closed the WebSocket at the binary body \(Invalid UTF-8\): this Web-STOMP endpoint sends and takes text frames only \(RabbitMQ: web_stomp\.ws_frame = text\)/m,
+  );
+});
+
 Deno.test("deno task demo runs against ActiveMQ, which does not requeue a NACKed message", async () => {
   const run = await runDemo({ STOMP_URL: withGuest(BROKERS.activemqTcp) });
   checkSteps(run, /ActiveMQ\/[\d.]+/, "not redelivered");
