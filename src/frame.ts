@@ -4,6 +4,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes";
 import { badBody } from "./_body.ts";
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
 
@@ -297,15 +298,7 @@ export class StompFrame {
 
   /** Joins the chunks into the body, once; `body` is plain data from then on. */
   #join(): Uint8Array {
-    const chunks = this.#chunks!;
-    let length = 0;
-    for (const chunk of chunks) length += chunk.length;
-    const body = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) {
-      body.set(chunk, at);
-      at += chunk.length;
-    }
+    const body = concat(this.#chunks as Uint8Array[]);
     this.#chunks = undefined;
     Object.defineProperty(this, "body", {
       value: body,
