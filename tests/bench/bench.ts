@@ -30,6 +30,7 @@
  * @module
  */
 
+import { flag } from "./_args.ts";
 import {
   type GroupResult,
   GROUPS,
@@ -62,13 +63,6 @@ import {
 } from "./_report.ts";
 
 // --- options -----------------------------------------------------------------
-
-function flag(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return Deno.args.find((arg) => arg.startsWith(prefix))?.slice(
-    prefix.length,
-  );
-}
 
 const ROUNDS = Number(flag("rounds") ?? 5);
 if (!Number.isSafeInteger(ROUNDS) || ROUNDS < 1) {

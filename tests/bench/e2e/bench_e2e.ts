@@ -16,6 +16,7 @@
 // process.cpuUsage over its measured section, see _protocol.ts); broker CPU is
 // the broker's process tree, from /proc, over the child's whole run.
 
+import { flag } from "../_args.ts";
 import { StompClient } from "../../../mod.ts";
 import {
   markdownTable,
@@ -29,10 +30,6 @@ import type { Config, Result, Scenario } from "./_protocol.ts";
 
 // --- options -----------------------------------------------------------------
 
-function flag(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return Deno.args.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
-}
 function count(name: string, fallback: number): number {
   const text = flag(name);
   if (text === undefined) return fallback;
