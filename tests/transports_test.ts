@@ -763,7 +763,7 @@ Deno.test("openTransport picks the transport from the URL scheme", async () => {
 });
 
 Deno.test("openTransport rejects unknown schemes with TypeError", async () => {
-  for (const url of ["http://127.0.0.1:61613", "stomp://127.0.0.1", "x:y"]) {
+  for (const url of ["http://127.0.0.1:61613", "amqp://127.0.0.1", "x:y"]) {
     await assertRejects(
       () => openTransport(url),
       TypeError,
@@ -840,4 +840,217 @@ Deno.test("decodeBody errors when the body ends inside a frame", async () => {
     StompSyntaxError,
     "Input ended inside a frame",
   );
+});
+
+// ---------------------------------------------------------------------------
+// The stomp: alias, and connectNodeTcp over plain TCP run here through Deno's
+// node:net; its TLS, and all of it under Node itself, are in
+// tests/integration/client_node_test.ts
+
+import { connectNodeTcp, TRANSPORT_SCHEMES } from "@stomper/stomp/transports";
+
+/** A TCP server on 127.0.0.1 that echoes what it reads until the peer ends. */
+function tcpEchoServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const done = (async () => {
+    for await (const conn of listener) {
+      try {
+        await conn.readable.pipeTo(conn.writable);
+      } catch {
+        // A client that went away mid-echo.
+      }
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await done;
+    },
+  };
+}
+
+/** Writes a frame, half-closes, and returns what came back. */
+async function echoThrough(transport: {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+}) {
+  const frame = encodeFrame(send("/queue/a", randomBytes(200_000)));
+  const writer = transport.writable.getWriter();
+  await writer.write(frame);
+  await writer.close();
+  assertEquals(concat(await readAll(transport.readable)), frame);
+}
+
+Deno.test("TRANSPORT_SCHEMES has stomp: and stomp+ssl: as aliases of tcp: and tls:", () => {
+  for (const scheme of ["tcp:", "stomp:", "tls:", "stomp+ssl:", "ws:"]) {
+    assert(TRANSPORT_SCHEMES.includes(scheme), scheme);
+  }
+});
+
+Deno.test("openTransport and connectTcp open stomp: URLs over TCP in Deno", async () => {
+  await using server = tcpEchoServer();
+  const opened = await openTransport(`stomp://127.0.0.1:${server.port}`);
+  assert("conn" in opened, "the Deno transport");
+  await echoThrough(opened);
+  opened.close();
+  const direct = await connectTcp(`stomp://127.0.0.1:${server.port}`);
+  await echoThrough(direct);
+  direct.close();
+});
+
+Deno.test("connectNodeTcp echoes over tcp: and stomp:", async () => {
+  await using server = tcpEchoServer();
+  for (const scheme of ["tcp", "stomp"]) {
+    const transport = await connectNodeTcp(
+      `${scheme}://127.0.0.1:${server.port}`,
+    );
+    assertEquals(transport.coalesce, true);
+    await echoThrough(transport);
+    transport.close();
+  }
+});
+
+Deno.test("connectNodeTcp reports a refused connection as TransportConnectError", async () => {
+  const port = closedPort();
+  const error = await assertRejects(
+    () => connectNodeTcp(`tcp://127.0.0.1:${port}`),
+    TransportConnectError,
+    `Cannot connect to "tcp://127.0.0.1:${port}": connection refused (ECONNREFUSED)`,
+  );
+  assertEquals(error.url, `tcp://127.0.0.1:${port}`);
+  assertInstanceOf(error.cause, Error);
+});
+
+Deno.test("connectNodeTcp times out or aborts when a TLS handshake gets no answer", async () => {
+  // A plain TCP server that never speaks TLS: the handshake waits for ever.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) conns.push(conn);
+  })();
+  const url = `tls://127.0.0.1:${listener.addr.port}`;
+  const started = performance.now();
+  await assertRejects(
+    () => connectNodeTcp(url, { timeout: 200 }),
+    TransportConnectError,
+    "timed out after 200 ms",
+  );
+  assertLessOrEqual(performance.now() - started, 2000);
+  const controller = new AbortController();
+  const connecting = connectNodeTcp(url, {
+    signal: controller.signal,
+    timeout: 0,
+  });
+  setTimeout(() => controller.abort(new Error("user gave up")), 50);
+  await assertRejects(
+    () => connecting,
+    TransportConnectError,
+    "aborted (user gave up)",
+  );
+  listener.close();
+  await accepting;
+  for (const conn of conns) conn.close();
+});
+
+Deno.test("connectNodeTcp rejects other schemes and bad options with TypeError and RangeError", async () => {
+  await assertRejects(
+    () => connectNodeTcp("ws://127.0.0.1:15674/ws"),
+    TypeError,
+    'unsupported scheme "ws:" in "ws://127.0.0.1:15674/ws" (expected tcp:, stomp:, tls: or stomp+ssl:)',
+  );
+  await assertRejects(() => connectNodeTcp("::"), TypeError, "invalid URL");
+  await assertRejects(
+    () => connectNodeTcp("tcp://127.0.0.1:1", { timeout: -1 }),
+    RangeError,
+    "timeout must be a non-negative number",
+  );
+});
+
+Deno.test("connectNodeTcp pauses the socket while the reader falls behind", async () => {
+  const total = 32 * 1024 * 1024;
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let written = 0;
+  const serving = (async () => {
+    using conn = await listener.accept();
+    const chunk = new Uint8Array(64 * 1024);
+    while (written < total) {
+      written += await conn.write(
+        chunk.subarray(0, Math.min(chunk.length, total - written)),
+      );
+    }
+  })();
+  const transport = await connectNodeTcp(
+    `tcp://127.0.0.1:${listener.addr.port}`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Kernel buffers and the 64 KiB queue hold a few MiB at most.
+  assertLessOrEqual(written, 16 * 1024 * 1024);
+  let received = 0;
+  const reader = transport.readable.getReader();
+  while (received < total) {
+    const { value, done } = await within(reader.read(), 5000, "a read");
+    if (done) break;
+    received += value.length;
+  }
+  assertEquals(received, total);
+  await serving;
+  transport.close();
+});
+
+Deno.test("connectNodeTcp holds a write back while the peer does not read", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = await connectNodeTcp(
+    `tcp://127.0.0.1:${listener.addr.port}`,
+  );
+  using conn = await accepted;
+  const writer = transport.writable.getWriter();
+  const big = new Uint8Array(32 * 1024 * 1024);
+  const writing = writer.write(big);
+  assert(await pendingAfter(writing, 300), "the write waits for the peer");
+  let read = 0;
+  const buffer = new Uint8Array(1024 * 1024);
+  while (read < big.length) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    read += n;
+  }
+  assertEquals(read, big.length);
+  await within(writing, 5000, "the write");
+  transport.close();
+});
+
+Deno.test("connectNodeTcp close() ends the readable normally and fails later writes", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = await connectNodeTcp(
+    `tcp://127.0.0.1:${listener.addr.port}`,
+  );
+  using _conn = await accepted;
+  const reader = transport.readable.getReader();
+  const reading = reader.read();
+  transport.close();
+  assertEquals((await within(reading, 5000, "the read")).done, true);
+  await assertRejects(
+    () => transport.writable.getWriter().write(utf8.encode("\n")),
+    Error,
+    "the connection is closed",
+  );
+});
+
+Deno.test("connectNodeTcp ends the readable when the peer closes", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = await connectNodeTcp(
+    `tcp://127.0.0.1:${listener.addr.port}`,
+  );
+  const conn = await accepted;
+  await conn.write(utf8.encode("CONNECTED\n\n\0"));
+  const reader = transport.readable.getReader();
+  assertEquals((await reader.read()).value, utf8.encode("CONNECTED\n\n\0"));
+  // A peer that closes normally ends the readable.
+  conn.close();
+  assertEquals((await within(reader.read(), 5000, "the end")).done, true);
+  transport.close();
 });

@@ -1,5 +1,5 @@
-// Hints for URLs given the wrong way, shared by openTransport and the
-// client's connectUrl.
+// URL handling shared by the transports, openTransport and the client's
+// connectUrl.
 
 /**
  * For what looks like `host:port` without a scheme (which URL parsing takes
@@ -10,4 +10,88 @@ export function hostPortHint(text: string): string {
   return /^[^/:\s]+:\d+$/.test(text)
     ? `; to connect over TCP, write ${JSON.stringify(`tcp://${text}`)}`
     : "";
+}
+
+/**
+ * Whether a URL scheme names TLS (`tls:`, `stomp+ssl:`) or plain TCP (`tcp:`,
+ * `stomp:`); `undefined` for any other scheme.
+ */
+export function tcpSchemeIsTls(protocol: string): boolean | undefined {
+  switch (protocol) {
+    case "tcp:":
+    case "stomp:":
+      return false;
+    case "tls:":
+    case "stomp+ssl:":
+      return true;
+    default:
+      return undefined;
+  }
+}
+
+/** Where a TCP or TLS transport connects to, from its URL. */
+export interface TcpTarget {
+  /** The URL, parsed. */
+  url: URL;
+  /** Whether to speak TLS. */
+  tls: boolean;
+  /** The host, without the brackets of an IPv6 address. */
+  hostname: string;
+  /** The port: the URL's, or the scheme's default. */
+  port: number;
+  /** `scheme//host:port`, for messages. */
+  name: string;
+}
+
+/**
+ * Parses a `tcp:`, `stomp:`, `tls:` or `stomp+ssl:` URL.
+ *
+ * @param url The URL.
+ * @param hostname A host that replaces the URL's, when given.
+ * @param ports The default ports of plain TCP and of TLS.
+ * @param what What is being attempted, for the error messages.
+ * @returns The target.
+ * @throws {TypeError} For an invalid URL, another scheme, or no host.
+ */
+export function tcpTarget(
+  url: string | URL,
+  hostname: string | undefined,
+  ports: { tcp: number; tls: number },
+  what: string,
+): TcpTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot ${what}: invalid URL ${JSON.stringify(String(url))}`,
+      { cause },
+    );
+  }
+  const scheme = parsed.protocol;
+  const tls = tcpSchemeIsTls(scheme);
+  if (tls === undefined) {
+    throw new TypeError(
+      `Cannot ${what}: unsupported scheme "${scheme}" in ${
+        JSON.stringify(parsed.href)
+      } (expected tcp:, stomp:, tls: or stomp+ssl:)`,
+    );
+  }
+  const host = hostname ?? stripBrackets(parsed.hostname);
+  if (host === "") {
+    throw new TypeError(
+      `Cannot ${what}: no host in ${JSON.stringify(parsed.href)}`,
+    );
+  }
+  const port = parsed.port === ""
+    ? (tls ? ports.tls : ports.tcp)
+    : Number(parsed.port);
+  const name = `${scheme}//${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return { url: parsed, tls, hostname: host, port, name };
+}
+
+function stripBrackets(hostname: string): string {
+  return hostname.startsWith("[") && hostname.endsWith("]")
+    ? hostname.slice(1, -1)
+    : hostname;
 }

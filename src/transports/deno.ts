@@ -1,6 +1,6 @@
 /**
  * STOMP over TCP and TLS in Deno: {@linkcode fromConn} wraps a `Deno.Conn`,
- * {@linkcode connectTcp} opens one from a `tcp://`, `tls://` or
+ * {@linkcode connectTcp} opens one from a `tcp://`, `stomp://`, `tls://` or
  * `stomp+ssl://` URL.
  *
  * This file is the only one in the library that calls `Deno.*`, and only
@@ -12,6 +12,7 @@
 import { abortPhrase, connectSignal, raceSignal } from "./_signal.ts";
 import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
+import { tcpTarget } from "./_url.ts";
 
 /** A {@linkcode StompTransport} over a Deno TCP or TLS connection. */
 export interface DenoConnTransport extends StompTransport {
@@ -209,17 +210,6 @@ export function fromConn(
   return { readable, writable, close, conn, coalesce: true };
 }
 
-function parseUrl(url: string | URL, what: string): URL {
-  try {
-    return new URL(url);
-  } catch (cause) {
-    throw new TypeError(
-      `Cannot ${what}: invalid URL ${JSON.stringify(String(url))}`,
-      { cause },
-    );
-  }
-}
-
 /** Completes the TLS handshake, so a bad certificate fails the connect. */
 async function handshake(
   pending: Promise<Deno.TlsConn>,
@@ -241,10 +231,10 @@ function describe(error: unknown): string {
 
 /**
  * Opens a TCP or TLS connection to a STOMP broker, from a URL:
- * `tcp://host:port` (port 61613 by default), or `tls://host:port` or
- * `stomp+ssl://host:port` (port 61614 by default). For TLS the handshake is
- * completed before it resolves, so a certificate that does not verify is
- * reported here.
+ * `tcp://host:port` or `stomp://host:port` (port 61613 by default), or
+ * `tls://host:port` or `stomp+ssl://host:port` (port 61614 by default). For
+ * TLS the handshake is completed before it resolves, so a certificate that
+ * does not verify is reported here.
  *
  * @example Connecting to a loopback server
  * ```ts
@@ -262,37 +252,21 @@ function describe(error: unknown): string {
  * @param url The broker's URL.
  * @param options TLS settings, host override, timeout and abort signal.
  * @returns The transport, once connected.
- * @throws {TypeError} For a URL that is not `tcp:`, `tls:` or `stomp+ssl:`.
+ * @throws {TypeError} For a URL that is not `tcp:`, `stomp:`, `tls:` or
+ * `stomp+ssl:`.
  * @throws {TransportConnectError} When the connection cannot be opened.
  */
 export async function connectTcp(
   url: string | URL,
   options: TcpConnectOptions = {},
 ): Promise<DenoConnTransport> {
-  const parsed = parseUrl(url, "connect over TCP");
-  const scheme = parsed.protocol;
-  const tls = scheme === "tls:" || scheme === "stomp+ssl:";
-  if (!tls && scheme !== "tcp:") {
-    throw new TypeError(
-      `Cannot connect over TCP: unsupported scheme "${scheme}" in ${
-        JSON.stringify(parsed.href)
-      } (expected tcp:, tls: or stomp+ssl:)`,
-    );
-  }
-  const hostname = options.hostname ?? stripBrackets(parsed.hostname);
-  if (hostname === "") {
-    throw new TypeError(
-      `Cannot connect over TCP: no host in ${JSON.stringify(parsed.href)}`,
-    );
-  }
-  const port = parsed.port === ""
-    ? (tls ? STOMP_PORTS.tls : STOMP_PORTS.tcp)
-    : Number(parsed.port);
+  const { url: parsed, tls, hostname, port, name: target } = tcpTarget(
+    url,
+    options.hostname,
+    STOMP_PORTS,
+    "connect over TCP",
+  );
   const signal = connectSignal(options, "connect over TCP");
-  const target = `${scheme}//${
-    hostname.includes(":") ? `[${hostname}]` : hostname
-  }:${port}`;
-
   let conn: Deno.Conn;
   try {
     const connectOptions: Deno.ConnectOptions = { hostname, port };
@@ -353,10 +327,4 @@ export async function connectTcp(
     transportOptions.readBufferSize = options.readBufferSize;
   }
   return fromConn(conn, transportOptions);
-}
-
-function stripBrackets(hostname: string): string {
-  return hostname.startsWith("[") && hostname.endsWith("]")
-    ? hostname.slice(1, -1)
-    : hostname;
 }

@@ -2,17 +2,20 @@
  * Transports: byte connections to a STOMP broker as a pair of web streams
  * ({@linkcode StompTransport}), for the codec and the client to run over.
  *
- * - {@linkcode openTransport} picks one from a URL: `tcp://`, `tls://`,
- *   `stomp+ssl://`, `ws://`, `wss://`.
+ * - {@linkcode openTransport} picks one from a URL and the runtime: `tcp://`
+ *   (or `stomp://`), `tls://` (or `stomp+ssl://`), `ws://`, `wss://`.
  * - Deno TCP and TLS: {@linkcode connectTcp}, {@linkcode fromConn}.
+ * - Node (and Bun) TCP and TLS, over `node:net` and `node:tls`:
+ *   {@linkcode connectNodeTcp}.
  * - WebSocket (Deno, browsers, any standard `WebSocket`):
  *   {@linkcode connectWebSocket}, {@linkcode fromWebSocket}.
  * - HTTP bodies: {@linkcode decodeBody}, {@linkcode encodeBody}.
- * - Node: `Duplex.toWeb(socket)` already gives the `readable` and `writable`
- *   of a transport; see `examples/node.mjs`.
+ * - A Node socket of your own: `Duplex.toWeb(socket)` gives the `readable`
+ *   and `writable` of a transport.
  *
- * Only the Deno transport touches `Deno.*`, and only when called, so this
- * module also loads in browsers.
+ * Only the Deno transport touches `Deno.*`, and only the Node one imports
+ * `node:` modules, both only when called, so this module also loads in
+ * browsers.
  *
  * @example A CONNECT and CONNECTED exchange over TCP
  * ```ts
@@ -51,6 +54,7 @@
 export * from "./deno.ts";
 export * from "./errors.ts";
 export * from "./fetch.ts";
+export * from "./node.ts";
 export * from "./open.ts";
 export * from "./transport.ts";
 export * from "./websocket.ts";

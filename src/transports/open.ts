@@ -5,20 +5,22 @@
  * @module
  */
 
-import { hostPortHint } from "./_url.ts";
+import { hostPortHint, tcpSchemeIsTls } from "./_url.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
+import { connectNodeTcp, type NodeTcpConnectOptions } from "./node.ts";
 import type { StompTransport } from "./transport.ts";
 import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
 
 /**
- * Options of {@linkcode openTransport}: those of the TCP/TLS and WebSocket
- * transports; each uses the ones that apply to it.
+ * Options of {@linkcode openTransport}: those of the TCP/TLS (Deno and Node)
+ * and WebSocket transports; each uses the ones that apply to it.
  */
 export interface OpenTransportOptions
-  extends TcpConnectOptions, WebSocketConnectOptions {}
+  extends TcpConnectOptions, NodeTcpConnectOptions, WebSocketConnectOptions {}
 
 /**
- * The URL schemes {@linkcode openTransport} understands.
+ * The URL schemes {@linkcode openTransport} understands: `stomp:` is an alias
+ * of `tcp:`, and `stomp+ssl:` of `tls:`.
  *
  * @example Checking a URL's scheme
  * ```ts
@@ -31,16 +33,20 @@ export interface OpenTransportOptions
 export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
   "tcp:",
   "tls:",
+  "stomp:",
   "stomp+ssl:",
   "ws:",
   "wss:",
 ]);
 
 /**
- * Opens a transport to a STOMP broker from its URL: `tcp://host:port`,
- * `tls://host:port` or `stomp+ssl://host:port` with
- * {@linkcode connectTcp} (Deno only), `ws://` or `wss://` with
- * {@linkcode connectWebSocket}.
+ * Opens a transport to a STOMP broker from its URL.
+ *
+ * - `tcp://host:port` or `stomp://host:port`, and `tls://host:port` or
+ *   `stomp+ssl://host:port`: with {@linkcode connectTcp} in Deno, with
+ *   {@linkcode connectNodeTcp} in Node and Bun. Browsers cannot open them.
+ * - `ws://` or `wss://`: with {@linkcode connectWebSocket}, where the runtime
+ *   has a global `WebSocket` (Deno, browsers, Node 22 and later).
  *
  * @example Opening a transport named by a URL
  * ```ts
@@ -59,7 +65,9 @@ export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
  * @param options Options for the transport the scheme selects.
  * @returns The transport, once connected.
  * @throws {TypeError} (as a rejection) For an invalid URL or an unknown
- * scheme, or a TCP URL outside Deno.
+ * scheme, a TCP URL in a runtime without TCP (a browser), or a WebSocket URL
+ * in a runtime without a global `WebSocket` (Node before 22); the message
+ * says what to do instead.
  * @throws {TransportConnectError} (as a rejection) When the connection cannot
  * be opened.
  */
@@ -78,19 +86,24 @@ export async function openTransport(
       { cause },
     );
   }
+  if (tcpSchemeIsTls(parsed.protocol) !== undefined) {
+    if (typeof (globalThis as { Deno?: unknown }).Deno === "object") {
+      return await connectTcp(parsed, options);
+    }
+    if (isNodeLike()) return await connectNodeTcp(parsed, options);
+    throw new TypeError(
+      `Cannot open transport: ${parsed.protocol} URLs need Deno, Node or Bun (this runtime has neither Deno.connect nor node:net); use a ws: or wss: URL`,
+    );
+  }
   switch (parsed.protocol) {
     case "ws:":
     case "wss:":
-      return await connectWebSocket(parsed, options);
-    case "tcp:":
-    case "tls:":
-    case "stomp+ssl:":
-      if (typeof (globalThis as { Deno?: unknown }).Deno !== "object") {
+      if (typeof globalThis.WebSocket !== "function") {
         throw new TypeError(
-          `Cannot open transport: ${parsed.protocol} URLs need Deno (this runtime has no Deno.connect); use a ws: or wss: URL`,
+          `Cannot open transport: ${parsed.protocol} URLs need a global WebSocket, and this runtime has none (Node has one from version 22, and from 20.10 with --experimental-websocket; or set globalThis.WebSocket to a standard WebSocket class, such as the ws package's)`,
         );
       }
-      return await connectTcp(parsed, options);
+      return await connectWebSocket(parsed, options);
     default:
       throw new TypeError(
         `Cannot open transport: unknown scheme "${parsed.protocol}" in ${
@@ -100,4 +113,12 @@ export async function openTransport(
         }`,
       );
   }
+}
+
+/** Whether the runtime offers Node's built-in modules: Node, or Bun. */
+function isNodeLike(): boolean {
+  const process = (globalThis as {
+    process?: { versions?: { node?: unknown } };
+  }).process;
+  return typeof process?.versions?.node === "string";
 }
