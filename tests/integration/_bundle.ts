@@ -57,22 +57,39 @@ export interface NodeRun {
   stderr: string;
 }
 
+/** How {@linkcode runUnderNode} runs Node. */
+export interface RunUnderNodeOptions {
+  /** Options for Node before the script, such as `--experimental-websocket`. */
+  nodeArgs?: string[];
+}
+
+// One bundle of mod.ts per test process: the sources do not change mid-run.
+let libraryBundle: Promise<string> | undefined;
+
 /**
  * Runs an ES module under /usr/bin/node in a temporary directory where
- * `import ... from "@stomper/stomp"` resolves to a fresh bundle of mod.ts.
+ * `import ... from "@stomper/stomp"` resolves to a bundle of mod.ts.
  *
  * @param script The module's source.
  * @param env Environment for Node.
+ * @param options Node's own options.
  */
 export async function runUnderNode(
   script: string,
   env: Record<string, string>,
+  options: RunUnderNodeOptions = {},
 ): Promise<NodeRun> {
   const dir = await Deno.makeTempDir({ prefix: "stomper-node-" });
   try {
     const pkg = `${dir}/node_modules/@stomper/stomp`;
     await Deno.mkdir(pkg, { recursive: true });
-    await bundle("mod.ts", `${pkg}/mod.js`);
+    if (libraryBundle === undefined) {
+      libraryBundle = bundle("mod.ts", `${pkg}/mod.js`);
+      libraryBundle.catch(() => libraryBundle = undefined);
+      await libraryBundle;
+    } else {
+      await Deno.writeTextFile(`${pkg}/mod.js`, await libraryBundle);
+    }
     await Deno.writeTextFile(
       `${pkg}/package.json`,
       JSON.stringify({
@@ -83,7 +100,7 @@ export async function runUnderNode(
     );
     await Deno.writeTextFile(`${dir}/main.mjs`, script);
     const output = await new Deno.Command("/usr/bin/node", {
-      args: [`${dir}/main.mjs`],
+      args: [...(options.nodeArgs ?? []), `${dir}/main.mjs`],
       env,
       stdout: "piped",
       stderr: "piped",
