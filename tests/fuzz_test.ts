@@ -1,124 +1,223 @@
-// Bad input: random bytes and mutated valid frames must give frames or the
-// documented errors (StompSyntaxError, RangeError), never anything else, never
-// a hang, and never more buffered bytes than the limits.
+// Bad input: random bytes, mutated valid frames and encoded random frames
+// must give frames or the documented errors (StompSyntaxError, RangeError),
+// the same however chunked, never more buffered bytes than the limits, and
+// the frames that were encoded. The generators and rules live in
+// tests/fuzz/_fuzz.ts, shared with `deno task fuzz` (1,000,000 inputs); this
+// runs a few thousand of them, and proves each rule catches a broken codec.
 
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertMatch } from "@std/assert";
 import {
   type DecodeOptions,
   encodeFrame,
-  message,
-  send,
   StompDecoder,
-  StompSyntaxError,
-  subscribe,
+  StompFrame,
+  type StompSyntaxError,
 } from "../mod.ts";
-import { decodeChunks, prng } from "./_decode.ts";
+import {
+  CODEC,
+  type FuzzCodec,
+  type FuzzReport,
+  generateInput,
+  runFuzz,
+  showBytes,
+  writable,
+} from "./fuzz/_fuzz.ts";
 
-const LIMITS = {
-  maxHeaderLineBytes: 64,
-  maxHeaderBytes: 256,
-  maxHeaders: 8,
-  maxBodyBytes: 512,
-} as const;
-
-function check(
-  input: Uint8Array,
-  random: () => number,
-  options: DecodeOptions,
-) {
-  const reported: unknown[] = [];
-  const decoder = new StompDecoder({
-    ...LIMITS,
-    ...options,
-    ...(options.resync
-      ? { onError: (e: StompSyntaxError) => reported.push(e) }
-      : {}),
-  });
-  let at = 0;
-  try {
-    while (at < input.length) {
-      const length = 1 + Math.floor(random() * 40);
-      decoder.push(input.subarray(at, at + length));
-      at += length;
-      assert(
-        decoder.buffered <= LIMITS.maxBodyBytes,
-        `buffered ${decoder.buffered}`,
-      );
-    }
-    decoder.end();
-  } catch (error) {
-    assert(
-      error instanceof StompSyntaxError || error instanceof RangeError,
-      `unexpected ${error}`,
-    );
-    if (options.resync) {
-      assert(error instanceof RangeError, `resync threw ${error}`);
-    }
+Deno.test("runFuzz keeps every rule over 1,500 inputs and reaches every kind of input and error", async () => {
+  const { stats, failure } = await runFuzz({ count: 1500, seed: 1 });
+  assertEquals(failure, undefined);
+  assertEquals(stats.inputs, 1500);
+  for (const kind of ["random", "mutated", "roundtrip"] as const) {
+    assertGreater(stats.byKind[kind], 200, kind);
   }
-  for (const error of reported) assert(error instanceof StompSyntaxError);
-}
-
-const SAMPLES = [
-  encodeFrame(
-    send("/queue/a", "hello", { receipt: "r", headers: { "x:y": "a\nb" } }),
-  ),
-  encodeFrame(
-    message("/q", new Uint8Array([0, 1, 2, 0, 255]), {
-      messageId: "m",
-      subscription: "0",
-    }),
-  ),
-  encodeFrame(subscribe("0", "/topic/t", { ack: "client" })),
-  new TextEncoder().encode("MESSAGE\r\ndestination:/q\r\n\r\nbody\0\n\n"),
-];
-
-Deno.test("StompDecoder survives random bytes with only documented errors", () => {
-  const random = prng(42);
-  for (let round = 0; round < 300; round++) {
-    const input = new Uint8Array(Math.floor(random() * 600));
-    // Bias towards the bytes that matter to the grammar.
-    const interesting = [0x00, 0x0a, 0x0d, 0x3a, 0x5c, 0x63, 0x6e, 0xff];
-    for (let i = 0; i < input.length; i++) {
-      input[i] = random() < 0.5
-        ? interesting[Math.floor(random() * 8)]!
-        : Math.floor(random() * 256);
-    }
-    check(input, random, {});
-    check(input, random, { resync: true });
+  for (
+    const error of [
+      "StompSyntaxError thrown",
+      "StompSyntaxError reported",
+      "RangeError thrown",
+    ]
+  ) {
+    assertGreater(stats.errors[error] ?? 0, 0, error);
   }
+  // Every documented limit and most syntax errors, not only the easy ones.
+  for (
+    const message of [
+      "Header line exceeds the limit of N bytes at byte N",
+      "Header block exceeds the limit of N bytes at byte N",
+      "Frame has more than N headers at byte N",
+      "Frame body exceeds the limit of N bytes at byte N",
+      "Frame content-length N exceeds the limit of N bytes at byte N",
+      "Unknown command … at byte N",
+      "Undefined escape sequence … in header line … at byte N",
+      "Frame body is not followed by NUL where content-length says it ends at byte N",
+    ]
+  ) {
+    assertGreater(stats.messages[message] ?? 0, 0, message);
+  }
+  assertGreater(stats.roundTrips, 500);
+  assertGreater(stats.refused, 0);
+  assertEquals(stats.chunkings, 1500 * 6);
 });
 
-Deno.test("StompDecoder survives mutated valid frames with only documented errors", () => {
-  const random = prng(7);
-  for (let round = 0; round < 2000; round++) {
-    const sample = SAMPLES[round % SAMPLES.length]!;
-    const bytes = [...sample, ...SAMPLES[(round + 1) % SAMPLES.length]!];
-    const mutations = 1 + Math.floor(random() * 4);
-    for (let m = 0; m < mutations; m++) {
-      const at = Math.floor(random() * bytes.length);
-      const kind = random();
-      if (kind < 0.4) bytes[at] = Math.floor(random() * 256);
-      else if (kind < 0.7) bytes.splice(at, 1);
-      else {bytes.splice(
-          at,
-          0,
-          [0x00, 0x0a, 0x0d, 0x3a, 0x5c][Math.floor(random() * 5)]!,
-        );}
+Deno.test("generateInput gives the same bytes for the same seed and index, other bytes for others", () => {
+  const a = generateInput(7, 123);
+  assertEquals(showBytes(generateInput(7, 123).bytes), showBytes(a.bytes));
+  assertEquals(generateInput(7, 123).kind, a.kind);
+  const others = new Set<string>();
+  for (let i = 0; i < 50; i++) others.add(showBytes(generateInput(7, i).bytes));
+  others.add(showBytes(generateInput(8, 123).bytes));
+  assertGreater(others.size, 45);
+});
+
+Deno.test("writable follows the encoder's documented refusals", () => {
+  const frame = (headers: [string, string][], command = "SEND" as const) => ({
+    command,
+    headers,
+    body: new Uint8Array(0),
+  });
+  assert(writable(frame([["a:b", "c\nd"]]), "1.2"));
+  assert(!writable(frame([["a:b", "c"]]), "1.0"));
+  assert(!writable(frame([["a", "c\nd"]]), "1.0"));
+  assert(!writable(frame([["a", "c\0"]]), "1.2"));
+  assert(!writable(frame([["", "c"]]), "1.2"));
+  assert(!writable(frame([["a", "c\r"]]), "1.1"));
+  assert(writable(frame([["a", "c\r"]]), "1.2"));
+  assert(writable(frame([["content-length", "\0"]]), "1.0"));
+});
+
+/** Runs until a broken rule, and checks that replaying it alone breaks it again. */
+async function expectFailure(
+  codec: FuzzCodec,
+  pattern: RegExp,
+): Promise<FuzzReport["failure"]> {
+  const { failure } = await runFuzz({ count: 3000, seed: 1, codec });
+  assert(failure !== undefined, "no rule broke");
+  assertMatch(failure.message, pattern);
+  const replay = await runFuzz({
+    count: 1,
+    seed: failure.seed,
+    from: failure.index,
+    codec,
+  });
+  assertEquals(replay.failure, failure);
+  assertEquals(replay.stats.inputs, 1);
+  // The same input passes with the real codec.
+  const real = await runFuzz({
+    count: 1,
+    seed: failure.seed,
+    from: failure.index,
+  });
+  assertEquals(real.failure, undefined);
+  return failure;
+}
+
+Deno.test("runFuzz reports an undocumented error, and its replay fails the same (mock: a broken decoder)", async () => {
+  class Throws extends StompDecoder {
+    override decode(chunk: Uint8Array, onFrame: (f: StompFrame) => void) {
+      if (chunk.includes(0xff)) throw new TypeError("Broken on purpose");
+      super.decode(chunk, onFrame);
     }
-    const input = new Uint8Array(bytes);
-    check(input, random, {});
-    check(input, random, { resync: true });
-    // Chunking never changes the outcome, even for broken input.
-    const options = { ...LIMITS, resync: true, onError() {} };
-    const whole = decodeChunks(input, [], options);
-    const split = [1, 2, 3, 5, 8, 13, 21, 34, 55];
-    assertEquals(whole, decodeChunks(input, split, options));
-    // So does keeping spanning bodies as chunk views.
-    assertEquals(
-      whole,
-      decodeChunks(input, split, { ...options, bodyChunks: true }),
-    );
   }
+  await expectFailure(
+    { ...CODEC, Decoder: Throws },
+    /decoder threw TypeError: Broken on purpose/,
+  );
+});
+
+Deno.test("runFuzz reports a syntax error thrown despite resync (mock: a broken decoder)", async () => {
+  class Rethrows extends StompDecoder {
+    constructor(options: DecodeOptions = {}) {
+      super(
+        options.resync
+          ? {
+            ...options,
+            onError: (error: StompSyntaxError) => {
+              throw error;
+            },
+          }
+          : options,
+      );
+    }
+  }
+  await expectFailure(
+    { ...CODEC, Decoder: Rethrows },
+    /threw StompSyntaxError: .* despite resync/,
+  );
+});
+
+Deno.test("runFuzz reports output that depends on the chunking (mock: a broken decoder)", async () => {
+  class Chunky extends StompDecoder {
+    override decode(chunk: Uint8Array, onFrame: (f: StompFrame) => void) {
+      // Loses the frames a one-byte chunk completes.
+      super.decode(chunk, chunk.length === 1 ? () => {} : onFrame);
+    }
+  }
+  await expectFailure(
+    { ...CODEC, Decoder: Chunky },
+    /whole vs byte by byte: order/,
+  );
+});
+
+Deno.test("runFuzz reports more bytes buffered than the limits (mock: a broken decoder)", async () => {
+  class Hoards extends StompDecoder {
+    override get buffered(): number {
+      return super.buffered === 0 ? 0 : super.buffered + 512;
+    }
+  }
+  await expectFailure(
+    { ...CODEC, Decoder: Hoards },
+    /buffered [0-9]+ bytes, over the limit of [0-9]+/,
+  );
+});
+
+Deno.test("runFuzz reports an encoder that writes what it cannot write faithfully (mock: a broken encoder)", async () => {
+  const encode: typeof encodeFrame = (frame, options) => {
+    try {
+      return encodeFrame(frame, options);
+    } catch {
+      // Drops the headers it cannot write instead of refusing.
+      return encodeFrame({ command: "SEND" }, options);
+    }
+  };
+  await expectFailure({ ...CODEC, encode }, /wrote an unwritable/);
+});
+
+Deno.test("runFuzz reports a round trip that changes a frame (mock: a broken encoder)", async () => {
+  const encode: typeof encodeFrame = (frame, options) => {
+    if (typeof frame !== "object" || frame.command !== "MESSAGE") {
+      return encodeFrame(frame, options);
+    }
+    const headers = new StompFrame("SEND", frame.headers).headers;
+    headers.append("extra", "x");
+    return encodeFrame({ ...frame, headers }, options);
+  };
+  await expectFailure(
+    { ...CODEC, encode },
+    /round trip: frame [0-9]+, decoded vs encoded: headers/,
+  );
+});
+
+Deno.test("runFuzz reports a stream that loses frames (mock: a broken stream)", async () => {
+  class Leaky extends TransformStream<Uint8Array, StompFrame> {
+    constructor(options: DecodeOptions = {}) {
+      const decoder = new StompDecoder(options);
+      let n = 0;
+      super({
+        transform(chunk, controller) {
+          decoder.decode(chunk, (frame) => {
+            if (n++ % 2 === 0) controller.enqueue(frame);
+          });
+        },
+        flush() {
+          decoder.end();
+        },
+      });
+    }
+  }
+  await expectFailure(
+    { ...CODEC, DecoderStream: Leaky },
+    /^stream: /,
+  );
 });
 
 Deno.test("StompDecoder stops a flood without a NUL at the body limit", () => {
