@@ -6,8 +6,9 @@
 import type { StompTransport } from "./transport.ts";
 
 /**
- * Sends each chunk as one message, in order, and resolves once the transport
- * can take more (its buffer below its mark). Returns `false`, having sent
+ * Sends each chunk as one message (or, over a size limit, as consecutive
+ * messages of its pieces), in order, and resolves once the transport can take
+ * more (its buffer below its mark). Returns `false`, having sent
  * nothing, when it cannot send now (not open yet), so that the caller writes
  * through `writable` instead.
  */

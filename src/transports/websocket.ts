@@ -57,6 +57,19 @@ export interface WebSocketTransportOptions {
    * @default {1048576}
    */
   highWaterMark?: number;
+  /**
+   * The largest WebSocket message to send, in bytes: a longer frame (or
+   * heart-beat) goes out as several consecutive messages of at most this
+   * size, which a server that parses STOMP as a byte stream joins again
+   * (Spring, RabbitMQ Web-STOMP). For servers that refuse large messages:
+   * Spring on Tomcat closes the connection on one over 8 KiB by default.
+   * Text messages are cut between characters only, so one may be up to 3
+   * bytes shorter, and need a limit of at least 4 (the longest UTF-8
+   * character).
+   *
+   * @default {Infinity}
+   */
+  maxMessageBytes?: number;
 }
 
 /** Options of {@linkcode connectWebSocket}. */
@@ -109,7 +122,93 @@ const MIN_POLL_MS = 1;
 const MAX_POLL_MS = 100;
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a U+FEFF that starts a piece of a split frame is body, not a mark.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// The longest UTF-8 sequence, and the mask and value of its continuation bytes.
+const MAX_UTF8_BYTES = 4;
+const CONTINUATION_MASK = 0xc0;
+const CONTINUATION = 0x80;
+
+/** The transport options, checked, with their defaults. */
+interface WebSocketSettings {
+  readonly messageType: WebSocketMessageType;
+  readonly highWaterMark: number;
+  readonly maxMessageBytes: number;
+}
+
+/** Checks the options; `context` starts the error messages. */
+function settings(
+  options: WebSocketTransportOptions,
+  context: string,
+): WebSocketSettings {
+  const messageType = options.messageType ?? "binary";
+  if (messageType !== "binary" && messageType !== "text") {
+    throw new TypeError(
+      `${context}: messageType must be "binary" or "text", got ${
+        JSON.stringify(messageType)
+      }`,
+    );
+  }
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 0) {
+    throw new RangeError(
+      `${context}: highWaterMark must be a non-negative integer, got ${highWaterMark}`,
+    );
+  }
+  const maxMessageBytes: unknown = options.maxMessageBytes ?? Infinity;
+  if (typeof maxMessageBytes !== "number") {
+    throw new TypeError(
+      `${context}: maxMessageBytes must be a number, got ${typeof maxMessageBytes} ${
+        JSON.stringify(String(maxMessageBytes))
+      }`,
+    );
+  }
+  if (
+    maxMessageBytes !== Infinity &&
+    (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
+  ) {
+    throw new RangeError(
+      `${context}: maxMessageBytes must be a positive integer, got ${maxMessageBytes}`,
+    );
+  }
+  if (messageType === "text" && maxMessageBytes < MAX_UTF8_BYTES) {
+    throw new RangeError(
+      `${context}: maxMessageBytes must be at least 4 for text messages (a character can take 4 bytes), got ${maxMessageBytes}`,
+    );
+  }
+  return { messageType, highWaterMark, maxMessageBytes };
+}
+
+/**
+ * Where the message that starts at `start` ends: `max` bytes on, or sooner
+ * so as not to cut a UTF-8 sequence. Valid UTF-8 has at most 3 continuation
+ * bytes after a lead byte; with more, the text is invalid and cut anywhere
+ * (decoding it fails).
+ */
+function textPieceEnd(bytes: Uint8Array, start: number, max: number): number {
+  const end = start + max;
+  if (end >= bytes.length) return bytes.length;
+  let cut = end;
+  while (
+    cut > end - (MAX_UTF8_BYTES - 1) &&
+    (bytes[cut]! & CONTINUATION_MASK) === CONTINUATION
+  ) {
+    cut--;
+  }
+  return (bytes[cut]! & CONTINUATION_MASK) === CONTINUATION ? end : cut;
+}
+
+/** Decodes a text message, or says why the frame cannot be sent as one. */
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch (cause) {
+    throw new TypeError(
+      'Cannot send frame as a text message: it is not valid UTF-8 (use messageType "binary")',
+      { cause },
+    );
+  }
+}
 
 /**
  * Wraps a WebSocket (connecting or open) as a {@linkcode StompTransport}.
@@ -120,8 +219,9 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
  *   `readable` until read.
  * - Each chunk written to `writable` is sent as one message (the view
  *   itself, never its whole backing buffer), binary unless `messageType` is
- *   `"text"`. Writes wait for the socket to open, and wait while
- *   `bufferedAmount` is above `highWaterMark`.
+ *   `"text"`; a chunk longer than `maxMessageBytes` as several, in order.
+ *   Writes wait for the socket to open, and wait while `bufferedAmount` is
+ *   above `highWaterMark`.
  * - A close with code 1000 or no code ends `readable` normally, as does any
  *   close after `close()` or closing `writable`; any other close errors it
  *   with a {@linkcode WebSocketClosedError} carrying the code and reason.
@@ -152,28 +252,48 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
  * assertEquals((await reader.read()).done, true);
  * ```
  *
+ * @example Splitting large frames for a server that caps message size
+ * ```ts
+ * import { encodeFrame, send } from "@stomper/stomp";
+ * import { fromWebSocket } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const sizes: number[] = [];
+ * const received = Promise.withResolvers<void>();
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   (request) => {
+ *     const { socket, response } = Deno.upgradeWebSocket(request);
+ *     socket.binaryType = "arraybuffer";
+ *     socket.onmessage = (event) => sizes.push(event.data.byteLength);
+ *     socket.onclose = () => received.resolve();
+ *     return response;
+ *   },
+ * );
+ * const socket = new WebSocket(`ws://127.0.0.1:${server.addr.port}`);
+ * const transport = fromWebSocket(socket, { maxMessageBytes: 64 * 1024 });
+ * const frame = encodeFrame(send("/queue/a", new Uint8Array(150 * 1024)));
+ * const writer = transport.writable.getWriter();
+ * await writer.write(frame);
+ * await writer.close();
+ * await received.promise;
+ * assertEquals(sizes, [65536, 65536, frame.length - 2 * 65536]);
+ * ```
+ *
  * @param socket A WebSocket that is connecting or open.
- * @param options Message type and write high-water mark.
+ * @param options Message type, write high-water mark and message size limit.
  * @returns The transport.
+ * @throws {TypeError} For a bad message type or a socket already closing.
+ * @throws {RangeError} For a bad high-water mark or message size limit.
  */
 export function fromWebSocket(
   socket: WebSocket,
   options: WebSocketTransportOptions = {},
 ): WebSocketTransport {
-  const messageType = options.messageType ?? "binary";
-  if (messageType !== "binary" && messageType !== "text") {
-    throw new TypeError(
-      `Cannot wrap WebSocket: messageType must be "binary" or "text", got ${
-        JSON.stringify(messageType)
-      }`,
-    );
-  }
-  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 0) {
-    throw new RangeError(
-      `Cannot wrap WebSocket: highWaterMark must be a non-negative integer, got ${highWaterMark}`,
-    );
-  }
+  const { messageType, highWaterMark, maxMessageBytes } = settings(
+    options,
+    "Cannot wrap WebSocket",
+  );
   if (socket.readyState >= WebSocket.CLOSING) {
     throw new TypeError("Cannot wrap WebSocket: it is already closing");
   }
@@ -298,21 +418,30 @@ export function fromWebSocket(
     }
   };
 
-  /** Sends one message on the open socket. */
+  /**
+   * Sends one chunk on the open socket: one message, or several of at most
+   * maxMessageBytes each, sent together so that nothing comes between them.
+   */
   const sendMessage = (chunk: Uint8Array) => {
-    if (messageType === "text") {
-      let text: string;
-      try {
-        text = utf8Decoder.decode(chunk);
-      } catch (cause) {
-        throw new TypeError(
-          'Cannot send frame as a text message: it is not valid UTF-8 (use messageType "binary")',
-          { cause },
-        );
+    if (messageType === "binary") {
+      if (chunk.length <= maxMessageBytes) socket.send(chunk);
+      else {
+        for (let at = 0; at < chunk.length; at += maxMessageBytes) {
+          socket.send(chunk.subarray(at, at + maxMessageBytes));
+        }
       }
-      socket.send(text);
+    } else if (chunk.length <= maxMessageBytes) {
+      socket.send(decodeText(chunk));
     } else {
-      socket.send(chunk);
+      // Every piece is decoded before any is sent: a frame that is not
+      // UTF-8 then fails whole, and no half of it is left on the wire.
+      const pieces: string[] = [];
+      for (let at = 0; at < chunk.length;) {
+        const end = textPieceEnd(chunk, at, maxMessageBytes);
+        pieces.push(decodeText(chunk.subarray(at, end)));
+        at = end;
+      }
+      for (let i = 0; i < pieces.length; i++) socket.send(pieces[i]!);
     }
   };
 
@@ -373,10 +502,13 @@ export function fromWebSocket(
  * ```
  *
  * @param url The server's `ws:` or `wss:` URL.
- * @param options Subprotocols, message type, high-water mark, timeout and
- * abort signal.
+ * @param options Subprotocols, message type, high-water mark, message size
+ * limit, timeout and abort signal.
  * @returns The transport, once the socket is open.
- * @throws {TypeError} For a URL that is not `ws:` or `wss:`.
+ * @throws {TypeError} For a URL that is not `ws:` or `wss:`, or a bad
+ * message type.
+ * @throws {RangeError} For a bad high-water mark or message size limit
+ * (before any socket is opened).
  * @throws {TransportConnectError} When the socket cannot be opened.
  */
 export async function connectWebSocket(
@@ -401,18 +533,13 @@ export async function connectWebSocket(
       } (expected ws: or wss:)`,
     );
   }
+  // Checked before the socket opens, so that a bad option leaves none open.
+  const transportOptions = settings(options, "Cannot connect over WebSocket");
   const signal = connectSignal(options, "connect over WebSocket");
   const protocols = typeof options.protocols === "string"
     ? [options.protocols]
     : [...(options.protocols ?? STOMP_SUBPROTOCOLS)];
   const socket = new WebSocket(parsed, protocols);
-  const transportOptions: WebSocketTransportOptions = {};
-  if (options.messageType !== undefined) {
-    transportOptions.messageType = options.messageType;
-  }
-  if (options.highWaterMark !== undefined) {
-    transportOptions.highWaterMark = options.highWaterMark;
-  }
   const transport = fromWebSocket(socket, transportOptions);
   let failure: string | undefined;
   const opening = new Promise<void>((resolve, reject) => {
