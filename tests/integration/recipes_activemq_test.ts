@@ -7,9 +7,11 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
   type StompClient,
+  type StompClientState,
   StompConnectionError,
   StompServerError,
 } from "@stomper/stomp/client";
+import { startRelay } from "../_peer.ts";
 import { BROKERS, connectTo, Inbox, uniqueQueue } from "./_client.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
@@ -104,7 +106,10 @@ Deno.test("Recipe on ActiveMQ: a durable topic subscription (client-id, activemq
       "while away 2",
       "while away 3",
     ]);
-    for (const m of messages) await m.ack({ receipt: true });
+    for (const m of messages) {
+      assertEquals(m.headers.get("persistent"), "true");
+      await m.ack({ receipt: true });
+    }
     assertEquals(
       (await plain.next(SETTLE))?.text,
       undefined,
@@ -154,6 +159,85 @@ Deno.test("Recipe on ActiveMQ: a durable topic subscription (client-id, activemq
     "No durable subscription exists",
   );
   await assertRejects(() => check.closed, StompConnectionError);
+});
+
+Deno.test("Recipe on ActiveMQ: without persistent:true, what an away durable subscription kept comes after the persistent messages (a broker with persistence off)", async () => {
+  const suffix = crypto.randomUUID();
+  const topic = `/topic/stomper-recipes-${suffix}`;
+  const clientId = `stomper-recipes-${suffix}`;
+  const name = "mixed";
+  await using _cleanup = removingDurable(clientId, name);
+  const durable = { "activemq.subscriptionName": name };
+  {
+    await using first = await connectAs(clientId);
+    await first.subscribe(topic, { headers: durable, receipt: true });
+  }
+  {
+    await using publisher = await connectTo(BROKERS.activemqTcp, QUIET);
+    for (const body of ["t0", "p1", "t2", "p3"]) {
+      await publisher.send(topic, body, {
+        headers: body.startsWith("p") ? { persistent: "true" } : {},
+        receipt: true,
+      });
+    }
+  }
+  await using again = await connectAs(clientId);
+  const inbox = new Inbox(
+    await again.subscribe(topic, { headers: durable, receipt: true }),
+  );
+  const messages = await inbox.take(4);
+  assertEquals(messages.map((m) => m.text), ["p1", "p3", "t0", "t2"]);
+  assertEquals(await inbox.next(SETTLE), undefined);
+});
+
+Deno.test("Recipe on ActiveMQ: with reconnect, a durable subscription is resumed under the same client-id after the connection is cut", async () => {
+  await using relay = startRelay(Number(new URL(BROKERS.activemqTcp).port));
+  const suffix = crypto.randomUUID();
+  const topic = `/topic/stomper-recipes-${suffix}`;
+  const clientId = `stomper-recipes-${suffix}`;
+  const name = "resumed";
+  await using _cleanup = removingDurable(clientId, name);
+  const failures: Error[] = [];
+  const states: StompClientState[] = [];
+  const stomp = await connectTo(relay.url, {
+    ...QUIET,
+    headers: { "client-id": clientId },
+    reconnect: {
+      initialDelay: 1000,
+      retries: 5,
+      onFailedAttempt: (error) => failures.push(error),
+    },
+    onStateChange: (change) => states.push(change.state),
+  });
+  try {
+    const inbox = new Inbox(
+      await stomp.subscribe(topic, {
+        ack: "client-individual",
+        headers: { "activemq.subscriptionName": name },
+        receipt: true,
+      }),
+    );
+    relay.dropConnections();
+    {
+      await using publisher = await connectTo(BROKERS.activemqTcp, QUIET);
+      for (const body of ["during the cut 1", "during the cut 2"]) {
+        await publisher.send(topic, body, {
+          headers: { persistent: "true" },
+          receipt: true,
+        });
+      }
+    }
+    const messages = await inbox.take(2, 10000);
+    assertEquals(messages.map((m) => m.text), [
+      "during the cut 1",
+      "during the cut 2",
+    ]);
+    for (const m of messages) await m.ack({ receipt: true });
+    assertEquals(states, ["connected", "reconnecting", "connected"]);
+    assertEquals(failures, []);
+  } finally {
+    await stomp.disconnect().catch(() => {});
+  }
 });
 
 Deno.test("Recipe on ActiveMQ: a durable subscription cannot be removed while its consumer is open, and a client-id is one connection at a time", async () => {
@@ -227,6 +311,7 @@ Deno.test("Recipe on ActiveMQ: a selector delivers only the messages whose heade
   // The STOMP `priority` header is the JMS priority, not a property.
   const urgent = await subscribe("JMSPriority > 5");
   const byName = await subscribe("priority > 5");
+  const both = await subscribe("colour = 'red' AND level > 5");
 
   const sent = [
     { body: "a", headers: { colour: "red", level: "3", priority: "9" } },
@@ -246,6 +331,7 @@ Deno.test("Recipe on ActiveMQ: a selector delivers only the messages whose heade
   assertEquals(await texts(high, 2), ["b", "c"]);
   assertEquals(await texts(urgent, 1), ["a"]);
   assertEquals(await texts(byName, 0), []);
+  assertEquals(await texts(both, 1), ["c"]);
 
   // On a queue the messages a selector skips wait for other consumers.
   const queue = uniqueQueue("recipes-selector");
