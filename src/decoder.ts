@@ -300,7 +300,10 @@ export class StompDecoder {
 
   #state: State = State.FrameStart;
   #failure: Error | undefined;
-  /** Stream offset of byte 0 of the chunk being decoded. */
+  /**
+   * Stream offset of byte 0 of the chunk to decode next; while a callback
+   * runs, of the byte after its frame or heart-beat (see `offset`).
+   */
   #base = 0;
 
   // Header block in progress.
@@ -378,7 +381,32 @@ export class StompDecoder {
     this.#version = checkVersion(version, "Cannot set decoder version");
   }
 
-  /** Bytes received so far (updated when a call to `push` or `decode` returns). */
+  /**
+   * Bytes decoded so far: after a call to `push` or `decode`, all it was
+   * given; while `onFrame` or `onHeartbeat` runs, those up to the end of
+   * that frame (its NUL) or heart-beat (its EOL), so that the difference
+   * between two of them is the exact size on the wire of what came between.
+   *
+   * @example Measuring each frame and heart-beat
+   * ```ts
+   * import { StompDecoder } from "@stomper/stomp";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const sizes: number[] = [];
+   * let mark = 0;
+   * const measure = () => {
+   *   sizes.push(decoder.offset - mark);
+   *   mark = decoder.offset;
+   * };
+   * const decoder = new StompDecoder({ onHeartbeat: measure });
+   * decoder.decode(
+   *   new TextEncoder().encode("RECEIPT\nreceipt-id:7\n\n\0\r\nERROR\n\n\0"),
+   *   measure,
+   * );
+   * assertEquals(sizes, [23, 2, 8]);
+   * assertEquals(decoder.offset, 33);
+   * ```
+   */
   get offset(): number {
     return this.#base;
   }
@@ -440,7 +468,10 @@ export class StompDecoder {
             const byte = chunk[pos]!;
             if (byte === LF) {
               pos++;
-              this.#onHeartbeat?.();
+              if (this.#onHeartbeat !== undefined) {
+                this.#base = base + pos;
+                this.#onHeartbeat();
+              }
               continue;
             }
             if (byte === CR) {
@@ -451,7 +482,10 @@ export class StompDecoder {
               }
               if (chunk[pos + 1] === LF) {
                 pos += 2;
-                this.#onHeartbeat?.();
+                if (this.#onHeartbeat !== undefined) {
+                  this.#base = base + pos;
+                  this.#onHeartbeat();
+                }
                 continue;
               }
             }
@@ -462,7 +496,10 @@ export class StompDecoder {
             if (chunk[pos] === LF) {
               pos++;
               this.#state = State.FrameStart;
-              this.#onHeartbeat?.();
+              if (this.#onHeartbeat !== undefined) {
+                this.#base = base + pos;
+                this.#onHeartbeat();
+              }
               continue;
             }
             // The CR was data: the first byte of a (malformed) command line.
@@ -614,7 +651,7 @@ export class StompDecoder {
             if (received === 0) {
               body = chunk.subarray(pos, last);
             } else if (this.#keepPieces) {
-              this.#emitPieces(chunk.subarray(pos, last), onFrame);
+              this.#emitPieces(chunk.subarray(pos, last), base + last, onFrame);
               pos = last + 1;
               continue;
             } else {
@@ -622,7 +659,7 @@ export class StompDecoder {
               copyInto(body, received, chunk, pos, last);
               this.#body = undefined;
             }
-            this.#emit(body, onFrame);
+            this.#emit(body, base + last, onFrame);
             pos = last + 1;
             continue;
           }
@@ -646,9 +683,9 @@ export class StompDecoder {
               continue;
             }
             if (this.#bodyPieces.length === 0) {
-              this.#emit(chunk.subarray(pos, nul), onFrame);
+              this.#emit(chunk.subarray(pos, nul), base + nul, onFrame);
             } else {
-              this.#emitPieces(chunk.subarray(pos, nul), onFrame);
+              this.#emitPieces(chunk.subarray(pos, nul), base + nul, onFrame);
             }
             pos = nul + 1;
             continue;
@@ -804,7 +841,7 @@ export class StompDecoder {
       // it out now rather than through one more turn of the state machine.
       const nul = chunk.indexOf(NUL, pos);
       if (nul !== -1 && nul - pos <= this.#maxBody) {
-        this.#emit(chunk.subarray(pos, nul), onFrame);
+        this.#emit(chunk.subarray(pos, nul), base + nul, onFrame);
         return nul + 1;
       }
       this.#bodyRemaining = -1;
@@ -816,7 +853,11 @@ export class StompDecoder {
       if (chunk[pos + length] !== NUL) {
         return this.#missingNul(base + pos + length) - base;
       }
-      this.#emit(chunk.subarray(pos, pos + length), onFrame);
+      this.#emit(
+        chunk.subarray(pos, pos + length),
+        base + pos + length,
+        onFrame,
+      );
       return pos + length + 1;
     }
     this.#bodyRemaining = length;
@@ -1075,28 +1116,39 @@ export class StompDecoder {
     );
   }
 
-  #emit(body: Uint8Array, onFrame: (frame: StompFrame) => void): void {
+  /** Hands out a frame whose NUL is at stream offset `nul`. */
+  #emit(
+    body: Uint8Array,
+    nul: number,
+    onFrame: (frame: StompFrame) => void,
+  ): void {
     const frame = new StompFrame(this.#command, this.#headers, body);
     this.#headers = undefined;
     this.#state = State.FrameStart;
+    this.#base = nul + 1;
     onFrame(frame);
   }
 
-  #emitPieces(last: Uint8Array, onFrame: (frame: StompFrame) => void): void {
+  #emitPieces(
+    last: Uint8Array,
+    nul: number,
+    onFrame: (frame: StompFrame) => void,
+  ): void {
     const pieces = this.#bodyPieces;
     // A body that ended with its chunk (its NUL came in the next one) is
     // still a view of that chunk, not a copy.
     if (last.length > 0 || pieces.length === 0) pieces.push(last);
     this.#bodyPieces = [];
     if (pieces.length === 1) {
-      this.#emit(pieces[0]!, onFrame);
+      this.#emit(pieces[0]!, nul, onFrame);
     } else if (this.#keepPieces) {
       const frame = StompFrame.fromChunks(this.#command, this.#headers, pieces);
       this.#headers = undefined;
       this.#state = State.FrameStart;
+      this.#base = nul + 1;
       onFrame(frame);
     } else {
-      this.#emit(gather(pieces), onFrame);
+      this.#emit(gather(pieces), nul, onFrame);
     }
   }
 }
