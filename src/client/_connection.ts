@@ -16,7 +16,19 @@ import { StompConnectionError } from "./errors.ts";
 import type { StompTimers, StompTransportSource } from "./options.ts";
 import { BATCH_BYTES, type Outbox, type Outgoing } from "./_outbox.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
-import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
+import {
+  asError,
+  type Deferred,
+  deferred,
+  describe,
+  noop,
+  report,
+} from "./_util.ts";
+import {
+  redactFrame,
+  type StompClientStats,
+  type StompTraceEvent,
+} from "./trace.ts";
 
 /** What a connection tells the client. */
 export interface ConnectionHandlers {
@@ -37,6 +49,30 @@ export interface ConnectionOptions {
   readonly timers: StompTimers;
   /** Heart-beat intervals the server may stay silent. */
   readonly grace: number;
+  /** Where the counters go: the client's, across its connections. */
+  readonly stats?: ConnectionStats | undefined;
+  /** Called with each frame and heart-beat in and out (the `trace` option). */
+  readonly trace?: ((event: StompTraceEvent) => void) | undefined;
+}
+
+/** The counters of `StompClient.stats`, as the client and connections keep them. */
+export type ConnectionStats = {
+  -readonly [K in keyof StompClientStats]: StompClientStats[K];
+};
+
+/** Counters at zero. */
+export function newStats(): ConnectionStats {
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    messages: 0,
+    acks: 0,
+    nacks: 0,
+    reconnects: 0,
+    lastReceivedAt: undefined,
+  };
 }
 
 /** How {@linkcode openConnection} opens one. */
@@ -145,6 +181,8 @@ export async function openConnection(
 }
 
 const EOL = new Uint8Array([0x0a]);
+// What we wrote is decoded again for the trace: it is ours, so no limit.
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 // Heart-beats go out once the link has been idle for this share of the
 // interval, so timer lateness never makes us miss the server's deadline.
 const HEARTBEAT_EARLY = 0.8;
@@ -167,6 +205,15 @@ export class Connection {
   readonly #coalesce: boolean;
   readonly #options: ConnectionOptions;
   readonly #handlers: ConnectionHandlers;
+  readonly #stats: ConnectionStats;
+  /** Gets each decoded frame: counts it (and traces it), then dispatches it. */
+  readonly #onFrame: (frame: StompFrame) => void;
+  readonly #trace: ((event: StompTraceEvent) => void) | undefined;
+  /** With `trace`: decodes again what is written, to trace it exactly. */
+  #traceDecoder: StompDecoder | undefined;
+  /** With `trace`: where the last event traced in and out ended. */
+  #inMark = 0;
+  #outMark = 0;
   #lastReceived: number;
   #lastSent: number;
   #paused = false;
@@ -195,7 +242,27 @@ export class Connection {
     this.handshake.promise.catch(noop);
     // Until CONNECTED says otherwise nothing is unescaped: a pre-CONNECTED
     // ERROR (such as a Java message with backslashes) must stay readable.
-    this.#decoder = new StompDecoder({ ...options.limits, version: "1.0" });
+    const stats = this.#stats = options.stats ?? newStats();
+    const trace = this.#trace = options.trace;
+    this.#decoder = new StompDecoder({
+      ...options.limits,
+      version: "1.0",
+      ...(trace === undefined
+        ? {}
+        : { onHeartbeat: () => this.#tracedIn(undefined) }),
+    });
+    // Chosen once, so that without a trace a frame costs one more increment.
+    this.#onFrame = trace === undefined
+      ? (frame) => {
+        stats.framesIn++;
+        handlers.frame(this, frame);
+      }
+      : (frame) => {
+        stats.framesIn++;
+        this.#tracedIn(frame);
+        handlers.frame(this, frame);
+      };
+    if (trace !== undefined) this.#traceDecoder = this.#newTraceDecoder();
     const now = options.timers.now();
     this.#lastReceived = now;
     this.#lastSent = now;
@@ -210,6 +277,7 @@ export class Connection {
   established(version: StompVersion, heartBeat: NegotiatedHeartBeat): void {
     this.version = version;
     this.#decoder.version = version;
+    if (this.#traceDecoder !== undefined) this.#traceDecoder.version = version;
     this.heartBeat = heartBeat;
     this.#startHeartBeats();
     this.handshake.resolve();
@@ -217,7 +285,9 @@ export class Connection {
 
   /** Writes one frame now, ahead of the outgoing queue (CONNECT). */
   async writeFrame(frame: StompFrame): Promise<void> {
-    await this.#write(encodeFrame(frame, { version: this.version }));
+    const bytes = encodeFrame(frame, { version: this.version });
+    if (!this.dead) this.#sent(1, bytes.length, [bytes]);
+    await this.#write(bytes);
   }
 
   /** From now on, writes what `outbox` holds, in order, as it comes. */
@@ -288,6 +358,7 @@ export class Connection {
         const entries: Outgoing[] = [];
         const chunks: Uint8Array[] = [];
         let bytes = 0;
+        let frames = 0;
         while (bytes < BATCH_BYTES) {
           const entry = outbox.shift();
           if (entry === undefined) break;
@@ -309,6 +380,7 @@ export class Connection {
               }
             }
             bytes += batch.used;
+            frames += batch.ends.length;
             continue;
           }
           let chunk: Uint8Array;
@@ -324,12 +396,14 @@ export class Connection {
           if (this.#coalesce) this.#gather(chunks, chunk);
           else chunks.push(chunk);
           bytes += chunk.length;
+          frames++;
         }
         if (entries.length === 0) break;
         // Counted as written from here: a failed write loses the connection,
         // and whatever asked for a receipt fails with it.
         outbox.written(entries, this.epoch);
         if (chunks.length === 0) continue;
+        this.#sent(frames, bytes, chunks);
         this.#lastSent = this.#options.timers.now();
         if (this.#coalesce) {
           await this.#write(chunks.length === 1 ? chunks[0]! : concat(chunks));
@@ -403,6 +477,71 @@ export class Connection {
     } else chunks.push(chunk);
   }
 
+  /** Counts what is about to be written, and traces it. */
+  #sent(frames: number, bytes: number, chunks: readonly Uint8Array[]): void {
+    const stats = this.#stats;
+    stats.framesOut += frames;
+    stats.bytesOut += bytes;
+    if (this.#trace === undefined) return;
+    const decoder = this.#traceDecoder!;
+    try {
+      for (const chunk of chunks) {
+        decoder.decode(chunk, (frame) => this.#tracedOut(frame));
+      }
+    } catch (error) {
+      // Never for bytes our encoder made; should it happen, the trace says
+      // so and starts again with the next write.
+      report(error);
+      this.#traceDecoder = this.#newTraceDecoder();
+      this.#outMark = 0;
+    }
+  }
+
+  #newTraceDecoder(): StompDecoder {
+    return new StompDecoder({
+      version: this.version,
+      maxHeaderLineBytes: NO_LIMIT,
+      maxHeaderBytes: NO_LIMIT,
+      maxHeaders: NO_LIMIT,
+      maxBodyBytes: NO_LIMIT,
+      onHeartbeat: () => this.#tracedOut(undefined),
+    });
+  }
+
+  /** A frame (or with `undefined` a heart-beat) was decoded from the server. */
+  #tracedIn(frame: StompFrame | undefined): void {
+    const at = this.#decoder.offset;
+    const bytes = at - this.#inMark;
+    this.#inMark = at;
+    this.#traced("in", frame, bytes);
+  }
+
+  /** A frame (or a heart-beat) was decoded from what is being written. */
+  #tracedOut(frame: StompFrame | undefined): void {
+    const at = this.#traceDecoder!.offset;
+    const bytes = at - this.#outMark;
+    this.#outMark = at;
+    this.#traced("out", frame, bytes);
+  }
+
+  #traced(
+    direction: "in" | "out",
+    frame: StompFrame | undefined,
+    bytes: number,
+  ): void {
+    try {
+      this.#trace!({
+        direction,
+        frame: frame === undefined ? undefined : redactFrame(frame),
+        bytes,
+        connection: this.epoch,
+      });
+    } catch (error) {
+      // The hook's failure is its own: the connection goes on.
+      report(error);
+    }
+  }
+
   /**
    * Writes one message per chunk through the transport's own sender, if it
    * has one and can send now; false if the caller must use `writable`.
@@ -472,11 +611,11 @@ export class Connection {
           break;
         }
         this.#lastReceived = timers.now();
+        const stats = this.#stats;
+        stats.bytesIn += value.length;
+        stats.lastReceivedAt = Date.now();
         try {
-          this.#decoder.decode(
-            value,
-            (frame) => this.#handlers.frame(this, frame),
-          );
+          this.#decoder.decode(value, this.#onFrame);
         } catch (cause) {
           if (cause instanceof StompConnectionError) throw cause;
           throw new StompConnectionError(
@@ -513,6 +652,7 @@ export class Connection {
       const tick = () => {
         if (this.dead) return;
         if (!this.#pumping && timers.now() - this.#lastSent >= due) {
+          this.#sent(0, EOL.length, [EOL]);
           this.#write(EOL).catch(noop);
         }
         this.#sendTimer = timers.setTimeout(

@@ -29,4 +29,5 @@ export * from "./message.ts";
 export * from "./options.ts";
 export * from "./session.ts";
 export * from "./subscription.ts";
+export * from "./trace.ts";
 export * from "./transaction.ts";
