@@ -31,6 +31,7 @@ import type { AckMode } from "./builders.ts";
 import { StompClient } from "./client/client.ts";
 import type { StompClientOptions } from "./client/options.ts";
 import type { StompMessage } from "./client/message.ts";
+import { traceLogger } from "./client/trace.ts";
 import type { OpenTransportOptions } from "./transports/open.ts";
 import { TRANSPORT_SCHEMES } from "./transports/open.ts";
 import { raceSignal } from "./transports/_signal.ts";
@@ -112,6 +113,9 @@ Options:
   --ca FILE             a PEM certificate authority to trust for TLS (default:
                         the file the STOMP_CA environment variable names)
   --text-frames         WebSocket: send frames as text messages
+  --trace               write every frame and heart-beat in (<<<) and out
+                        (>>>) to standard error, one line each with its size
+                        in bytes, passcode and other secrets shown as ***
   -h, --help            show this help
   -V, --version         show the version
 
@@ -202,6 +206,7 @@ interface Parsed {
   host?: string;
   ca?: string;
   textFrames: boolean;
+  trace: boolean;
 }
 
 const FLAGS_WITH_VALUE = new Set([
@@ -241,6 +246,7 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
           "--json",
           "--raw",
           "--text-frames",
+          "--trace",
         ].includes(name) &&
         eq === -1
       ) {
@@ -322,6 +328,7 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
     json: switches.has("--json"),
     raw: switches.has("--raw"),
     textFrames: switches.has("--text-frames"),
+    trace: switches.has("--trace"),
   };
   const contentType = last("--content-type");
   if (contentType !== undefined) parsed.contentType = contentType;
@@ -429,6 +436,7 @@ async function run(parsed: Parsed, io: CliIO): Promise<number> {
     transport,
   };
   if (parsed.host !== undefined) options.host = parsed.host;
+  if (parsed.trace) options.trace = traceLogger((line) => io.error(line));
   if (signal !== undefined) options.signal = signal;
   // Stopped before CONNECTED: the client is closed should it connect still.
   const client = await raceSignal(

@@ -458,3 +458,58 @@ Deno.test("runCli subscribe --count N with a client ack mode asks for a prefetch
     );
   });
 });
+
+Deno.test("runCli --trace writes each frame in and out to the error stream, the passcode as ***", async () => {
+  await using broker = StompTestBroker.listen({
+    login: "cli",
+    passcode: "pa55",
+  });
+  const url = `tcp://cli:pa55@127.0.0.1:${broker.port}`;
+  const send = io();
+  assertEquals(
+    await runCli(["send", url, "/queue/traced", "hi", "--trace"], send),
+    0,
+  );
+  assertEquals(send.out, []);
+  assertEquals(
+    send.err.map((line) => line.replace(/ \(\d+ B\)$/, "")),
+    [
+      ">>> CONNECT accept-version:1.0,1.1,1.2 host:/ login:cli passcode:*** heart-beat:10000,10000",
+      "<<< CONNECTED version:1.2 heart-beat:1000,1000 session:c1 server:stomper-test-broker",
+      '>>> SEND destination:/queue/traced receipt:r-1 content-length:2 body:"hi"',
+      "<<< RECEIPT receipt-id:r-1",
+      "Sent 2 bytes to /queue/traced (receipt confirmed)",
+      ">>> DISCONNECT receipt:r-2",
+      "<<< RECEIPT receipt-id:r-2",
+    ],
+  );
+  assert(!send.err.join("\n").includes("pa55"));
+  // The size is that of the CONNECT sent, with the real passcode.
+  const connect =
+    "CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nlogin:cli\npasscode:pa55\nheart-beat:10000,10000\n\n\0";
+  assert(send.err[0]!.endsWith(` (${connect.length} B)`), send.err[0]);
+
+  const sub = io();
+  assertEquals(
+    await runCli(
+      ["subscribe", url, "/queue/traced", "--count", "1", "--trace"],
+      sub,
+    ),
+    0,
+  );
+  assertEquals(sub.out, ["hi"]);
+  assert(
+    sub.err.some((line) =>
+      line.startsWith("<<< MESSAGE ") && line.includes('body:"hi"')
+    ),
+    sub.err.join("\n"),
+  );
+  assert(sub.err.some((line) => line.startsWith(">>> UNSUBSCRIBE ")));
+});
+
+Deno.test("runCli without --trace writes no trace lines", async () => {
+  await using broker = StompTestBroker.listen();
+  const send = io();
+  assertEquals(await runCli(["send", broker.url, "/queue/q", "x"], send), 0);
+  assertEquals(send.err, ["Sent 1 bytes to /queue/q (receipt confirmed)"]);
+});
