@@ -27,6 +27,19 @@ export interface ChaosUpstream {
   port: number;
 }
 
+/** Options of {@linkcode ChaosRelay.start}. */
+export interface ChaosRelayOptions {
+  /**
+   * Sees every piece of bytes the relay writes, once written: a view, to
+   * be copied if kept. `connection` counts accepted connections from 1.
+   */
+  onForward?: (
+    bytes: Uint8Array,
+    direction: ChaosDirection,
+    connection: number,
+  ) => void;
+}
+
 /** A chunk read from one side, waiting to be written to the other. */
 interface Pending {
   readonly chunk: Uint8Array;
@@ -73,6 +86,7 @@ function directions(which: ChaosDirections): readonly ChaosDirection[] {
 
 /** A relayed connection: the two sockets, and a way to wake its tasks. */
 class Pair {
+  readonly id: number;
   readonly client: Deno.TcpConn;
   readonly server: Deno.TcpConn;
   closed = false;
@@ -80,7 +94,8 @@ class Pair {
   ended = 0;
   readonly #waiters = new Set<() => void>();
 
-  constructor(client: Deno.TcpConn, server: Deno.TcpConn) {
+  constructor(id: number, client: Deno.TcpConn, server: Deno.TcpConn) {
+    this.id = id;
     this.client = client;
     this.server = server;
   }
@@ -170,6 +185,7 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
  */
 export class ChaosRelay implements AsyncDisposable {
   readonly #upstream: { hostname: string; port: number };
+  readonly #onForward: ChaosRelayOptions["onForward"];
   readonly #port: number;
   #listener: Deno.TcpListener | undefined;
   #accepting: Promise<void> = Promise.resolve();
@@ -188,7 +204,7 @@ export class ChaosRelay implements AsyncDisposable {
   #upstreamFailures = 0;
   #disposed = false;
 
-  private constructor(upstream: ChaosUpstream) {
+  private constructor(upstream: ChaosUpstream, options: ChaosRelayOptions) {
     const hostname = upstream.hostname ?? "127.0.0.1";
     if (!LOOPBACK.has(hostname)) {
       throw new TypeError(
@@ -198,6 +214,7 @@ export class ChaosRelay implements AsyncDisposable {
       );
     }
     this.#upstream = { hostname, port: upstream.port };
+    this.#onForward = options.onForward;
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     this.#port = listener.addr.port;
     this.#listen(listener);
@@ -222,10 +239,14 @@ export class ChaosRelay implements AsyncDisposable {
    * ```
    *
    * @param upstream The server's loopback host and port.
+   * @param options A tap on what is forwarded.
    * @returns The running relay.
    */
-  static start(upstream: ChaosUpstream): ChaosRelay {
-    return new ChaosRelay(upstream);
+  static start(
+    upstream: ChaosUpstream,
+    options: ChaosRelayOptions = {},
+  ): ChaosRelay {
+    return new ChaosRelay(upstream, options);
   }
 
   /** The relay's port on 127.0.0.1 (the same after `refuse` and `accept`). */
@@ -417,7 +438,7 @@ export class ChaosRelay implements AsyncDisposable {
   }
 
   #relay(client: Deno.TcpConn): void {
-    this.#connections++;
+    const id = ++this.#connections;
     this.#track((async () => {
       let server: Deno.TcpConn;
       try {
@@ -434,7 +455,7 @@ export class ChaosRelay implements AsyncDisposable {
       }
       client.setNoDelay(true);
       server.setNoDelay(true);
-      const pair = new Pair(client, server);
+      const pair = new Pair(id, client, server);
       this.#pairs.add(pair);
       const lane = (direction: ChaosDirection): Lane => ({
         direction,
@@ -546,6 +567,13 @@ export class ChaosRelay implements AsyncDisposable {
         failed = true;
       }
       if (!failed) {
+        if (n > 0) {
+          this.#onForward?.(
+            item.chunk.subarray(item.at, item.at + n),
+            direction,
+            pair.id,
+          );
+        }
         item.at += n;
         lane.queued -= n;
         this.#bytes[direction] += n;

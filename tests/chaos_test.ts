@@ -203,9 +203,15 @@ function commands(bytes: Uint8Array): string[] {
   return new StompDecoder().push(bytes).map((frame) => frame.command);
 }
 
-Deno.test("ChaosRelay forwards both ways byte for byte and counts the bytes", async () => {
+Deno.test("ChaosRelay forwards both ways byte for byte, counts the bytes and shows them to onForward", async () => {
   await using server = echoServer();
-  await using relay = ChaosRelay.start({ port: server.port });
+  const seen = { toClient: [] as number[], toServer: [] as number[] };
+  await using relay = ChaosRelay.start({ port: server.port }, {
+    onForward(bytes, direction, connection) {
+      assertEquals(connection, 1);
+      seen[direction].push(...bytes);
+    },
+  });
   const conn = await dial(relay.port);
   await using reader = new ByteReader(conn);
   const data = crypto.getRandomValues(new Uint8Array(60000));
@@ -216,6 +222,8 @@ Deno.test("ChaosRelay forwards both ways byte for byte and counts the bytes", as
   assertEquals(reader.bytes, new Uint8Array([...data, ...more]));
   assertEquals(relay.bytes("toServer"), data.length + more.length);
   assertEquals(relay.bytes("toClient"), data.length + more.length);
+  assertEquals(new Uint8Array(seen.toServer), reader.bytes);
+  assertEquals(new Uint8Array(seen.toClient), reader.bytes);
   assertEquals(relay.connections, 1);
   assertEquals(relay.open, 1);
   assertEquals(relay.cuts, 0);

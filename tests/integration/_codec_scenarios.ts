@@ -33,7 +33,7 @@ import {
   type Target,
   uniqueQueue,
 } from "./_codec_session.ts";
-import { startRelay } from "./_relay.ts";
+import { ChaosRelay } from "../_chaos.ts";
 
 const utf8 = new TextEncoder();
 
@@ -464,7 +464,7 @@ export function codecScenarios(target: Target): void {
 
   test("ends the stream with a clear error when the connection drops mid-frame", async () => {
     const upstream = new URL(target.url);
-    await using relay = startRelay({
+    await using relay = ChaosRelay.start({
       hostname: upstream.hostname,
       port: Number(upstream.port),
     });
