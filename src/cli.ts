@@ -89,8 +89,8 @@ Usage:
   stomper send <url> <destination> [body]    body from standard input when omitted
   stomper subscribe <url> <destination>      print messages as they arrive
 
-<url> is tcp://, tls://, stomp+ssl://, ws:// or wss://, with credentials as
-user:password@ (for example tcp://guest:guest@localhost:61613).
+<url> is tcp:// (or stomp://), tls:// (or stomp+ssl://), ws:// or wss://, with
+credentials as user:password@ (for example tcp://guest:guest@localhost:61613).
 
 Options:
   --header name:value   add a header (repeatable)

@@ -245,7 +245,7 @@ Deno.test("runCli refuses a URL scheme it cannot open with status 2, naming the 
     const [url, message] of [
       [
         "http://guest:guest@127.0.0.1:61613",
-        'Unsupported URL scheme "http": expected tcp, tls, stomp+ssl, ws or wss',
+        'Unsupported URL scheme "http": expected tcp, tls, stomp, stomp+ssl, ws or wss',
       ],
       ["gopher://127.0.0.1", 'Unsupported URL scheme "gopher"'],
       ["not a url", 'Invalid <url> "not a url"'],

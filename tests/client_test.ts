@@ -249,7 +249,7 @@ Deno.test("StompClient.connectUrl() refuses a URL no transport speaks at once, s
   const cases: [string, string][] = [
     [
       "http://127.0.0.1:61613",
-      'Cannot connect: unknown scheme "http:" in "http://127.0.0.1:61613" (expected one of tcp:, tls:, stomp+ssl:, ws:, wss:)',
+      'Cannot connect: unknown scheme "http:" in "http://127.0.0.1:61613" (expected one of tcp:, tls:, stomp:, stomp+ssl:, ws:, wss:)',
     ],
     [
       "127.0.0.1:61613",
@@ -257,7 +257,7 @@ Deno.test("StompClient.connectUrl() refuses a URL no transport speaks at once, s
     ],
     [
       "localhost:61613",
-      'Cannot connect: unknown scheme "localhost:" in "localhost:61613" (expected one of tcp:, tls:, stomp+ssl:, ws:, wss:); to connect over TCP, write "tcp://localhost:61613"',
+      'Cannot connect: unknown scheme "localhost:" in "localhost:61613" (expected one of tcp:, tls:, stomp:, stomp+ssl:, ws:, wss:); to connect over TCP, write "tcp://localhost:61613"',
     ],
   ];
   for (const [url, message] of cases) {
@@ -1239,7 +1239,7 @@ Deno.test("StompClient reconnects after a server ERROR", async () => {
   const [m] = await take(subscription[Symbol.asyncIterator](), 1);
   assertEquals(m!.text, "after");
   assertEquals(errors, [
-    'Unknown destination: Destinations start with /queue/ or /topic/, got "/bad/x"',
+    'Unknown destination: Destinations start with /queue/, /temp-queue/ or /topic/, got "/bad/x"',
   ]);
 });
 

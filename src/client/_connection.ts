@@ -13,7 +13,7 @@ import { encodePlainInto, plainFrameBound } from "../_plain.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { type MessageSender, messageSender } from "../transports/_messages.ts";
 import { StompConnectionError } from "./errors.ts";
-import type { StompTimers, StompTransportSource } from "./options.ts";
+import type { StompTimers } from "./options.ts";
 import { BATCH_BYTES, type Outbox, type Outgoing } from "./_outbox.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
 import {
@@ -92,14 +92,14 @@ export interface OpenConnectionOptions extends ConnectionOptions {
 }
 
 /**
- * Opens a transport from `source`, writes CONNECT and waits for CONNECTED,
+ * Opens a transport with `open`, writes CONNECT and waits for CONNECTED,
  * then lets `restore` re-subscribe: the connection, ready for the outgoing
  * queue. Rejects with a `StompConnectionError` (or the `StompServerError` of
  * a refusal); a transport that comes after the timeout or the abort is
  * closed when it comes.
  */
 export async function openConnection(
-  source: StompTransportSource,
+  open: (signal: AbortSignal) => StompTransport | Promise<StompTransport>,
   options: OpenConnectionOptions,
   handlers: ConnectionHandlers,
 ): Promise<Connection> {
@@ -112,9 +112,12 @@ export async function openConnection(
   // Rejected by the timeout or the signal: ends whichever phase is running.
   const stop = deferred<never>();
   stop.promise.catch(noop);
+  // Tells `open` (a beforeConnect hook, a transport function) to give up.
+  const attempt = new AbortController();
   let connection: Connection | undefined;
   const fail = (error: StompConnectionError) => {
     stop.reject(error);
+    attempt.abort(error);
     connection?.lose(error);
   };
   const timer = ms === 0 ? undefined : timers.setTimeout(
@@ -136,8 +139,7 @@ export async function openConnection(
     );
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const opening = (async () =>
-      typeof source === "function" ? await source() : source)();
+    const opening = (async () => await open(attempt.signal))();
     let transport: StompTransport;
     try {
       transport = await Promise.race([opening, stop.promise]);

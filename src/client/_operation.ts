@@ -103,7 +103,7 @@ export class Deadlines {
 }
 
 /** How far an operation got: waiting to be written, or for its RECEIPT. */
-export type OperationPhase = "queued" | "receipt";
+export type OperationPhase = "queued" | "receipt" | "reply";
 
 export class Operation<T = void> {
   readonly promise: Promise<T>;
@@ -154,6 +154,8 @@ export class Operation<T = void> {
           new StompTimeoutError(
             this.phase === "receipt"
               ? `No RECEIPT for ${this.what} within ${timeout} ms`
+              : this.phase === "reply"
+              ? `No reply to ${this.what} within ${timeout} ms`
               : `${this.what} not written within ${timeout} ms (no connection, or no room in the send buffer)`,
             timeout,
           ),

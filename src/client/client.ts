@@ -9,13 +9,14 @@ import { encodeFrame } from "../encoder.ts";
 import { type StompBody, StompFrame, type StompVersion } from "../frame.ts";
 import { StompHeaders, type StompHeadersInit } from "../headers.ts";
 import { encodePlainInto, plainFrameBound, utf8Length } from "../_plain.ts";
-import { openTransport, TRANSPORT_SCHEMES } from "../transports/open.ts";
-import { hostPortHint } from "../transports/_url.ts";
+import { openTransport } from "../transports/open.ts";
 import {
   type Connection,
   type ConnectionHandlers,
+  newStats,
   openConnection,
 } from "./_connection.ts";
+import type { StompClientStats } from "./trace.ts";
 import {
   type ClientInternals,
   Message,
@@ -26,6 +27,7 @@ import { Deadlines, Operation, type OperationContext } from "./_operation.ts";
 import { frameOverhead, frameSize, Outbox, type Outgoing } from "./_outbox.ts";
 import { Receipts } from "./_receipts.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
+import { type BrokerUrl, parseBrokerUrl, parseBrokerUrls } from "./_urls.ts";
 import {
   asError,
   type Deferred,
@@ -36,15 +38,22 @@ import {
   positive,
   report,
 } from "./_util.ts";
-import { StompConnectionError, StompServerError } from "./errors.ts";
-import type { MessageAckOptions } from "./message.ts";
+import {
+  StompConnectionError,
+  StompServerError,
+  StompUnhandledMessageError,
+} from "./errors.ts";
+import type { MessageAckOptions, StompMessage } from "./message.ts";
 import type {
   BeginOptions,
   ClientSendOptions,
   ClientSubscribeOptions,
+  ConnectSettings,
   ConnectUrlOptions,
   DisconnectOptions,
   OperationOptions,
+  ReplyOptions,
+  RequestOptions,
   StompClientOptions,
   StompClientState,
   StompTimers,
@@ -85,6 +94,11 @@ interface Enqueue<T> {
   readonly cancelled?: () => void;
   /** A SEND's text body, left out of its frame (see Outgoing.text). */
   readonly text?: string | undefined;
+  /**
+   * Resolve once written, not when accepted: until then the operation can
+   * still be taken out (a request's SEND, ended with its request).
+   */
+  readonly whenWritten?: boolean;
 }
 
 /** What an operation's `prepare` returns: its frame and how to queue it. */
@@ -230,10 +244,36 @@ export class StompClient implements AsyncDisposable {
   /** The connection DISCONNECT was written on. */
   #goodbyeEpoch: number | undefined;
   #cancelSleep: (() => void) | undefined;
+  /** connectUrl's brokers, tried in turn. */
+  readonly #brokers: readonly BrokerUrl[] | undefined;
+  /** Which credentials the options gave (they win over a URL's). */
+  readonly #credentials: {
+    readonly login: boolean;
+    readonly passcode: boolean;
+  };
+  readonly #beforeConnect: StompClientOptions["beforeConnect"];
+  /** Connection attempts so far, over the client's life. */
+  #attempts = 0;
+  /** Whether a connection was ever established. */
+  #wasUp = false;
+  /** The URL of the current (or last) connection attempt. */
+  #url: URL | undefined;
+  readonly #onUnhandledMessage: StompClientOptions["onUnhandledMessage"];
+  readonly #replyMode: "auto" | "temp-queue" | "subscription";
+  readonly #replyDestination: string;
+  /** Where request() has its replies sent, once the first request made it. */
+  #replies: ReplyRoute | undefined;
+  /** Requests waiting for their reply, by correlation-id. */
+  readonly #requests = new Map<string, PendingRequest>();
+  readonly #requestPrefix = `stomper-${randomId()}-`;
+  #requestCount = 0;
+  /** The `server` header of the last CONNECTED. */
+  #serverName: string | undefined;
 
   private constructor(
     source: StompTransportSource,
     options: StompClientOptions,
+    brokers?: readonly BrokerUrl[],
   ) {
     if (
       typeof source !== "function" &&
@@ -286,6 +326,33 @@ export class StompClient implements AsyncDisposable {
       positive("sendBufferSize", options.sendBufferSize ?? 4 * 1024 * 1024),
     );
     this.#limits = options.decodeLimits ?? {};
+    this.#brokers = brokers;
+    this.#credentials = {
+      login: options.login !== undefined,
+      passcode: options.passcode !== undefined,
+    };
+    if (
+      options.beforeConnect !== undefined &&
+      typeof options.beforeConnect !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot create client: beforeConnect must be a function, got ${typeof options
+          .beforeConnect}`,
+      );
+    }
+    this.#beforeConnect = options.beforeConnect;
+    this.#onUnhandledMessage = options.onUnhandledMessage;
+    const replyMode = options.replyMode ?? "auto";
+    if (!["auto", "temp-queue", "subscription"].includes(replyMode)) {
+      throw new TypeError(
+        `Cannot create client: replyMode must be "auto", "temp-queue" or "subscription", got ${
+          JSON.stringify(replyMode)
+        }`,
+      );
+    }
+    this.#replyMode = replyMode;
+    this.#replyDestination = options.replyDestination ??
+      `/temp-queue/stomper-${randomId()}`;
     this.#onStateChange = options.onStateChange;
     this.#onError = options.onError;
     this.#closed.promise.catch(noop);
@@ -311,6 +378,13 @@ export class StompClient implements AsyncDisposable {
       transactionEnd: (transaction, command, endOptions) =>
         this.#transactionEnd(transaction, command, endOptions),
     };
+    const trace = options.trace;
+    if (trace !== undefined && typeof trace !== "function") {
+      throw new TypeError(
+        `Cannot create client: trace must be a function, got ${typeof trace}`,
+      );
+    }
+    this.#trace = trace;
   }
 
   /**
@@ -348,7 +422,16 @@ export class StompClient implements AsyncDisposable {
     source: StompTransportSource,
     options: StompClientOptions = {},
   ): Promise<StompClient> {
-    const client = new StompClient(source, options);
+    return await StompClient.#start(
+      new StompClient(source, options),
+      options,
+    );
+  }
+
+  static async #start(
+    client: StompClient,
+    options: StompClientOptions,
+  ): Promise<StompClient> {
     const first = deferred<void>();
     first.promise.catch(noop);
     client.#run(options.signal, first);
@@ -364,10 +447,18 @@ export class StompClient implements AsyncDisposable {
   }
 
   /**
-   * Connects to a broker named by a URL: `tcp://`, `tls://`, `stomp+ssl://`,
-   * `ws://` or `wss://` (see `openTransport`). Credentials in the URL
-   * (`tcp://user:pass@host:61613`) are used as login and passcode unless the
-   * options give them. Each reconnection opens a new transport to the URL.
+   * Connects to a broker named by a URL: `tcp://` (or `stomp://`),
+   * `tls://` (or `stomp+ssl://`), `ws://` or `wss://` (see
+   * `openTransport`). Credentials in the URL (`tcp://user:pass@host:61613`)
+   * are used as login and passcode unless the options give them.
+   *
+   * **Failover.** Given a list of URLs (or ActiveMQ's
+   * `failover:(tcp://a:61613,tcp://b:61613)`, shuffled unless it ends in
+   * `?randomize=false`), each attempt goes to the next broker in the list,
+   * round and round, with the `reconnect` backoff between attempts (a list
+   * needs `reconnect`); {@linkcode StompClient.url} tells which one the
+   * client is on. A `beforeConnect` hook can still pick another for an
+   * attempt.
    *
    * @example Connecting by URL
    * ```ts
@@ -381,48 +472,59 @@ export class StompClient implements AsyncDisposable {
    * assertEquals(client.state, "connected");
    * ```
    *
-   * @param url The broker's URL.
+   * @example Failing over to the next broker of a list
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using primary = StompTestBroker.listen();
+   * await using standby = StompTestBroker.listen();
+   * const moved = Promise.withResolvers<void>();
+   * await using client = await StompClient.connectUrl(
+   *   [primary.url, standby.url],
+   *   {
+   *     reconnect: { initialDelay: 10 },
+   *     onStateChange: ({ state, url }) => {
+   *       if (state === "connected" && url?.port === String(standby.port)) {
+   *         moved.resolve();
+   *       }
+   *     },
+   *   },
+   * );
+   * assertEquals(client.url?.port, String(primary.port));
+   * await primary.close(); // the client moves to the standby
+   * await moved.promise;
+   * await client.send("/queue/a", "still here", { receipt: true });
+   * assertEquals(standby.depth("/queue/a"), 1);
+   * ```
+   *
+   * @param url The broker's URL, or a list of brokers to fail over between.
    * @param options The client's options, and `transport` options.
    * @returns The connected client.
    */
   static async connectUrl(
-    url: string | URL,
+    url: string | URL | readonly (string | URL)[],
     options: ConnectUrlOptions = {},
   ): Promise<StompClient> {
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch (cause) {
+    const brokers = parseBrokerUrls(
+      url,
+      typeof options.reconnect === "object"
+        ? options.reconnect.random
+        : undefined,
+    );
+    if (brokers.length > 1 && (options.reconnect ?? false) === false) {
       throw new TypeError(
-        `Cannot connect: invalid URL ${JSON.stringify(String(url))}${
-          hostPortHint(String(url))
-        }`,
-        { cause },
-      );
-    }
-    // A scheme no transport speaks is the caller's mistake: say so now,
-    // rather than as a failed (and, with reconnect, retried) connection.
-    if (!TRANSPORT_SCHEMES.includes(target.protocol)) {
-      throw new TypeError(
-        `Cannot connect: unknown scheme "${target.protocol}" in ${
-          JSON.stringify(String(url))
-        } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${
-          hostPortHint(String(url))
-        }`,
+        `Cannot connect: a list of ${brokers.length} brokers needs the reconnect option to fail over (reconnect: true)`,
       );
     }
     const { transport = {}, ...clientOptions } = options;
-    if (clientOptions.login === undefined && target.username !== "") {
-      clientOptions.login = decodeURIComponent(target.username);
-    }
-    if (clientOptions.passcode === undefined && target.password !== "") {
-      clientOptions.passcode = decodeURIComponent(target.password);
-    }
-    // Credentials go in CONNECT, never into the transport's URL.
-    target.username = "";
-    target.password = "";
-    return await StompClient.connect(
-      () => openTransport(target, transport),
+    return await StompClient.#start(
+      new StompClient(
+        (attempt) => openTransport(attempt.url!, transport),
+        clientOptions,
+        brokers,
+      ),
       clientOptions,
     );
   }
@@ -430,6 +532,16 @@ export class StompClient implements AsyncDisposable {
   /** The state of the client. */
   get state(): StompClientState {
     return this.#state;
+  }
+
+  /**
+   * The URL (without credentials) of the broker the client is connected to,
+   * or was last trying: one of `connectUrl`'s list, or the one a
+   * `beforeConnect` hook named; undefined when the transport came without
+   * one.
+   */
+  get url(): URL | undefined {
+    return this.#url;
   }
 
   /** The negotiated STOMP version of the current connection. */
@@ -460,6 +572,18 @@ export class StompClient implements AsyncDisposable {
    */
   get bufferedAmount(): number {
     return this.#outbox.bufferedAmount;
+  }
+
+  readonly #stats = newStats();
+  readonly #trace: StompClientOptions["trace"];
+
+  /**
+   * The counters of frames, bytes, messages, acknowledgements and
+   * reconnections, over all connections so far (see
+   * {@linkcode StompClientStats}): a snapshot, taken when read.
+   */
+  get stats(): StompClientStats {
+    return { ...this.#stats };
   }
 
   /**
@@ -582,6 +706,15 @@ export class StompClient implements AsyncDisposable {
     destination: string,
     options: ClientSubscribeOptions = {},
   ): Promise<StompSubscription> {
+    return this.#subscribe(destination, options);
+  }
+
+  /** subscribe(), telling `made` the subscription as soon as it exists. */
+  #subscribe(
+    destination: string,
+    options: ClientSubscribeOptions,
+    made?: (subscription: Subscription) => void,
+  ): Promise<StompSubscription> {
     return this.#issue<StompSubscription>(
       `SUBSCRIBE to ${JSON.stringify(destination)}`,
       options,
@@ -604,6 +737,7 @@ export class StompClient implements AsyncDisposable {
           this.#internals,
         );
         this.#subscriptions.set(subscription.id, subscription);
+        made?.(subscription);
         if (confirmed) subscription.confirming = op;
         return {
           out,
@@ -621,6 +755,163 @@ export class StompClient implements AsyncDisposable {
         };
       },
     );
+  }
+
+  /**
+   * Sends a request and resolves with its reply: the SEND carries a
+   * `reply-to` destination and a `correlation-id`, and the first MESSAGE
+   * that comes back there with the same `correlation-id` is the reply
+   * (a responder answers with {@linkcode StompClient.reply}). Replies go to
+   * a RabbitMQ `/temp-queue/` (delivered without a SUBSCRIBE), or on other
+   * brokers to a destination the client subscribes to once (see the
+   * `replyMode` and `replyDestination` options). All requests of a client
+   * share that destination.
+   *
+   * Rejects with a `StompTimeoutError` when no reply came within `timeout`
+   * (the client's `receiptTimeout`, 30 s, by default), with the signal's
+   * reason when it aborts, and with a `StompConnectionError` when the
+   * connection the request went out on is lost before the reply: the
+   * request may or may not have been processed, so retrying is the
+   * caller's decision. A reply that comes after its request ended goes to
+   * `onUnhandledMessage`.
+   *
+   * @example A request and its reply
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using broker = StompTestBroker.listen();
+   * await using server = await StompClient.connectUrl(broker.url);
+   * await using client = await StompClient.connectUrl(broker.url);
+   * const requests = await server.subscribe("/queue/add", { receipt: true });
+   * (async () => {
+   *   for await (const request of requests) {
+   *     const [a, b] = JSON.parse(request.text);
+   *     await server.reply(request, JSON.stringify(a + b));
+   *   }
+   * })();
+   * const reply = await client.request("/queue/add", "[2, 3]", { timeout: 5000 });
+   * assertEquals(reply.text, "5");
+   * ```
+   *
+   * @param destination Where the request goes, such as `/queue/rpc`.
+   * @param body The body: bytes, or text sent as UTF-8.
+   * @param options Timeout, signal, content type, extra headers.
+   * @returns The reply message.
+   */
+  request(
+    destination: string,
+    body?: StompBody,
+    options: RequestOptions = {},
+  ): Promise<StompMessage> {
+    const what = `request to ${JSON.stringify(destination)}`;
+    const op = this.#operation<StompMessage>(what, options, true);
+    if (op.done) return op.promise;
+    let headers: StompHeaders;
+    let replies: ReplyRoute;
+    try {
+      this.#checkOpen("send a request");
+      headers = new StompHeaders(options.headers);
+      for (const name of ["reply-to", "correlation-id"]) {
+        if (headers.has(name)) {
+          throw new TypeError(
+            `Cannot send a request: the ${name} header is the request's own (use send() to set it yourself)`,
+          );
+        }
+      }
+      replies = this.#replyRoute();
+    } catch (error) {
+      op.fail(error, true);
+      return op.promise;
+    }
+    const id = this.#requestPrefix + ++this.#requestCount;
+    headers.set("reply-to", replies.replyTo);
+    headers.set("correlation-id", id);
+    const request: PendingRequest = { op, epoch: undefined };
+    this.#requests.set(id, request);
+    // The SEND goes (or is taken out) with the request.
+    const stop = new AbortController();
+    op.cancel = () => {
+      this.#requests.delete(id);
+      stop.abort(new StompConnectionError(`The ${what} ended`));
+    };
+    const sent = this.#issue<void>(`SEND ${what}`, {
+      signal: stop.signal,
+    }, () => {
+      this.#checkOpen("send a request");
+      const text = typeof body === "string" ? body : undefined;
+      return {
+        out: this.#session.send(
+          destination,
+          text === undefined ? body : undefined,
+          sendOptions({ ...options, headers }),
+        ),
+        value: undefined,
+        text,
+        whenWritten: true,
+        written: (epoch) => {
+          request.epoch = epoch;
+          op.phase = "reply";
+        },
+      };
+    });
+    sent.catch((error) => {
+      this.#requests.delete(id);
+      op.fail(error, false);
+    });
+    return op.promise;
+  }
+
+  /**
+   * Answers a message that came with a `reply-to` header (such as one sent
+   * by {@linkcode StompClient.request}): sends `body` to that destination,
+   * with the message's `correlation-id`. Rejects with a `TypeError` for a
+   * message without `reply-to`.
+   *
+   * @example Answering requests
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using broker = StompTestBroker.listen();
+   * await using server = await StompClient.connectUrl(broker.url);
+   * await using client = await StompClient.connectUrl(broker.url);
+   * const requests = await server.subscribe("/queue/echo", { receipt: true });
+   * const pending = client.request("/queue/echo", "ping");
+   * for await (const request of requests) {
+   *   await server.reply(request, request.text.replace("i", "o"));
+   *   break;
+   * }
+   * assertEquals((await pending).text, "pong");
+   * ```
+   *
+   * @param message The message to answer.
+   * @param body The reply's body.
+   * @param options Receipt, content type, extra headers, timeout, signal.
+   * @returns What {@linkcode StompClient.send} returns for the reply.
+   */
+  reply(
+    message: StompMessage,
+    body?: StompBody,
+    options: ReplyOptions = {},
+  ): Promise<void> {
+    const replyTo = message?.headers?.get("reply-to");
+    if (replyTo === undefined) {
+      return this.#refuse(
+        new TypeError(
+          `Cannot reply: the message has no reply-to header (message-id ${
+            JSON.stringify(message?.messageId ?? "")
+          })`,
+        ),
+      );
+    }
+    const correlation = message.headers.get("correlation-id");
+    if (correlation === undefined) return this.send(replyTo, body, options);
+    const headers = new StompHeaders(options.headers);
+    headers.set("correlation-id", correlation);
+    return this.send(replyTo, body, { ...options, headers });
   }
 
   /**
@@ -767,7 +1058,9 @@ export class StompClient implements AsyncDisposable {
         }
         continue;
       }
+      if (up) this.#stats.reconnects++;
       up = true;
+      this.#wasUp = true;
       this.#ready = true;
       policy?.connected(this.#timers.now());
       if (this.#state !== "disconnecting") this.#setState("connected");
@@ -834,12 +1127,61 @@ export class StompClient implements AsyncDisposable {
   }
 
   /**
-   * One attempt: a new connection, CONNECT / CONNECTED, the subscriptions
-   * restored, all within the connect timeout and until the signal aborts.
+   * One attempt: `beforeConnect`, a new transport, CONNECT / CONNECTED, the
+   * subscriptions restored, all within the connect timeout and until the
+   * signal aborts.
    */
   #attempt(signal: AbortSignal | undefined): Promise<Connection> {
-    return openConnection(this.#source, {
+    const number = ++this.#attempts;
+    const brokers = this.#brokers;
+    let broker = brokers?.[(number - 1) % brokers.length];
+    let settings: ConnectSettings = {};
+    const open = async (stop: AbortSignal) => {
+      let url = broker?.url;
+      if (this.#beforeConnect !== undefined) {
+        try {
+          settings = await this.#beforeConnect({
+            number,
+            reconnecting: this.#wasUp,
+            url,
+            signal: stop,
+          }) ?? {};
+        } catch (cause) {
+          throw new StompConnectionError(
+            `Cannot connect: beforeConnect failed: ${describe(cause)}`,
+            { cause },
+          );
+        }
+        if (settings.url !== undefined) {
+          try {
+            broker = brokers === undefined
+              ? {
+                ...anyUrl(settings.url),
+                login: undefined,
+                passcode: undefined,
+              }
+              : parseBrokerUrl(settings.url);
+          } catch (cause) {
+            throw new StompConnectionError(
+              `Cannot connect: beforeConnect returned a bad url: ${
+                describe(cause)
+              }`,
+              { cause },
+            );
+          }
+          url = broker.url;
+        }
+      }
+      this.#url = url;
+      const source = this.#source;
+      return typeof source === "function"
+        ? await source({ number, reconnecting: this.#wasUp, url, signal: stop })
+        : source;
+    };
+    return openConnection(open, {
       epoch: this.#epoch,
+      stats: this.#stats,
+      trace: this.#trace,
       limits: this.#limits,
       timers: this.#timers,
       grace: this.#grace,
@@ -853,7 +1195,14 @@ export class StompClient implements AsyncDisposable {
         }
         if (this.#session.state !== "idle") this.#session.reset();
         this.#connection = connection;
-        return this.#session.connectFrame();
+        return this.#session.connectFrame({
+          login: settings.login ??
+            (this.#credentials.login ? undefined : broker?.login),
+          passcode: settings.passcode ??
+            (this.#credentials.passcode ? undefined : broker?.passcode),
+          host: settings.host,
+          headers: settings.headers,
+        });
       },
       restore: (connection) => this.#restore(connection),
     }, this.#handlers);
@@ -891,14 +1240,30 @@ export class StompClient implements AsyncDisposable {
     const event = this.#session.receive(frame);
     switch (event.type) {
       case "connected":
+        this.#serverName = frame.headers.get("server");
         connection.established(event.version, event.heartBeat);
         return;
       case "message": {
-        if (event.subscription === undefined) return;
-        const subscription = this.#subscriptions.get(event.subscription.id);
-        subscription?.deliver(
-          new Message(frame, subscription, connection.epoch, this.#internals),
-        );
+        const subscription = event.subscription === undefined
+          ? undefined
+          : this.#subscriptions.get(event.subscription.id);
+        const replies = this.#replies;
+        if (
+          replies !== undefined &&
+          (subscription === undefined
+            ? replies.mode === "temp-queue" &&
+              frame.headers.get("subscription") === replies.id
+            : subscription === replies.subscription)
+        ) {
+          this.#stats.messages++;
+          this.#takeReply(frame, replies.subscription, connection);
+        } else if (subscription === undefined) this.#unhandled(frame);
+        else {
+          this.#stats.messages++;
+          subscription.deliver(
+            new Message(frame, subscription, connection.epoch, this.#internals),
+          );
+        }
         return;
       }
       case "receipt":
@@ -927,6 +1292,80 @@ export class StompClient implements AsyncDisposable {
         );
         return;
       }
+    }
+  }
+
+  /** Where replies go, set up by the first request. */
+  #replyRoute(): ReplyRoute {
+    const current = this.#replies;
+    if (current !== undefined && current.subscription.active) return current;
+    const mode = this.#replyMode !== "auto"
+      ? this.#replyMode
+      : /^rabbitmq\b/i.test(this.#serverName ?? "")
+      ? "temp-queue"
+      : "subscription";
+    let replies: ReplyRoute;
+    if (mode === "temp-queue") {
+      // RabbitMQ makes one exclusive queue per connection for this name, and
+      // delivers its messages under a subscription named after it.
+      const name = "/temp-queue/stomper-replies";
+      replies = {
+        mode,
+        replyTo: name,
+        id: name,
+        subscription: new Subscription(
+          { id: name, destination: name, ack: "auto", headers: undefined },
+          1,
+          this.#internals,
+        ),
+      };
+    } else {
+      const destination = this.#replyDestination;
+      let made: Subscription | undefined;
+      this.#subscribe(destination, {}, (subscription) => made = subscription)
+        .catch(noop);
+      if (made === undefined) {
+        throw new StompConnectionError(
+          `Cannot send a request: cannot subscribe to its reply destination ${
+            JSON.stringify(destination)
+          }`,
+        );
+      }
+      replies = { mode, replyTo: destination, id: made.id, subscription: made };
+    }
+    this.#replies = replies;
+    return replies;
+  }
+
+  /** A reply: to its request, or, if none waits for it, unhandled. */
+  #takeReply(
+    frame: StompFrame,
+    subscription: Subscription,
+    connection: Connection,
+  ): void {
+    const id = frame.headers.get("correlation-id");
+    const request = id === undefined ? undefined : this.#requests.get(id);
+    if (request === undefined) {
+      this.#unhandled(frame);
+      return;
+    }
+    this.#requests.delete(id!);
+    request.op.resolve(
+      new Message(frame, subscription, connection.epoch, this.#internals),
+    );
+  }
+
+  /** A MESSAGE nobody subscribed for: to onUnhandledMessage, or reported. */
+  #unhandled(frame: StompFrame): void {
+    const handler = this.#onUnhandledMessage;
+    if (handler === undefined) {
+      this.#report(new StompUnhandledMessageError(frame));
+      return;
+    }
+    try {
+      handler(frame);
+    } catch (thrown) {
+      report(thrown);
     }
   }
 
@@ -959,6 +1398,17 @@ export class StompClient implements AsyncDisposable {
       });
     this.#receipts.failEpoch(connection.epoch, lost);
     this.#outbox.dropEpoch(connection.epoch, lost);
+    for (const [id, request] of this.#requests) {
+      if (request.epoch !== connection.epoch) continue;
+      this.#requests.delete(id);
+      request.op.fail(
+        new StompConnectionError(
+          `No reply to ${request.op.what}: the connection it was sent on was lost (the request may have been processed)`,
+          { cause: lost },
+        ),
+        false,
+      );
+    }
     // Messages buffered from the lost connection cannot be acknowledged any
     // more; the broker redelivers them.
     for (const subscription of this.#subscriptions.values()) {
@@ -986,6 +1436,10 @@ export class StompClient implements AsyncDisposable {
     this.#receipts.failAll(closing);
     this.#outbox.clear(closing);
     this.#goodbye?.fail(closing, false);
+    for (const request of this.#requests.values()) {
+      request.op.fail(closing, false);
+    }
+    this.#requests.clear();
     for (const subscription of this.#subscriptions.values()) {
       subscription.end(failure);
     }
@@ -1066,7 +1520,7 @@ export class StompClient implements AsyncDisposable {
     this.#state = state;
     if (this.#onStateChange === undefined) return;
     try {
-      this.#onStateChange({ state, previous, error });
+      this.#onStateChange({ state, previous, error, url: this.#url });
     } catch (thrown) {
       report(thrown);
     }
@@ -1367,7 +1821,9 @@ export class StompClient implements AsyncDisposable {
         ? bytes.length
         : frameSize(out.frame) + (text?.length ?? 0),
       epoch: how.epoch,
-      accept: how.confirmed ? undefined : () => op.resolve(how.value),
+      accept: how.confirmed || how.whenWritten === true
+        ? undefined
+        : () => op.resolve(how.value),
       // A frame left behind by a lost or closed connection fails with it
       // (reported once, as the connection); any other reason is its own,
       // reported even if the operation was accepted already.
@@ -1382,6 +1838,7 @@ export class StompClient implements AsyncDisposable {
         if (receipt !== undefined) this.#receipts.written(receipt, epoch);
         if (how.confirmed) op.phase = "receipt";
         how.written?.(epoch);
+        if (how.whenWritten === true) op.resolve(how.value);
       },
       start: 0,
       state: "queued",
@@ -1463,6 +1920,8 @@ export class StompClient implements AsyncDisposable {
         const out = command === "ACK"
           ? this.#session.ack(message.frame, ackOptions)
           : this.#session.nack(message.frame, ackOptions);
+        if (command === "ACK") this.#stats.acks++;
+        else this.#stats.nacks++;
         return { out, value: undefined, epoch: message.epoch };
       },
     );
@@ -1521,6 +1980,8 @@ export class StompClient implements AsyncDisposable {
     if (end === -1) return false;
     this.#outbox.grow(batch, end, message.epoch);
     connection.kick(true);
+    if (command === "ACK") this.#stats.acks++;
+    else this.#stats.nacks++;
     return true;
   }
 
@@ -1703,4 +2164,39 @@ class PendingSend implements Outgoing {
     this.#reject(error);
     if (!(error instanceof StompConnectionError)) this.#context.report(error);
   }
+}
+
+/** A URL `beforeConnect` named for a transport function: any scheme. */
+function anyUrl(input: string | URL): { url: URL } {
+  try {
+    return { url: new URL(input) };
+  } catch (cause) {
+    throw new TypeError(
+      `invalid URL ${JSON.stringify(String(input))}`,
+      { cause },
+    );
+  }
+}
+
+/** Where the replies of request() go. */
+interface ReplyRoute {
+  readonly mode: "temp-queue" | "subscription";
+  /** The `reply-to` header of requests. */
+  readonly replyTo: string;
+  /** The `subscription` header replies come with. */
+  readonly id: string;
+  /** What reply messages belong to (not the session's, for a temp queue). */
+  readonly subscription: Subscription;
+}
+
+/** A request waiting for its reply. */
+interface PendingRequest {
+  readonly op: Operation<StompMessage>;
+  /** The connection its SEND went out on, once written. */
+  epoch: number | undefined;
+}
+
+/** A random id for names that must not collide between clients. */
+function randomId(): string {
+  return crypto.randomUUID().slice(0, 8);
 }

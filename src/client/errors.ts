@@ -142,3 +142,50 @@ export class StompTimeoutError extends Error {
     this.timeout = timeout;
   }
 }
+
+/**
+ * A MESSAGE frame came for a subscription the client does not have (one it
+ * unsubscribed, whose messages were already on their way, or one it never
+ * made), and no `onUnhandledMessage` option took it: the message is
+ * dropped, the connection carries on, and this error reaches `onError` with
+ * the frame.
+ *
+ * @example Reading the dropped frame
+ * ```ts
+ * import { message } from "@stomper/stomp";
+ * import { StompUnhandledMessageError } from "@stomper/stomp/client";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const frame = message("/queue/a", "late", { messageId: "m-1", subscription: "sub-9" });
+ * const error = new StompUnhandledMessageError(frame);
+ * assertEquals(
+ *   error.message,
+ *   'MESSAGE for unknown subscription "sub-9" dropped (message-id "m-1", destination "/queue/a"): pass the client option onUnhandledMessage to take such messages',
+ * );
+ * assertEquals(error.frame.text, "late");
+ * ```
+ */
+export class StompUnhandledMessageError extends Error {
+  /** The MESSAGE frame that was dropped. */
+  readonly frame: StompFrame;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param frame The MESSAGE frame nobody took.
+   */
+  constructor(frame: StompFrame) {
+    const h = frame.headers;
+    super(
+      `MESSAGE for unknown subscription ${
+        JSON.stringify(h.get("subscription") ?? "(none)")
+      } dropped (message-id ${
+        JSON.stringify(h.get("message-id") ?? "")
+      }, destination ${
+        JSON.stringify(h.get("destination") ?? "")
+      }): pass the client option onUnhandledMessage to take such messages`,
+    );
+    this.name = "StompUnhandledMessageError";
+    this.frame = frame;
+  }
+}

@@ -6,10 +6,12 @@
 
 import type { AckMode } from "../builders.ts";
 import type { DecodeLimits } from "../decoder.ts";
+import type { StompFrame } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import type { OpenTransportOptions } from "../transports/open.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import type { StompSessionOptions } from "./session.ts";
+import type { StompTraceEvent } from "./trace.ts";
 
 /**
  * The states of a `StompClient`:
@@ -132,16 +134,71 @@ export interface StompStateChange {
   readonly previous: StompClientState;
   /** What caused it, for a lost connection or a failure. */
   readonly error: Error | undefined;
+  /**
+   * The broker's URL (without credentials) of the connection the state is
+   * about, when the client knows it: with `StompClient.connectUrl`, or when
+   * `beforeConnect` names one.
+   */
+  readonly url: URL | undefined;
+}
+
+/**
+ * One connection attempt (the first connection and every reconnection), as
+ * `beforeConnect` and a transport function see it.
+ */
+export interface ConnectAttempt {
+  /**
+   * The attempt's number over the client's life, from 1: the first
+   * connection's first attempt is 1, and every attempt after it (failed or
+   * not) adds one.
+   */
+  readonly number: number;
+  /** Whether the client was connected before: this attempt reconnects. */
+  readonly reconnecting: boolean;
+  /**
+   * The broker's URL (without credentials) this attempt goes to: with
+   * `StompClient.connectUrl`, the next in its list; the one `beforeConnect`
+   * returned, if it did; else undefined.
+   */
+  readonly url: URL | undefined;
+  /**
+   * Aborts when the attempt is given up (its `connectTimeout`, the signal of
+   * `StompClient.connect`, the client closed): pass it to `fetch` and the
+   * like, so that nothing outlives the attempt.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What `beforeConnect` can change for one attempt. Each value given replaces,
+ * for this attempt only, the client option of the same name (`headers` as a
+ * whole) and credentials in the URL.
+ */
+export interface ConnectSettings {
+  /** The user name. */
+  login?: string | undefined;
+  /** The password (a fresh token, say). */
+  passcode?: string | undefined;
+  /** The virtual host. */
+  host?: string | undefined;
+  /** The extra CONNECT headers. */
+  headers?: StompHeadersInit | undefined;
+  /**
+   * The broker to connect to, in place of `ConnectAttempt.url`: for
+   * `StompClient.connectUrl`, a URL of a scheme it speaks; for a transport
+   * function, handed to it as `ConnectAttempt.url`.
+   */
+  url?: string | URL | undefined;
 }
 
 /**
  * Where the client's connections come from: a transport (one connection), or
  * a function that opens a new one each time it is called (needed for
- * reconnection).
+ * reconnection), told which attempt it serves.
  */
 export type StompTransportSource =
   | StompTransport
-  | (() => StompTransport | Promise<StompTransport>);
+  | ((attempt: ConnectAttempt) => StompTransport | Promise<StompTransport>);
 
 /** Options of `StompClient.connect`. */
 export interface StompClientOptions extends StompSessionOptions {
@@ -202,6 +259,14 @@ export interface StompClientOptions extends StompSessionOptions {
    */
   maxSendBodyBytes?: number;
   /**
+   * Whether text bodies go with a `content-length` header by default (see
+   * `ClientSendOptions.contentLength`); `false` suits ActiveMQ and Artemis
+   * consumers that expect a JMS TextMessage.
+   *
+   * @default {true}
+   */
+  textContentLength?: boolean;
+  /**
    * Aborts the first connection, while the transport opens, CONNECTED is
    * awaited, or between retries (not the connection once open).
    */
@@ -228,6 +293,44 @@ export interface StompClientOptions extends StompSessionOptions {
    * @default {the runtime's setTimeout, clearTimeout and performance.now}
    */
   timers?: StompTimers;
+  /**
+   * Called before every connection attempt (the first and each
+   * reconnection), and awaited: what it returns replaces login, passcode,
+   * host, CONNECT headers or the broker's URL for that attempt, such as a
+   * token fetched anew. It runs within the attempt's `connectTimeout`; an
+   * error it throws (or a rejection) fails the attempt, which `reconnect`
+   * then retries with its backoff.
+   */
+  beforeConnect?: (
+    attempt: ConnectAttempt,
+  ) => ConnectSettings | void | Promise<ConnectSettings | void>;
+  /**
+   * Takes each MESSAGE frame for a subscription the client does not have:
+   * one it unsubscribed (messages the server sent before it read the
+   * UNSUBSCRIBE), or one it never made (RabbitMQ's `/temp-queue/` replies
+   * outside `StompClient.request`). The connection carries on either way.
+   * Without it, each such message is reported to `onError` as a
+   * `StompUnhandledMessageError` (carrying the frame) and dropped.
+   */
+  onUnhandledMessage?: (frame: StompFrame) => void;
+  /**
+   * Where `StompClient.request` has replies sent: `"temp-queue"` names a
+   * `/temp-queue/` destination in `reply-to` and takes the replies the
+   * broker delivers without a SUBSCRIBE (RabbitMQ); `"subscription"`
+   * subscribes once to `replyDestination` and names it in `reply-to` (any
+   * broker). `"auto"` picks `"temp-queue"` for a server whose `server`
+   * header says RabbitMQ, else `"subscription"`.
+   *
+   * @default {"auto"}
+   */
+  replyMode?: "auto" | "temp-queue" | "subscription";
+  /**
+   * The destination of the replies of `StompClient.request` in the
+   * `"subscription"` mode: one the client alone reads.
+   *
+   * @default {"/temp-queue/stomper-" followed by a random id (ActiveMQ and Artemis make a temporary queue of it, deleted with the connection)}
+   */
+  replyDestination?: string;
   /** Called on every change of `StompClient.state`. */
   onStateChange?: (change: StompStateChange) => void;
   /**
@@ -241,6 +344,14 @@ export interface StompClientOptions extends StompSessionOptions {
    * (never as unhandled rejections) and, when the client ends, `closed`.
    */
   onError?: (error: Error) => void;
+  /**
+   * Called with every frame and heart-beat in and out, in wire order, with
+   * its exact size and secret headers such as `passcode` redacted (see
+   * `StompTraceEvent`); `traceLogger()` makes one that prints a line each.
+   * Something it throws is reported (through `reportError`) and the
+   * connection goes on. Unset, tracing costs nothing.
+   */
+  trace?: (event: StompTraceEvent) => void;
 }
 
 /** Options of `StompClient.connectUrl`. */
@@ -280,7 +391,44 @@ export interface ClientSendOptions extends OperationOptions {
   contentType?: string;
   /** Extra headers for the SEND frame. */
   headers?: StompHeadersInit;
+  /**
+   * Whether a text body goes with a `content-length` header. `false` leaves
+   * it out, so that ActiveMQ and Artemis deliver a JMS TextMessage rather
+   * than a BytesMessage; the body then ends at its first NUL, so a text
+   * holding NUL is a `TypeError`. A bytes body always has one.
+   *
+   * @default {the client's textContentLength}
+   */
+  contentLength?: boolean;
 }
+
+/** Options of `StompClient.request`. */
+export interface RequestOptions extends OperationOptions {
+  /**
+   * Milliseconds from the call until the reply must have come; then the
+   * request rejects with a `StompTimeoutError`. 0 waits for ever.
+   *
+   * @default {the client's receiptTimeout}
+   */
+  timeout?: number;
+  /** The MIME type of the body, such as `application/json`. */
+  contentType?: string;
+  /**
+   * Extra headers for the SEND frame (`reply-to` and `correlation-id` are
+   * the request's own).
+   */
+  headers?: StompHeadersInit;
+  /**
+   * Whether a text body goes with a `content-length` header (see
+   * `ClientSendOptions.contentLength`).
+   *
+   * @default {the client's textContentLength}
+   */
+  contentLength?: boolean;
+}
+
+/** Options of `StompClient.reply`. */
+export interface ReplyOptions extends ClientSendOptions {}
 
 /** Options of `StompClient.subscribe`. */
 export interface ClientSubscribeOptions extends OperationOptions {

@@ -84,6 +84,22 @@ export interface StompSessionOptions {
 }
 
 /**
+ * What {@linkcode StompSession.connectFrame} can take in place of the
+ * session's options, for one connection: each value given replaces the
+ * option of the same name (`headers` as a whole).
+ */
+export interface ConnectOverrides {
+  /** The virtual host. */
+  readonly host?: string | undefined;
+  /** The user name. */
+  readonly login?: string | undefined;
+  /** The password. */
+  readonly passcode?: string | undefined;
+  /** The extra CONNECT headers. */
+  readonly headers?: StompHeadersInit | undefined;
+}
+
+/**
  * Heart-beat intervals after negotiation, in milliseconds; 0 is off.
  */
 export interface NegotiatedHeartBeat {
@@ -405,17 +421,22 @@ export class StompSession {
   /**
    * Starts the session: returns the CONNECT (or STOMP) frame to send first.
    *
+   * @param overrides Values for this connection only, in place of the
+   * session's options (for credentials that change between connections).
    * @returns The frame.
    */
-  connectFrame(): StompFrame {
+  connectFrame(overrides: ConnectOverrides = {}): StompFrame {
     this.#expect("connect", "idle");
+    const login = overrides.login ?? this.#login;
+    const passcode = overrides.passcode ?? this.#passcode;
+    const headers = overrides.headers ?? this.#headers;
     const options = {
-      host: this.#host,
+      host: overrides.host ?? this.#host,
       acceptVersion: this.#acceptVersion,
       heartBeat: this.#heartBeat,
-      ...(this.#login === undefined ? {} : { login: this.#login }),
-      ...(this.#passcode === undefined ? {} : { passcode: this.#passcode }),
-      ...(this.#headers === undefined ? {} : { headers: this.#headers }),
+      ...(login === undefined ? {} : { login }),
+      ...(passcode === undefined ? {} : { passcode }),
+      ...(headers === undefined ? {} : { headers }),
     };
     const frame = this.#command === "STOMP"
       ? stompFrame(options)

@@ -155,7 +155,9 @@ function describe(error: unknown): string {
  * What it does:
  * - Destinations `/queue/...` (each message to one subscriber, round-robin,
  *   kept until consumed) and `/topic/...` (each message to every current
- *   subscriber, not kept); anything else is refused with an ERROR.
+ *   subscriber, not kept); `/temp-queue/...` is a queue too (for replies; it
+ *   outlives the connection, unlike a real broker's); anything else is
+ *   refused with an ERROR.
  * - The `auto`, `client` (cumulative) and `client-individual` ack modes;
  *   unacknowledged messages are redelivered (with `redelivered:true`) after
  *   a NACK, an UNSUBSCRIBE or the end of the connection. The
@@ -545,7 +547,7 @@ export class StompTestBroker implements AsyncDisposable {
     heartbeat: () => this.#heartbeats++,
     publish: (frame) => this.#publish(frame),
     subscribed: (subscription) => {
-      if (subscription.destination.startsWith("/queue/")) {
+      if (isQueue(subscription.destination)) {
         const queue = this.#queue(subscription.destination);
         queue.subscribers.push(subscription);
         this.#dispatch(queue);
@@ -591,7 +593,7 @@ export class StompTestBroker implements AsyncDisposable {
       body: frame.body.slice(),
       redelivered: false,
     };
-    if (destination.startsWith("/queue/")) {
+    if (isQueue(destination)) {
       const queue = this.#queue(destination);
       queue.messages.push(message);
       this.#dispatch(queue);
@@ -1037,11 +1039,11 @@ class Connection {
   #destination(frame: StompFrame): string {
     const destination = this.#required(frame, "destination");
     if (
-      !destination.startsWith("/queue/") && !destination.startsWith("/topic/")
+      !isQueue(destination) && !destination.startsWith("/topic/")
     ) {
       throw new ProtocolError(
         "Unknown destination",
-        `Destinations start with /queue/ or /topic/, got ${
+        `Destinations start with /queue/, /temp-queue/ or /topic/, got ${
           JSON.stringify(destination)
         }`,
       );
@@ -1130,4 +1132,10 @@ class Connection {
       this.#receiveTimer = setTimeout(check, limit);
     }
   }
+}
+
+/** Whether a destination keeps its messages until consumed. */
+function isQueue(destination: string): boolean {
+  return destination.startsWith("/queue/") ||
+    destination.startsWith("/temp-queue/");
 }

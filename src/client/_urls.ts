@@ -1,0 +1,114 @@
+// The brokers of StompClient.connectUrl: one URL, a list, or an ActiveMQ-style
+// `failover:(a,b)` string, checked at the call and kept without credentials.
+
+import { TRANSPORT_SCHEMES } from "../transports/open.ts";
+import { hostPortHint } from "../transports/_url.ts";
+
+/** A broker to connect to: its URL without credentials, and those. */
+export interface BrokerUrl {
+  readonly url: URL;
+  readonly login: string | undefined;
+  readonly passcode: string | undefined;
+}
+
+/** What `StompClient.connectUrl` takes as its brokers. */
+export type BrokerUrls = string | URL | readonly (string | URL)[];
+
+/**
+ * Parses the brokers given to `connectUrl`: a URL, a list of them, or
+ * `failover:(url,url)?randomize=false` (ActiveMQ's syntax, which shuffles the
+ * list unless `randomize=false`). Throws a `TypeError` naming what is wrong.
+ */
+export function parseBrokerUrls(
+  input: BrokerUrls,
+  random: () => number = Math.random,
+): BrokerUrl[] {
+  if (typeof input === "string" && /^failover:/i.test(input)) {
+    return parseFailover(input, random);
+  }
+  const list = Array.isArray(input) ? input : [input as string | URL];
+  if (list.length === 0) {
+    throw new TypeError("Cannot connect: the list of broker URLs is empty");
+  }
+  return list.map((item) => parseBrokerUrl(item));
+}
+
+/** Parses one broker URL, checking that a transport speaks its scheme. */
+export function parseBrokerUrl(input: string | URL): BrokerUrl {
+  if (typeof input !== "string" && !(input instanceof URL)) {
+    throw new TypeError(
+      `Cannot connect: expected a URL string or URL, got ${
+        describeValue(input)
+      }`,
+    );
+  }
+  const text = String(input);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot connect: invalid URL ${JSON.stringify(text)}${
+        hostPortHint(text)
+      }`,
+      { cause },
+    );
+  }
+  // A scheme no transport speaks is the caller's mistake: say so now, rather
+  // than as a failed (and, with reconnect, retried) connection.
+  if (!TRANSPORT_SCHEMES.includes(url.protocol)) {
+    throw new TypeError(
+      `Cannot connect: unknown scheme "${url.protocol}" in ${
+        JSON.stringify(text)
+      } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${hostPortHint(text)}`,
+    );
+  }
+  const login = url.username === ""
+    ? undefined
+    : decodeURIComponent(url.username);
+  const passcode = url.password === ""
+    ? undefined
+    : decodeURIComponent(url.password);
+  // Credentials go in CONNECT, never into the transport's URL.
+  url.username = "";
+  url.password = "";
+  return { url, login, passcode };
+}
+
+function parseFailover(text: string, random: () => number): BrokerUrl[] {
+  const match = /^failover:(?:\((.*)\)|([^?()]*))(?:\?(.*))?$/is.exec(text);
+  const inner = match?.[1] ?? match?.[2];
+  if (match === null || inner === undefined || inner.trim() === "") {
+    throw new TypeError(
+      `Cannot connect: invalid failover URL ${
+        JSON.stringify(text)
+      } (expected "failover:(tcp://a:61613,tcp://b:61613)")`,
+    );
+  }
+  let randomize = true;
+  for (const [name, value] of new URLSearchParams(match[3] ?? "")) {
+    if (name === "randomize" && (value === "true" || value === "false")) {
+      randomize = value === "true";
+      continue;
+    }
+    throw new TypeError(
+      `Cannot connect: failover option ${
+        JSON.stringify(`${name}=${value}`)
+      } in ${
+        JSON.stringify(text)
+      } is not supported (only randomize=true|false; retries and delays are the client's reconnect options)`,
+    );
+  }
+  const brokers = inner.split(",").map((part) => parseBrokerUrl(part.trim()));
+  if (randomize) {
+    for (let i = brokers.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [brokers[i], brokers[j]] = [brokers[j]!, brokers[i]!];
+    }
+  }
+  return brokers;
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? "null" : typeof value;
+}
