@@ -123,13 +123,17 @@ export function writePlainHeaders(
   return at;
 }
 
-/** Ends a header block: the content-length line (for a body) and the blank line. */
+/**
+ * Ends a header block: the content-length line (for a body, unless
+ * `withLength` is false) and the blank line.
+ */
 export function writeHeadEnd(
   out: Uint8Array,
   at: number,
   bodyLength: number,
+  withLength = true,
 ): number {
-  if (bodyLength > 0) {
+  if (bodyLength > 0 && withLength) {
     at = writeAscii(out, at, "content-length:");
     at = writeAscii(out, at, String(bodyLength));
     out[at++] = LF;
@@ -158,7 +162,8 @@ export function plainFrameBound(
  * string (no intermediate buffer), and returns the position after its NUL;
  * -1 (with `out` partly written) if a header is not plain, for the general
  * encoder to handle. `out` must have {@linkcode plainFrameBound} bytes of
- * room at `at`.
+ * room at `at`. With `withLength` false no content-length is written (the
+ * caller has checked that the body holds no NUL).
  */
 export function encodePlainInto(
   out: Uint8Array,
@@ -167,11 +172,12 @@ export function encodePlainInto(
   list: readonly string[],
   body: string | Uint8Array,
   version?: StompVersion,
+  withLength = true,
 ): number {
   const headers = writePlainHeaders(out, at, command, list, version);
   if (headers === -1) return -1;
   if (typeof body !== "string") {
-    at = writeHeadEnd(out, headers, body.length);
+    at = writeHeadEnd(out, headers, body.length, withLength);
     out.set(body, at);
     at += body.length;
     out[at] = NUL;
@@ -180,9 +186,9 @@ export function encodePlainInto(
   // Written on the guess that the text is ASCII (one byte per unit, so the
   // content-length is known); if it is not, the body moves once to make room
   // for the longer number.
-  let start = writeHeadEnd(out, headers, body.length);
+  let start = writeHeadEnd(out, headers, body.length, withLength);
   const { written } = utf8.encodeInto(body, out.subarray(start));
-  if (written !== body.length) {
+  if (written !== body.length && withLength) {
     // "content-length:", the digits, LF, and the blank line's LF.
     const end = headers + 17 + String(written).length;
     if (end !== start) out.copyWithin(end, start, start + written);

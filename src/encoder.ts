@@ -47,6 +47,15 @@ export interface EncodeOptions {
    * @default {"1.2"}
    */
   version?: StompVersion;
+  /**
+   * Whether a frame with a body gets a `content-length` header. `false`
+   * leaves it out, so that the body ends at its NUL: ActiveMQ and Artemis
+   * then take a SEND as a JMS TextMessage, not a BytesMessage. A body that
+   * holds a NUL byte cannot be sent so, and is a `TypeError`.
+   *
+   * @default {true}
+   */
+  contentLength?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -65,11 +74,12 @@ function plainHead(
   command: string,
   list: readonly string[],
   bodyLength: number,
+  withLength: boolean,
 ): number {
   const size = plainHeadBound(command, list);
   if (size > scratch.length) scratch = new Uint8Array(size * 2);
   const at = writePlainHeaders(scratch, 0, command, list);
-  return at === -1 ? -1 : writeHeadEnd(scratch, at, bodyLength);
+  return at === -1 ? -1 : writeHeadEnd(scratch, at, bodyLength, withLength);
 }
 
 /**
@@ -126,7 +136,21 @@ export function encodeFrame(
     ? frame.headers
     : new StompHeaders(frame.headers);
 
-  const plain = plainHead(command, StompHeaders.flat(headers), body.length);
+  const withLength = options.contentLength !== false;
+  if (!withLength) {
+    const nul = body.indexOf(NUL);
+    if (nul !== -1) {
+      throw new TypeError(
+        `Cannot encode frame: the ${command} body holds a NUL byte at offset ${nul}, which a frame without content-length cannot carry (its body ends at the first NUL)`,
+      );
+    }
+  }
+  const plain = plainHead(
+    command,
+    StompHeaders.flat(headers),
+    body.length,
+    withLength,
+  );
   if (plain !== -1) {
     const out = new Uint8Array(plain + body.length + 1);
     out.set(scratch.subarray(0, plain));
@@ -141,7 +165,9 @@ export function encodeFrame(
     head += escapeHeader(name, true, escaped, version, command) + ":" +
       escapeHeader(value, false, escaped, version, command) + "\n";
   });
-  if (body.length > 0) head += "content-length:" + body.length + "\n";
+  if (body.length > 0 && withLength) {
+    head += "content-length:" + body.length + "\n";
+  }
   head += "\n";
 
   // Headers are nearly always ASCII, where the string's length is its byte
@@ -183,7 +209,7 @@ export function encodeFrame(
  */
 export class StompEncoderStream
   extends TransformStream<StompFrameLike | Heartbeat, Uint8Array<ArrayBuffer>> {
-  #options: { version: StompVersion };
+  #options: { version: StompVersion; contentLength: boolean };
 
   /**
    * Constructs a new instance.
@@ -193,6 +219,7 @@ export class StompEncoderStream
   constructor(options: EncodeOptions = {}) {
     const state = {
       version: checkVersion(options.version ?? "1.2", "Cannot create encoder"),
+      contentLength: options.contentLength !== false,
     };
     super({
       transform(frame, controller) {

@@ -6,6 +6,7 @@ import {
   HEARTBEAT,
   type Heartbeat,
   send,
+  StompDecoder,
   StompEncoderStream,
   StompFrame,
   type StompFrameLike,
@@ -234,4 +235,45 @@ Deno.test("encodeFrame and StompFrame say what a body may be when given somethin
       `Cannot create frame: a body must be a string (sent as UTF-8) or a Uint8Array, ${detail}`,
     );
   }
+});
+
+Deno.test("encodeFrame with contentLength: false leaves content-length out, and the decoder reads the body up to its NUL", () => {
+  const frame = send("/queue/a", "héllo", {
+    headers: { "content-length": "99" },
+  });
+  const bytes = encodeFrame(frame, { contentLength: false });
+  assertEquals(text(bytes), "SEND\ndestination:/queue/a\n\nhéllo\0");
+  const [decoded] = new StompDecoder().push(bytes);
+  assertEquals(decoded?.text, "héllo");
+  assertEquals(decoded?.headers.get("content-length"), undefined);
+  // The general path (a header that needs escaping) too.
+  const escaped = send("/queue/a", "x", { headers: { "a:b": "c" } });
+  assertEquals(
+    text(encodeFrame(escaped, { contentLength: false })),
+    "SEND\ndestination:/queue/a\na\\cb:c\n\nx\0",
+  );
+  // A frame without a body is the same either way.
+  assertEquals(
+    encodeFrame(send("/queue/a"), { contentLength: false }),
+    encodeFrame(send("/queue/a")),
+  );
+});
+
+Deno.test("encodeFrame with contentLength: false refuses a body holding NUL with a TypeError", () => {
+  assertThrows(
+    () => encodeFrame(send("/queue/a", "a\0b"), { contentLength: false }),
+    TypeError,
+    "Cannot encode frame: the SEND body holds a NUL byte at offset 1, which a frame without content-length cannot carry (its body ends at the first NUL)",
+  );
+});
+
+Deno.test("StompEncoderStream passes contentLength: false to every frame", async () => {
+  const chunks = await Array.fromAsync(
+    ReadableStream.from([send("/queue/a", "one"), send("/queue/b", "two")])
+      .pipeThrough(new StompEncoderStream({ contentLength: false })),
+  );
+  assertEquals(chunks.map(text), [
+    "SEND\ndestination:/queue/a\n\none\0",
+    "SEND\ndestination:/queue/b\n\ntwo\0",
+  ]);
 });

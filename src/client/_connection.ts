@@ -444,7 +444,15 @@ export class Connection {
     // Written now, on this connection: escaped for its version if need be.
     const version = this.version;
     const room = outbox.carve(plainFrameBound(command, list, body, version));
-    const end = encodePlainInto(room, 0, command, list, body, version);
+    const end = encodePlainInto(
+      room,
+      0,
+      command,
+      list,
+      body,
+      version,
+      entry.lengthless !== true,
+    );
     if (end !== -1) {
       outbox.carved(end);
       return room.subarray(0, end);
@@ -455,7 +463,7 @@ export class Connection {
       entry.text === undefined
         ? frame
         : new StompFrame(frame.command, frame.headers, entry.text),
-      { version: this.version },
+      { version: this.version, contentLength: entry.lengthless !== true },
     );
   }
 

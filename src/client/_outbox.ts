@@ -38,6 +38,11 @@ export interface Outgoing {
   /** The version `bytes` were encoded for. */
   readonly version?: StompVersion | undefined;
   /**
+   * A text SEND written without content-length (ActiveMQ's TextMessage);
+   * its text was checked for NUL at the call.
+   */
+  readonly lengthless?: boolean | undefined;
+  /**
    * Frames issued one after another, written straight into one buffer (see
    * {@linkcode Batch}); `bytes` is then unused.
    */

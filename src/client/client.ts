@@ -99,6 +99,8 @@ interface Enqueue<T> {
    * still be taken out (a request's SEND, ended with its request).
    */
   readonly whenWritten?: boolean;
+  /** A text SEND written without content-length (see Outgoing.lengthless). */
+  readonly lengthless?: boolean;
 }
 
 /** What an operation's `prepare` returns: its frame and how to queue it. */
@@ -259,6 +261,7 @@ export class StompClient implements AsyncDisposable {
   /** The URL of the current (or last) connection attempt. */
   #url: URL | undefined;
   readonly #onUnhandledMessage: StompClientOptions["onUnhandledMessage"];
+  readonly #textContentLength: boolean;
   readonly #replyMode: "auto" | "temp-queue" | "subscription";
   readonly #replyDestination: string;
   /** Where request() has its replies sent, once the first request made it. */
@@ -342,6 +345,7 @@ export class StompClient implements AsyncDisposable {
     }
     this.#beforeConnect = options.beforeConnect;
     this.#onUnhandledMessage = options.onUnhandledMessage;
+    this.#textContentLength = options.textContentLength !== false;
     const replyMode = options.replyMode ?? "auto";
     if (!["auto", "temp-queue", "subscription"].includes(replyMode)) {
       throw new TypeError(
@@ -641,11 +645,18 @@ export class StompClient implements AsyncDisposable {
   ): Promise<void> {
     const tooLarge = this.#tooLarge(destination, body);
     if (tooLarge !== undefined) return this.#refuse(tooLarge);
+    const lengthless = this.#lengthless(body, options.contentLength);
+    if (lengthless) {
+      const nul = (body as string).indexOf("\0");
+      if (nul !== -1) return this.#refuse(nulInText(destination, nul));
+    }
     if (options.receipt !== true && options.signal?.aborted !== true) {
       if (this.#encodesNow) {
-        if (this.#sendNow(destination, body, options)) return Promise.resolve();
+        if (this.#sendNow(destination, body, options, lengthless)) {
+          return Promise.resolve();
+        }
       } else {
-        const waiting = this.#sendLater(destination, body, options);
+        const waiting = this.#sendLater(destination, body, options, lengthless);
         if (waiting !== undefined) return waiting;
       }
     }
@@ -665,9 +676,19 @@ export class StompClient implements AsyncDisposable {
           ),
           value: undefined,
           text,
+          lengthless,
         };
       },
     );
+  }
+
+  /** Whether a body goes without content-length: text, when asked so. */
+  #lengthless(
+    body: StompBody | undefined,
+    asked: boolean | undefined,
+  ): boolean {
+    return typeof body === "string" && body.length > 0 &&
+      (asked ?? this.#textContentLength) === false;
   }
 
   /**
@@ -825,6 +846,15 @@ export class StompClient implements AsyncDisposable {
       op.fail(error, true);
       return op.promise;
     }
+    const lengthless = this.#lengthless(body, options.contentLength);
+    if (lengthless) {
+      const nul = (body as string).indexOf("\0");
+      if (nul !== -1) {
+        const error = nulInText(destination, nul);
+        op.fail(error, true);
+        return op.promise;
+      }
+    }
     const id = this.#requestPrefix + ++this.#requestCount;
     headers.set("reply-to", replies.replyTo);
     headers.set("correlation-id", id);
@@ -849,6 +879,7 @@ export class StompClient implements AsyncDisposable {
         ),
         value: undefined,
         text,
+        lengthless,
         whenWritten: true,
         written: (epoch) => {
           request.epoch = epoch;
@@ -1638,12 +1669,21 @@ export class StompClient implements AsyncDisposable {
     destination: string,
     body: StompBody | undefined,
     options: ClientSendOptions,
+    lengthless: boolean,
   ): boolean {
     const list = this.#sendHeaders(destination, body, options);
     if (list === undefined) return false;
     const text = body ?? "";
     const batch = this.#outbox.batch(plainFrameBound("SEND", list, text));
-    const end = encodePlainInto(batch.buffer, batch.used, "SEND", list, text);
+    const end = encodePlainInto(
+      batch.buffer,
+      batch.used,
+      "SEND",
+      list,
+      text,
+      undefined,
+      !lengthless,
+    );
     if (end === -1) return false;
     this.#outbox.grow(batch, end);
     this.#connection?.kick();
@@ -1662,13 +1702,14 @@ export class StompClient implements AsyncDisposable {
     destination: string,
     body: StompBody | undefined,
     options: ClientSendOptions,
+    lengthless: boolean,
   ): Promise<void> | undefined {
     if (options.timeout !== undefined || options.signal !== undefined) {
       return undefined;
     }
     const list = this.#sendHeaders(destination, body, options);
     if (list === undefined) return undefined;
-    const entry = new PendingSend(list, body ?? "", this.#context);
+    const entry = new PendingSend(list, body ?? "", this.#context, lengthless);
     this.#outbox.push(entry);
     if (this.#ready) this.#connection?.kick();
     return entry.promise;
@@ -1727,13 +1768,22 @@ export class StompClient implements AsyncDisposable {
     frame: StompFrame,
     text: string | undefined,
     version: StompVersion,
+    lengthless: boolean,
   ): Uint8Array {
     const body = text ?? frame.body;
     const list = StompHeaders.flat(frame.headers);
     const room = this.#outbox.carve(
       plainFrameBound(frame.command, list, body),
     );
-    const end = encodePlainInto(room, 0, frame.command, list, body);
+    const end = encodePlainInto(
+      room,
+      0,
+      frame.command,
+      list,
+      body,
+      undefined,
+      !lengthless,
+    );
     if (end !== -1) {
       this.#outbox.carved(end);
       return room.subarray(0, end);
@@ -1742,7 +1792,7 @@ export class StompClient implements AsyncDisposable {
       text === undefined
         ? frame
         : new StompFrame(frame.command, frame.headers, text),
-      { version },
+      { version, contentLength: !lengthless },
     );
   }
 
@@ -1793,6 +1843,7 @@ export class StompClient implements AsyncDisposable {
           list,
           body,
           version,
+          how.lengthless !== true,
         );
         if (end !== -1) {
           this.#outbox.grow(batch, end, how.epoch);
@@ -1804,7 +1855,12 @@ export class StompClient implements AsyncDisposable {
         }
       }
       try {
-        bytes = this.#encodeNow(out.frame, how.text, connection!.version);
+        bytes = this.#encodeNow(
+          out.frame,
+          how.text,
+          connection!.version,
+          how.lengthless === true,
+        );
       } catch (error) {
         if (receipt !== undefined) this.#session.forgetReceipt(receipt);
         op.fail(error, true);
@@ -1816,6 +1872,7 @@ export class StompClient implements AsyncDisposable {
       frame: out.frame,
       bytes,
       text,
+      ...(how.lengthless === true ? { lengthless: true } : {}),
       version: bytes === undefined ? undefined : connection!.version,
       size: bytes !== undefined
         ? bytes.length
@@ -2050,6 +2107,11 @@ export class StompClient implements AsyncDisposable {
   ): Promise<void> {
     const tooLarge = this.#tooLarge(destination, body);
     if (tooLarge !== undefined) return this.#refuse(tooLarge);
+    const lengthless = this.#lengthless(body, options.contentLength);
+    if (lengthless) {
+      const nul = (body as string).indexOf("\0");
+      if (nul !== -1) return this.#refuse(nulInText(destination, nul));
+    }
     const what = `SEND to ${JSON.stringify(destination)} in transaction ${
       JSON.stringify(transaction.id)
     }`;
@@ -2059,7 +2121,7 @@ export class StompClient implements AsyncDisposable {
         ...sendOptions(options),
         transaction: transaction.id,
       });
-      return { out, value: undefined, epoch: transaction.epoch };
+      return { out, value: undefined, epoch: transaction.epoch, lengthless };
     });
   }
 
@@ -2122,6 +2184,7 @@ class PendingSend implements Outgoing {
   readonly body: Uint8Array | undefined;
   readonly size: number;
   readonly epoch = undefined;
+  readonly lengthless?: boolean;
   start = 0;
   state: Outgoing["state"] = "queued";
   readonly #reject: (reason: unknown) => void;
@@ -2131,7 +2194,9 @@ class PendingSend implements Outgoing {
     list: readonly string[],
     body: StompBody,
     context: OperationContext,
+    lengthless: boolean,
   ) {
+    if (lengthless) this.lengthless = true;
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     // Whoever awaits still sees the rejection; nobody awaiting is no crash.
     promise.catch(noop);
@@ -2199,4 +2264,13 @@ interface PendingRequest {
 /** A random id for names that must not collide between clients. */
 function randomId(): string {
   return crypto.randomUUID().slice(0, 8);
+}
+
+/** A text with NUL cannot go without content-length. */
+function nulInText(destination: string, index: number): TypeError {
+  return new TypeError(
+    `Cannot send to ${
+      JSON.stringify(destination)
+    }: the text holds a NUL character at index ${index}, which a SEND without content-length (contentLength: false) cannot carry; send it with content-length, or as bytes`,
+  );
 }

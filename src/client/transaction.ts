@@ -22,6 +22,13 @@ export interface TransactionSendOptions extends OperationOptions {
   contentType?: string;
   /** Extra headers for the SEND frame. */
   headers?: StompHeadersInit;
+  /**
+   * Whether a text body goes with a `content-length` header; `false` leaves
+   * it out (see the client's `send`).
+   *
+   * @default {the client's textContentLength}
+   */
+  contentLength?: boolean;
 }
 
 /** Options of {@linkcode StompTransaction.commit} and {@linkcode StompTransaction.abort}. */
