@@ -315,3 +315,21 @@ Deno.test("StompClient beforeConnect with a refused login rejects connect() with
     StompServerError,
   );
 });
+
+Deno.test("StompClient.connectUrl rejects a transport option the transport refuses at once, even with reconnect", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  const failed: Error[] = [];
+  const started = performance.now();
+  await assertRejects(
+    () =>
+      StompClient.connectUrl(broker.webSocketUrl!, {
+        reconnect: { onFailedAttempt: (error) => failed.push(error) },
+        transport: { maxMessageBytes: 0 },
+      }),
+    RangeError,
+    "maxMessageBytes must be a positive integer, got 0",
+  );
+  assertEquals(failed, [], "not retried");
+  assert(performance.now() - started < 400, "no backoff");
+  assertEquals(broker.connections, 0);
+});

@@ -48,6 +48,7 @@ import type {
   BeginOptions,
   ClientSendOptions,
   ClientSubscribeOptions,
+  ConnectAttempt,
   ConnectSettings,
   ConnectUrlOptions,
   DisconnectOptions,
@@ -523,12 +524,19 @@ export class StompClient implements AsyncDisposable {
       );
     }
     const { transport = {}, ...clientOptions } = options;
+    const open = async (attempt: ConnectAttempt) => {
+      try {
+        return await openTransport(attempt.url!, transport);
+      } catch (error) {
+        // A transport option it refuses is refused on every attempt.
+        if (error instanceof TypeError || error instanceof RangeError) {
+          ARGUMENT_ERRORS.add(error);
+        }
+        throw error;
+      }
+    };
     return await StompClient.#start(
-      new StompClient(
-        (attempt) => openTransport(attempt.url!, transport),
-        clientOptions,
-        brokers,
-      ),
+      new StompClient(open, clientOptions, brokers),
       clientOptions,
     );
   }
@@ -1073,6 +1081,13 @@ export class StompClient implements AsyncDisposable {
         const error = asError(thrown);
         if (this.#isClosed()) {
           if (!up) first.reject(error);
+          return;
+        }
+        const cause = error.cause;
+        if (cause instanceof Error && ARGUMENT_ERRORS.has(cause)) {
+          // Never retried: connect() rejects with the argument's own error.
+          if (up) this.#finish(error);
+          else first.reject(cause);
           return;
         }
         const retry = policy !== undefined &&
@@ -2230,6 +2245,12 @@ class PendingSend implements Outgoing {
     if (!(error instanceof StompConnectionError)) this.#context.report(error);
   }
 }
+
+/**
+ * Errors of connectUrl's transport options (a `TypeError` or `RangeError` of
+ * `openTransport`): the same on every attempt, so never retried.
+ */
+const ARGUMENT_ERRORS = new WeakSet<Error>();
 
 /** A URL `beforeConnect` named for a transport function: any scheme. */
 function anyUrl(input: string | URL): { url: URL } {
