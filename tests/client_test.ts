@@ -35,6 +35,7 @@ import {
 import { connectTcp, type StompTransport } from "@stomper/stomp/transports";
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
 import { eventually, scriptedServer, startRelay, within } from "./_peer.ts";
+import { ChaosRelay } from "./_chaos.ts";
 
 const QUIET: StompClientOptions = { heartBeat: [0, 0] };
 
@@ -1288,4 +1289,24 @@ Deno.test("StompSubscription refuses a bad highWaterMark", async () => {
     RangeError,
     "highWaterMark must be a positive integer",
   );
+});
+
+Deno.test("StompClient says when the server closed the connection in the middle of a frame", async () => {
+  await using broker = StompTestBroker.listen();
+  await using relay = ChaosRelay.start({ port: broker.port });
+  const client = await StompClient.connectUrl(
+    `tcp://127.0.0.1:${relay.port}`,
+    QUIET,
+  );
+  const inbox = await client.subscribe("/queue/cut", { receipt: true });
+  const cut = relay.cutAfter(100);
+  await using sender = await StompClient.connectUrl(broker.url, QUIET);
+  await sender.send("/queue/cut", "x".repeat(5000), { receipt: true });
+  await within(cut, 5000, "cut");
+  await assertRejects(
+    () => within(client.closed, 5000, "closed"),
+    StompConnectionError,
+    "The server closed the connection in the middle of a frame",
+  );
+  assertEquals(inbox.active, false);
 });

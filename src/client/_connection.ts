@@ -616,7 +616,11 @@ export class Connection {
         if (this.dead) break;
         if (done) {
           this.lose(
-            new StompConnectionError("The server closed the connection"),
+            new StompConnectionError(
+              this.#decoder.buffered > 0
+                ? "The server closed the connection in the middle of a frame"
+                : "The server closed the connection",
+            ),
           );
           break;
         }
