@@ -1181,7 +1181,7 @@ Deno.test("StompClient gives up reconnecting after its retries and fails subscri
   const error = await assertRejects(
     () => within(stomp.closed, 3000, "closed"),
     StompConnectionError,
-    "Cannot reconnect: gave up after 2 attempts",
+    "Cannot reconnect: gave up after 2 retries",
   );
   assertInstanceOf(error.cause, StompConnectionError);
   assertEquals(attempts, [1, 2]);

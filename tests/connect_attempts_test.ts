@@ -111,7 +111,7 @@ Deno.test("StompClient beforeConnect errors fail the attempt and are retried, th
         },
       }),
     StompConnectionError,
-    "Cannot connect: gave up after 2 attempts",
+    "Cannot connect: gave up after 2 retries",
   );
   assertEquals(calls, 3);
   assertInstanceOf(error.cause, StompConnectionError);

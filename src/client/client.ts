@@ -264,7 +264,8 @@ export class StompClient implements AsyncDisposable {
   readonly #onUnhandledMessage: StompClientOptions["onUnhandledMessage"];
   readonly #textContentLength: boolean;
   readonly #replyMode: "auto" | "temp-queue" | "subscription";
-  readonly #replyDestination: string;
+  readonly #replyDestination: string | undefined;
+  readonly #replyId = randomId();
   /** Where request() has its replies sent, once the first request made it. */
   #replies: ReplyRoute | undefined;
   /** Requests waiting for their reply, by correlation-id. */
@@ -356,8 +357,7 @@ export class StompClient implements AsyncDisposable {
       );
     }
     this.#replyMode = replyMode;
-    this.#replyDestination = options.replyDestination ??
-      `/temp-queue/stomper-${randomId()}`;
+    this.#replyDestination = options.replyDestination;
     this.#onStateChange = options.onStateChange;
     this.#onError = options.onError;
     this.#closed.promise.catch(noop);
@@ -1144,7 +1144,7 @@ export class StompClient implements AsyncDisposable {
         new StompConnectionError(
           `Cannot ${
             up ? "reconnect" : "connect"
-          }: gave up after ${policy.retries} attempts`,
+          }: gave up after ${policy.retries} retries`,
           { cause: last },
         ),
         up,
@@ -1259,6 +1259,11 @@ export class StompClient implements AsyncDisposable {
    * out on an earlier connection (those still queued go out in their turn).
    */
   async #restore(connection: Connection): Promise<void> {
+    // A reply subscription made for another kind of broker is not restored.
+    const replies = this.#replies;
+    if (replies?.mode === "subscription" && !this.#routeFits(replies)) {
+      this.#dropReplies();
+    }
     const restored = this.#session.resubscribe({
       only: (s) => this.#subscriptions.get(s.id)?.wireEpoch !== undefined,
       receipt: true,
@@ -1344,12 +1349,14 @@ export class StompClient implements AsyncDisposable {
   /** Where replies go, set up by the first request. */
   #replyRoute(): ReplyRoute {
     const current = this.#replies;
-    if (current !== undefined && current.subscription.active) return current;
-    const mode = this.#replyMode !== "auto"
-      ? this.#replyMode
-      : /^rabbitmq\b/i.test(this.#serverName ?? "")
-      ? "temp-queue"
-      : "subscription";
+    if (current !== undefined) {
+      if (current.subscription.active && this.#routeFits(current)) {
+        return current;
+      }
+      // The client failed over to another kind of broker.
+      this.#dropReplies();
+    }
+    const mode = this.#replyKind();
     let replies: ReplyRoute;
     if (mode === "temp-queue") {
       // RabbitMQ makes one exclusive queue per connection for this name, and
@@ -1366,7 +1373,7 @@ export class StompClient implements AsyncDisposable {
         ),
       };
     } else {
-      const destination = this.#replyDestination;
+      const destination = this.#replyTarget();
       let made: Subscription | undefined;
       this.#subscribe(destination, {}, (subscription) => made = subscription)
         .catch(noop);
@@ -1381,6 +1388,52 @@ export class StompClient implements AsyncDisposable {
     }
     this.#replies = replies;
     return replies;
+  }
+
+  /** Whether the server the client is on is a RabbitMQ. */
+  get #onRabbitMq(): boolean {
+    return /^rabbitmq\b/i.test(this.#serverName ?? "");
+  }
+
+  /** How replies come on the server the client is on. */
+  #replyKind(): "temp-queue" | "subscription" {
+    if (this.#replyMode !== "auto") return this.#replyMode;
+    return this.#onRabbitMq ? "temp-queue" : "subscription";
+  }
+
+  /**
+   * Where a reply subscription subscribes on this server: the option, or by
+   * default a temporary queue (ActiveMQ, Artemis), or on RabbitMQ (which
+   * takes `/temp-queue/` in `reply-to` only) a queue of its own bound to
+   * `amq.direct`, deleted with the connection.
+   */
+  #replyTarget(): string {
+    return this.#replyDestination ??
+      (this.#onRabbitMq
+        ? `/exchange/amq.direct/stomper-replies-${this.#replyId}`
+        : `/temp-queue/stomper-${this.#replyId}`);
+  }
+
+  /** Whether a reply route still suits the server the client is on. */
+  #routeFits(route: ReplyRoute): boolean {
+    return route.mode === this.#replyKind() &&
+      (route.mode === "temp-queue" || route.replyTo === this.#replyTarget());
+  }
+
+  /** Forgets the reply route; a reply subscription ends, not restored. */
+  #dropReplies(): void {
+    const route = this.#replies;
+    this.#replies = undefined;
+    if (route?.mode !== "subscription") return;
+    const subscription = route.subscription;
+    if (this.#subscriptions.get(subscription.id) !== subscription) return;
+    if (subscription.wireEpoch !== undefined && this.#ready) {
+      this.#unsubscribe(subscription, {}).catch(noop);
+    } else {
+      this.#subscriptions.delete(subscription.id);
+      this.#session.forget(subscription.id);
+      subscription.end();
+    }
   }
 
   /** A reply: to its request, or, if none waits for it, unhandled. */

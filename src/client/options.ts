@@ -70,8 +70,9 @@ export interface StompTimers {
  */
 export interface ReconnectOptions {
   /**
-   * Attempts in a row before giving up (the client then closes with a
-   * `StompConnectionError`).
+   * Retries in a row before giving up: attempts after the first connection
+   * attempt fails, or after a connection is lost (the client then closes
+   * with a `StompConnectionError`).
    *
    * @default {10}
    */
@@ -318,8 +319,9 @@ export interface StompClientOptions extends StompSessionOptions {
    * `/temp-queue/` destination in `reply-to` and takes the replies the
    * broker delivers without a SUBSCRIBE (RabbitMQ); `"subscription"`
    * subscribes once to `replyDestination` and names it in `reply-to` (any
-   * broker). `"auto"` picks `"temp-queue"` for a server whose `server`
-   * header says RabbitMQ, else `"subscription"`.
+   * broker). `"auto"` picks `"temp-queue"` while the server's `server`
+   * header says RabbitMQ, else `"subscription"`, and picks again after a
+   * failover to another kind of broker.
    *
    * @default {"auto"}
    */
@@ -328,7 +330,7 @@ export interface StompClientOptions extends StompSessionOptions {
    * The destination of the replies of `StompClient.request` in the
    * `"subscription"` mode: one the client alone reads.
    *
-   * @default {"/temp-queue/stomper-" followed by a random id (ActiveMQ and Artemis make a temporary queue of it, deleted with the connection)}
+   * @default {on RabbitMQ "/exchange/amq.direct/stomper-replies-" and a random id (an exclusive queue bound to amq.direct); elsewhere "/temp-queue/stomper-" and a random id (a temporary queue ActiveMQ and Artemis delete with the connection)}
    */
   replyDestination?: string;
   /** Called on every change of `StompClient.state`. */

@@ -251,27 +251,14 @@ async function requestAcrossFailover(
   }
 }
 
-// KNOWN BUG (reported to the lead, issue 9): the reply route is chosen once,
-// by the server of the first request's connection. Chosen on RabbitMQ
-// ("temp-queue": reply-to /temp-queue/stomper-replies, no SUBSCRIBE), it is
-// kept on ActiveMQ, which makes a /remote-temp-queue/ID:... of it that
-// nobody reads: the second request times out. Remove `ignore` once fixed.
 Deno.test({
   name:
     "StompClient.request() in the auto reply mode still gets replies after failing over from RabbitMQ to ActiveMQ",
-  ignore: true,
   fn: () => requestAcrossFailover(BROKERS.rabbitmqTcp, BROKERS.activemqTcp),
 });
 
-// KNOWN BUG (reported to the lead, issue 9): chosen on ActiveMQ, the reply
-// subscription to /temp-queue/stomper-<id> is restored on RabbitMQ, which
-// refuses it (ERROR "Invalid destination: '/temp-queue/stomper-<id>' is not a
-// valid destination for 'SUBSCRIBE'") and ends the connection; the client
-// reconnects and picks the temp-queue route only then. Remove `ignore` once
-// fixed.
 Deno.test({
   name:
     "StompClient.request() in the auto reply mode still gets replies after failing over from ActiveMQ to RabbitMQ",
-  ignore: true,
   fn: () => requestAcrossFailover(BROKERS.activemqTcp, BROKERS.rabbitmqTcp),
 });

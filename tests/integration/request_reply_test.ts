@@ -203,16 +203,9 @@ Deno.test("StompClient.request() with RabbitMQ in the subscription reply mode ta
   assertEquals(errors, []);
 });
 
-// KNOWN BUG (reported to the lead, issue 9): the default replyDestination,
-// /temp-queue/stomper-<id>, is refused by RabbitMQ 3.10 in a SUBSCRIBE
-// (ERROR "Invalid destination: '/temp-queue/stomper-<id>' is not a valid
-// destination for 'SUBSCRIBE'"), which ends the connection and fails the
-// request. Remove `ignore` once the subscription mode works on RabbitMQ with
-// its defaults.
 Deno.test({
   name:
     "StompClient.request() with RabbitMQ in the subscription reply mode works with the default replyDestination",
-  ignore: true,
   fn: async () => {
     const errors: Error[] = [];
     await using requester = await connectTo(BROKERS.rabbitmqTcp, {
