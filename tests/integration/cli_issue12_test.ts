@@ -46,7 +46,7 @@ Deno.test("stomper cli exits 2 for a URL scheme it cannot open, naming the accep
   assertEquals(run.code, 2, run.stderr);
   assertMatch(
     run.stderr,
-    /^stomper: Unsupported URL scheme "http": expected tcp, tls, stomp\+ssl, ws or wss\n/,
+    /^stomper: Unsupported URL scheme "http": expected tcp, tls, stomp, stomp\+ssl, ws or wss\n/,
   );
 });
 

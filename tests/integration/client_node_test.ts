@@ -268,9 +268,8 @@ Deno.test("ws:// under Node 20 says how to get a WebSocket without one, and work
       "ws: URLs need a global WebSocket, and this runtime has none (Node has one from version 22, and from 20.10 with --experimental-websocket; or set globalThis.WebSocket to a standard WebSocket class, such as the ws package's)";
     assertEquals(lines, [
       `TypeError: Cannot open transport: ${hint}`,
-      // The client reports a transport that cannot be opened as a failed
-      // connection, with openTransport's words.
-      `StompConnectionError: Cannot open transport: ${hint}`,
+      // connectUrl rejects with openTransport's own TypeError, not retried.
+      `TypeError: Cannot open transport: ${hint}`,
     ]);
   }
   const flagged = await runUnderNode(WS_SCRIPT, env, {
