@@ -1310,3 +1310,30 @@ Deno.test("StompClient says when the server closed the connection in the middle 
   );
   assertEquals(inbox.active, false);
 });
+
+Deno.test("StompClient's state tells the loss already where an operation it failed resumes", async () => {
+  await using broker = StompTestBroker.listen();
+  // The state seen by the first callback of the rejected operation.
+  const stateWhenRejected = (client: StompClient, destination: string) =>
+    client.send(destination, "x", { receipt: true }).then(
+      () => "resolved",
+      (error) => `${error.name} ${client.state}`,
+    );
+  const once = await StompClient.connectUrl(broker.url, QUIET);
+  assertEquals(
+    await stateWhenRejected(once, "/bad/x"),
+    "StompServerError closed",
+  );
+  await assertRejects(() => once.closed, StompConnectionError);
+  await once.disconnect(); // nothing left to do, and no rejection
+
+  const again = await StompClient.connectUrl(broker.url, {
+    ...QUIET,
+    reconnect: { initialDelay: 10 },
+  });
+  assertEquals(
+    await stateWhenRejected(again, "/bad/y"),
+    "StompServerError reconnecting",
+  );
+  await again.disconnect();
+});

@@ -1515,6 +1515,12 @@ export class StompClient implements AsyncDisposable {
     }
     // An ERROR that ended it was reported as itself.
     if (!(lost.cause instanceof StompServerError)) this.#report(lost);
+    // The state changes now, not a turn later: code resuming from an
+    // operation this loss failed sees the client as it is.
+    if (this.#policy === undefined) this.#finish(lost);
+    else if (this.#state !== "disconnecting") {
+      this.#setState("reconnecting", lost);
+    }
   }
 
   /** Closes the client for good; `error` undefined means a clean close. */
