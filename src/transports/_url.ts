@@ -95,3 +95,7 @@ function stripBrackets(hostname: string): string {
     ? hostname.slice(1, -1)
     : hostname;
 }
+
+/** Where to get a WebSocket in a runtime without a global one. */
+export const WEBSOCKET_HINT =
+  "Node has one from version 22, and from 20.10 with --experimental-websocket; or set globalThis.WebSocket to a standard WebSocket class, such as the ws package's";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hostPortHint, tcpSchemeIsTls } from "./_url.ts";
+import { hostPortHint, tcpSchemeIsTls, WEBSOCKET_HINT } from "./_url.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
 import { connectNodeTcp, type NodeTcpConnectOptions } from "./node.ts";
 import type { StompTransport } from "./transport.ts";
@@ -100,7 +100,7 @@ export async function openTransport(
     case "wss:":
       if (typeof globalThis.WebSocket !== "function") {
         throw new TypeError(
-          `Cannot open transport: ${parsed.protocol} URLs need a global WebSocket, and this runtime has none (Node has one from version 22, and from 20.10 with --experimental-websocket; or set globalThis.WebSocket to a standard WebSocket class, such as the ws package's)`,
+          `Cannot open transport: ${parsed.protocol} URLs need a global WebSocket, and this runtime has none (${WEBSOCKET_HINT})`,
         );
       }
       return await connectWebSocket(parsed, options);

@@ -7,6 +7,7 @@
  */
 
 import { registerMessageSender } from "./_messages.ts";
+import { WEBSOCKET_HINT } from "./_url.ts";
 import {
   abortPhrase,
   connectSignal,
@@ -19,6 +20,12 @@ import {
   type WebSocketClosedErrorOptions,
 } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
+
+// WebSocket readyState values, named here rather than read from the global
+// class, so that a socket from a library (the ws package under Node 20)
+// works where there is no global WebSocket.
+const OPEN = 1;
+const CLOSING = 2;
 
 /**
  * The STOMP subprotocols offered by default, the newest first.
@@ -294,7 +301,7 @@ export function fromWebSocket(
     options,
     "Cannot wrap WebSocket",
   );
-  if (socket.readyState >= WebSocket.CLOSING) {
+  if (socket.readyState >= CLOSING) {
     throw new TypeError("Cannot wrap WebSocket: it is already closing");
   }
   socket.binaryType = "arraybuffer";
@@ -383,10 +390,10 @@ export function fromWebSocket(
 
   const close = () => {
     closedLocally = true;
-    if (socket.readyState < WebSocket.CLOSING) socket.close(NORMAL_CLOSURE);
+    if (socket.readyState < CLOSING) socket.close(NORMAL_CLOSURE);
   };
 
-  const opened = socket.readyState === WebSocket.OPEN
+  const opened = socket.readyState === OPEN
     ? Promise.resolve(true)
     : new Promise<boolean>((resolve) => {
       socket.addEventListener("open", () => resolve(true), { once: true });
@@ -447,7 +454,7 @@ export function fromWebSocket(
 
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
-      if (!(await opened) || socket.readyState !== WebSocket.OPEN) {
+      if (!(await opened) || socket.readyState !== OPEN) {
         throw closedError("Cannot send frame");
       }
       sendMessage(chunk);
@@ -464,7 +471,7 @@ export function fromWebSocket(
 
   const transport = { readable, writable, close, socket, closed };
   registerMessageSender(transport, (chunks) => {
-    if (socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.readyState !== OPEN) return false;
     try {
       for (let i = 0; i < chunks.length; i++) sendMessage(chunks[i]!);
     } catch (error) {
@@ -539,6 +546,11 @@ export async function connectWebSocket(
   const protocols = typeof options.protocols === "string"
     ? [options.protocols]
     : [...(options.protocols ?? STOMP_SUBPROTOCOLS)];
+  if (typeof globalThis.WebSocket !== "function") {
+    throw new TypeError(
+      `Cannot connect over WebSocket: this runtime has no global WebSocket (${WEBSOCKET_HINT}; or pass such a socket to fromWebSocket)`,
+    );
+  }
   const socket = new WebSocket(parsed, protocols);
   const transport = fromWebSocket(socket, transportOptions);
   let failure: string | undefined;

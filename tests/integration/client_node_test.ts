@@ -221,12 +221,13 @@ Deno.test("connectNodeTcp under Node 20: connect errors, the stomp: alias, backp
 });
 
 const WS_SCRIPT = `
-import { openTransport, StompClient } from "@stomper/stomp";
+import { connectWebSocket, openTransport, StompClient } from "@stomper/stomp";
 
 if (typeof WebSocket === "undefined") {
   for (const open of [
     () => openTransport(process.env.STOMP_WS),
     () => StompClient.connectUrl(process.env.STOMP_WS),
+    () => connectWebSocket(process.env.STOMP_WS),
   ]) {
     try {
       await open();
@@ -270,6 +271,7 @@ Deno.test("ws:// under Node 20 says how to get a WebSocket without one, and work
       `TypeError: Cannot open transport: ${hint}`,
       // connectUrl rejects with openTransport's own TypeError, not retried.
       `TypeError: Cannot open transport: ${hint}`,
+      "TypeError: Cannot connect over WebSocket: this runtime has no global WebSocket (Node has one from version 22, and from 20.10 with --experimental-websocket; or set globalThis.WebSocket to a standard WebSocket class, such as the ws package's; or pass such a socket to fromWebSocket)",
     ]);
   }
   const flagged = await runUnderNode(WS_SCRIPT, env, {
