@@ -51,6 +51,7 @@ Deno.test("StompClient.request() resolves with the reply that has its correlatio
     ["a", "b", "c"].map((text) => client.request("/queue/upper", text)),
   );
   assertEquals(replies.map((reply) => reply.text), ["A", "B", "C"]);
+  assertEquals([client.stats.messages, client.stats.unhandled], [3, 0]);
   const replyTo = seen[0]!.headers.get("reply-to")!;
   assert(replyTo.startsWith("/temp-queue/stomper-"), replyTo);
   assertEquals(new Set(seen.map((m) => m.headers.get("reply-to"))).size, 1);
@@ -103,6 +104,7 @@ Deno.test("StompClient.request() rejects with StompTimeoutError when no reply co
   }
   await eventually(() => late.length === 1, 2000, "the late reply");
   assertEquals(late[0]!.text, "too late");
+  assertEquals([client.stats.unhandled, client.stats.messages], [1, 0]);
   assertEquals(client.state, "connected");
 });
 
@@ -190,6 +192,7 @@ Deno.test("StompClient takes a MESSAGE for an unknown subscription to onUnhandle
   await client.send("/queue/a", "after", { receipt: true });
   assertEquals(stray.map((f) => f.text), ["stray"]);
   assertEquals(client.state, "connected");
+  assertEquals([client.stats.unhandled, client.stats.messages], [1, 0]);
   await client.disconnect({ timeout: 500 }).catch(() => {});
 });
 

@@ -68,6 +68,7 @@ export function newStats(): ConnectionStats {
     bytesIn: 0,
     bytesOut: 0,
     messages: 0,
+    unhandled: 0,
     acks: 0,
     nacks: 0,
     reconnects: 0,

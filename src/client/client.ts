@@ -1306,7 +1306,6 @@ export class StompClient implements AsyncDisposable {
               frame.headers.get("subscription") === replies.id
             : subscription === replies.subscription)
         ) {
-          this.#stats.messages++;
           this.#takeReply(frame, replies.subscription, connection);
         } else if (subscription === undefined) this.#unhandled(frame);
         else {
@@ -1449,6 +1448,7 @@ export class StompClient implements AsyncDisposable {
       return;
     }
     this.#requests.delete(id!);
+    this.#stats.messages++;
     request.op.resolve(
       new Message(frame, subscription, connection.epoch, this.#internals),
     );
@@ -1456,6 +1456,7 @@ export class StompClient implements AsyncDisposable {
 
   /** A MESSAGE nobody subscribed for: to onUnhandledMessage, or reported. */
   #unhandled(frame: StompFrame): void {
+    this.#stats.unhandled++;
     const handler = this.#onUnhandledMessage;
     if (handler === undefined) {
       this.#report(new StompUnhandledMessageError(frame));

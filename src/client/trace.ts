@@ -98,8 +98,17 @@ export interface StompClientStats {
   readonly bytesIn: number;
   /** Bytes written to the transport, heart-beats included. */
   readonly bytesOut: number;
-  /** MESSAGE frames handed to a subscription (buffered, perhaps not yet read). */
+  /**
+   * MESSAGE frames handed to a subscription (buffered, perhaps not yet read)
+   * or to the request they reply to.
+   */
   readonly messages: number;
+  /**
+   * MESSAGE frames for a subscription the client does not have (see the
+   * `onUnhandledMessage` option), replies after their request ended
+   * included.
+   */
+  readonly unhandled: number;
   /** ACK frames issued (acknowledgements that were queued to be written). */
   readonly acks: number;
   /** NACK frames issued. */
