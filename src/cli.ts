@@ -113,6 +113,12 @@ Options:
   --ca FILE             a PEM certificate authority to trust for TLS (default:
                         the file the STOMP_CA environment variable names)
   --text-frames         WebSocket: send frames as text messages
+  --max-message-bytes N WebSocket: split a frame longer than N bytes into
+                        several messages (servers that cap WebSocket messages,
+                        such as Spring on Tomcat: 8192)
+  --no-content-length   send: leave content-length out of a text body, so that
+                        ActiveMQ and Artemis deliver a JMS TextMessage (a body
+                        holding NUL is then refused)
   --trace               write every frame and heart-beat in (<<<) and out
                         (>>>) to standard error, one line each with its size
                         in bytes, passcode and other secrets shown as ***
@@ -207,6 +213,8 @@ interface Parsed {
   ca?: string;
   textFrames: boolean;
   trace: boolean;
+  contentLength: boolean;
+  maxMessageBytes?: number;
 }
 
 const FLAGS_WITH_VALUE = new Set([
@@ -216,6 +224,7 @@ const FLAGS_WITH_VALUE = new Set([
   "--ack",
   "--host",
   "--ca",
+  "--max-message-bytes",
 ]);
 
 function parse(args: readonly string[]): Parsed | "help" | "version" {
@@ -247,6 +256,7 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
           "--raw",
           "--text-frames",
           "--trace",
+          "--no-content-length",
         ].includes(name) &&
         eq === -1
       ) {
@@ -329,7 +339,25 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
     raw: switches.has("--raw"),
     textFrames: switches.has("--text-frames"),
     trace: switches.has("--trace"),
+    contentLength: !switches.has("--no-content-length"),
   };
+  const maxText = last("--max-message-bytes");
+  if (maxText !== undefined) {
+    const max = Number(maxText);
+    if (!(Number.isSafeInteger(max) && max > 0)) {
+      throw new UsageError(
+        `Option --max-message-bytes must be a positive integer, got ${
+          JSON.stringify(maxText)
+        }`,
+      );
+    }
+    if (parsed.textFrames && max < 4) {
+      throw new UsageError(
+        `Option --max-message-bytes must be at least 4 with --text-frames (a character can take 4 bytes), got ${max}`,
+      );
+    }
+    parsed.maxMessageBytes = max;
+  }
   const contentType = last("--content-type");
   if (contentType !== undefined) parsed.contentType = contentType;
   if (count !== undefined) parsed.count = count;
@@ -432,6 +460,9 @@ async function run(parsed: Parsed, io: CliIO): Promise<number> {
     transport.caCerts = [pem];
   }
   if (parsed.textFrames) transport.messageType = "text";
+  if (parsed.maxMessageBytes !== undefined) {
+    transport.maxMessageBytes = parsed.maxMessageBytes;
+  }
   const options: StompClientOptions & { transport: OpenTransportOptions } = {
     transport,
   };
@@ -473,9 +504,27 @@ async function send(
     // The whole of standard input, or nothing: sent only once it ended.
     body = await step(read());
   }
+  if (!parsed.contentLength) {
+    // Only a text body can go without content-length: it ends at its NUL.
+    if (typeof body !== "string") {
+      try {
+        body = new TextDecoder("utf-8", { fatal: true }).decode(body);
+      } catch {
+        throw new UsageError(
+          "Option --no-content-length needs a UTF-8 text body, and standard input is not UTF-8",
+        );
+      }
+    }
+    if (body.includes("\0")) {
+      throw new UsageError(
+        "Option --no-content-length cannot send a body holding NUL (the frame would end there)",
+      );
+    }
+  }
   const options = {
     receipt: parsed.receipt,
     headers: parsed.headers,
+    contentLength: parsed.contentLength,
     ...(parsed.contentType === undefined
       ? {}
       : { contentType: parsed.contentType }),

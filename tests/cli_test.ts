@@ -513,3 +513,133 @@ Deno.test("runCli without --trace writes no trace lines", async () => {
   assertEquals(await runCli(["send", broker.url, "/queue/q", "x"], send), 0);
   assertEquals(send.err, ["Sent 1 bytes to /queue/q (receipt confirmed)"]);
 });
+
+Deno.test("runCli send --no-content-length sends a text body without content-length, and refuses one it cannot", async () => {
+  const sends: StompFrame[] = [];
+  await using broker = StompTestBroker.listen({
+    onFrame: (frame) => {
+      if (frame.command === "SEND") sends.push(frame);
+    },
+  });
+  const fromStdin = {
+    ...io(),
+    readStdin: () => Promise.resolve(new TextEncoder().encode("from stdin ✓")),
+  };
+  assertEquals(
+    await runCli(
+      ["send", broker.url, "/queue/t", "--no-content-length"],
+      fromStdin,
+    ),
+    0,
+  );
+  const out = io();
+  assertEquals(
+    await runCli([
+      "send",
+      broker.url,
+      "/queue/t",
+      "typed",
+      "--no-content-length",
+    ], out),
+    0,
+  );
+  assertEquals(
+    await runCli(["send", broker.url, "/queue/t", "sized"], io()),
+    0,
+  );
+  assertEquals(
+    sends.map((f) => [f.text, f.headers.get("content-length") ?? null]),
+    [["from stdin ✓", null], ["typed", null], ["sized", "5"]],
+  );
+  for (
+    const [bytes, message] of [
+      [new Uint8Array([0xff, 0xfe]), "needs a UTF-8 text body"],
+      [new Uint8Array([0x61, 0, 0x62]), "cannot send a body holding NUL"],
+    ] as const
+  ) {
+    const refused = { ...io(), readStdin: () => Promise.resolve(bytes) };
+    assertEquals(
+      await runCli(
+        ["send", broker.url, "/queue/t", "--no-content-length"],
+        refused,
+      ),
+      2,
+    );
+    assertMatch(refused.err[0] ?? "", new RegExp(message));
+  }
+  assertEquals(sends.length, 3, "nothing more was sent");
+});
+
+Deno.test("runCli --max-message-bytes splits each frame into WebSocket messages of at most N bytes", async () => {
+  const sizes: number[] = [];
+  // A WebSocket server that relays to the test broker and notes each
+  // message's size (the test broker reassembles them like any STOMP server).
+  await using broker = StompTestBroker.listen();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request, {
+        protocol: "v12.stomp",
+      });
+      socket.binaryType = "arraybuffer";
+      const upstream = Deno.connect({
+        hostname: "127.0.0.1",
+        port: broker.port,
+      });
+      socket.onmessage = async (event) => {
+        const bytes = typeof event.data === "string"
+          ? new TextEncoder().encode(event.data)
+          : new Uint8Array(event.data);
+        sizes.push(bytes.length);
+        const conn = await upstream;
+        await conn.write(bytes);
+      };
+      socket.onclose = () =>
+        upstream.then((conn) => {
+          try {
+            conn.close();
+          } catch {
+            // Closed already, by the broker.
+          }
+        });
+      (async () => {
+        const conn = await upstream;
+        for await (const chunk of conn.readable) {
+          if (socket.readyState === WebSocket.OPEN) socket.send(chunk);
+        }
+      })().catch(() => {});
+      return response;
+    },
+  );
+  try {
+    const url = `ws://127.0.0.1:${server.addr.port}/ws`;
+    const body = "x".repeat(1000);
+    assertEquals(
+      await runCli(
+        ["send", url, "/queue/ws", body, "--max-message-bytes=256"],
+        io(),
+      ),
+      0,
+    );
+    assertEquals(broker.depth("/queue/ws"), 1);
+    assert(sizes.length > 4, `split into ${sizes.length} messages`);
+    assert(sizes.every((size) => size <= 256), sizes.join(","));
+    const usage = io();
+    assertEquals(
+      await runCli(
+        ["send", url, "/q", "x", "--max-message-bytes", "3", "--text-frames"],
+        usage,
+      ),
+      2,
+    );
+    assertMatch(usage.err[0] ?? "", /must be at least 4 with --text-frames/);
+    const zero = io();
+    assertEquals(
+      await runCli(["send", url, "/q", "x", "--max-message-bytes=0"], zero),
+      2,
+    );
+    assertMatch(zero.err[0] ?? "", /must be a positive integer, got "0"/);
+  } finally {
+    await server.shutdown();
+  }
+});
