@@ -53,6 +53,8 @@ export interface ConnectionOptions {
   readonly stats?: ConnectionStats | undefined;
   /** Called with each frame and heart-beat in and out (the `trace` option). */
   readonly trace?: ((event: StompTraceEvent) => void) | undefined;
+  /** The decoder's `bodyChunks` option (the client option of that name). */
+  readonly bodyChunks?: boolean | undefined;
 }
 
 /** The counters of `StompClient.stats`, as the client and connections keep them. */
@@ -250,6 +252,7 @@ export class Connection {
     this.#decoder = new StompDecoder({
       ...options.limits,
       version: "1.0",
+      ...(options.bodyChunks === true ? { bodyChunks: true } : {}),
       ...(trace === undefined
         ? {}
         : { onHeartbeat: () => this.#tracedIn(undefined) }),

@@ -263,6 +263,7 @@ export class StompClient implements AsyncDisposable {
   #url: URL | undefined;
   readonly #onUnhandledMessage: StompClientOptions["onUnhandledMessage"];
   readonly #textContentLength: boolean;
+  readonly #bodyChunks: boolean;
   readonly #replyMode: "auto" | "temp-queue" | "subscription";
   readonly #replyDestination: string | undefined;
   readonly #replyId = randomId();
@@ -348,6 +349,7 @@ export class StompClient implements AsyncDisposable {
     this.#beforeConnect = options.beforeConnect;
     this.#onUnhandledMessage = options.onUnhandledMessage;
     this.#textContentLength = options.textContentLength !== false;
+    this.#bodyChunks = options.bodyChunks === true;
     const replyMode = options.replyMode ?? "auto";
     if (!["auto", "temp-queue", "subscription"].includes(replyMode)) {
       throw new TypeError(
@@ -1229,6 +1231,7 @@ export class StompClient implements AsyncDisposable {
       stats: this.#stats,
       trace: this.#trace,
       limits: this.#limits,
+      bodyChunks: this.#bodyChunks,
       timers: this.#timers,
       grace: this.#grace,
       timeout: this.#connectTimeout,

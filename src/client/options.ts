@@ -289,6 +289,17 @@ export interface StompClientOptions extends StompSessionOptions {
   /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
   decodeLimits?: Partial<DecodeLimits>;
   /**
+   * Keep a message body that arrived in several chunks as those chunks
+   * (`message.frame.bodyChunks`, `message.frame.bodyLength`) instead of
+   * copying it into one array as it comes; `message.body` and
+   * `message.text` join it when first read. For large messages that are
+   * written on (to a file, another socket) rather than read whole. See the
+   * decoder option of the same name.
+   *
+   * @default {false}
+   */
+  bodyChunks?: boolean;
+  /**
    * The clock for heart-beats, timeouts and reconnection delays.
    *
    * @default {the runtime's setTimeout, clearTimeout and performance.now}
