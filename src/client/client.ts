@@ -655,11 +655,8 @@ export class StompClient implements AsyncDisposable {
   ): Promise<void> {
     const tooLarge = this.#tooLarge(destination, body);
     if (tooLarge !== undefined) return this.#refuse(tooLarge);
-    const lengthless = this.#lengthless(body, options.contentLength);
-    if (lengthless) {
-      const nul = (body as string).indexOf("\0");
-      if (nul !== -1) return this.#refuse(nulInText(destination, nul));
-    }
+    const lengthless = this.#lengthless(destination, body, options);
+    if (lengthless instanceof TypeError) return this.#refuse(lengthless);
     if (options.receipt !== true && options.signal?.aborted !== true) {
       if (this.#encodesNow) {
         if (this.#sendNow(destination, body, options, lengthless)) {
@@ -692,13 +689,27 @@ export class StompClient implements AsyncDisposable {
     );
   }
 
-  /** Whether a body goes without content-length: text, when asked so. */
+  /**
+   * Whether a body goes without content-length (text, when asked so), or
+   * the `TypeError` for a text that cannot: one holding NUL, where its
+   * frame would end.
+   */
   #lengthless(
+    destination: string,
     body: StompBody | undefined,
-    asked: boolean | undefined,
-  ): boolean {
-    return typeof body === "string" && body.length > 0 &&
-      (asked ?? this.#textContentLength) === false;
+    options: { readonly contentLength?: boolean },
+  ): boolean | TypeError {
+    if (
+      typeof body !== "string" || body.length === 0 ||
+      (options.contentLength ?? this.#textContentLength) !== false
+    ) return false;
+    const nul = body.indexOf("\0");
+    if (nul === -1) return true;
+    return new TypeError(
+      `Cannot send to ${
+        JSON.stringify(destination)
+      }: the text holds a NUL character at index ${nul}, which a SEND without content-length (contentLength: false) cannot carry; send it with content-length, or as bytes`,
+    );
   }
 
   /**
@@ -856,14 +867,10 @@ export class StompClient implements AsyncDisposable {
       op.fail(error, true);
       return op.promise;
     }
-    const lengthless = this.#lengthless(body, options.contentLength);
-    if (lengthless) {
-      const nul = (body as string).indexOf("\0");
-      if (nul !== -1) {
-        const error = nulInText(destination, nul);
-        op.fail(error, true);
-        return op.promise;
-      }
+    const lengthless = this.#lengthless(destination, body, options);
+    if (lengthless instanceof TypeError) {
+      op.fail(lengthless, true);
+      return op.promise;
     }
     const id = this.#requestPrefix + ++this.#requestCount;
     headers.set("reply-to", replies.replyTo);
@@ -2185,11 +2192,8 @@ export class StompClient implements AsyncDisposable {
   ): Promise<void> {
     const tooLarge = this.#tooLarge(destination, body);
     if (tooLarge !== undefined) return this.#refuse(tooLarge);
-    const lengthless = this.#lengthless(body, options.contentLength);
-    if (lengthless) {
-      const nul = (body as string).indexOf("\0");
-      if (nul !== -1) return this.#refuse(nulInText(destination, nul));
-    }
+    const lengthless = this.#lengthless(destination, body, options);
+    if (lengthless instanceof TypeError) return this.#refuse(lengthless);
     const what = `SEND to ${JSON.stringify(destination)} in transaction ${
       JSON.stringify(transaction.id)
     }`;
@@ -2348,13 +2352,4 @@ interface PendingRequest {
 /** A random id for names that must not collide between clients. */
 function randomId(): string {
   return crypto.randomUUID().slice(0, 8);
-}
-
-/** A text with NUL cannot go without content-length. */
-function nulInText(destination: string, index: number): TypeError {
-  return new TypeError(
-    `Cannot send to ${
-      JSON.stringify(destination)
-    }: the text holds a NUL character at index ${index}, which a SEND without content-length (contentLength: false) cannot carry; send it with content-length, or as bytes`,
-  );
 }
