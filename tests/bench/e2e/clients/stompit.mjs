@@ -8,47 +8,15 @@
 
 import { Buffer } from "node:buffer";
 import process from "node:process";
+import { nodePeer } from "./_node_peer.mjs";
 
 // A bare specifier is Node's: import() keeps `deno check tests/`, which has no
 // package.json to resolve it with, from failing on it.
 const { default: stompit } = await import("stompit");
 
-const NAME = "stompit";
-// Nothing may wait for ever: a stuck broker or a lost receipt ends the run.
-const SAFETY_MS = 10 * 60 * 1000;
-
-/** @param {string} message */
-function fail(message) {
-  console.error(`${NAME}: ${message}`);
-  process.exit(1);
-}
-
-/** @returns {import("../_protocol.ts").Config} */
-function readConfig() {
-  const json = process.argv.at(-1);
-  let config;
-  try {
-    config = JSON.parse(json ?? "");
-  } catch (error) {
-    fail(`the last argument is not the Config as JSON: ${error}`);
-  }
-  if (config.transport !== "tcp") {
-    fail(`transport "${config.transport}" is not supported: tcp only`);
-  }
-  if (!(config.count >= 1)) fail(`count must be at least 1: ${config.count}`);
-  return config;
-}
-
-/** Starts the measured section; the returned function ends it. */
-function startSection() {
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  return () => {
-    const wallMs = performance.now() - t0;
-    const { user, system } = process.cpuUsage(cpu);
-    return { wallMs, cpuUs: user + system };
-  };
-}
+const { fail, readConfig, startSection, startSafetyTimer } = nodePeer(
+  "stompit",
+);
 
 // stompit emits an 'error' nobody can listen to when the broker refuses the
 // CONNECT with an ERROR body; it must still end the run with a clear message.
@@ -58,10 +26,7 @@ process.on(
 );
 
 const config = readConfig();
-const safety = setTimeout(
-  () => fail(`no result after ${SAFETY_MS / 1000} s: giving up`),
-  SAFETY_MS,
-);
+const safety = startSafetyTimer();
 
 const client = await new Promise((resolve) => {
   const options = {

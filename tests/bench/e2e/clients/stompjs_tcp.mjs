@@ -8,57 +8,22 @@
 //   node tests/bench/e2e/clients/stompjs_tcp.mjs '<Config JSON>'
 
 import process from "node:process";
+import { nodePeer } from "./_node_peer.mjs";
 
 // Bare specifiers are Node's: import() keeps `deno check tests/`, which has no
 // package.json to resolve them with, from failing on them.
 const { Client } = await import("@stomp/stompjs");
 const { TCPWrapper } = await import("@stomp/tcp-wrapper");
 
-const NAME = "stompjs_tcp";
-// Nothing may wait for ever: a stuck broker or a lost receipt ends the run.
-const SAFETY_MS = 10 * 60 * 1000;
-
-/** @param {string} message */
-function fail(message) {
-  console.error(`${NAME}: ${message}`);
-  process.exit(1);
-}
-
-/** @returns {import("../_protocol.ts").Config} */
-function readConfig() {
-  const json = process.argv.at(-1);
-  let config;
-  try {
-    config = JSON.parse(json ?? "");
-  } catch (error) {
-    fail(`the last argument is not the Config as JSON: ${error}`);
-  }
-  if (config.transport !== "tcp") {
-    fail(`transport "${config.transport}" is not supported: tcp only`);
-  }
-  if (!(config.count >= 1)) fail(`count must be at least 1: ${config.count}`);
-  return config;
-}
-
-/** Starts the measured section; the returned function ends it. */
-function startSection() {
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  return () => {
-    const wallMs = performance.now() - t0;
-    const { user, system } = process.cpuUsage(cpu);
-    return { wallMs, cpuUs: user + system };
-  };
-}
+const { fail, readConfig, startSection, startSafetyTimer } = nodePeer(
+  "stompjs_tcp",
+);
 
 // An error thrown inside a socket callback still ends the run on stderr.
 process.on("uncaughtException", (error) => fail(`${error.stack ?? error}`));
 
 const config = readConfig();
-const safety = setTimeout(
-  () => fail(`no result after ${SAFETY_MS / 1000} s: giving up`),
-  SAFETY_MS,
-);
+const safety = startSafetyTimer();
 
 let closing = false;
 const client = new Client({
