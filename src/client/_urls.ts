@@ -1,6 +1,7 @@
 // The brokers of StompClient.connectUrl: one URL, a list, or an ActiveMQ-style
 // `failover:(a,b)` string, checked at the call and kept without credentials.
 
+import { redactUrl } from "../_redact.ts";
 import { TRANSPORT_SCHEMES } from "../transports/open.ts";
 import { hostPortHint } from "../transports/_url.ts";
 
@@ -46,12 +47,13 @@ export function parseBrokerUrl(input: string | URL): BrokerUrl {
   let url: URL;
   try {
     url = new URL(text);
-  } catch (cause) {
+  } catch {
+    // The parser's own error quotes the whole URL, passcode included: it is
+    // not kept as the cause.
     throw new TypeError(
-      `Cannot connect: invalid URL ${JSON.stringify(text)}${
+      `Cannot connect: invalid URL ${JSON.stringify(redactUrl(text))}${
         hostPortHint(text)
       }`,
-      { cause },
     );
   }
   // A scheme no transport speaks is the caller's mistake: say so now, rather
@@ -59,7 +61,7 @@ export function parseBrokerUrl(input: string | URL): BrokerUrl {
   if (!TRANSPORT_SCHEMES.includes(url.protocol)) {
     throw new TypeError(
       `Cannot connect: unknown scheme "${url.protocol}" in ${
-        JSON.stringify(text)
+        JSON.stringify(redactUrl(text))
       } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${hostPortHint(text)}`,
     );
   }
@@ -81,7 +83,7 @@ function parseFailover(text: string, random: () => number): BrokerUrl[] {
   if (match === null || inner === undefined || inner.trim() === "") {
     throw new TypeError(
       `Cannot connect: invalid failover URL ${
-        JSON.stringify(text)
+        JSON.stringify(redactUrl(text))
       } (expected "failover:(tcp://a:61613,tcp://b:61613)")`,
     );
   }
@@ -93,9 +95,9 @@ function parseFailover(text: string, random: () => number): BrokerUrl[] {
     }
     throw new TypeError(
       `Cannot connect: failover option ${
-        JSON.stringify(`${name}=${value}`)
+        JSON.stringify(redactUrl(`?${name}=${value}`).slice(1))
       } in ${
-        JSON.stringify(text)
+        JSON.stringify(redactUrl(text))
       } is not supported (only randomize=true|false; retries and delays are the client's reconnect options)`,
     );
   }

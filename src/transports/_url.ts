@@ -1,5 +1,7 @@
 // URL handling shared by the transports, openTransport and the client's
-// connectUrl.
+// connectUrl. URLs in messages go through redactUrl: they may hold a passcode.
+
+import { redactUrl } from "../_redact.ts";
 
 /**
  * For what looks like `host:port` without a scheme (which URL parsing takes
@@ -62,10 +64,10 @@ export function tcpTarget(
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (cause) {
+  } catch {
+    // The parser's error quotes the URL whole: not kept as the cause.
     throw new TypeError(
-      `Cannot ${what}: invalid URL ${JSON.stringify(String(url))}`,
-      { cause },
+      `Cannot ${what}: invalid URL ${JSON.stringify(redactUrl(url))}`,
     );
   }
   const scheme = parsed.protocol;
@@ -73,14 +75,14 @@ export function tcpTarget(
   if (tls === undefined) {
     throw new TypeError(
       `Cannot ${what}: unsupported scheme "${scheme}" in ${
-        JSON.stringify(parsed.href)
+        JSON.stringify(redactUrl(parsed))
       } (expected tcp:, stomp:, tls: or stomp+ssl:)`,
     );
   }
   const host = hostname ?? stripBrackets(parsed.hostname);
   if (host === "") {
     throw new TypeError(
-      `Cannot ${what}: no host in ${JSON.stringify(parsed.href)}`,
+      `Cannot ${what}: no host in ${JSON.stringify(redactUrl(parsed))}`,
     );
   }
   const port = parsed.port === ""

@@ -6,6 +6,23 @@
  * @module
  */
 
+import { redactUrl } from "../_redact.ts";
+
+/**
+ * The cause, or a copy of it whose message no longer holds a URL's
+ * credentials (the cause is shown by `Deno.inspect`, `console.error`).
+ */
+function redactCause(cause: unknown): unknown {
+  if (!(cause instanceof Error)) return cause;
+  const message = redactUrl(cause.message);
+  if (message === cause.message) return cause;
+  const copy = new Error(message);
+  copy.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (code !== undefined) Object.assign(copy, { code });
+  return copy;
+}
+
 /**
  * A connection could not be opened: refused, timed out, aborted, or a TLS
  * certificate that did not verify. The underlying error is the `cause`.
@@ -25,11 +42,14 @@
  * ```
  */
 export class TransportConnectError extends Error {
-  /** The URL that could not be reached. */
+  /** The URL that could not be reached, its password shown as `***`. */
   readonly url: string;
 
   /**
    * Constructs a new instance.
+   *
+   * Credentials in the URL, in the message or in the cause's message (a
+   * runtime's error may quote the URL) are shown as `***`.
    *
    * @param message What went wrong, in sentence case.
    * @param options The URL, and the underlying error as `cause`.
@@ -39,11 +59,11 @@ export class TransportConnectError extends Error {
     options: { url: string; cause?: unknown },
   ) {
     super(
-      message,
-      "cause" in options ? { cause: options.cause } : undefined,
+      redactUrl(message),
+      "cause" in options ? { cause: redactCause(options.cause) } : undefined,
     );
     this.name = "TransportConnectError";
-    this.url = options.url;
+    this.url = redactUrl(options.url);
   }
 }
 

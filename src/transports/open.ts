@@ -5,6 +5,7 @@
  * @module
  */
 
+import { redactUrl } from "../_redact.ts";
 import { hostPortHint, tcpSchemeIsTls, WEBSOCKET_HINT } from "./_url.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
 import { connectNodeTcp, type NodeTcpConnectOptions } from "./node.ts";
@@ -78,12 +79,12 @@ export async function openTransport(
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (cause) {
+  } catch {
+    // The parser's error quotes the URL whole: not kept as the cause.
     throw new TypeError(
-      `Cannot open transport: invalid URL ${JSON.stringify(String(url))}${
+      `Cannot open transport: invalid URL ${JSON.stringify(redactUrl(url))}${
         hostPortHint(String(url))
       }`,
-      { cause },
     );
   }
   if (tcpSchemeIsTls(parsed.protocol) !== undefined) {
@@ -107,7 +108,7 @@ export async function openTransport(
     default:
       throw new TypeError(
         `Cannot open transport: unknown scheme "${parsed.protocol}" in ${
-          JSON.stringify(parsed.href)
+          JSON.stringify(redactUrl(parsed))
         } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${
           hostPortHint(String(url))
         }`,
