@@ -13,14 +13,16 @@ const SECRET_NAME = /auth|token|secret|pass|key|cookie|session|credential/i;
 /**
  * Whether a header or query parameter name looks like it carries a secret:
  * it contains, in any case, `auth`, `token`, `secret`, `pass`, `key`,
- * `cookie`, `session` or `credential`, or it is one of `extra` (compared
- * without case).
+ * `cookie`, `session` or `credential` (but is not STOMP's own `session`
+ * header), or it is one of `extra` (compared without case).
  */
 export function isSecretName(
   name: string,
   extra?: ReadonlySet<string>,
 ): boolean {
-  return SECRET_NAME.test(name) ||
+  // STOMP's own `session` header (CONNECTED) names the server's session for
+  // its logs; brokers repeat it in every ack id, so hiding it hides nothing.
+  return (SECRET_NAME.test(name) && name !== "session") ||
     (extra !== undefined && extra.size > 0 && extra.has(name.toLowerCase()));
 }
 

@@ -53,6 +53,8 @@ export interface ConnectionOptions {
   readonly stats?: ConnectionStats | undefined;
   /** Called with each frame and heart-beat in and out (the `trace` option). */
   readonly trace?: ((event: StompTraceEvent) => void) | undefined;
+  /** More header names the trace hides (the `redactHeaders` option). */
+  readonly redact?: readonly string[] | undefined;
   /** The decoder's `bodyChunks` option (the client option of that name). */
   readonly bodyChunks?: boolean | undefined;
 }
@@ -546,7 +548,9 @@ export class Connection {
     try {
       this.#trace!({
         direction,
-        frame: frame === undefined ? undefined : redactFrame(frame),
+        frame: frame === undefined
+          ? undefined
+          : redactFrame(frame, this.#options.redact),
         bytes,
         connection: this.epoch,
       });

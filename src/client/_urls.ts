@@ -65,13 +65,31 @@ export function parseBrokerUrl(input: string | URL): BrokerUrl {
       } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${hostPortHint(text)}`,
     );
   }
+  return withoutCredentials(url);
+}
+
+/**
+ * A URL of any scheme (one `beforeConnect` names for a transport function),
+ * kept without its credentials. Throws a `TypeError` for an invalid URL.
+ */
+export function parseAnyUrl(input: string | URL): BrokerUrl {
+  try {
+    return withoutCredentials(new URL(input));
+  } catch {
+    throw new TypeError(
+      `invalid URL ${JSON.stringify(redactUrl(input))}`,
+    );
+  }
+}
+
+/** The URL's credentials taken out, to go in CONNECT and nowhere else. */
+function withoutCredentials(url: URL): BrokerUrl {
   const login = url.username === ""
     ? undefined
     : decodeURIComponent(url.username);
   const passcode = url.password === ""
     ? undefined
     : decodeURIComponent(url.password);
-  // Credentials go in CONNECT, never into the transport's URL.
   url.username = "";
   url.password = "";
   return { url, login, passcode };

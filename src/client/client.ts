@@ -27,7 +27,13 @@ import { Deadlines, Operation, type OperationContext } from "./_operation.ts";
 import { frameOverhead, frameSize, Outbox, type Outgoing } from "./_outbox.ts";
 import { Receipts } from "./_receipts.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
-import { type BrokerUrl, parseBrokerUrl, parseBrokerUrls } from "./_urls.ts";
+import {
+  type BrokerUrl,
+  parseAnyUrl,
+  parseBrokerUrl,
+  parseBrokerUrls,
+} from "./_urls.ts";
+import { redactUrl } from "../_redact.ts";
 import {
   asError,
   type Deferred,
@@ -392,6 +398,17 @@ export class StompClient implements AsyncDisposable {
       );
     }
     this.#trace = trace;
+    const redact = options.redactHeaders;
+    if (
+      redact !== undefined &&
+      (!Array.isArray(redact) ||
+        !redact.every((name) => typeof name === "string"))
+    ) {
+      throw new TypeError(
+        `Cannot create client: redactHeaders must be an array of header names`,
+      );
+    }
+    this.#redact = redact === undefined ? undefined : [...redact];
   }
 
   /**
@@ -590,6 +607,7 @@ export class StompClient implements AsyncDisposable {
 
   readonly #stats = newStats();
   readonly #trace: StompClientOptions["trace"];
+  readonly #redact: readonly string[] | undefined;
 
   /**
    * The counters of frames, bytes, messages, acknowledgements and
@@ -1203,18 +1221,16 @@ export class StompClient implements AsyncDisposable {
           }) ?? {};
         } catch (cause) {
           throw new StompConnectionError(
-            `Cannot connect: beforeConnect failed: ${describe(cause)}`,
+            `Cannot connect: beforeConnect failed: ${
+              redactUrl(describe(cause))
+            }`,
             { cause },
           );
         }
         if (settings.url !== undefined) {
           try {
             broker = brokers === undefined
-              ? {
-                ...anyUrl(settings.url),
-                login: undefined,
-                passcode: undefined,
-              }
+              ? parseAnyUrl(settings.url)
               : parseBrokerUrl(settings.url);
           } catch (cause) {
             throw new StompConnectionError(
@@ -1237,6 +1253,7 @@ export class StompClient implements AsyncDisposable {
       epoch: this.#epoch,
       stats: this.#stats,
       trace: this.#trace,
+      redact: this.#redact,
       limits: this.#limits,
       bodyChunks: this.#bodyChunks,
       timers: this.#timers,
@@ -2318,18 +2335,6 @@ class PendingSend implements Outgoing {
  * `openTransport`): the same on every attempt, so never retried.
  */
 const ARGUMENT_ERRORS = new WeakSet<Error>();
-
-/** A URL `beforeConnect` named for a transport function: any scheme. */
-function anyUrl(input: string | URL): { url: URL } {
-  try {
-    return { url: new URL(input) };
-  } catch (cause) {
-    throw new TypeError(
-      `invalid URL ${JSON.stringify(String(input))}`,
-      { cause },
-    );
-  }
-}
 
 /** Where the replies of request() go. */
 interface ReplyRoute {

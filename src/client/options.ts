@@ -365,6 +365,12 @@ export interface StompClientOptions extends StompSessionOptions {
    * connection goes on. Unset, tracing costs nothing.
    */
   trace?: (event: StompTraceEvent) => void;
+  /**
+   * More header names whose values the trace shows as `***` (compared
+   * without case), beyond those `redactFrame` hides by pattern: for a
+   * broker's or an application's own credential header.
+   */
+  redactHeaders?: readonly string[];
 }
 
 /** Options of `StompClient.connectUrl`. */

@@ -26,6 +26,7 @@
 
 import { StompFrame } from "../frame.ts";
 import { StompHeaders } from "../headers.ts";
+import { isSecretName, REDACTED, secretNames } from "../_redact.ts";
 
 /**
  * What the client's `trace` option is called with: one frame or heart-beat
@@ -122,19 +123,16 @@ export interface StompClientStats {
   readonly lastReceivedAt: number | undefined;
 }
 
-// Header names that carry credentials, in any case, anywhere in the name.
-const SECRET =
-  /passcode|password|secret|token|authorization|cookie|credential|api[-_]?key/i;
-const REDACTED = "***";
-
 /**
  * The frame as a trace may show it: a copy whose secret-looking header
  * values are replaced by `***`, or the frame itself when it has none. A
- * header is secret when its name contains, in any case, `passcode`,
- * `password`, `secret`, `token`, `authorization`, `cookie`, `credential` or
- * `api-key` (also `api_key`, `apikey`). Bodies are kept as they are.
+ * header is secret when its name contains, in any case, `auth`, `token`,
+ * `secret`, `pass`, `key`, `cookie`, `session` or `credential` (so
+ * `passcode`, `Authorization`, `api-key`, `JSESSIONID` and the like; not
+ * STOMP's own `session` header, an id brokers repeat in every ack id), or
+ * when it is one of `names`. Bodies are kept as they are.
  *
- * @example Hiding the passcode of a CONNECT
+ * @example Hiding the passcode of a CONNECT, and a header of one's own
  * ```ts
  * import { connect, StompFrame } from "@stomper/stomp";
  * import { redactFrame } from "@stomper/stomp/client";
@@ -147,16 +145,25 @@ const REDACTED = "***";
  * assertEquals(frame.headers.get("passcode"), "guest"); // unchanged
  * const plain = new StompFrame("SEND", { destination: "/queue/a" });
  * assertStrictEquals(redactFrame(plain), plain);
+ * const own = new StompFrame("SEND", { "x-signature": "c2ln" });
+ * assertEquals(redactFrame(own, ["X-Signature"]).headers.get("x-signature"), "***");
  * ```
  *
  * @param frame A frame.
+ * @param names More header names to hide, compared without case.
  * @returns The frame, or a redacted copy of it.
  */
-export function redactFrame(frame: StompFrame): StompFrame {
+export function redactFrame(
+  frame: StompFrame,
+  names?: readonly string[],
+): StompFrame {
+  const extra = names === undefined || names.length === 0
+    ? undefined
+    : secretNames(names);
   const list = StompHeaders.flat(frame.headers);
   let copy: string[] | undefined;
   for (let i = 0; i < list.length; i += 2) {
-    if (!SECRET.test(list[i]!)) continue;
+    if (!isSecretName(list[i]!, extra)) continue;
     copy ??= list.slice();
     copy[i + 1] = REDACTED;
   }
