@@ -282,7 +282,12 @@ export async function connectNodeTcp(
       raw.off("error", onFailure);
       raw.off("close", onEarlyClose);
       raw.on("error", () => {});
-      const tlsOptions: ConnectionOptions = { socket: raw };
+      // The certificate is checked against `host` (or `servername`): without
+      // them, on a socket it did not open, tls.connect checks "localhost".
+      const tlsOptions: ConnectionOptions = {
+        socket: raw,
+        host: target.hostname,
+      };
       // SNI takes a host name, never an address (RFC 6066).
       if (net.isIP(target.hostname) === 0) {
         tlsOptions.servername = target.hostname;
