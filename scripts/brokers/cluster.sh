@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# `cluster ...`: a three-node RabbitMQ cluster (issue 10): stomper-c1..c3@localhost beside the default
-# nodes, sharing nothing with them but epmd (which must never be killed while any node
-# is registered). Everything lives under $CLUSTER_DIR:
+# `cluster ...`: a three-node RabbitMQ cluster, stomper-c1..c3@localhost beside the
+# default nodes, sharing nothing with them but epmd (which must never be killed while any
+# node is registered). Everything lives under $CLUSTER_DIR:
 #   .erlang.cookie   shared by the nodes and by our rabbitmqctl calls (HOME points here)
 #   cN/              node N's rabbitmq-env.conf, rabbitmq.conf, enabled_plugins (from
 #                    templates/cluster/), mnesia/
