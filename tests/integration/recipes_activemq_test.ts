@@ -1,5 +1,5 @@
-// The ActiveMQ recipes of README.md ("Broker recipes: durable subscriptions
-// and prefetch"), each proven against ActiveMQ 5.17 over TCP
+// The ActiveMQ recipes of docs/brokers.md ("Durable subscriptions and
+// prefetch"), each proven against ActiveMQ 5.17 over TCP
 // (scripts/brokers.sh): a durable topic subscription (CONNECT `client-id`,
 // SUBSCRIBE `activemq.subscriptionName`) that outlives its connection and is
 // removed again, `activemq.prefetchSize`, and selectors.

@@ -1,5 +1,5 @@
-// The RabbitMQ recipes of README.md ("Broker recipes: durable subscriptions
-// and prefetch"), each proven against RabbitMQ 3.10 (scripts/brokers.sh):
+// The RabbitMQ recipes of docs/brokers.md ("Durable subscriptions and
+// prefetch"), each proven against RabbitMQ 3.10 (scripts/brokers.sh):
 // a durable topic subscription, prefetch-count, and persistent SENDs whose
 // receipt is a publisher confirm. Queue depths come from `rabbitmqctl`, so
 // the broker's own view is checked, not only what the client saw.
