@@ -35,6 +35,7 @@ import { traceLogger } from "./client/trace.ts";
 import type { OpenTransportOptions } from "./transports/open.ts";
 import { TRANSPORT_SCHEMES } from "./transports/open.ts";
 import { raceSignal } from "./transports/_signal.ts";
+import { REDACTED, redactUrl, redactValues } from "./_redact.ts";
 
 /**
  * The version the tool reports.
@@ -51,7 +52,12 @@ export const CLI_VERSION = "0.1.0";
 
 /** Where the tool reads and writes; the defaults use the Deno process. */
 export interface CliIO {
-  /** Writes one line of output. */
+  /**
+   * Writes one line of output. It may be an async function: the tool waits
+   * for a promise it returns before going on (before acknowledging the
+   * message it printed, say), and a rejection, like an exception, means
+   * standard output failed (see {@linkcode runCli}).
+   */
   print(line: string): void;
   /** Writes one line to the error stream. */
   error(line: string): void;
@@ -61,7 +67,7 @@ export interface CliIO {
    * ignored.
    */
   readStdin?(): Promise<Uint8Array>;
-  /** Reads a text file (the `--ca` certificate). */
+  /** Reads a text file (the `--ca` certificate, the `--passcode-file`). */
   readTextFile?(path: string): Promise<string>;
   /**
    * Writes bytes to standard output as they are (`subscribe --raw`); by
@@ -69,8 +75,9 @@ export interface CliIO {
    */
   write?(bytes: Uint8Array): Promise<void>;
   /**
-   * Reads an environment variable (`STOMP_CA`); by default from the Deno
-   * process, as unset when it may not read the environment.
+   * Reads an environment variable (`STOMP_CA`, `STOMP_LOGIN`,
+   * `STOMP_PASSCODE`); by default from the Deno process, as unset when it
+   * may not read the environment.
    */
   env?(name: string): string | undefined;
   /**
@@ -91,6 +98,8 @@ Usage:
 
 <url> is tcp:// (or stomp://), tls:// (or stomp+ssl://), ws:// or wss://, with
 credentials as user:password@ (for example tcp://guest:guest@localhost:61613).
+A password on the command line shows in ps and in shell history: leave it out
+of the URL and give it with --passcode-file or STOMP_PASSCODE instead.
 
 Options:
   --header name:value   add a header (repeatable)
@@ -103,7 +112,8 @@ Options:
                         (prefetch-count and activemq.prefetchSize headers, at
                         most 65535, unless --header gives either)
   --ack MODE            subscribe: auto (default), client or client-individual;
-                        the tool acknowledges each message after printing it
+                        the tool acknowledges each message once it is written
+                        to standard output, never before
   --show-headers        subscribe: print each message's headers before its body
   --json                subscribe: one JSON object per message
   --raw                 subscribe: write each body's bytes to standard output
@@ -112,6 +122,8 @@ Options:
   --host VHOST          the virtual host (default "/")
   --ca FILE             a PEM certificate authority to trust for TLS (default:
                         the file the STOMP_CA environment variable names)
+  --passcode-file FILE  read the passcode from FILE (one trailing newline is
+                        dropped), when the URL has none
   --text-frames         WebSocket: send frames as text messages
   --max-message-bytes N WebSocket: split a frame longer than N bytes into
                         several messages (servers that cap WebSocket messages,
@@ -125,11 +137,59 @@ Options:
   -h, --help            show this help
   -V, --version         show the version
 
+Environment:
+  STOMP_LOGIN           the login, when the URL has none
+  STOMP_PASSCODE        the passcode, when neither the URL nor --passcode-file
+                        gives one (a password in the URL wins, then the file)
+  STOMP_CA              the --ca file, when the option is not given
+
+Secrets: the passcode, wherever it came from, is shown as *** in every message
+and trace line the tool writes.
+
+Standard output: when it closes (the reader, such as head, exits) or a write
+fails, subscribe takes no more messages, leaves the one it could not write
+unacknowledged (with --ack client or client-individual the broker delivers it
+again), unsubscribes, disconnects and exits 141 (closed) or 1 (other failure).
+
 Exit status: 0 on success, 1 when the broker or connection fails, 2 for usage
-errors (including an unknown URL scheme and a --ca file that cannot be read),
-130 when stopped by Ctrl-C (SIGINT), 143 when stopped by SIGTERM.`;
+errors (including an unknown URL scheme and a --ca or --passcode-file that
+cannot be read), 130 when stopped by Ctrl-C (SIGINT), 141 when standard output
+closed, 143 when stopped by SIGTERM.`;
 
 class UsageError extends Error {}
+
+/**
+ * Standard output failed: `closed` when its reader went away (EPIPE), which
+ * ends the tool quietly with {@linkcode OUTPUT_CLOSED}.
+ */
+class OutputError extends Error {
+  readonly closed: boolean;
+  constructor(cause: unknown) {
+    const closed = cause instanceof Error &&
+      (cause.name === "BrokenPipe" ||
+        (cause as { code?: unknown }).code === "EPIPE");
+    super(
+      `Cannot write to standard output: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.closed = closed;
+  }
+}
+
+/**
+ * The exit status when standard output closed: 128 + 13 (SIGPIPE), what a
+ * shell reports for a tool that SIGPIPE ended, so `set -o pipefail` and
+ * `$PIPESTATUS` read it the same way.
+ */
+const OUTPUT_CLOSED = 141;
+
+// A TLS certificate that did not verify, in the words of Deno (rustls) or of
+// the Node transport.
+const TLS_FAILURE = /certificate|UnknownIssuer|caCerts|CERT_|self[- ]signed/i;
+// The transport's advice, which names its option rather than the tool's.
+const CA_CERTS_ADVICE = /;?\s*pass the certificate authority[^;)]*caCerts/i;
 
 /** How many SENDs of `send --count` may wait for their RECEIPT at once. */
 const SEND_WINDOW = 64;
@@ -211,6 +271,7 @@ interface Parsed {
   raw: boolean;
   host?: string;
   ca?: string;
+  passcodeFile?: string;
   textFrames: boolean;
   trace: boolean;
   contentLength: boolean;
@@ -224,6 +285,7 @@ const FLAGS_WITH_VALUE = new Set([
   "--ack",
   "--host",
   "--ca",
+  "--passcode-file",
   "--max-message-bytes",
 ]);
 
@@ -365,6 +427,8 @@ function parse(args: readonly string[]): Parsed | "help" | "version" {
   if (host !== undefined) parsed.host = host;
   const ca = last("--ca");
   if (ca !== undefined) parsed.ca = ca;
+  const passcodeFile = last("--passcode-file");
+  if (passcodeFile !== undefined) parsed.passcodeFile = passcodeFile;
   return parsed;
 }
 
@@ -375,9 +439,7 @@ function checkScheme(url: string): void {
     protocol = new URL(url).protocol;
   } catch {
     // Credentials stay out of the message.
-    throw new UsageError(
-      `Invalid <url> ${JSON.stringify(url.replace(/\/\/[^/@]*@/, "//"))}`,
-    );
+    throw new UsageError(`Invalid <url> ${JSON.stringify(redactUrl(url))}`);
   }
   if (!TRANSPORT_SCHEMES.includes(protocol)) {
     const accepted = TRANSPORT_SCHEMES.map((scheme) => scheme.slice(0, -1));
@@ -403,6 +465,30 @@ async function writeStdout(bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) {
     at += await Deno.stdout.write(bytes.subarray(at));
   }
+}
+
+/**
+ * Standard output as lines: the lines printed in one turn go out together in
+ * one write, after the writes before them. The promise of a line settles
+ * when the write holding it has.
+ */
+function stdoutLines(): (line: string) => Promise<void> {
+  const encoder = new TextEncoder();
+  let queued: string[] = [];
+  let next: Promise<void> | undefined;
+  let tail: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const text = `${queued.join("\n")}\n`;
+    queued = [];
+    next = undefined;
+    return writeStdout(encoder.encode(text));
+  };
+  return (line) => {
+    queued.push(line);
+    // After a failed write the next one is tried, and fails the same way.
+    next ??= tail = tail.then(flush, flush);
+    return next;
+  };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -435,7 +521,69 @@ function describe(message: StompMessage, parsed: Parsed): string[] {
   return lines;
 }
 
-async function run(parsed: Parsed, io: CliIO): Promise<number> {
+/** A URL's user name or password as written, percent-decoded. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** The password of a URL, when it parses and has one. */
+function urlPassword(url: string): string | undefined {
+  try {
+    const password = new URL(url).password;
+    return password === "" ? undefined : decodePart(password);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The login and passcode the URL does not give: the login from STOMP_LOGIN;
+ * the passcode from --passcode-file, else STOMP_PASSCODE. A password in the
+ * URL wins over both, as the most specific (the file is then not read).
+ */
+async function credentials(
+  parsed: Parsed,
+  io: CliIO,
+  step: Step,
+): Promise<{ login?: string; passcode?: string }> {
+  const env = io.env ?? readEnv;
+  const url = new URL(parsed.url);
+  const found: { login?: string; passcode?: string } = {};
+  const login = env("STOMP_LOGIN");
+  if (url.username === "" && login) found.login = login;
+  if (url.password !== "") return found;
+  if (parsed.passcodeFile !== undefined) {
+    const read = io.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+    let text: string;
+    try {
+      text = await step(read(parsed.passcodeFile));
+    } catch (error) {
+      if (io.signal?.aborted) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UsageError(
+        `Cannot read the passcode file ${
+          JSON.stringify(parsed.passcodeFile)
+        }: ${reason}`,
+      );
+    }
+    // An editor's final newline is not part of the passcode.
+    found.passcode = text.replace(/\r?\n$/, "");
+    return found;
+  }
+  const passcode = env("STOMP_PASSCODE");
+  if (passcode) found.passcode = passcode;
+  return found;
+}
+
+async function run(
+  parsed: Parsed,
+  io: CliIO,
+  secrets: string[],
+): Promise<number> {
   const signal = io.signal;
   // Every wait ends when the signal aborts (the operation itself goes on;
   // its outcome is ignored); `finally` then disconnects.
@@ -443,8 +591,10 @@ async function run(parsed: Parsed, io: CliIO): Promise<number> {
   const transport: OpenTransportOptions = {};
   const fromEnv = parsed.ca === undefined;
   const ca = parsed.ca ?? ((io.env ?? readEnv)("STOMP_CA") || undefined);
+  const read = io.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+  const { login, passcode } = await credentials(parsed, io, step);
+  if (passcode !== undefined) secrets.push(passcode);
   if (ca !== undefined) {
-    const read = io.readTextFile ?? ((path: string) => Deno.readTextFile(path));
     let pem: string;
     try {
       pem = await step(read(ca));
@@ -467,6 +617,8 @@ async function run(parsed: Parsed, io: CliIO): Promise<number> {
     transport,
   };
   if (parsed.host !== undefined) options.host = parsed.host;
+  if (login !== undefined) options.login = login;
+  if (passcode !== undefined) options.passcode = passcode;
   if (parsed.trace) options.trace = traceLogger((line) => io.error(line));
   if (signal !== undefined) options.signal = signal;
   // Stopped before CONNECTED: the client is closed should it connect still.
@@ -573,6 +725,28 @@ function subscribeHeaders(parsed: Parsed): [string, string][] {
   ];
 }
 
+/** Writes a message to standard output, as `--raw`, `--json` or lines. */
+async function output(
+  message: StompMessage,
+  parsed: Parsed,
+  io: CliIO,
+  step: Step,
+): Promise<void> {
+  try {
+    if (parsed.raw) {
+      await step((io.write ?? writeStdout)(message.body));
+      return;
+    }
+    // All the lines first, then one wait: the default output writes the
+    // lines of one message at once, so a reader gets all of it or none.
+    const printed = describe(message, parsed).map((line) => io.print(line));
+    await step(Promise.all(printed));
+  } catch (error) {
+    if (io.signal?.aborted) throw error;
+    throw new OutputError(error);
+  }
+}
+
 async function subscribe(
   client: StompClient,
   parsed: Parsed,
@@ -590,8 +764,9 @@ async function subscribe(
     while (received !== parsed.count) {
       const next = await step(messages.next());
       if (next.done) break;
-      if (parsed.raw) await step((io.write ?? writeStdout)(next.value.body));
-      else for (const line of describe(next.value, parsed)) io.print(line);
+      // Acknowledged only once written: a message that could not be stays
+      // with the broker, and nothing more is taken.
+      await output(next.value, parsed, io, step);
       if (next.value.needsAck) await step(next.value.ack());
       received++;
     }
@@ -601,12 +776,77 @@ async function subscribe(
   }
 }
 
+/** The failure in words, with its cause, and the tool's advice for TLS. */
+function failure(error: unknown, parsed: Parsed): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error &&
+      !reason.includes(error.cause.message)
+    ? ` (${error.cause.message})`
+    : "";
+  const line = `${reason}${cause}`;
+  if (!TLS_FAILURE.test(line)) return line;
+  // The transport names its own option; the user of the tool needs ours.
+  const advice = parsed.ca === undefined
+    ? "trust the certificate authority that signed the broker's certificate with --ca FILE or the STOMP_CA environment variable"
+    : "check that the --ca file (or STOMP_CA) is the certificate authority that signed the broker's certificate";
+  return `${line.replace(CA_CERTS_ADVICE, "")}; ${advice}`;
+}
+
+/**
+ * A line with every known secret hidden: where it appears whole, escaped as
+ * in a JSON string (the trace's bodies), or cut short at the end of a trace
+ * line's body preview (`"...`).
+ */
+function hideSecrets(line: string, secrets: readonly string[]): string {
+  let out = redactValues(redactUrl(line), secrets);
+  for (const secret of secrets) {
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) out = redactValues(out, [escaped]);
+    if (!out.includes('"...')) continue;
+    for (let end = escaped.length - 1; end >= 3; end--) {
+      const cut = `${escaped.slice(0, end)}"...`;
+      if (out.includes(cut)) out = out.split(cut).join(`${REDACTED}"...`);
+    }
+  }
+  return out;
+}
+
+/** Passwords of the URLs among the arguments, and STOMP_PASSCODE. */
+function knownSecrets(args: readonly string[], io: CliIO): string[] {
+  const secrets: string[] = [];
+  for (const arg of args) {
+    const password = arg.includes("@") ? urlPassword(arg) : undefined;
+    if (password !== undefined) secrets.push(password);
+  }
+  const passcode = (io.env ?? readEnv)("STOMP_PASSCODE");
+  if (passcode) secrets.push(passcode);
+  return secrets;
+}
+
+/** Prints lines of help; the exit status. */
+async function printAll(lines: string[], io: CliIO): Promise<number> {
+  try {
+    await Promise.all(lines.map((line) => io.print(line)));
+    return 0;
+  } catch (cause) {
+    const error = new OutputError(cause);
+    if (error.closed) return OUTPUT_CLOSED;
+    io.error(`stomper: ${error.message}`);
+    return 1;
+  }
+}
+
 /**
  * Runs the tool with these arguments and returns its exit status: 0 on
  * success, 1 when the broker or the connection fails, 2 for a usage error.
  * When `io.signal` aborts, the tool stops (see {@linkcode CliIO.signal}) and
- * returns 130, or 143 when the signal's reason is `"SIGTERM"`. Errors are
- * written through `io.error`, never thrown; the process is never exited.
+ * returns 130, or 143 when the signal's reason is `"SIGTERM"`. When standard
+ * output fails (`io.print` or `io.write` rejects), `subscribe` takes no more
+ * messages, does not acknowledge the one it could not write, unsubscribes,
+ * disconnects and returns 141 if the output closed (an error named
+ * `BrokenPipe` or with code `EPIPE`, reported by nothing else), 1 otherwise.
+ * Errors are written through `io.error`, never thrown, with the passcode and
+ * any URL's password shown as `***`; the process is never exited.
  *
  * @example Showing the help
  * ```ts
@@ -626,39 +866,38 @@ export async function runCli(
   args: readonly string[],
   io: CliIO,
 ): Promise<number> {
+  // Every line written to the error stream, trace included, hides the
+  // passwords of URLs and, as a last defence, each secret value known.
+  const secrets = knownSecrets(args, io);
+  const error = (line: string) => io.error(hideSecrets(line, secrets));
+  const safe: CliIO = { ...io, error };
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.error(`stomper: ${error.message}`);
-    io.error("Run stomper --help for usage.");
+    safe.error(`stomper: ${error.message}`);
+    safe.error("Run stomper --help for usage.");
     return 2;
   }
-  if (parsed === "help") {
-    for (const line of USAGE.split("\n")) io.print(line);
-    return 0;
-  }
+  if (parsed === "help") return await printAll(USAGE.split("\n"), safe);
   if (parsed === "version") {
-    io.print(`stomper ${CLI_VERSION}`);
-    return 0;
+    return await printAll([`stomper ${CLI_VERSION}`], safe);
   }
   let status: number;
   try {
-    status = await run(parsed, io);
+    status = await run(parsed, safe, secrets);
   } catch (error) {
     // Whatever failed after the signal failed because of it.
     if (io.signal?.aborted) return stoppedStatus(io.signal);
     if (error instanceof UsageError) {
-      io.error(`stomper: ${error.message}`);
+      safe.error(`stomper: ${error.message}`);
       return 2;
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    const cause = error instanceof Error && error.cause instanceof Error &&
-        !reason.includes(error.cause.message)
-      ? ` (${error.cause.message})`
-      : "";
-    io.error(`stomper: ${reason}${cause}`);
+    // A reader that went away is the end of the pipe, not a failure to
+    // report (as with SIGPIPE).
+    if (error instanceof OutputError && error.closed) return OUTPUT_CLOSED;
+    safe.error(`stomper: ${failure(error, parsed)}`);
     return 1;
   }
   return io.signal?.aborted ? stoppedStatus(io.signal) : status;
@@ -674,7 +913,9 @@ if (import.meta.main) {
     Deno.addSignalListener(name, () => controller.abort(name));
   }
   const status = await runCli(Deno.args, {
-    print: (line) => console.log(line),
+    // Not console.log, which ignores a closed standard output: the tool must
+    // know, so as not to acknowledge what nobody read.
+    print: stdoutLines(),
     error: (line) => console.error(line),
     signal: controller.signal,
   });

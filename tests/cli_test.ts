@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { connected } from "../src/builders.ts";
+import { connected, error } from "../src/builders.ts";
 import { type CliIO, runCli } from "../src/cli.ts";
 import type { StompFrame } from "../src/frame.ts";
 import { StompClient } from "../src/client/client.ts";
@@ -642,4 +642,422 @@ Deno.test("runCli --max-message-bytes splits each frame into WebSocket messages 
   } finally {
     await server.shutdown();
   }
+});
+
+/** The CONNECT frames a test broker received, and the broker. */
+function credentialBroker() {
+  const connects: StompFrame[] = [];
+  const broker = StompTestBroker.listen({
+    login: "app",
+    passcode: "pw/with@signs",
+    onFrame: (frame) => {
+      if (frame.command === "CONNECT") connects.push(frame);
+    },
+  });
+  return { broker, connects };
+}
+
+/** An io with this environment and these files (others cannot be read). */
+function ioWith(
+  env: Record<string, string>,
+  files: Record<string, string> = {},
+): CliIO & { out: string[]; err: string[]; read: string[] } {
+  const read: string[] = [];
+  return {
+    ...io(),
+    read,
+    env: (name) => env[name],
+    readTextFile: (path) => {
+      read.push(path);
+      const text = files[path];
+      return text === undefined
+        ? Promise.reject(new Error(`No such file: ${path}`))
+        : Promise.resolve(text);
+    },
+  };
+}
+
+Deno.test("runCli takes the login from STOMP_LOGIN and the passcode from --passcode-file, else STOMP_PASSCODE, when the URL has none", async () => {
+  const { broker, connects } = credentialBroker();
+  await using _ = broker;
+  const bare = broker.url;
+  const cases: [string, CliIO & { err: string[]; read: string[] }, string[]][] =
+    [
+      // Neither in the URL: both from the environment.
+      [bare, ioWith({ STOMP_LOGIN: "app", STOMP_PASSCODE: "pw/with@signs" }), [
+        "app",
+        "pw/with@signs",
+      ]],
+      // The file wins over STOMP_PASSCODE; one trailing newline is dropped.
+      [
+        bare,
+        ioWith({ STOMP_LOGIN: "app", STOMP_PASSCODE: "wrong" }, {
+          "pw.txt": "pw/with@signs\n",
+        }),
+        ["app", "pw/with@signs"],
+      ],
+      [
+        bare,
+        ioWith({ STOMP_LOGIN: "app" }, { "pw.txt": "pw/with@signs\r\n" }),
+        ["app", "pw/with@signs"],
+      ],
+      // The URL's login wins over STOMP_LOGIN.
+      [
+        bare.replace("tcp://", "tcp://app@"),
+        ioWith({ STOMP_LOGIN: "other", STOMP_PASSCODE: "pw/with@signs" }),
+        ["app", "pw/with@signs"],
+      ],
+      // The URL's password wins over both, and the file is not read.
+      [
+        bare.replace("tcp://", "tcp://app:pw%2Fwith%40signs@"),
+        ioWith({ STOMP_LOGIN: "other", STOMP_PASSCODE: "wrong" }, {
+          "pw.txt": "wrong",
+        }),
+        ["app", "pw/with@signs"],
+      ],
+    ];
+  for (const [i, [url, out, expected]] of cases.entries()) {
+    const file = out.readTextFile !== undefined && i !== 0 && i !== 3
+      ? ["--passcode-file", "pw.txt"]
+      : [];
+    assertEquals(
+      await runCli(["send", url, "/queue/creds", "x", ...file], out),
+      0,
+      `case ${i}: ${out.err.join("\n")}`,
+    );
+    const headers = connects.at(-1)!.headers;
+    assertEquals(
+      [headers.get("login"), headers.get("passcode")],
+      expected,
+      `case ${i}`,
+    );
+    assertEquals(out.read, i === 1 || i === 2 ? ["pw.txt"] : [], `case ${i}`);
+  }
+  assertEquals(broker.depth("/queue/creds"), cases.length);
+
+  // The URL's wrong password wins over the right one in the environment.
+  const wrong = ioWith({ STOMP_PASSCODE: "pw/with@signs" });
+  assertEquals(
+    await runCli([
+      "send",
+      bare.replace("tcp://", "tcp://app:nope@"),
+      "/queue/creds",
+      "x",
+    ], wrong),
+    1,
+  );
+  // A --passcode-file that cannot be read is a usage error, before connecting.
+  const missing = ioWith({ STOMP_LOGIN: "app" });
+  const before = connects.length;
+  assertEquals(
+    await runCli(
+      ["send", bare, "/queue/creds", "x", "--passcode-file", "gone.txt"],
+      missing,
+    ),
+    2,
+  );
+  assertEquals(missing.err, [
+    'stomper: Cannot read the passcode file "gone.txt": No such file: gone.txt',
+  ]);
+  assertEquals(connects.length, before);
+});
+
+Deno.test("runCli --help documents STOMP_LOGIN, STOMP_PASSCODE, --passcode-file, their order and the exit status 141", async () => {
+  const out = io();
+  assertEquals(await runCli(["--help"], out), 0);
+  const help = out.out.join("\n");
+  for (
+    const text of [
+      "--passcode-file FILE",
+      "STOMP_LOGIN",
+      "STOMP_PASSCODE",
+      "a password in the URL wins, then the file",
+      "141 when standard output\nclosed",
+      "leaves the one it could not write\nunacknowledged",
+      "shows in ps",
+    ]
+  ) {
+    assert(help.includes(text), text);
+  }
+});
+
+/** Every line an io wrote, to both streams. */
+function written(out: { out: string[]; err: string[] }): string {
+  return [...out.out, ...out.err].join("\n");
+}
+
+/** Asserts that none of these secrets, nor a recognisable part, shows. */
+function assertHidden(text: string, secrets: string[]): void {
+  for (const secret of secrets) {
+    for (const part of [secret, encodeURIComponent(secret)]) {
+      assert(!text.includes(part), `${JSON.stringify(part)} in:\n${text}`);
+    }
+    // The pieces around a / or @ must not show either.
+    for (const piece of secret.split(/[/@]/)) {
+      if (piece.length >= 4) {
+        assert(!text.includes(piece), `${JSON.stringify(piece)} in:\n${text}`);
+      }
+    }
+  }
+}
+
+Deno.test("runCli never writes a password holding / or @, in any usage error", async () => {
+  const secret = "Pw/s3cr@t";
+  for (
+    const args of [
+      // Not a URL (the / and @ cut the authority short).
+      ["send", `tcp://app:${secret}@127.0.0.1:1`, "/q", "x"],
+      ["send", `http://app:${encodeURIComponent(secret)}@h`, "/q", "x"],
+      ["subscribe", "tcp://h", "/q", `tcp://app:${secret}@h:1/x`],
+      ["send", `tcp://app:${secret}@h`],
+      ["send", `tcp://app:${encodeURIComponent(secret)}@h`, "/q", "x", "-z"],
+    ]
+  ) {
+    const out = io();
+    assertEquals(await runCli(args, out), 2, args.join(" "));
+    assertHidden(written(out), [secret]);
+  }
+});
+
+Deno.test("runCli never writes the passcode in connection errors, from the URL, a file or STOMP_PASSCODE", async () => {
+  const secret = "Pw/s3cr@t";
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = listener.addr.port;
+  listener.close();
+  // Refused, with the password in the URL.
+  const refused = io();
+  assertEquals(
+    await runCli([
+      "send",
+      `tcp://app:${encodeURIComponent(secret)}@127.0.0.1:${closed}`,
+      "/q",
+      "x",
+    ], refused),
+    1,
+  );
+  assertMatch(refused.err[0] ?? "", /^stomper: /);
+  assertHidden(written(refused), [secret]);
+  // A bad port, which the client refuses with the URL in its message.
+  const port = io();
+  assertEquals(
+    await runCli([
+      "send",
+      `tcp://app:${encodeURIComponent(secret)}@127.0.0.1:99999`,
+      "/q",
+      "x",
+    ], port),
+    2,
+  );
+  assertHidden(written(port), [secret]);
+});
+
+Deno.test("runCli hides the passcode wherever a scripted server's ERROR and the trace quote it", async () => {
+  const secret = "Pw/s3cr@t";
+  const sources: [string[], CliIO & { out: string[]; err: string[] }][] = [
+    [[`tcp://app:${encodeURIComponent(secret)}@`], io()],
+    [["tcp://app@", "--passcode-file", "pw"], ioWith({}, { pw: secret })],
+    [["tcp://app@"], ioWith({ STOMP_PASSCODE: secret })],
+  ];
+  for (const [[prefix, ...flags], out] of sources) {
+    await using server = scriptedServer(async (peer) => {
+      const connect = await peer.next();
+      assertEquals(connect.headers.get("passcode"), secret);
+      // A broker that quotes what it refused: no real one does.
+      await peer.send(
+        error("Bad credentials", `login app with passcode ${secret} refused`),
+      );
+      await peer.end();
+    });
+    const url = server.url.replace("tcp://", prefix!);
+    assertEquals(
+      await runCli([
+        "send",
+        url,
+        "/q",
+        "x",
+        "--trace",
+        "--header",
+        `x-note:${secret}`,
+        ...flags,
+      ], out),
+      1,
+      prefix,
+    );
+    await server.done;
+    const text = written(out);
+    assert(text.includes("<<< ERROR"), text);
+    assert(text.includes("with passcode *** refused"), text);
+    assertHidden(text, [secret]);
+  }
+});
+
+Deno.test("runCli names --ca and STOMP_CA when a TLS certificate does not verify", async () => {
+  const dir = new URL("./testdata/transports/", import.meta.url);
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(new URL("localhost.pem", dir)),
+    key: await Deno.readTextFile(new URL("localhost.key", dir)),
+  });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.handshake().catch(() => {});
+      conn.close();
+    }
+  })();
+  try {
+    const url = `tls://app:${
+      encodeURIComponent("Pw/s3cr@t")
+    }@localhost:${listener.addr.port}`;
+    const untrusted = ioWith({});
+    assertEquals(await runCli(["send", url, "/q", "x"], untrusted), 1);
+    assertMatch(
+      untrusted.err[0] ?? "",
+      /^stomper: .*certificate.*; trust the certificate authority that signed the broker's certificate with --ca FILE or the STOMP_CA environment variable$/,
+    );
+    assert(!untrusted.err[0]!.includes("caCerts"), untrusted.err[0]);
+    const wrongCa = ioWith({}, {
+      "wrong.pem": await Deno.readTextFile(new URL("wrong-ca.pem", dir)),
+    });
+    assertEquals(
+      await runCli(["send", url, "/q", "x", "--ca", "wrong.pem"], wrongCa),
+      1,
+    );
+    assertMatch(
+      wrongCa.err[0] ?? "",
+      /; check that the --ca file \(or STOMP_CA\) is the certificate authority that signed the broker's certificate$/,
+    );
+    assertHidden(written(untrusted) + written(wrongCa), ["Pw/s3cr@t"]);
+  } finally {
+    listener.close();
+    await serving;
+  }
+});
+
+/** An io whose output fails at message `at` (1-based) as `failure` says. */
+function failingOutput(at: number, failure: Error) {
+  const out = io();
+  let lines = 0;
+  return {
+    ...out,
+    print: (line: string) => {
+      if (++lines === at) throw failure;
+      out.out.push(line);
+    },
+  };
+}
+
+function brokenPipe(): Error {
+  const error = new Error("Broken pipe (os error 32)");
+  error.name = "BrokenPipe";
+  return error;
+}
+
+for (const ack of ["client", "client-individual"] as const) {
+  Deno.test(`runCli subscribe --ack ${ack} returns 141 when its output closes (simulated), acknowledging only what it wrote`, async () => {
+    await using broker = StompTestBroker.listen();
+    await using client = await StompClient.connectUrl(broker.url);
+    for (const n of [1, 2, 3, 4]) {
+      await client.send("/queue/out", `m${n}`, { receipt: true });
+    }
+    const out = failingOutput(3, brokenPipe());
+    assertEquals(
+      await runCli(["subscribe", broker.url, "/queue/out", "--ack", ack], out),
+      141,
+    );
+    assertEquals(out.out, ["m1", "m2"]);
+    // Quiet, as a tool SIGPIPE ended.
+    assertEquals(out.err, []);
+    await eventually(() => broker.connections === 1, 1000, "CLI gone");
+    assertEquals(broker.depth("/queue/out"), 2);
+    assertEquals(broker.unacknowledged("/queue/out"), 0);
+  });
+}
+
+Deno.test("runCli subscribe returns 1 naming the failure when a write fails otherwise (simulated), acknowledging nothing unwritten", async () => {
+  await using broker = StompTestBroker.listen();
+  await using client = await StompClient.connectUrl(broker.url);
+  await client.send("/queue/full", "first", { receipt: true });
+  await client.send("/queue/full", "second", { receipt: true });
+  const out = failingOutput(1, new Error("No space left on device"));
+  assertEquals(
+    await runCli([
+      "subscribe",
+      broker.url,
+      "/queue/full",
+      "--ack",
+      "client-individual",
+      "--json",
+    ], out),
+    1,
+  );
+  assertEquals(out.err, [
+    "stomper: Cannot write to standard output: No space left on device",
+  ]);
+  await eventually(() => broker.connections === 1, 1000, "CLI gone");
+  assertEquals(broker.depth("/queue/full"), 2);
+  // --raw writes through io.write: a closed pipe there ends it the same way.
+  let writes = 0;
+  const raw = {
+    ...io(),
+    write: () =>
+      ++writes === 1 ? Promise.resolve() : Promise.reject(brokenPipe()),
+  };
+  assertEquals(
+    await runCli([
+      "subscribe",
+      broker.url,
+      "/queue/full",
+      "--ack",
+      "client-individual",
+      "--raw",
+    ], raw),
+    141,
+  );
+  await eventually(() => broker.connections === 1, 1000, "CLI gone");
+  assertEquals(broker.depth("/queue/full"), 1);
+});
+
+Deno.test("runCli subscribe sends a message's ACK only once its write has completed", async () => {
+  const acks: StompFrame[] = [];
+  await using broker = StompTestBroker.listen({
+    onFrame: (frame) => {
+      if (frame.command === "ACK") acks.push(frame);
+    },
+  });
+  await using client = await StompClient.connectUrl(broker.url);
+  await client.send("/queue/slow", "slow", { receipt: true });
+  const pending: (() => void)[] = [];
+  const out = {
+    ...io(),
+    print: (line: string) =>
+      new Promise<void>((resolve) => {
+        pending.push(() => {
+          out.out.push(line);
+          resolve();
+        });
+      }),
+  };
+  const running = runCli([
+    "subscribe",
+    broker.url,
+    "/queue/slow",
+    "--ack",
+    "client-individual",
+    "--count",
+    "1",
+  ], out);
+  await eventually(() => pending.length === 1, 2000, "write started");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assertEquals(acks.length, 0, "no ACK while the write is pending");
+  pending[0]!();
+  assertEquals(await within(running, 2000, "runCli"), 0);
+  assertEquals(acks.length, 1);
+  assertEquals(out.out, ["slow"]);
+});
+
+Deno.test("runCli --help returns 141 when standard output is closed (simulated)", async () => {
+  const out = failingOutput(1, brokenPipe());
+  assertEquals(await runCli(["--help"], out), 141);
+  assertEquals(out.err, []);
 });
