@@ -3,6 +3,7 @@
 
 import { assertEquals } from "@std/assert";
 import { type DecodeOptions, StompDecoder, StompSyntaxError } from "../mod.ts";
+import { prng } from "./_helpers.ts";
 
 /** A decoded frame as plain data, comparable with assertEquals. */
 export interface PlainFrame {
@@ -35,18 +36,6 @@ const encoder = new TextEncoder();
 /** UTF-8 bytes of a string; `\0` in the string is a NUL byte. */
 export function bytes(text: string): Uint8Array {
   return encoder.encode(text);
-}
-
-/** A small seeded PRNG (mulberry32), so failures can be replayed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function plainError(error: unknown): PlainError {

@@ -1,7 +1,7 @@
 // Test helpers shared by the unit and integration tests: a STOMP peer made
 // of a real loopback socket and the codec only (either side of a
-// connection), a scripted server, a relay that can stop forwarding or stop
-// reading and counts what it relays, and waits that always end.
+// connection), a scripted server, and a relay that can stop forwarding or
+// stop reading and counts what it relays.
 
 import { assertEquals } from "@std/assert";
 import {
@@ -328,39 +328,6 @@ export function startRelay(port: number): Relay {
   };
 }
 
-/** Waits until `condition` holds; fails after `timeout` ms. */
-export async function eventually(
-  condition: () => boolean,
-  timeout = 2000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`${what} not met within ${timeout} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Settles like `promise`, or rejects after `ms` milliseconds. */
-export async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`${what}: not settled within ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+// tests/cli_test.ts and tests/integration/cli_signals_test.ts still import
+// these from here; every other test imports them from _helpers.ts.
+export { eventually, within } from "./_helpers.ts";

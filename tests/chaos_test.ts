@@ -24,7 +24,8 @@ import {
 import { StompClient, type StompClientState } from "../src/client/mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 import { ChaosRelay } from "./_chaos.ts";
-import { eventually, RawPeer, within } from "./_peer.ts";
+import { RawPeer } from "./_peer.ts";
+import { eventually, sleep, within } from "./_helpers.ts";
 
 /** Reads a socket in the background, keeping every byte and the end. */
 class ByteReader implements AsyncDisposable {
@@ -192,10 +193,6 @@ function pattern(size: number): Uint8Array {
 
 function dial(port: number): Promise<Deno.TcpConn> {
   return Deno.connect({ hostname: "127.0.0.1", port });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The commands of the complete frames in `bytes`. */

@@ -34,7 +34,8 @@ import {
 } from "@stomper/stomp/client";
 import { connectTcp, type StompTransport } from "@stomper/stomp/transports";
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
-import { eventually, scriptedServer, startRelay, within } from "./_peer.ts";
+import { scriptedServer, startRelay } from "./_peer.ts";
+import { eventually, within } from "./_helpers.ts";
 import { ChaosRelay } from "./_chaos.ts";
 
 const QUIET: StompClientOptions = { heartBeat: [0, 0] };

@@ -19,17 +19,9 @@ import {
 import { fromConn } from "@stomper/stomp/transports";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { parseBrokerUrls } from "../src/client/_urls.ts";
+import { eventually } from "./_helpers.ts";
 
 const FAST = { initialDelay: 5, maxDelay: 20, jitter: 0 };
-
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > ms) throw new Error("Timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 Deno.test("StompClient beforeConnect sees every attempt and its passcode is the one used", async () => {
   await using broker = StompTestBroker.listen({
@@ -59,7 +51,10 @@ Deno.test("StompClient beforeConnect sees every attempt and its passcode is the 
   assertEquals(client.state, "connected");
   // After a loss the hook runs again, told it reconnects.
   broker.dropConnections();
-  await until(() => seen.length === 4 && client.state === "connected");
+  await eventually(
+    () => seen.length === 4 && client.state === "connected",
+    5000,
+  );
   assertEquals(seen[3], { number: 4, reconnecting: true, port });
 });
 
@@ -84,7 +79,10 @@ Deno.test("StompClient beforeConnect replaces login, host and CONNECT headers fo
     },
   );
   broker.dropConnections();
-  await until(() => connects.length === 2 && client.state === "connected");
+  await eventually(
+    () => connects.length === 2 && client.state === "connected",
+    5000,
+  );
   const first = connects[0]!;
   assertEquals(first.login, "hook-user");
   assertEquals(first.passcode, "url-pass");
@@ -158,7 +156,10 @@ Deno.test("StompClient.connect hands each attempt to the transport function", as
   );
   assertEquals(client.url, undefined);
   broker.dropConnections();
-  await until(() => attempts.length === 2 && client.state === "connected");
+  await eventually(
+    () => attempts.length === 2 && client.state === "connected",
+    5000,
+  );
   assertEquals(attempts.map((a) => [a.number, a.reconnecting]), [
     [1, false],
     [2, true],
@@ -180,8 +181,10 @@ Deno.test("StompClient.connectUrl fails over to the next broker of its list and 
   });
   assertEquals(client.url?.port, String(first.port));
   await first.close();
-  await until(() =>
-    client.state === "connected" && client.url?.port === String(second.port)
+  await eventually(
+    () =>
+      client.state === "connected" && client.url?.port === String(second.port),
+    5000,
   );
   await client.send("/queue/f", "after failover", { receipt: true });
   assertEquals(second.depth("/queue/f"), 1);
@@ -213,7 +216,10 @@ Deno.test("StompClient.connectUrl rotates through its list on every attempt, als
   assertEquals(client.url?.href, broker.url);
   // The next attempt after a loss goes to the next in turn: the first again.
   broker.dropConnections();
-  await until(() => tried.length >= 5 && client.state === "connected");
+  await eventually(
+    () => tried.length >= 5 && client.state === "connected",
+    5000,
+  );
   assertEquals(tried.slice(3, 6), [dead[0], dead[1], broker.url]);
 });
 
@@ -225,8 +231,10 @@ Deno.test("StompClient.connectUrl takes each broker's credentials from its own U
     `tcp://b:pb@127.0.0.1:${second.port}`,
   ], { reconnect: FAST });
   await first.close();
-  await until(() =>
-    client.state === "connected" && client.url?.port === String(second.port)
+  await eventually(
+    () =>
+      client.state === "connected" && client.url?.port === String(second.port),
+    5000,
   );
   assertEquals(client.url?.username, "");
 });

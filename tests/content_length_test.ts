@@ -7,7 +7,7 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import type { StompFrame } from "@stomper/stomp";
 import { StompClient } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import { eventually } from "./_peer.ts";
+import { eventually } from "./_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as [number, number] };
 

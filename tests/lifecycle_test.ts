@@ -30,13 +30,12 @@ import {
 } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import {
-  eventually,
   RawPeer,
   type ScriptedServer,
   scriptedServer,
   startRelay,
-  within,
 } from "./_peer.ts";
+import { eventually, sleep, within } from "./_helpers.ts";
 import { assertSequence, readBodies } from "./_sequence.ts";
 
 const QUIET: StompClientOptions = { heartBeat: [0, 0] };
@@ -47,10 +46,6 @@ function client(
   options: StompClientOptions = {},
 ): Promise<StompClient> {
   return StompClient.connectUrl(server.url, { ...QUIET, ...options });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A loopback port nothing listens on (free a moment ago). */

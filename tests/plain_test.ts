@@ -7,7 +7,7 @@ import { encodeFrame } from "../src/encoder.ts";
 import { StompFrame, type StompVersion } from "../src/frame.ts";
 import { StompHeaders } from "../src/headers.ts";
 import { encodePlainInto, plainFrameBound } from "../src/_plain.ts";
-import { prng } from "./_decode.ts";
+import { prng } from "./_helpers.ts";
 
 const VERSIONS: StompVersion[] = ["1.0", "1.1", "1.2"];
 

@@ -18,7 +18,8 @@ import {
 } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import type { StompFrame } from "@stomper/stomp";
-import { eventually, scriptedServer } from "./_peer.ts";
+import { scriptedServer } from "./_peer.ts";
+import { eventually } from "./_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as [number, number] };
 

@@ -11,7 +11,8 @@ import {
   type StompVersion,
   VERSIONS,
 } from "../mod.ts";
-import { decodeAllWays, type PlainFrame, prng } from "./_decode.ts";
+import { decodeAllWays, type PlainFrame } from "./_decode.ts";
+import { prng } from "./_helpers.ts";
 
 const ALPHABET = [
   "a",

@@ -7,7 +7,8 @@ import { connected, encodeFrame } from "@stomper/stomp";
 import { StompClient } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { bytes } from "./_decode.ts";
-import { eventually, scriptedServer, startRelay, within } from "./_peer.ts";
+import { scriptedServer, startRelay } from "./_peer.ts";
+import { eventually, within } from "./_helpers.ts";
 
 Deno.test("StompClient.stats counts frames, bytes, messages and acknowledgements of a known exchange", async () => {
   await using broker = StompTestBroker.listen();

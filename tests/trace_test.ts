@@ -23,8 +23,9 @@ import {
   traceLogger,
 } from "@stomper/stomp/client";
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
-import { bytes, prng } from "./_decode.ts";
-import { eventually, scriptedServer, startRelay, within } from "./_peer.ts";
+import { bytes } from "./_decode.ts";
+import { eventually, prng, within } from "./_helpers.ts";
+import { scriptedServer, startRelay } from "./_peer.ts";
 
 /** Each frame (F) or heart-beat (H) with its size by `offset`, per chunking. */
 function measure(

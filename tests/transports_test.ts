@@ -11,7 +11,7 @@ import {
   assertRejects,
 } from "@std/assert";
 import { concat } from "@std/bytes";
-import { within } from "./_peer.ts";
+import { randomBytes, within } from "./_helpers.ts";
 import {
   encodeFrame,
   HEARTBEAT,
@@ -64,14 +64,6 @@ function closedPort(): number {
   const port = listener.addr.port;
   listener.close();
   return port;
-}
-
-function randomBytes(length: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65536) {
-    crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
-  }
-  return bytes;
 }
 
 // ---------------------------------------------------------------------------

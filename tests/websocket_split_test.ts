@@ -11,7 +11,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { concat } from "@std/bytes";
-import { within } from "./_peer.ts";
+import { randomBytes, within } from "./_helpers.ts";
 import {
   connected,
   encodeFrame,
@@ -35,14 +35,6 @@ const utf8 = new TextEncoder();
 const utf8Text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const KiB = 1024;
 const SPRING_LIMIT = 64 * KiB;
-
-function randomBytes(length: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65536) {
-    crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
-  }
-  return bytes;
-}
 
 /** Text of about `bytes` UTF-8 bytes mixing 1-, 2-, 3- and 4-byte characters. */
 function mixedText(bytes: number): string {

@@ -3,24 +3,13 @@
 
 import { Buffer } from "node:buffer";
 import { StompFrame } from "../../src/frame.ts";
+import { prngUint32 } from "../_helpers.ts";
 
 const NUL = 0x00;
 const LF = 0x0a;
 
 /** The wire chunk size of W1 to W4, as a socket read might deliver it. */
 export const CHUNK_SIZE = 64 * 1024;
-
-/** A 32-bit seeded PRNG (mulberry32): small, fast and good enough for test data. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** One frame as the generator wrote it: the ground truth for the checks. */
 export interface ExpectedFrame {
@@ -163,7 +152,7 @@ function messages(
   frames: ExpectedFrame[];
   heartbeats: number;
 } {
-  const random = prng(seed);
+  const random = prngUint32(seed);
   const writer = new Writer();
   const layout: {
     headers: [string, string][];
@@ -242,7 +231,7 @@ function randomBoundaries(
   min: number,
   max: number,
 ): number[] {
-  const random = prng(seed);
+  const random = prngUint32(seed);
   const boundaries: number[] = [];
   let at = 0;
   while (at < length) {
@@ -390,7 +379,7 @@ function sends(
   bodySize: number,
   binary: boolean,
 ): EncodeWorkload {
-  const random = prng(seed);
+  const random = prngUint32(seed);
   const frames: StompFrame[] = [];
   const plain: EncodeWorkload["plain"][number][] = [];
   for (let i = 0; i < count; i++) {

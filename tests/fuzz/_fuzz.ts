@@ -42,8 +42,8 @@ import {
   plain,
   type PlainError,
   type PlainFrame,
-  prng,
 } from "../_decode.ts";
+import { prng } from "../_helpers.ts";
 
 /** Small limits for bad input, so that the fuzz crosses them often. */
 export const LIMITS = {

@@ -4,7 +4,8 @@
 
 import { chromium } from "npm:playwright-core@1";
 import type { BrowserContext, Page } from "npm:playwright-core@1";
-import { assertReachable, within } from "./_codec_session.ts";
+import { assertReachable } from "./_codec_session.ts";
+import { within } from "../_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [

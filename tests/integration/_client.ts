@@ -3,20 +3,12 @@
 
 import { StompClient, type StompClientOptions } from "@stomper/stomp/client";
 import type { StompMessage } from "@stomper/stomp/client";
-import {
-  BROKERS,
-  readPem,
-  START_HINT,
-  uniqueQueue as sharedUniqueQueue,
-  within,
-} from "./_codec_session.ts";
+import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
 
-export { BROKERS, START_HINT, within };
-
-/** A queue name no other test uses. */
-export function uniqueQueue(label: string): string {
-  return sharedUniqueQueue(`client-${label}`);
-}
+export { BROKERS, START_HINT };
+// The cli_*_test.ts files still import these from here; every other test
+// imports them from ../_helpers.ts.
+export { uniqueQueue, within } from "../_helpers.ts";
 
 /** What a Deno subprocess printed and how it exited. */
 export interface DenoRun {

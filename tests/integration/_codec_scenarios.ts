@@ -26,24 +26,11 @@ import {
   unsubscribe,
 } from "@stomper/stomp";
 import { WebSocketClosedError } from "@stomper/stomp/transports";
-import {
-  assertBody,
-  RawSession,
-  sleep,
-  type Target,
-  uniqueQueue,
-} from "./_codec_session.ts";
+import { assertBody, RawSession, type Target } from "./_codec_session.ts";
+import { randomBytes, sleep, uniqueQueue } from "../_helpers.ts";
 import { ChaosRelay } from "../_chaos.ts";
 
 const utf8 = new TextEncoder();
-
-function randomBytes(length: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65536) {
-    crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
-  }
-  return bytes;
-}
 
 /** The id to ACK or NACK a MESSAGE with, in the form the version wants. */
 function ackTarget(message: StompFrame, version: StompVersion) {

@@ -3,7 +3,7 @@
 // frames with timeouts so that no test can hang.
 
 import { assert, assertEquals, AssertionError } from "@std/assert";
-import { within } from "../_peer.ts";
+import { within } from "../_helpers.ts";
 import {
   connect,
   type ConnectOptions,
@@ -111,8 +111,6 @@ export const TARGETS = {
   },
 } as const satisfies Record<string, Target>;
 
-export { within };
-
 /** Fails with the start hint unless something listens at the URL's port. */
 export async function assertReachable(
   url: string,
@@ -128,15 +126,6 @@ export async function assertReachable(
       }): ${START_HINT}`,
     );
   }
-}
-
-/** A fresh queue name, so tests never share messages. */
-export function uniqueQueue(label = "q"): string {
-  return `/queue/stomper-${label}-${crypto.randomUUID()}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Options of {@linkcode RawSession.open}. */

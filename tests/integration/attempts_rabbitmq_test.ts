@@ -19,7 +19,8 @@ import {
   StompServerError,
   type StompStateChange,
 } from "@stomper/stomp/client";
-import { BROKERS, Inbox, uniqueQueue } from "./_client.ts";
+import { BROKERS, Inbox } from "./_client.ts";
+import { eventually, uniqueQueue } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 const RECONNECT = { initialDelay: 100, maxDelay: 500, jitter: 0, retries: 20 };
@@ -94,17 +95,6 @@ async function closeConnectionsOf(tenant: Tenant): Promise<number> {
   return Number(count);
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-async function until(predicate: () => boolean, ms = 10000): Promise<void> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > ms) {
-      throw new Error(`Timed out after ${ms} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** What a test keeps of an attempt. */
 interface Seen {
   number: number;
@@ -156,7 +146,10 @@ Deno.test("StompClient beforeConnect with RabbitMQ sees every attempt and a chan
       // The open connection outlives the change: only its closing makes the
       // client connect again, and with the password it is given now.
       assertEquals(await closeConnectionsOf(tenant), 1);
-      await until(() => seen.length >= 2 && client.state === "connected");
+      await eventually(
+        () => seen.length >= 2 && client.state === "connected",
+        10000,
+      );
       assertEquals(seen, [
         { number: 1, reconnecting: false, url },
         { number: 2, reconnecting: true, url },
@@ -169,7 +162,10 @@ Deno.test("StompClient beforeConnect with RabbitMQ sees every attempt and a chan
       await client.send(queue, "after", { receipt: true });
       // Just the one connection, made with the new password.
       assertEquals(await closeConnectionsOf(tenant), 1);
-      await until(() => seen.length >= 3 && client.state === "connected");
+      await eventually(
+        () => seen.length >= 3 && client.state === "connected",
+        10000,
+      );
       assertEquals(seen[2], { number: 3, reconnecting: true, url });
 
       // Both messages are in the queue: each connection was a real one.

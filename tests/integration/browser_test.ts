@@ -11,7 +11,8 @@ import {
   watchProblems,
 } from "./_browser.ts";
 import { bundle, importMapArgs } from "./_bundle.ts";
-import { BROKERS, uniqueQueue, within } from "./_codec_session.ts";
+import { BROKERS } from "./_codec_session.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 import type { PageResult } from "./browser/page.ts";
 
 Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", async () => {

@@ -21,7 +21,8 @@ import {
   StompConnectionError,
 } from "@stomper/stomp/client";
 import { ChaosRelay, type ChaosRelayOptions } from "../_chaos.ts";
-import { BROKERS, connectTo, Inbox, uniqueQueue, within } from "./_client.ts";
+import { BROKERS, connectTo, Inbox } from "./_client.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 const RECONNECT = { initialDelay: 100, maxDelay: 1000, retries: 20 };

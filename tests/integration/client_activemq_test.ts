@@ -17,7 +17,8 @@ import {
   StompServerError,
 } from "@stomper/stomp/client";
 import { startRelay } from "../_peer.ts";
-import { BROKERS, connectTo, Inbox, uniqueQueue, within } from "./_client.ts";
+import { BROKERS, connectTo, Inbox } from "./_client.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 const PORT = Number(new URL(BROKERS.activemqTcp).port);

@@ -12,7 +12,8 @@ import {
   watchProblems,
 } from "./_browser.ts";
 import { bundle } from "./_bundle.ts";
-import { BROKERS, uniqueQueue } from "./_client.ts";
+import { BROKERS } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 import type { ClientPageResult } from "./client_browser/page.ts";
 
 const HTML = `<!doctype html>

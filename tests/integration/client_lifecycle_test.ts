@@ -15,14 +15,8 @@ import { StompServerError } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { startRelay } from "../_peer.ts";
 import { assertSequence, consume, readBodies } from "../_sequence.ts";
-import {
-  BROKERS,
-  connectTo,
-  runDeno,
-  uniqueQueue,
-  withGuest,
-  within,
-} from "./_client.ts";
+import { BROKERS, connectTo, runDeno, withGuest } from "./_client.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as [number, number] };
 const BURST = 10_000;

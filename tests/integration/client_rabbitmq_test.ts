@@ -25,9 +25,8 @@ import {
   connectTo,
   dropRabbitMqConnections,
   Inbox,
-  uniqueQueue,
-  within,
 } from "./_client.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 const BINARY = new Uint8Array(256).map((_, i) => i);

@@ -12,7 +12,8 @@ import {
   type StompStateChange,
   StompTimeoutError,
 } from "@stomper/stomp/client";
-import { Inbox, uniqueQueue } from "./_client.ts";
+import { Inbox } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 
 const URLS = (Deno.env.get("STOMPER_CLUSTER_URLS") ??
   "tcp://127.0.0.1:61701,tcp://127.0.0.1:61702,tcp://127.0.0.1:61703")

@@ -11,7 +11,8 @@ import {
   type StompStateChange,
 } from "@stomper/stomp/client";
 import { ChaosRelay } from "../_chaos.ts";
-import { BROKERS, connectTo, Inbox, uniqueQueue } from "./_client.ts";
+import { BROKERS, connectTo, Inbox } from "./_client.ts";
+import { eventually, uniqueQueue } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 const RECONNECT = { initialDelay: 100, maxDelay: 300, jitter: 0, retries: 50 };
@@ -23,17 +24,6 @@ function relayTo(broker: string): ChaosRelay {
     hostname: upstream.hostname,
     port: Number(upstream.port),
   });
-}
-
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-async function until(predicate: () => boolean, ms = 15000): Promise<void> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > ms) {
-      throw new Error(`Timed out after ${ms} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** "Stops" the broker behind `relay`: no new connections, open ones cut. */
@@ -90,10 +80,9 @@ Deno.test("StompClient.connectUrl fails over between two live brokers (RabbitMQ 
     assertEquals((await inbox.take(1))[0]!.text, "rabbit-own");
 
     stop(rabbit);
-    await until(() =>
+    await eventually(() =>
       client.state === "connected" &&
-      client.url?.port === String(activemq.port)
-    );
+      client.url?.port === String(activemq.port), 15000);
     assertMatch(client.server ?? "", /^ActiveMQ\//);
     await client.send(outQueue, "activemq-1", { receipt: true });
     await client.send(outQueue, "activemq-2", { receipt: true });
@@ -108,10 +97,9 @@ Deno.test("StompClient.connectUrl fails over between two live brokers (RabbitMQ 
 
     rabbit.accept();
     stop(activemq);
-    await until(() =>
+    await eventually(() =>
       client.state === "connected" &&
-      client.url?.port === String(rabbit.port)
-    );
+      client.url?.port === String(rabbit.port), 15000);
     assertMatch(client.server ?? "", /^RabbitMQ\//);
     await client.send(outQueue, "rabbit-2", { receipt: true });
     await produce(BROKERS.rabbitmqTcp, inboxQueue, "from-rabbit");
@@ -157,10 +145,9 @@ Deno.test("StompClient.connectUrl takes a failover:(...)?randomize=false URL and
     assertMatch(client.server ?? "", /^ActiveMQ\//);
     await client.send(queue, "on-activemq", { receipt: true });
     stop(activemq);
-    await until(() =>
+    await eventually(() =>
       client.state === "connected" &&
-      client.url?.port === String(rabbit.port)
-    );
+      client.url?.port === String(rabbit.port), 15000);
     assertMatch(client.server ?? "", /^RabbitMQ\//);
     await client.send(queue, "on-rabbit", { receipt: true });
     assertEquals(await drain(BROKERS.activemqTcp, queue, 1), ["on-activemq"]);
@@ -232,10 +219,9 @@ async function requestAcrossFailover(
     const one = await client.request(queue, "one", { timeout: 5000 });
     assertEquals(one.text, `one from ${from}`);
     stop(first);
-    await until(() =>
+    await eventually(() =>
       client.state === "connected" &&
-      client.url?.port === String(second.port)
-    );
+      client.url?.port === String(second.port), 15000);
     const two = await client.request(queue, "two", { timeout: 5000 });
     assertEquals(two.text, `two from ${to}`);
     // No ERROR from either broker, and no reconnection beyond the failover.

@@ -26,22 +26,12 @@ import {
   StompUnhandledMessageError,
 } from "@stomper/stomp/client";
 import { ChaosRelay } from "../_chaos.ts";
-import { BROKERS, connectTo, Inbox, uniqueQueue } from "./_client.ts";
+import { BROKERS, connectTo, Inbox } from "./_client.ts";
+import { eventually, uniqueQueue } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 const RECONNECT = { initialDelay: 100, maxDelay: 300, jitter: 0, retries: 50 };
 const TEMP_QUEUE = "/temp-queue/stomper-replies";
-
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-async function until(predicate: () => boolean, ms = 15000): Promise<void> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > ms) {
-      throw new Error(`Timed out after ${ms} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * A responder on its own connection: it takes requests from `queue` and
@@ -262,7 +252,7 @@ async function lateReply(broker: string): Promise<StompFrame> {
   // Now a responder comes, takes the request, and answers too late.
   await using responder = await Responder.start(broker, queue);
   await responder.answer(1);
-  await until(() => unhandled.length === 1, 5000);
+  await eventually(() => unhandled.length === 1, 5000);
   const frame = unhandled[0]!;
   assertEquals(frame.command, "MESSAGE");
   assertEquals(frame.text, "re: late");
@@ -302,8 +292,9 @@ Deno.test("StompClient.request() with RabbitMQ: a late reply without onUnhandled
   );
   await using responder = await Responder.start(BROKERS.rabbitmqTcp, queue);
   await responder.answer(1);
-  await until(() =>
-    errors.some((e) => e instanceof StompUnhandledMessageError)
+  await eventually(
+    () => errors.some((e) => e instanceof StompUnhandledMessageError),
+    15000,
   );
   const unhandled = errors.find((e) => e instanceof StompUnhandledMessageError);
   assertInstanceOf(unhandled, StompUnhandledMessageError);
@@ -348,13 +339,14 @@ async function afterReconnect(
   const unanswered = uniqueQueue("rpc-unanswered");
   const lost = requester.request(unanswered, "lost", { timeout: 10000 });
   lost.catch(() => {});
-  await until(() => sent.includes(unanswered));
+  await eventually(() => sent.includes(unanswered), 15000);
   const connections = relay.connections;
   relay.cut();
   const error = await assertRejects(() => lost, StompConnectionError);
   assertMatch(error.message, /connection it was sent on was lost/);
-  await until(() =>
-    relay.connections > connections && requester.state === "connected"
+  await eventually(
+    () => relay.connections > connections && requester.state === "connected",
+    15000,
   );
 
   const second = requester.request(queue, "after", { timeout: 10000 });

@@ -4,7 +4,8 @@
 // and textContentLength default pick the TextMessage.
 
 import { assertEquals } from "@std/assert";
-import { BROKERS, connectTo, uniqueQueue } from "./_client.ts";
+import { BROKERS, connectTo } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 

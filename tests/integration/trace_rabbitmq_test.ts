@@ -5,7 +5,8 @@
 import { assert, assertEquals } from "@std/assert";
 import { encodeFrame } from "@stomper/stomp";
 import { type StompTraceEvent, traceLogger } from "@stomper/stomp/client";
-import { BROKERS, connectTo, uniqueQueue } from "./_client.ts";
+import { BROKERS, connectTo } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 
 /** The line without what differs from run to run. */
 function normalise(line: string, queue: string): string {

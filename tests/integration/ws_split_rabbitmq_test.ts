@@ -25,9 +25,8 @@ import {
   BROKERS,
   RawSession,
   TARGETS,
-  uniqueQueue,
-  within,
 } from "./_codec_session.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 
 const KiB = 1024;
 const LIMIT = 64 * KiB;

@@ -1,0 +1,213 @@
+// Helpers every test may use: waits that always end, seeded randomness that
+// can be replayed, and destination names no other test shares.
+
+/**
+ * Resolves after `ms` milliseconds.
+ *
+ * @example Waiting a moment
+ * ```ts
+ * import { sleep } from "./_helpers.ts";
+ * import { assertGreaterOrEqual } from "@std/assert";
+ *
+ * const start = performance.now();
+ * await sleep(20);
+ * assertGreaterOrEqual(performance.now() - start, 15);
+ * ```
+ *
+ * @param ms Milliseconds to wait.
+ * @returns A promise that resolves once they have passed.
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits until `condition` holds, looking every 5 ms; fails after `timeout`.
+ *
+ * @example Waiting for a flag
+ * ```ts
+ * import { eventually } from "./_helpers.ts";
+ * import { assertRejects } from "@std/assert";
+ *
+ * let done = false;
+ * setTimeout(() => done = true, 10);
+ * await eventually(() => done);
+ * await assertRejects(
+ *   () => eventually(() => false, 20, "nothing"),
+ *   Error,
+ *   "nothing not met within 20 ms",
+ * );
+ * ```
+ *
+ * @param condition Looked at until it returns true.
+ * @param timeout Milliseconds to wait at most.
+ * @param what What is awaited, for the error message.
+ * @returns A promise that resolves once `condition` holds.
+ */
+export async function eventually(
+  condition: () => boolean,
+  timeout = 2000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not met within ${timeout} ms`);
+    }
+    await sleep(5);
+  }
+}
+
+/**
+ * Settles like `promise`, or rejects after `ms` milliseconds.
+ *
+ * @example A promise that never settles
+ * ```ts
+ * import { within } from "./_helpers.ts";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * assertEquals(await within(Promise.resolve(1), 100, "one"), 1);
+ * await assertRejects(
+ *   () => within(new Promise(() => {}), 10, "never"),
+ *   Error,
+ *   "never: not settled within 10 ms",
+ * );
+ * ```
+ *
+ * @param promise The promise to wait for.
+ * @param ms Milliseconds to wait at most.
+ * @param what What is awaited, for the error message.
+ * @returns What `promise` resolves to.
+ */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what}: not settled within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A seeded 32-bit PRNG (mulberry32): small, fast, and the same numbers on
+ * every machine, so a failure or a benchmark input can be replayed.
+ *
+ * @example The same seed, the same numbers
+ * ```ts
+ * import { prngUint32 } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const a = prngUint32(7);
+ * const b = prngUint32(7);
+ * assertEquals([a(), a()], [b(), b()]);
+ * ```
+ *
+ * @param seed Any number; only its low 32 bits count.
+ * @returns A function giving integers from 0 to 2^32 - 1.
+ */
+export function prngUint32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/**
+ * {@linkcode prngUint32} scaled to numbers from 0 up to (not including) 1,
+ * like `Math.random`.
+ *
+ * @example Numbers in [0, 1)
+ * ```ts
+ * import { prng } from "./_helpers.ts";
+ * import { assert } from "@std/assert";
+ *
+ * const random = prng(42);
+ * for (let i = 0; i < 100; i++) {
+ *   const x = random();
+ *   assert(x >= 0 && x < 1);
+ * }
+ * ```
+ *
+ * @param seed Any number; only its low 32 bits count.
+ * @returns A function giving numbers in [0, 1).
+ */
+export function prng(seed: number): () => number {
+  const next = prngUint32(seed);
+  return () => next() / 4294967296;
+}
+
+/**
+ * `length` random bytes (from `crypto.getRandomValues`, which fills at most
+ * 64 KiB a call).
+ *
+ * @example A megabyte of noise
+ * ```ts
+ * import { randomBytes } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(randomBytes(1 << 20).length, 1 << 20);
+ * ```
+ *
+ * @param length How many bytes.
+ * @returns The bytes.
+ */
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
+  }
+  return bytes;
+}
+
+/**
+ * A queue name no other test uses: `/queue/stomper-<label>-<uuid>`.
+ *
+ * @example Two calls, two queues
+ * ```ts
+ * import { uniqueQueue } from "./_helpers.ts";
+ * import { assertMatch, assertNotEquals } from "@std/assert";
+ *
+ * assertMatch(uniqueQueue("orders"), /^\/queue\/stomper-orders-[0-9a-f-]{36}$/);
+ * assertNotEquals(uniqueQueue("orders"), uniqueQueue("orders"));
+ * ```
+ *
+ * @param label Says which test the queue belongs to.
+ * @returns The destination.
+ */
+export function uniqueQueue(label = "q"): string {
+  return `/queue/stomper-${label}-${crypto.randomUUID()}`;
+}
+
+/**
+ * A topic name no other test uses: `/topic/stomper-<label>-<uuid>`.
+ *
+ * @example A topic of its own
+ * ```ts
+ * import { uniqueTopic } from "./_helpers.ts";
+ * import { assertMatch } from "@std/assert";
+ *
+ * assertMatch(uniqueTopic("news"), /^\/topic\/stomper-news-[0-9a-f-]{36}$/);
+ * ```
+ *
+ * @param label Says which test the topic belongs to.
+ * @returns The destination.
+ */
+export function uniqueTopic(label = "t"): string {
+  return `/topic/stomper-${label}-${crypto.randomUUID()}`;
+}
