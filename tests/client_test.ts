@@ -34,7 +34,7 @@ import {
 } from "@stomper/stomp/client";
 import { connectTcp, type StompTransport } from "@stomper/stomp/transports";
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
-import { scriptedServer, startRelay } from "./_peer.ts";
+import { scriptedServer } from "./_peer.ts";
 import { eventually, within } from "./_helpers.ts";
 import { ChaosRelay } from "./_chaos.ts";
 
@@ -986,7 +986,7 @@ Deno.test("StompClient sends heart-beats when the link is idle", async () => {
 Deno.test("StompClient detects a silent server within interval × grace and fails pending work", async () => {
   const timers = new ManualTimers();
   await using broker = StompTestBroker.listen({ heartBeat: [1000, 0] });
-  await using relay = startRelay(broker.port);
+  await using relay = ChaosRelay.start({ port: broker.port });
   const states: StompClientState[] = [];
   const stomp = await StompClient.connectUrl(relay.url, {
     heartBeat: [0, 1000],
@@ -996,7 +996,7 @@ Deno.test("StompClient detects a silent server within interval × grace and fail
   });
   assertEquals(stomp.heartBeat, { send: 0, receive: 1000 });
   const subscription = await stomp.subscribe("/queue/a");
-  relay.silenceServer();
+  relay.silence("toClient");
   const pending = stomp.send("/queue/a", "lost?", { receipt: true });
   pending.catch(() => {});
   const consumer = (async () => {
@@ -1023,7 +1023,7 @@ Deno.test("StompClient detects a silent server within interval × grace and fail
 
 Deno.test("StompClient stays connected while the server's heart-beats flow, and notices when they stop (real time)", async () => {
   await using broker = StompTestBroker.listen({ heartBeat: [50, 50] });
-  await using relay = startRelay(broker.port);
+  await using relay = ChaosRelay.start({ port: broker.port });
   const stomp = await StompClient.connectUrl(relay.url, {
     heartBeat: [50, 50],
     heartBeatGrace: 2,
@@ -1031,7 +1031,7 @@ Deno.test("StompClient stays connected while the server's heart-beats flow, and 
   await new Promise((resolve) => setTimeout(resolve, 500));
   assertEquals(stomp.state, "connected");
   const silencedAt = performance.now();
-  relay.silenceServer();
+  relay.silence("toClient");
   await assertRejects(
     () => within(stomp.closed, 2000, "silence detection"),
     StompConnectionError,

@@ -29,12 +29,8 @@ import {
   StompTimeoutError,
 } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import {
-  RawPeer,
-  type ScriptedServer,
-  scriptedServer,
-  startRelay,
-} from "./_peer.ts";
+import { ChaosRelay } from "./_chaos.ts";
+import { RawPeer, type ScriptedServer, scriptedServer } from "./_peer.ts";
 import { eventually, sleep, within } from "./_helpers.ts";
 import { assertSequence, readBodies } from "./_sequence.ts";
 
@@ -556,7 +552,7 @@ for (const receipt of [false, true]) {
     } receipt-id) instead of restoring it on every reconnection`,
     async () => {
       await using broker = StompTestBroker.listen();
-      await using relay = startRelay(broker.port);
+      await using relay = ChaosRelay.start({ port: broker.port });
       const stomp = await client(relay, {
         reconnect: { retries: 3, initialDelay: 50, maxDelay: 100 },
       });

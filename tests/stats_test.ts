@@ -7,12 +7,13 @@ import { connected, encodeFrame } from "@stomper/stomp";
 import { StompClient } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { bytes } from "./_decode.ts";
-import { scriptedServer, startRelay } from "./_peer.ts";
+import { ChaosRelay } from "./_chaos.ts";
+import { scriptedServer } from "./_peer.ts";
 import { eventually, within } from "./_helpers.ts";
 
 Deno.test("StompClient.stats counts frames, bytes, messages and acknowledgements of a known exchange", async () => {
   await using broker = StompTestBroker.listen();
-  await using relay = startRelay(broker.port);
+  await using relay = ChaosRelay.start({ port: broker.port });
   const before = Date.now();
   const client = await StompClient.connectUrl(relay.url, { heartBeat: [0, 0] });
   const subscription = await client.subscribe("/queue/stats", {
@@ -45,13 +46,13 @@ Deno.test("StompClient.stats counts frames, bytes, messages and acknowledgements
   assert(stats.lastReceivedAt !== undefined);
   assertGreaterOrEqual(stats.lastReceivedAt, before);
   assert(stats.lastReceivedAt <= Date.now());
-  await eventually(() => relay.clientBytes === stats.bytesOut);
+  await eventually(() => relay.bytes("toServer") === stats.bytesOut);
   await client.disconnect();
   const after = client.stats;
   // UNSUBSCRIBE (leaving the loop) and DISCONNECT out, its RECEIPT in.
   assertEquals(after.framesOut, 11);
   assertEquals(after.framesIn, 10);
-  await eventually(() => relay.clientBytes === after.bytesOut);
+  await eventually(() => relay.bytes("toServer") === after.bytesOut);
 });
 
 Deno.test("StompClient.stats counts every byte the server sent, heart-beats included", async () => {
@@ -76,13 +77,13 @@ Deno.test("StompClient.stats counts every byte the server sent, heart-beats incl
 
 Deno.test("StompClient.stats goes on across reconnections and counts them", async () => {
   await using broker = StompTestBroker.listen();
-  await using relay = startRelay(broker.port);
+  await using relay = ChaosRelay.start({ port: broker.port });
   await using client = await StompClient.connectUrl(relay.url, {
     heartBeat: [0, 0],
     reconnect: { initialDelay: 10, jitter: 0 },
   });
   await client.send("/queue/again", "1", { receipt: true });
-  relay.dropConnections();
+  relay.cut();
   await eventually(() => client.stats.reconnects === 1);
   await within(
     client.send("/queue/again", "2", { receipt: true }),
@@ -93,7 +94,7 @@ Deno.test("StompClient.stats goes on across reconnections and counts them", asyn
   // Two CONNECTs and two SENDs; two CONNECTEDs and two RECEIPTs.
   assertEquals(stats.framesOut, 4);
   assertEquals(stats.framesIn, 4);
-  await eventually(() => relay.clientBytes === client.stats.bytesOut);
+  await eventually(() => relay.bytes("toServer") === client.stats.bytesOut);
 });
 
 Deno.test("StompClient.stats is a snapshot", async () => {

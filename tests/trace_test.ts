@@ -25,7 +25,8 @@ import {
 import { ManualTimers, StompTestBroker } from "@stomper/stomp/testing";
 import { bytes } from "./_decode.ts";
 import { eventually, prng, within } from "./_helpers.ts";
-import { scriptedServer, startRelay } from "./_peer.ts";
+import { ChaosRelay } from "./_chaos.ts";
+import { scriptedServer } from "./_peer.ts";
 
 /** Each frame (F) or heart-beat (H) with its size by `offset`, per chunking. */
 function measure(
@@ -127,7 +128,7 @@ Deno.test("StompClient trace of a known exchange with the test broker is exact a
     passcode: "s3cret",
   });
   // The relay counts the bytes that reach the broker.
-  await using relay = startRelay(broker.port);
+  await using relay = ChaosRelay.start({ port: broker.port });
   const { events, lines, trace } = recorder();
   const client = await StompClient.connectUrl(
     `tcp://guest:s3cret@127.0.0.1:${relay.port}`,
@@ -163,14 +164,14 @@ Deno.test("StompClient trace of a known exchange with the test broker is exact a
     "CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nlogin:guest\npasscode:s3cret\nheart-beat:0,0\n\n\0"
       .length,
   );
-  await eventually(() => relay.clientBytes === total(events, "out"));
+  await eventually(() => relay.bytes("toServer") === total(events, "out"));
   assertEquals(client.stats.bytesOut, total(events, "out"));
   assertEquals(client.stats.bytesIn, total(events, "in"));
 });
 
 Deno.test("StompClient trace shows the frames of one batched write one by one", async () => {
   await using broker = StompTestBroker.listen();
-  await using relay = startRelay(broker.port);
+  await using relay = ChaosRelay.start({ port: broker.port });
   const { events, trace } = recorder();
   const client = await StompClient.connectUrl(relay.url, {
     heartBeat: [0, 0],
@@ -186,8 +187,8 @@ Deno.test("StompClient trace shows the frames of one batched write one by one", 
     "SEND\ndestination:/queue/batch\ncontent-length:2\n\nm1\0".length;
   assertEquals(sends.map((e) => e.bytes), [size, size, size]);
   assertEquals(client.stats.framesOut, 5);
-  await eventually(() => relay.clientBytes === total(events, "out"));
-  assertEquals(client.stats.bytesOut, relay.clientBytes);
+  await eventually(() => relay.bytes("toServer") === total(events, "out"));
+  assertEquals(client.stats.bytesOut, relay.bytes("toServer"));
 });
 
 Deno.test("StompClient trace redacts secret headers both ways, and sends and delivers them as they are", async () => {

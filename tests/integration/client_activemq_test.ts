@@ -16,7 +16,7 @@ import {
   StompConnectionError,
   StompServerError,
 } from "@stomper/stomp/client";
-import { startRelay } from "../_peer.ts";
+import { ChaosRelay } from "../_chaos.ts";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue, within } from "../_helpers.ts";
 
@@ -142,7 +142,7 @@ Deno.test("StompClient with ActiveMQ: activemq.prefetchSize keeps a slow subscri
 });
 
 Deno.test("StompClient detects ActiveMQ falling silent through a relay within interval × grace", async () => {
-  await using relay = startRelay(PORT);
+  await using relay = ChaosRelay.start({ port: PORT });
   // Grace 3: ActiveMQ's first heart-beat comes two intervals after CONNECTED.
   const stomp = await connectTo(relay.url, {
     heartBeat: [500, 500],
@@ -151,7 +151,7 @@ Deno.test("StompClient detects ActiveMQ falling silent through a relay within in
   assertEquals(stomp.heartBeat, { send: 500, receive: 500 });
   await new Promise((resolve) => setTimeout(resolve, 1500));
   assertEquals(stomp.state, "connected");
-  relay.silenceServer();
+  relay.silence("toClient");
   const silencedAt = performance.now();
   await assertRejects(
     () => within(stomp.closed, 5000, "silence detection"),
@@ -169,7 +169,7 @@ Deno.test("StompClient detects ActiveMQ falling silent through a relay within in
 });
 
 Deno.test("StompClient reconnects to ActiveMQ after its connection is cut: subscription restored, nothing lost or acknowledged twice", async () => {
-  await using relay = startRelay(PORT);
+  await using relay = ChaosRelay.start({ port: PORT });
   const queue = uniqueQueue("amq-reconnect");
   const states: StompClientState[] = [];
   const stomp = await connectTo(relay.url, {
@@ -192,7 +192,7 @@ Deno.test("StompClient reconnects to ActiveMQ after its connection is cut: subsc
       await m.ack({ receipt: true });
       acked.add(m.text);
     }
-    relay.dropConnections();
+    relay.cut();
     await within(
       (async () => {
         while (

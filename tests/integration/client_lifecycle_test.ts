@@ -13,7 +13,7 @@ import {
 } from "@std/assert";
 import { StompServerError } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import { startRelay } from "../_peer.ts";
+import { ChaosRelay } from "../_chaos.ts";
 import { assertSequence, consume, readBodies } from "../_sequence.ts";
 import { BROKERS, connectTo, runDeno, withGuest } from "./_client.ts";
 import { uniqueQueue, within } from "../_helpers.ts";
@@ -75,7 +75,7 @@ for (const target of BURST_TARGETS) {
 
 Deno.test("StompClient with reconnect ends a subscription RabbitMQ refuses instead of reconnecting for ever", async () => {
   const retries = 3;
-  await using relay = startRelay(RABBITMQ_PORT);
+  await using relay = ChaosRelay.start({ port: RABBITMQ_PORT });
   const stomp = await connectTo(relay.url, {
     ...QUIET,
     reconnect: { retries, initialDelay: 50 },
@@ -244,7 +244,7 @@ Deno.test(`StompClient holds ${MEMORY_COUNT} un-awaited sends of 16 KiB to a con
   await using _cleanup = {
     [Symbol.asyncDispose]: () => deleteRabbitMqQueue(queue),
   };
-  await using relay = startRelay(RABBITMQ_PORT);
+  await using relay = ChaosRelay.start({ port: RABBITMQ_PORT });
   await using script = new LineProcess([
     "run",
     "--v8-flags=--expose-gc",
@@ -255,8 +255,8 @@ Deno.test(`StompClient holds ${MEMORY_COUNT} un-awaited sends of 16 KiB to a con
     String(MEMORY_COUNT),
   ]);
   assertEquals(JSON.parse(await script.line(10000)), { connected: true });
-  relay.pauseClient();
-  const forwardedBefore = relay.clientBytes;
+  relay.silence("toServer");
+  const forwardedBefore = relay.bytes("toServer");
   await script.write("send");
   const report = JSON.parse(await script.line(120000)) as MemoryReport;
   const grew = growth(report);
@@ -269,7 +269,7 @@ Deno.test(`StompClient holds ${MEMORY_COUNT} un-awaited sends of 16 KiB to a con
       `rss ${mib(report.after.rss)} (+${mib(grew.rss)}); ` +
       `bufferedAmount ${report.bufferedAmount}; ` +
       `relay forwarded ${
-        relay.clientBytes - forwardedBefore
+        relay.bytes("toServer") - forwardedBefore
       } B while paused; limit on heapUsed + external growth ${mib(limit)}`,
   );
   assert(report.gc, "memory.ts ran without --expose-gc");
@@ -292,7 +292,7 @@ Deno.test(`StompClient holds ${MEMORY_COUNT} un-awaited sends of 16 KiB to a con
     headers: { "prefetch-count": "1000" },
   });
   const start = performance.now();
-  relay.resumeClient();
+  relay.resume("toServer");
   await script.write("go");
   let counted = 0;
   const counting = consume(subscription, MEMORY_COUNT, async (message) => {

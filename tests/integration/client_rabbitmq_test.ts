@@ -19,7 +19,8 @@ import {
   StompConnectionError,
   StompServerError,
 } from "@stomper/stomp/client";
-import { RawPeer, startRelay } from "../_peer.ts";
+import { ChaosRelay } from "../_chaos.ts";
+import { RawPeer } from "../_peer.ts";
 import {
   BROKERS,
   connectTo,
@@ -240,7 +241,7 @@ Deno.test("StompClient's heart-beats keep an idle connection to RabbitMQ open, a
 
 Deno.test("StompClient detects RabbitMQ falling silent through a relay within interval × grace", async () => {
   const url = new URL(BROKERS.rabbitmqTcp);
-  await using relay = startRelay(Number(url.port));
+  await using relay = ChaosRelay.start({ port: Number(url.port) });
   const states: StompClientState[] = [];
   const stomp = await connectTo(relay.url, {
     heartBeat: [1000, 1000],
@@ -255,7 +256,7 @@ Deno.test("StompClient detects RabbitMQ falling silent through a relay within in
     for await (const _ of subscription) { /* nothing comes */ }
   })();
   consumer.catch(() => {});
-  relay.silenceServer();
+  relay.silence("toClient");
   const silencedAt = performance.now();
   const pending = stomp.send(uniqueQueue("silence"), "x", { receipt: true });
   pending.catch(() => {});

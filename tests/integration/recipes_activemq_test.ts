@@ -11,8 +11,9 @@ import {
   StompConnectionError,
   StompServerError,
 } from "@stomper/stomp/client";
-import { startRelay } from "../_peer.ts";
-import { BROKERS, connectTo, Inbox, uniqueQueue } from "./_client.ts";
+import { ChaosRelay } from "../_chaos.ts";
+import { BROKERS, connectTo, Inbox } from "./_client.ts";
+import { uniqueQueue, uniqueTopic } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 // How long "nothing more arrives" is watched: locally a delivery the broker
@@ -35,7 +36,7 @@ function connectAs(clientId: string): Promise<StompClient> {
  */
 async function removeDurable(stomp: StompClient, name: string): Promise<void> {
   const carrier = await stomp.subscribe(
-    `/topic/stomper-recipes-carrier-${crypto.randomUUID()}`,
+    uniqueTopic("recipes-carrier"),
     { receipt: true },
   );
   await carrier.unsubscribe({
@@ -191,7 +192,9 @@ Deno.test("Recipe on ActiveMQ: without persistent:true, what an away durable sub
 });
 
 Deno.test("Recipe on ActiveMQ: with reconnect, a durable subscription is resumed under the same client-id after the connection is cut", async () => {
-  await using relay = startRelay(Number(new URL(BROKERS.activemqTcp).port));
+  await using relay = ChaosRelay.start({
+    port: Number(new URL(BROKERS.activemqTcp).port),
+  });
   const suffix = crypto.randomUUID();
   const topic = `/topic/stomper-recipes-${suffix}`;
   const clientId = `stomper-recipes-${suffix}`;
@@ -217,7 +220,7 @@ Deno.test("Recipe on ActiveMQ: with reconnect, a durable subscription is resumed
         receipt: true,
       }),
     );
-    relay.dropConnections();
+    relay.cut();
     {
       await using publisher = await connectTo(BROKERS.activemqTcp, QUIET);
       for (const body of ["during the cut 1", "during the cut 2"]) {
@@ -301,7 +304,7 @@ Deno.test("Recipe on ActiveMQ: activemq.prefetchSize:3 with client-individual ac
 
 Deno.test("Recipe on ActiveMQ: a selector delivers only the messages whose headers match it", async () => {
   await using stomp = await connectTo(BROKERS.activemqTcp, QUIET);
-  const topic = `/topic/stomper-recipes-${crypto.randomUUID()}`;
+  const topic = uniqueTopic("recipes");
   const subscribe = async (selector: string) =>
     new Inbox(
       await stomp.subscribe(topic, { headers: { selector }, receipt: true }),

@@ -6,7 +6,8 @@
 
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { StompConnectionError } from "@stomper/stomp/client";
-import { BROKERS, connectTo, Inbox, uniqueQueue } from "./_client.ts";
+import { BROKERS, connectTo, Inbox } from "./_client.ts";
+import { uniqueQueue, uniqueTopic } from "../_helpers.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 // How long "nothing more arrives" is watched: locally a delivery the broker
@@ -232,7 +233,7 @@ Deno.test("Recipe on RabbitMQ: a receipt on a persistent SEND is a publisher con
   // A confirm means the broker took the message, not that anyone reads it:
   // a topic without subscribers drops it and still confirms.
   await stomp.send(
-    `/topic/stomper-recipes-nobody-${crypto.randomUUID()}`,
+    uniqueTopic("recipes-nobody"),
     "x",
     {
       receipt: true,
