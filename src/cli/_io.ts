@@ -1,0 +1,140 @@
+// Where the stomper tool reads and writes: the CliIO it is given, and the
+// Deno process's streams by default. A failed write to standard output is
+// an OutputError, so the tool can stop without acknowledging what it could
+// not write.
+
+import { concat } from "@std/bytes";
+
+/** Where the tool reads and writes; the defaults use the Deno process. */
+export interface CliIO {
+  /**
+   * Writes one line of output. It may be an async function: the tool waits
+   * for a promise it returns before going on (before acknowledging the
+   * message it printed, say), and a rejection, like an exception, means
+   * standard output failed (see `runCli`).
+   */
+  print(line: string): void;
+  /** Writes one line to the error stream. */
+  error(line: string): void;
+  /**
+   * Reads all of standard input (the body of `send` when none is given).
+   * Nothing is sent before it resolves; once `signal` aborts, its result is
+   * ignored.
+   */
+  readStdin?(): Promise<Uint8Array>;
+  /** Reads a text file (the `--ca` certificate, the `--passcode-file`). */
+  readTextFile?(path: string): Promise<string>;
+  /**
+   * Writes bytes to standard output as they are (`subscribe --raw`); by
+   * default to the Deno process's standard output.
+   */
+  write?(bytes: Uint8Array): Promise<void>;
+  /**
+   * Reads an environment variable (`STOMP_CA`, `STOMP_LOGIN`,
+   * `STOMP_PASSCODE`); by default from the Deno process, as unset when it
+   * may not read the environment.
+   */
+  env?(name: string): string | undefined;
+  /**
+   * Stops the tool, as Ctrl-C does, whatever it is doing (connecting,
+   * reading standard input, waiting for a RECEIPT, receiving or
+   * acknowledging): it sends nothing more, ends its subscription,
+   * disconnects (waiting at most 500 ms for the broker) and returns 130, or
+   * 143 when the signal's reason is `"SIGTERM"`.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Standard output failed: `closed` when its reader went away (EPIPE), which
+ * ends the tool quietly with {@linkcode OUTPUT_CLOSED}.
+ */
+export class OutputError extends Error {
+  readonly closed: boolean;
+  constructor(cause: unknown) {
+    const closed = cause instanceof Error &&
+      (cause.name === "BrokenPipe" ||
+        (cause as { code?: unknown }).code === "EPIPE");
+    super(
+      `Cannot write to standard output: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.closed = closed;
+  }
+}
+
+/**
+ * The exit status when standard output closed: 128 + 13 (SIGPIPE), what a
+ * shell reports for a tool that SIGPIPE ended, so `set -o pipefail` and
+ * `$PIPESTATUS` read it the same way.
+ */
+export const OUTPUT_CLOSED = 141;
+
+const noop = () => {};
+
+/** Reads a stream to its end; cancels it when the signal aborts. */
+export async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const cancel = () => reader.cancel(signal?.reason).catch(noop);
+  signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    const chunks: Uint8Array[] = [];
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    // A cancelled read ends as the end of input would, with the body cut
+    // short: it must not be sent.
+    signal?.throwIfAborted();
+    return concat(chunks);
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    reader.releaseLock();
+  }
+}
+
+/** The environment variable, or undefined when unset or not readable. */
+export function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes all of the bytes to the process's standard output. */
+export async function writeStdout(bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    at += await Deno.stdout.write(bytes.subarray(at));
+  }
+}
+
+/**
+ * Standard output as lines: the lines printed in one turn go out together in
+ * one write, after the writes before them. The promise of a line settles
+ * when the write holding it has.
+ */
+export function stdoutLines(): (line: string) => Promise<void> {
+  const encoder = new TextEncoder();
+  let queued: string[] = [];
+  let next: Promise<void> | undefined;
+  let tail: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const text = `${queued.join("\n")}\n`;
+    queued = [];
+    next = undefined;
+    return writeStdout(encoder.encode(text));
+  };
+  return (line) => {
+    queued.push(line);
+    // After a failed write the next one is tried, and fails the same way.
+    next ??= tail = tail.then(flush, flush);
+    return next;
+  };
+}
