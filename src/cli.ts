@@ -31,6 +31,7 @@ import {
   type CliIO,
   OUTPUT_CLOSED,
   OutputError,
+  readEnv,
   stdoutLines,
 } from "./cli/_io.ts";
 import { run, stoppedStatus } from "./cli/_run.ts";
@@ -113,7 +114,9 @@ export async function runCli(
     // A reader that went away is the end of the pipe, not a failure to
     // report (as with SIGPIPE).
     if (error instanceof OutputError && error.closed) return OUTPUT_CLOSED;
-    safe.error(`stomper: ${failure(error, parsed)}`);
+    const caGiven = parsed.ca !== undefined ||
+      Boolean((io.env ?? readEnv)("STOMP_CA"));
+    safe.error(`stomper: ${failure(error, caGiven)}`);
     return 1;
   }
   return io.signal?.aborted ? stoppedStatus(io.signal) : status;

@@ -927,6 +927,15 @@ Deno.test("runCli names --ca and STOMP_CA when a TLS certificate does not verify
       wrongCa.err[0] ?? "",
       /; check that the --ca file \(or STOMP_CA\) is the certificate authority that signed the broker's certificate$/,
     );
+    // The same advice when the CA came from STOMP_CA.
+    const wrongEnv = ioWith({ STOMP_CA: "wrong.pem" }, {
+      "wrong.pem": await Deno.readTextFile(new URL("wrong-ca.pem", dir)),
+    });
+    assertEquals(await runCli(["send", url, "/q", "x"], wrongEnv), 1);
+    assertMatch(
+      wrongEnv.err[0] ?? "",
+      /; check that the --ca file \(or STOMP_CA\)/,
+    );
     assertHidden(written(untrusted) + written(wrongCa), ["Pw/s3cr@t"]);
   } finally {
     listener.close();

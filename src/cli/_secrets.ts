@@ -31,11 +31,11 @@ export function urlPassword(url: string): string | undefined {
   }
 }
 
-/** The failure in words, with its cause, and the tool's advice for TLS. */
-export function failure(
-  error: unknown,
-  parsed: { ca?: string | undefined },
-): string {
+/**
+ * The failure in words, with its cause, and the tool's advice for TLS:
+ * whether a CA was given (by --ca or STOMP_CA) decides which.
+ */
+export function failure(error: unknown, caGiven: boolean): string {
   const reason = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error &&
       !reason.includes(error.cause.message)
@@ -44,7 +44,7 @@ export function failure(
   const line = `${reason}${cause}`;
   if (!TLS_FAILURE.test(line)) return line;
   // The transport names its own option; the user of the tool needs ours.
-  const advice = parsed.ca === undefined
+  const advice = !caGiven
     ? "trust the certificate authority that signed the broker's certificate with --ca FILE or the STOMP_CA environment variable"
     : "check that the --ca file (or STOMP_CA) is the certificate authority that signed the broker's certificate";
   return `${line.replace(CA_CERTS_ADVICE, "")}; ${advice}`;
