@@ -1,0 +1,223 @@
+// The shared heart-beat code (src/_heartbeat.ts) that the client and the test
+// broker keep their heart-beats with: the header, the negotiation and the
+// scheduler, on a clock moved by hand.
+
+import { assert, assertEquals } from "@std/assert";
+import {
+  HEARTBEAT_EARLY,
+  HeartBeatScheduler,
+  negotiateHeartBeat,
+  negotiateHeartBeats,
+  parseHeartBeat,
+  silenceLimit,
+  SYSTEM_TIMERS,
+} from "../src/_heartbeat.ts";
+import { ManualTimers } from "../src/testing/manual_timers.ts";
+
+/** A host that records when it was asked to beat and when the peer fell silent. */
+class Host {
+  readonly beats: number[] = [];
+  readonly silences: [number, number, number][] = [];
+  /** Whether beat() writes (false: a write is under way). */
+  writes = true;
+  pausedNow = false;
+  readonly #timers: { now(): number };
+
+  constructor(timers: { now(): number }) {
+    this.#timers = timers;
+  }
+
+  beat(): boolean {
+    if (this.writes) this.beats.push(this.#timers.now());
+    return this.writes;
+  }
+
+  silent(silent: number, limit: number): void {
+    this.silences.push([this.#timers.now(), silent, limit]);
+  }
+
+  paused(): boolean {
+    return this.pausedNow;
+  }
+}
+
+function setup(): {
+  timers: ManualTimers;
+  host: Host;
+  scheduler: HeartBeatScheduler;
+} {
+  const timers = new ManualTimers();
+  const host = new Host(timers);
+  return { timers, host, scheduler: new HeartBeatScheduler(timers, host) };
+}
+
+Deno.test("parseHeartBeat() reads two integers, with blanks around them", () => {
+  assertEquals(parseHeartBeat("1000,2000"), [1000, 2000]);
+  assertEquals(parseHeartBeat(" 10 , 20 "), [10, 20]);
+  assertEquals(parseHeartBeat("0,0"), [0, 0]);
+});
+
+Deno.test("parseHeartBeat() takes a missing header for no heart-beats", () => {
+  assertEquals(parseHeartBeat(undefined), [0, 0]);
+});
+
+Deno.test("parseHeartBeat() rejects anything but two non-negative integers", () => {
+  for (
+    const bad of ["", "1000", "a,b", "-1,0", "1,2,3", "1.5,2", "1000,", ",1"]
+  ) {
+    assertEquals(parseHeartBeat(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+Deno.test("negotiateHeartBeat() turns a direction off on 0, else takes the larger", () => {
+  assertEquals(negotiateHeartBeat(0, 5000), 0);
+  assertEquals(negotiateHeartBeat(5000, 0), 0);
+  assertEquals(negotiateHeartBeat(1000, 5000), 5000);
+  assertEquals(negotiateHeartBeat(7000, 5000), 7000);
+});
+
+Deno.test("negotiateHeartBeats() pairs what one end sends with what the other wants", () => {
+  // This end sends every 1 s and wants 4 s; the peer sends 3 s, wants 2 s.
+  assertEquals(negotiateHeartBeats([1000, 4000], [3000, 2000]), {
+    send: 2000,
+    receive: 4000,
+  });
+  assertEquals(negotiateHeartBeats([1000, 0], [3000, 2000]), {
+    send: 2000,
+    receive: 0,
+  });
+  assertEquals(negotiateHeartBeats([0, 4000], [0, 2000]), {
+    send: 0,
+    receive: 0,
+  });
+});
+
+Deno.test("silenceLimit() is grace intervals, rounded up to a millisecond", () => {
+  assertEquals(silenceLimit(1000, 2), 2000);
+  assertEquals(silenceLimit(1001, 1.5), 1502);
+});
+
+Deno.test("HeartBeatScheduler beats each time the link has been idle for the early share of the interval", async () => {
+  const { timers, host, scheduler } = setup();
+  assertEquals(HEARTBEAT_EARLY, 0.8);
+  scheduler.start({ send: 1000, receive: 0 }, 2);
+  await timers.advance(799);
+  assertEquals(host.beats, []);
+  await timers.advance(1);
+  assertEquals(host.beats, [800]);
+  await timers.advance(1600);
+  assertEquals(host.beats, [800, 1600, 2400]);
+  scheduler.stop();
+});
+
+Deno.test("HeartBeatScheduler does not beat when something else was written recently", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 1000, receive: 0 }, 2);
+  await timers.advance(700);
+  scheduler.sent();
+  // Due at 800 from the start, but only 100 ms idle then: next at 700 + 800.
+  await timers.advance(799);
+  assertEquals(host.beats, []);
+  await timers.advance(1);
+  assertEquals(host.beats, [1500]);
+  scheduler.stop();
+});
+
+Deno.test("HeartBeatScheduler asks again 1 ms later when the host lets a beat pass", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 1000, receive: 0 }, 2);
+  host.writes = false;
+  await timers.advance(805);
+  assertEquals(host.beats, []);
+  host.writes = true;
+  await timers.advance(1);
+  assertEquals(host.beats, [806]);
+  await timers.advance(800);
+  assertEquals(host.beats, [806, 1606]);
+  scheduler.stop();
+});
+
+Deno.test("HeartBeatScheduler reports the peer silent at exactly grace intervals", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 0, receive: 1000 }, 2);
+  await timers.advance(1999);
+  assertEquals(host.silences, []);
+  await timers.advance(1);
+  assertEquals(host.silences, [[2000, 2000, 2000]]);
+  // It stopped itself: nothing more is reported.
+  assertEquals(timers.pending, 0);
+});
+
+Deno.test("HeartBeatScheduler counts silence from the last byte received", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 0, receive: 1000 }, 2);
+  await timers.advance(1500);
+  scheduler.received();
+  await timers.advance(1999);
+  assertEquals(host.silences, []);
+  await timers.advance(1);
+  assertEquals(host.silences, [[3500, 2000, 2000]]);
+});
+
+Deno.test("HeartBeatScheduler rounds a fractional grace's limit up", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 0, receive: 1001 }, 1.5);
+  await timers.advance(1501);
+  assertEquals(host.silences, []);
+  await timers.advance(1);
+  assertEquals(host.silences, [[1502, 1502, 1502]]);
+});
+
+Deno.test("HeartBeatScheduler does not count a paused reader's time as the peer's silence", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 0, receive: 1000 }, 2);
+  host.pausedNow = true;
+  await timers.advance(10_000);
+  assertEquals(host.silences, []);
+  // Paused until 10 000 (the last check), then silent for the limit.
+  host.pausedNow = false;
+  await timers.advance(1999);
+  assertEquals(host.silences, []);
+  await timers.advance(1);
+  assertEquals(host.silences, [[12_000, 2000, 2000]]);
+});
+
+Deno.test("HeartBeatScheduler leaves a direction negotiated to 0 off", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 0, receive: 0 }, 2);
+  assertEquals(timers.pending, 0);
+  await timers.advance(60_000);
+  assertEquals(host.beats, []);
+  assertEquals(host.silences, []);
+});
+
+Deno.test("HeartBeatScheduler.stop() ends both timers", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 1000, receive: 1000 }, 2);
+  assertEquals(timers.pending, 2);
+  await timers.advance(800);
+  scheduler.stop();
+  assertEquals(timers.pending, 0);
+  await timers.advance(60_000);
+  assertEquals(host.beats, [800]);
+  assertEquals(host.silences, []);
+});
+
+Deno.test("HeartBeatScheduler stops beating once the peer is reported silent", async () => {
+  const { timers, host, scheduler } = setup();
+  scheduler.start({ send: 1000, receive: 1000 }, 1);
+  await timers.advance(5000);
+  assertEquals(host.beats, [800]);
+  assertEquals(host.silences, [[1000, 1000, 1000]]);
+  assertEquals(timers.pending, 0);
+});
+
+Deno.test("HeartBeatScheduler runs on the runtime's timers", async () => {
+  const host = new Host(SYSTEM_TIMERS);
+  const scheduler = new HeartBeatScheduler(SYSTEM_TIMERS, host);
+  const silent = Promise.withResolvers<void>();
+  host.silent = () => silent.resolve();
+  scheduler.start({ send: 10, receive: 100 }, 1);
+  await silent.promise;
+  assert(host.beats.length >= 2, `${host.beats.length} beats`);
+});
