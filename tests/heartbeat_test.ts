@@ -127,13 +127,13 @@ Deno.test("HeartBeatScheduler asks again 1 ms later when the host lets a beat pa
   const { timers, host, scheduler } = setup();
   scheduler.start({ send: 1000, receive: 0 }, 2);
   host.writes = false;
-  await timers.advance(805);
+  await timers.advance(804);
   assertEquals(host.beats, []);
   host.writes = true;
   await timers.advance(1);
-  assertEquals(host.beats, [806]);
+  assertEquals(host.beats, [805]);
   await timers.advance(800);
-  assertEquals(host.beats, [806, 1606]);
+  assertEquals(host.beats, [805, 1605]);
   scheduler.stop();
 });
 
