@@ -13,6 +13,7 @@ import { abortPhrase, connectSignal, raceSignal } from "./_signal.ts";
 import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 import { tcpTarget } from "./_url.ts";
+import { describeDenoTlsError, tlsSettings } from "./_tls.ts";
 
 /** A {@linkcode StompTransport} over a Deno TCP or TLS connection. */
 export interface DenoConnTransport extends StompTransport {
@@ -225,8 +226,14 @@ async function handshake(
   return conn;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A connection error in words; a certificate error with what to do. */
+function describe(
+  error: unknown,
+  hostname: string,
+  hostnameOption: boolean,
+): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return describeDenoTlsError(message, hostname, hostnameOption);
 }
 
 /**
@@ -253,7 +260,8 @@ function describe(error: unknown): string {
  * @param options TLS settings, host override, timeout and abort signal.
  * @returns The transport, once connected.
  * @throws {TypeError} For a URL that is not `tcp:`, `stomp:`, `tls:` or
- * `stomp+ssl:`.
+ * `stomp+ssl:`, `caCerts` that is not an array of strings, or `cert`
+ * without `key` (or the reverse).
  * @throws {TransportConnectError} When the connection cannot be opened.
  */
 export async function connectTcp(
@@ -266,22 +274,22 @@ export async function connectTcp(
     STOMP_PORTS,
     "connect over TCP",
   );
+  const { caCerts, cert, key } = tlsSettings(
+    options,
+    "Cannot connect over TCP",
+  );
   const signal = connectSignal(options, "connect over TCP");
   let conn: Deno.Conn;
   try {
     const connectOptions: Deno.ConnectOptions = { hostname, port };
     if (signal !== undefined) connectOptions.signal = signal;
-    if (tls && (options.cert !== undefined || options.key !== undefined)) {
+    if (tls && cert !== undefined && key !== undefined) {
       // Client certificates need connectTls, whose TCP socket keeps Nagle.
       const tlsOptions: Deno.ConnectTlsOptions = { hostname, port };
-      if (options.caCerts !== undefined) tlsOptions.caCerts = options.caCerts;
+      if (caCerts !== undefined) tlsOptions.caCerts = caCerts;
       conn = await handshake(
         raceSignal(
-          Deno.connectTls({
-            ...tlsOptions,
-            cert: options.cert ?? "",
-            key: options.key ?? "",
-          }),
+          Deno.connectTls({ ...tlsOptions, cert, key }),
           signal,
           (late) => late.close(),
         ),
@@ -295,9 +303,7 @@ export async function connectTcp(
       tcpConn.setNoDelay(true);
       if (tls) {
         const startOptions: Deno.StartTlsOptions = { hostname };
-        if (options.caCerts !== undefined) {
-          startOptions.caCerts = options.caCerts;
-        }
+        if (caCerts !== undefined) startOptions.caCerts = caCerts;
         conn = await handshake(
           raceSignal(
             Deno.startTls(tcpConn, startOptions).catch((error) => {
@@ -317,7 +323,9 @@ export async function connectTcp(
     const aborted = signal?.aborted === true;
     throw new TransportConnectError(
       `Cannot connect to ${JSON.stringify(target)}: ${
-        aborted ? abortPhrase(signal, options.timeout) : describe(cause)
+        aborted
+          ? abortPhrase(signal, options.timeout)
+          : describe(cause, hostname, true)
       }`,
       { url: parsed.href, cause: aborted ? signal.reason : cause },
     );

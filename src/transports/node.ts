@@ -14,6 +14,7 @@ import type { Socket } from "node:net";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { abortPhrase, connectSignal } from "./_signal.ts";
 import { tcpTarget } from "./_url.ts";
+import { nameHint, tlsSettings, TRUST_HINT } from "./_tls.ts";
 import { STOMP_PORTS } from "./deno.ts";
 import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
@@ -78,16 +79,23 @@ const CERTIFICATE_CODES = new Set([
   "CERT_NOT_YET_VALID",
   "CERT_REVOKED",
   "CERT_REJECTED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-/** A Node connection error in words, with its code. */
-function describe(error: unknown): string {
+/**
+ * A Node connection error in words, with its code; a certificate error with
+ * what to do (`host`: the host the certificate was checked against).
+ */
+function describe(error: unknown, host: string): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
   if (typeof code !== "string") return error.message;
   if (UNTRUSTED_CODES.has(code)) {
-    return `the server's certificate did not verify: ${error.message} (${code}); pass the certificate authority that signed it in caCerts`;
+    return `the server's certificate did not verify: ${error.message} (${code}); ${TRUST_HINT}`;
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return `the server's certificate did not verify: ${error.message} (${code}); ${
+      nameHint(host, true)
+    }`;
   }
   if (CERTIFICATE_CODES.has(code)) {
     return `the server's certificate did not verify: ${error.message} (${code})`;
@@ -218,7 +226,8 @@ function fromNodeSocket(socket: Socket): StompTransport {
  * @param options TLS settings, host override, timeout and abort signal.
  * @returns The transport, once connected.
  * @throws {TypeError} For a URL that is not `tcp:`, `stomp:`, `tls:` or
- * `stomp+ssl:`.
+ * `stomp+ssl:`, `caCerts` that is not an array of strings, or `cert`
+ * without `key` (or the reverse).
  * @throws {TransportConnectError} When the connection cannot be opened.
  */
 export async function connectNodeTcp(
@@ -231,12 +240,18 @@ export async function connectNodeTcp(
     STOMP_PORTS,
     "connect over TCP",
   );
+  const { caCerts, cert, key } = tlsSettings(
+    options,
+    "Cannot connect over TCP",
+  );
   const signal = connectSignal(options, "connect over TCP");
   const fail = (cause: unknown) => {
     const aborted = signal?.aborted === true;
     return new TransportConnectError(
       `Cannot connect to ${JSON.stringify(target.name)}: ${
-        aborted ? abortPhrase(signal, options.timeout) : describe(cause)
+        aborted
+          ? abortPhrase(signal, options.timeout)
+          : describe(cause, target.hostname)
       }`,
       { url: target.url.href, cause: aborted ? signal.reason : cause },
     );
@@ -292,12 +307,21 @@ export async function connectNodeTcp(
       if (net.isIP(target.hostname) === 0) {
         tlsOptions.servername = target.hostname;
       }
-      if (options.caCerts !== undefined) {
-        tlsOptions.ca = [...tls.rootCertificates, ...options.caCerts];
+      if (caCerts !== undefined) {
+        tlsOptions.ca = [...tls.rootCertificates, ...caCerts];
       }
-      if (options.cert !== undefined) tlsOptions.cert = options.cert;
-      if (options.key !== undefined) tlsOptions.key = options.key;
-      secure = tls.connect(tlsOptions);
+      if (cert !== undefined && key !== undefined) {
+        tlsOptions.cert = cert;
+        tlsOptions.key = key;
+      }
+      try {
+        secure = tls.connect(tlsOptions);
+      } catch (error) {
+        // A certificate or key Node cannot parse throws here, in an event
+        // handler, where it would end the process.
+        onFailure(error);
+        return;
+      }
       secure.once("error", onFailure);
       secure.once("close", onEarlyClose);
       secure.once("secureConnect", () => ready(secure!));

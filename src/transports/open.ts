@@ -14,7 +14,11 @@ import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
 
 /**
  * Options of {@linkcode openTransport}: those of the TCP/TLS (Deno and Node)
- * and WebSocket transports; each uses the ones that apply to it.
+ * and WebSocket transports; each uses the ones that apply to its scheme.
+ * `caCerts`, `cert` and `key` apply to `tls:` and `wss:` URLs (to `wss:` in
+ * Deno only: elsewhere they are refused); `hostname` to `tcp:` and `tls:`
+ * URLs only (refused for WebSocket URLs); `readBufferSize` to Deno's TCP and
+ * TLS (Node sizes its own reads).
  */
 export interface OpenTransportOptions
   extends TcpConnectOptions, NodeTcpConnectOptions, WebSocketConnectOptions {}
@@ -66,8 +70,10 @@ export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
  * @param options Options for the transport the scheme selects.
  * @returns The transport, once connected.
  * @throws {TypeError} (as a rejection) For an invalid URL or an unknown
- * scheme, a TCP URL in a runtime without TCP (a browser), or a WebSocket URL
- * in a runtime without a global `WebSocket` (Node before 22); the message
+ * scheme, a TCP URL in a runtime without TCP (a browser), a WebSocket URL
+ * in a runtime without a global `WebSocket` (Node before 22), an option the
+ * transport cannot honour (`hostname` for a WebSocket URL; `caCerts`,
+ * `cert` or `key` for a `wss:` URL outside Deno) or a bad one; the message
  * says what to do instead.
  * @throws {TransportConnectError} (as a rejection) When the connection cannot
  * be opened.
@@ -99,6 +105,13 @@ export async function openTransport(
   switch (parsed.protocol) {
     case "ws:":
     case "wss:":
+      if (options.hostname !== undefined) {
+        throw new TypeError(
+          `Cannot open transport: the hostname option applies to tcp: and tls: URLs, and a WebSocket connects to its URL's host; put ${
+            JSON.stringify(options.hostname)
+          } in the ${parsed.protocol} URL instead`,
+        );
+      }
       if (typeof globalThis.WebSocket !== "function") {
         throw new TypeError(
           `Cannot open transport: ${parsed.protocol} URLs need a global WebSocket, and this runtime has none (${WEBSOCKET_HINT})`,

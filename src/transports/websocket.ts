@@ -7,6 +7,12 @@
  */
 
 import { registerMessageSender } from "./_messages.ts";
+import {
+  denoHttpClient,
+  describeDenoTlsError,
+  hasTlsSettings,
+  tlsSettings,
+} from "./_tls.ts";
 import { WEBSOCKET_HINT } from "./_url.ts";
 import {
   abortPhrase,
@@ -81,6 +87,24 @@ export interface WebSocketTransportOptions {
 
 /** Options of {@linkcode connectWebSocket}. */
 export interface WebSocketConnectOptions extends WebSocketTransportOptions {
+  /**
+   * For `wss:` URLs: extra root certificates, in PEM format, trusted in
+   * addition to the default ones (the server's certificate authority). Deno
+   * only: no standard WebSocket takes TLS settings, so elsewhere (browsers,
+   * Node, a WebSocket from a library) `connectWebSocket` refuses them with
+   * a `TypeError` rather than connect without them; trust the authority in
+   * the runtime instead (`NODE_EXTRA_CA_CERTS` for Node, the system's or
+   * browser's certificate store), or connect with a `tls:` URL. Unused for
+   * `ws:` URLs.
+   */
+  caCerts?: string[];
+  /**
+   * For `wss:` URLs: a client certificate chain in PEM format, for mutual
+   * TLS (with `key`). Deno only, like `caCerts`.
+   */
+  cert?: string;
+  /** The client certificate's private key in PEM format (with `cert`). */
+  key?: string;
   /**
    * The subprotocols to offer; the server picks one (see the socket's
    * `protocol`).
@@ -509,11 +533,16 @@ export function fromWebSocket(
  * ```
  *
  * @param url The server's `ws:` or `wss:` URL.
+ * For `wss:` URLs in Deno, `caCerts`, `cert` and `key` apply as they do to
+ * `connectTcp`'s `tls:`; other runtimes' WebSockets take no TLS
+ * settings, so there they are refused (see `caCerts`).
+ *
  * @param options Subprotocols, message type, high-water mark, message size
- * limit, timeout and abort signal.
+ * limit, TLS settings (Deno), timeout and abort signal.
  * @returns The transport, once the socket is open.
- * @throws {TypeError} For a URL that is not `ws:` or `wss:`, or a bad
- * message type.
+ * @throws {TypeError} For a URL that is not `ws:` or `wss:`, a bad message
+ * type, `cert` without `key` (or the reverse), or TLS settings for a `wss:`
+ * URL in a runtime other than Deno.
  * @throws {RangeError} For a bad high-water mark or message size limit
  * (before any socket is opened).
  * @throws {TransportConnectError} When the socket cannot be opened.
@@ -542,6 +571,7 @@ export async function connectWebSocket(
   }
   // Checked before the socket opens, so that a bad option leaves none open.
   const transportOptions = settings(options, "Cannot connect over WebSocket");
+  const tls = tlsSettings(options, "Cannot connect over WebSocket");
   const signal = connectSignal(options, "connect over WebSocket");
   const protocols = typeof options.protocols === "string"
     ? [options.protocols]
@@ -551,7 +581,35 @@ export async function connectWebSocket(
       `Cannot connect over WebSocket: this runtime has no global WebSocket (${WEBSOCKET_HINT}; or pass such a socket to fromWebSocket)`,
     );
   }
-  const socket = new WebSocket(parsed, protocols);
+  // Deno's WebSocket takes TLS settings through an HTTP client; no other
+  // does, and connecting without them would trust what the user did not ask.
+  let client: ReturnType<typeof denoHttpClient>;
+  try {
+    client = parsed.protocol === "wss:" && hasTlsSettings(tls)
+      ? denoHttpClient(tls)
+      : undefined;
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot connect over WebSocket: caCerts, cert or key cannot be used: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+  }
+  if (parsed.protocol === "wss:" && hasTlsSettings(tls) && !client) {
+    throw new TypeError(
+      "Cannot connect over WebSocket: caCerts, cert and key need Deno (this runtime's WebSocket takes no TLS settings); trust the certificate authority in the runtime instead (Node: NODE_EXTRA_CA_CERTS=ca.pem; a browser: its certificate store), or connect with a tls: URL, whose transport takes them",
+    );
+  }
+  let socket: WebSocket;
+  try {
+    socket = client === undefined
+      ? new WebSocket(parsed, protocols)
+      : new WebSocket(parsed, { protocols, client });
+  } catch (error) {
+    client?.close();
+    throw error;
+  }
   const transport = fromWebSocket(socket, transportOptions);
   let failure: string | undefined;
   const opening = new Promise<void>((resolve, reject) => {
@@ -579,6 +637,7 @@ export async function connectWebSocket(
     await raceSignal(opening, signal, () => {});
   } catch (cause) {
     transport.close();
+    client?.close();
     const aborted = signal?.aborted === true;
     let detail: string;
     if (aborted) {
@@ -591,7 +650,7 @@ export async function connectWebSocket(
       detail = `the connection failed${
         failure === undefined
           ? " (refused, unreachable, or the upgrade was rejected)"
-          : ` (${failure})`
+          : ` (${describeDenoTlsError(failure, parsed.hostname, false)})`
       }`;
     } else {
       detail = cause instanceof Error ? cause.message : String(cause);
@@ -601,5 +660,7 @@ export async function connectWebSocket(
       { url: parsed.href, cause: aborted ? signal.reason : cause },
     );
   }
+  // The client only made the connection, which the socket now owns.
+  client?.close();
   return transport;
 }
