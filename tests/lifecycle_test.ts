@@ -593,7 +593,7 @@ Deno.test("StompClient gives up after reconnect.retries connections that each en
     for await (const conn of listener) {
       connections++;
       peers.push((async () => {
-        await using peer = new RawPeer(conn);
+        await using peer = RawPeer.fromConn(conn);
         await peer.next().catch(() => {});
         await peer.send(connected({ version: "1.2" })).catch(() => {});
         // Connected for a moment, far less than reconnect.stableAfter.

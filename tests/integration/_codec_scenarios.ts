@@ -26,7 +26,14 @@ import {
   unsubscribe,
 } from "@stomper/stomp";
 import { WebSocketClosedError } from "@stomper/stomp/transports";
-import { assertBody, RawSession, type Target } from "./_codec_session.ts";
+import {
+  assertBody,
+  GUEST,
+  openSession,
+  type SessionOptions,
+  type Target,
+} from "./_codec_session.ts";
+import type { RawPeer } from "../_peer.ts";
 import { randomBytes, sleep, uniqueQueue } from "../_helpers.ts";
 import { ChaosRelay } from "../_chaos.ts";
 
@@ -47,7 +54,7 @@ function ackTarget(message: StompFrame, version: StompVersion) {
 
 /** Subscribes with a receipt and waits for it, so later sends are delivered. */
 async function subscribed(
-  session: RawSession,
+  session: RawPeer,
   id: string,
   destination: string,
   ackMode: AckMode = "auto",
@@ -59,7 +66,7 @@ async function subscribed(
 }
 
 /** Reads MESSAGE frames until `count` have come, returning their texts. */
-async function texts(session: RawSession, count: number) {
+async function texts(session: RawPeer, count: number) {
   const frames = [];
   while (frames.length < count) frames.push(await session.expect("MESSAGE"));
   return frames;
@@ -72,7 +79,7 @@ async function texts(session: RawSession, count: number) {
 export function codecScenarios(target: Target): void {
   const test = (name: string, fn: () => Promise<void>) =>
     Deno.test(`${target.symbol} with ${target.name} ${name}`, fn);
-  const open = RawSession.open.bind(RawSession, target);
+  const open = (options?: SessionOptions) => openSession(target, options);
 
   test("negotiates STOMP 1.0, 1.1 and 1.2, and acks in each version's form", async () => {
     for (const version of ["1.0", "1.1", "1.2"] as const) {
@@ -137,7 +144,7 @@ export function codecScenarios(target: Target): void {
       }),
     );
     // RabbitMQ may deliver the MESSAGE before the RECEIPT: take both, any order.
-    const frames = await session.readFrames(2);
+    const frames = await session.take(2);
     const receipt = frames.find((f) => f.command === "RECEIPT");
     const message = frames.find((f) => f.command === "MESSAGE");
     assertEquals(receipt?.headers.get("receipt-id"), "sent-1");
@@ -159,7 +166,7 @@ export function codecScenarios(target: Target): void {
    */
   async function redeliveredAfter(
     mode: AckMode,
-    settle: (session: RawSession, messages: StompFrame[]) => Promise<void>,
+    settle: (session: RawPeer, messages: StompFrame[]) => Promise<void>,
   ): Promise<string[]> {
     const queue = uniqueQueue(`ack-${mode}`);
     {
@@ -223,7 +230,7 @@ export function codecScenarios(target: Target): void {
     await session.send(send(queue, "refused"));
     const first = await session.expect("MESSAGE");
     await session.send(nack(first.headers.get("ack")!, { receipt: "nacked" }));
-    const frames = await session.readFrames(
+    const frames = await session.take(
       target.broker === "rabbitmq" ? 2 : 1,
     );
     assert(
@@ -256,7 +263,7 @@ export function codecScenarios(target: Target): void {
     // Had the transaction's messages gone out, they would precede this one.
     assertEquals((await session.expect("MESSAGE")).text, "outside");
     await session.send(commit("tx1", { receipt: "committed" }));
-    const frames = await session.readFrames(3);
+    const frames = await session.take(3);
     assertEquals(
       frames.filter((f) => f.command === "MESSAGE").map((f) => f.text),
       ["t1", "t2"],
@@ -376,9 +383,9 @@ export function codecScenarios(target: Target): void {
     assert(serverSends > 0, `server offers no heart-beats: ${serverSends}`);
     const interval = Math.max(serverSends, 1000);
     const start = performance.now();
-    session.heartbeats.length = 0;
-    // Keep our side alive for 3 intervals (the server wants beats too), with
-    // a read pending all along so that incoming bytes are decoded.
+    session.heartbeatTimes.length = 0;
+    // Keep our side alive for 3 intervals (the server wants beats too); the
+    // session decodes what comes as it comes, timing each heart-beat.
     const beating = (async () => {
       while (performance.now() - start < 3 * interval) {
         if (serverWants > 0) await session.send(HEARTBEAT);
@@ -390,7 +397,7 @@ export function codecScenarios(target: Target): void {
     } finally {
       await beating.catch(() => {}); // a failed send shows as the read's failure
     }
-    const beats = session.heartbeats.filter((t) => t >= start);
+    const beats = session.heartbeatTimes.filter((t) => t >= start);
     assertGreaterOrEqual(beats.length, 2, `heart-beats: ${beats.length}`);
     const gaps = beats.slice(1).map((t, i) => t - beats[i]!);
     // Each EOL comes within the interval, with slack for timers.
@@ -411,14 +418,14 @@ export function codecScenarios(target: Target): void {
     const start = performance.now();
     await session.expectNothing(1500);
     // RabbitMQ ends each frame with an EOL; skip the one after CONNECTED.
-    const beats = session.heartbeats.filter((t) => t > start + 200);
+    const beats = session.heartbeatTimes.filter((t) => t > start + 200);
     assertEquals(beats.length, 0);
   });
 
   if (target.broker === "rabbitmq") {
     test("answers a bad login with an ERROR frame", async () => {
       await using session = await open({ handshake: false });
-      const reply = await session.handshake({ passcode: "wrong" });
+      const reply = await session.handshake({ ...GUEST, passcode: "wrong" });
       assertEquals(reply.command, "ERROR");
       // RabbitMQ: message "Bad CONNECT", body "Access refused for user 'guest'".
       assertEquals(reply.headers.get("message"), "Bad CONNECT");
@@ -489,7 +496,7 @@ export function codecScenarios(target: Target): void {
     if (target.broker === "rabbitmq") {
       test("closes the connection on a malformed frame, and the stream ends", async () => {
         await using session = await open();
-        await session.sendRaw(utf8.encode("SEND\nno colon here\n\nbody\0"));
+        await session.send(utf8.encode("SEND\nno colon here\n\nbody\0"));
         // No ERROR frame: RabbitMQ just closes, between frames, so the
         // stream ends normally.
         assertEquals(await session.end(5000), {});
@@ -497,7 +504,7 @@ export function codecScenarios(target: Target): void {
     } else {
       test("skips a malformed header line, answers with an ERROR, and stays open", async () => {
         await using session = await open();
-        await session.sendRaw(utf8.encode("SEND\nno colon here\n\nbody\0"));
+        await session.send(utf8.encode("SEND\nno colon here\n\nbody\0"));
         const error = await session.expect("ERROR");
         assertEquals(
           error.headers.get("message"),

@@ -23,10 +23,10 @@ import {
   assertBody,
   assertReachable,
   BROKERS,
-  RawSession,
+  openSession,
   TARGETS,
 } from "./_codec_session.ts";
-import { uniqueQueue, within } from "../_helpers.ts";
+import { randomBytes, uniqueQueue, within } from "../_helpers.ts";
 
 const KiB = 1024;
 const LIMIT = 64 * KiB;
@@ -36,14 +36,6 @@ const utf8 = new TextEncoder();
 /** About 200 KiB of text whose characters take 1 to 4 bytes, so cuts fall inside some. */
 function bigText(): string {
   return "a\u00e9\u20ac\u{1f600}".repeat(20 * KiB + 7);
-}
-
-function bigBytes(): Uint8Array {
-  const bytes = new Uint8Array(200 * KiB);
-  for (let i = 0; i < bytes.length; i += 65536) {
-    crypto.getRandomValues(bytes.subarray(i, i + 65536));
-  }
-  return bytes;
 }
 
 /** Records the UTF-8 size of every message the socket sends. */
@@ -110,7 +102,9 @@ for (const endpoint of ENDPOINTS) {
       sizes = recordSends(transport);
       return transport;
     }, { ...QUIET, login: "guest", passcode: "guest", connectTimeout: 5000 });
-    const body = endpoint.messageType === "text" ? bigText() : bigBytes();
+    const body = endpoint.messageType === "text"
+      ? bigText()
+      : randomBytes(200 * KiB);
     await within(
       producer.send(queue, body, { receipt: true }),
       10000,
@@ -132,7 +126,7 @@ for (const endpoint of ENDPOINTS) {
 
   Deno.test(`connectWebSocket with maxMessageBytes on RabbitMQ Web-STOMP (${endpoint.name}): a split 200 KiB SEND comes back whole over the same socket`, async () => {
     await assertReachable(endpoint.url, "RabbitMQ Web-STOMP");
-    await using session = await RawSession.open(endpoint.target, {
+    await using session = await openSession(endpoint.target, {
       transport: { maxMessageBytes: LIMIT },
     });
     const queue = uniqueQueue("ws-split-raw");
@@ -141,9 +135,9 @@ for (const endpoint of ENDPOINTS) {
     const sizes = recordSends(session.transport as WebSocketTransport);
     const body = endpoint.messageType === "text"
       ? utf8.encode(bigText())
-      : bigBytes();
+      : randomBytes(200 * KiB);
     await session.send(send(queue, body, { receipt: "sent" }));
-    const frames = await session.readFrames(2, 10000);
+    const frames = await session.take(2, 10000);
     const message = frames.find((frame) => frame.command === "MESSAGE");
     assert(message !== undefined, "a MESSAGE came");
     assertBody(message, body);
