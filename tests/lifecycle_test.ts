@@ -1,5 +1,5 @@
-// Issue 8: the client never loses, reorders or strands what a user asked of
-// it. Bursts of un-awaited operations reach the server whole and in call
+// StompClient never loses, reorders or strands what a user asked of it.
+// Bursts of un-awaited operations reach the server whole and in call
 // order, DISCONNECT last; operations issued while reconnecting wait for the
 // new connection; receipts, timeouts and signals end every wait; the first
 // connection is retried; a failure never becomes an unhandled rejection; a

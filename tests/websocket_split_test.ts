@@ -1,4 +1,4 @@
-// WebSocket frame splitting (maxMessageBytes, issue 9) against real loopback
+// WebSocket frame splitting (maxMessageBytes) against real loopback
 // WebSocket servers on 127.0.0.1: Deno.serve ones that record every message,
 // and one on a raw TCP listener that stops reading, for backpressure.
 

@@ -1,9 +1,10 @@
-// Issue 8 against real brokers and real processes: a user's script that
-// fires 10,000 sends without awaiting them and ends (tests/fixtures/burst.ts)
-// loses none and exits cleanly; a subscription RabbitMQ refuses ends instead
-// of reconnecting for ever; and un-awaited sends of a large body to a
-// connection that cannot drain (tests/fixtures/memory.ts) cost bounded memory
-// and are all delivered once it drains.
+// StompClient keeps what a user asked of it, against real brokers and real
+// processes: a user's script that fires 10,000 sends without awaiting them
+// and ends (tests/fixtures/burst.ts) loses none and exits cleanly; a
+// subscription RabbitMQ refuses ends instead of reconnecting for ever; and
+// un-awaited sends of a large body to a connection that cannot drain
+// (tests/fixtures/memory.ts) cost bounded memory and are all delivered once
+// it drains.
 
 import {
   assert,

@@ -1,5 +1,5 @@
 // RabbitMQ Web-STOMP joins a frame split across WebSocket messages
-// (maxMessageBytes, issue 9): its STOMP parser reads the messages as one byte
+// (maxMessageBytes): its STOMP parser reads the messages as one byte
 // stream. A 200 KiB SEND goes out in pieces of at most 64 KiB (Spring's
 // default cap) and arrives whole, over the binary endpoint and over the
 // text-only one (a node of its own, without a TCP listener: its consumer
