@@ -146,6 +146,9 @@ export interface WebSocketTransport extends StompTransport {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+// How long a failed connection attempt waits for the close event that
+// should follow its error event.
+const LATE_CLOSE_MS = 200;
 const NORMAL_CLOSURE = 1000;
 const NO_STATUS = 1005;
 // The polling delay bounds while waiting for bufferedAmount to drain.
@@ -613,18 +616,31 @@ export async function connectWebSocket(
   const transport = fromWebSocket(socket, transportOptions);
   let failure: string | undefined;
   const opening = new Promise<void>((resolve, reject) => {
+    let lateClose: ReturnType<typeof setTimeout> | undefined;
     const onError = (event: Event) => {
       const message = (event as Partial<ErrorEvent>).message;
       if (typeof message === "string" && message !== "") failure = message;
+      // An error before open fails the connection, and a close event should
+      // follow; Node 20's WebSocket (undici) sends none, so the attempt ends
+      // here if it does not come soon.
+      lateClose ??= setTimeout(
+        () => onClose({ code: 1006, reason: "", wasClean: false }),
+        LATE_CLOSE_MS,
+      );
     };
     const onOpen = () => {
+      clearTimeout(lateClose);
       socket.removeEventListener("error", onError);
       socket.removeEventListener("close", onClose);
       resolve();
     };
-    const onClose = (event: CloseEvent) => {
+    const onClose = (
+      event: Pick<CloseEvent, "code" | "reason" | "wasClean">,
+    ) => {
+      clearTimeout(lateClose);
       socket.removeEventListener("error", onError);
       socket.removeEventListener("open", onOpen);
+      socket.removeEventListener("close", onClose);
       const options: WebSocketClosedErrorOptions = { wasClean: event.wasClean };
       if (failure !== undefined) options.detail = failure;
       reject(new WebSocketClosedError(event.code, event.reason, options));
