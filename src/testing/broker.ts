@@ -5,18 +5,16 @@
  * @module
  */
 
-import {
-  type AckMode,
-  connected,
-  error as errorFrame,
-  type HeartBeat,
-  message as messageFrame,
-  receipt as receiptFrame,
-} from "../builders.ts";
-import { StompDecoder } from "../decoder.ts";
-import { encodeFrame } from "../encoder.ts";
+import type { HeartBeat } from "../builders.ts";
 import { type StompFrame, type StompVersion, VERSIONS } from "../frame.ts";
-import { negotiateHeartBeat } from "../client/session.ts";
+import { SYSTEM_TIMERS } from "../_heartbeat.ts";
+import { BrokerStore } from "./_store.ts";
+import {
+  BrokerSession,
+  type SessionHost,
+  type SessionOptions,
+  type Wire,
+} from "./_session.ts";
 
 /** Options of {@linkcode StompTestBroker.listen}. */
 export interface StompTestBrokerOptions {
@@ -74,77 +72,13 @@ export interface StompTestBrokerOptions {
   onFrame?: (frame: StompFrame, connection: string) => void;
 }
 
-interface StoredMessage {
-  readonly id: string;
-  readonly destination: string;
-  readonly headers: [string, string][];
-  readonly body: Uint8Array;
-  redelivered: boolean;
-}
-
-interface Delivery {
-  readonly message: StoredMessage;
-  readonly ackId: string;
-  readonly subscription: BrokerSubscription;
-}
-
-interface BrokerSubscription {
-  readonly connection: Connection;
-  readonly id: string;
-  readonly destination: string;
-  readonly ack: AckMode;
-  /** Most unacknowledged messages in the client modes; 0 is no limit. */
-  readonly prefetch: number;
-  readonly unacked: Delivery[];
-}
-
-interface Queue {
-  readonly messages: StoredMessage[];
-  readonly subscribers: BrokerSubscription[];
-  next: number;
-}
-
-type TransactionOp =
-  | { readonly kind: "send"; readonly frame: StompFrame }
-  | { readonly kind: "ACK" | "NACK"; readonly delivery: Delivery };
-
-/** How bytes leave a connection: TCP or WebSocket. */
-interface Wire {
-  write(bytes: Uint8Array): Promise<void>;
-  close(): void;
-}
-
-class ProtocolError extends Error {
-  readonly details: string;
-  constructor(message: string, details = "") {
-    super(message);
-    this.details = details;
-  }
-}
-
-const EOL = new Uint8Array([0x0a]);
 const SUBPROTOCOLS: Record<string, StompVersion> = {
   "v12.stomp": "1.2",
   "v11.stomp": "1.1",
   "v10.stomp": "1.0",
 };
-// Above this many bytes waiting to be written to a connection, queues stop
-// dispatching to it: a client that stops reading holds messages back in the
-// broker, as a real broker does.
-const WRITE_HIGH_WATER = 64 * 1024;
-// Headers of SEND that are the broker's business, not the message's.
-const SEND_ONLY_HEADERS = new Set([
-  "destination",
-  "receipt",
-  "transaction",
-  "content-length",
-]);
 
 function noop(): void {}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * An in-memory STOMP 1.0/1.1/1.2 broker listening on a loopback TCP port
@@ -193,24 +127,18 @@ export class StompTestBroker implements AsyncDisposable {
   readonly #listener: Deno.TcpListener;
   readonly #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   readonly #webSocketPath: string;
-  readonly #options: Required<
-    Pick<
-      StompTestBrokerOptions,
-      "versions" | "heartBeat" | "heartBeatGrace" | "server"
-    >
-  >;
+  readonly #options: SessionOptions;
   readonly #login: string | undefined;
   readonly #passcode: string | undefined;
   readonly #onFrame:
     | ((frame: StompFrame, connection: string) => void)
     | undefined;
-  readonly #connections = new Set<Connection>();
-  readonly #queues = new Map<string, Queue>();
+  readonly #connections = new Set<BrokerSession>();
+  readonly #store = new BrokerStore();
   readonly #tasks = new Set<Promise<void>>();
   readonly #sockets = new Set<WebSocket>();
   readonly #accepting: Promise<void>;
   #nextConnection = 1;
-  #nextMessage = 1;
   #closed = false;
   #heartbeats = 0;
 
@@ -249,6 +177,7 @@ export class StompTestBroker implements AsyncDisposable {
       heartBeat,
       heartBeatGrace: grace,
       server: options.server ?? "stomper-test-broker",
+      timers: SYSTEM_TIMERS,
     };
     this.#login = options.login;
     this.#passcode = options.passcode;
@@ -331,7 +260,7 @@ export class StompTestBroker implements AsyncDisposable {
    * @returns The number of messages.
    */
   depth(destination: string): number {
-    return this.#queues.get(destination)?.messages.length ?? 0;
+    return this.#store.depth(destination);
   }
 
   /**
@@ -341,15 +270,7 @@ export class StompTestBroker implements AsyncDisposable {
    * @returns The number of messages.
    */
   unacknowledged(destination: string): number {
-    let count = 0;
-    for (const connection of this.#connections) {
-      for (const subscription of connection.subscriptions.values()) {
-        if (subscription.destination === destination) {
-          count += subscription.unacked.length;
-        }
-      }
-    }
-    return count;
+    return this.#store.unacknowledged(destination);
   }
 
   /**
@@ -490,7 +411,7 @@ export class StompTestBroker implements AsyncDisposable {
     const done = Promise.withResolvers<void>();
     this.#track(done.promise);
     this.#sockets.add(socket);
-    let connection: Connection | undefined;
+    let connection: BrokerSession | undefined;
     const encoder = new TextEncoder();
     socket.onopen = () => {
       connection = this.#open({
@@ -526,616 +447,26 @@ export class StompTestBroker implements AsyncDisposable {
     return response;
   }
 
-  #open(wire: Wire): Connection {
-    const connection = new Connection(
+  #open(wire: Wire): BrokerSession {
+    const connection = new BrokerSession(
       `c${this.#nextConnection++}`,
       wire,
       this.#options,
-      this.#handlers,
+      this.#host,
+      this.#store,
     );
     this.#connections.add(connection);
     return connection;
   }
 
-  // What a Connection calls back into. Built once, with closures over the
+  // What a session calls back into. Built once, with closures over the
   // broker's private state.
-  readonly #handlers: BrokerHandlers = {
+  readonly #host: SessionHost = {
     authenticate: (login, passcode) =>
       (this.#login === undefined && this.#passcode === undefined) ||
       (login === this.#login && passcode === this.#passcode),
-    frame: (frame, connection) => this.#onFrame?.(frame, connection.id),
+    frame: (frame, session) => this.#onFrame?.(frame, session.id),
     heartbeat: () => this.#heartbeats++,
-    publish: (frame) => this.#publish(frame),
-    subscribed: (subscription) => {
-      if (isQueue(subscription.destination)) {
-        const queue = this.#queue(subscription.destination);
-        queue.subscribers.push(subscription);
-        this.#dispatch(queue);
-      }
-    },
-    unsubscribed: (subscription) => {
-      const queue = this.#queues.get(subscription.destination);
-      if (queue !== undefined) {
-        const at = queue.subscribers.indexOf(subscription);
-        if (at !== -1) queue.subscribers.splice(at, 1);
-      }
-      this.#requeue(subscription.unacked.splice(0));
-    },
-    requeue: (deliveries) => this.#requeue(deliveries),
-    drained: () => {
-      for (const queue of this.#queues.values()) this.#dispatch(queue);
-    },
-    closed: (connection) => {
-      this.#connections.delete(connection);
-      for (const queue of this.#queues.values()) this.#dispatch(queue);
-    },
+    closed: (session) => this.#connections.delete(session),
   };
-
-  #queue(destination: string): Queue {
-    let queue = this.#queues.get(destination);
-    if (queue === undefined) {
-      queue = { messages: [], subscribers: [], next: 0 };
-      this.#queues.set(destination, queue);
-    }
-    return queue;
-  }
-
-  #publish(frame: StompFrame): void {
-    const destination = frame.headers.get("destination")!;
-    const headers: [string, string][] = [];
-    for (const [name, value] of frame.headers) {
-      if (!SEND_ONLY_HEADERS.has(name)) headers.push([name, value]);
-    }
-    const message: StoredMessage = {
-      id: `m-${this.#nextMessage++}`,
-      destination,
-      headers,
-      body: frame.body.slice(),
-      redelivered: false,
-    };
-    if (isQueue(destination)) {
-      const queue = this.#queue(destination);
-      queue.messages.push(message);
-      this.#dispatch(queue);
-      return;
-    }
-    for (const connection of this.#connections) {
-      for (const subscription of connection.subscriptions.values()) {
-        if (subscription.destination === destination) {
-          connection.deliver(subscription, message);
-        }
-      }
-    }
-  }
-
-  #requeue(deliveries: Delivery[]): void {
-    const byQueue = new Map<Queue, StoredMessage[]>();
-    for (const { message } of deliveries) {
-      // Topic messages are not kept: a message nobody acknowledged is gone.
-      const queue = this.#queues.get(message.destination);
-      if (queue === undefined) continue;
-      message.redelivered = true;
-      const list = byQueue.get(queue) ?? [];
-      list.push(message);
-      byQueue.set(queue, list);
-    }
-    for (const [queue, messages] of byQueue) {
-      queue.messages.unshift(...messages);
-      this.#dispatch(queue);
-    }
-  }
-
-  #dispatch(queue: Queue): void {
-    while (queue.messages.length > 0) {
-      const subscribers = queue.subscribers;
-      let chosen: BrokerSubscription | undefined;
-      for (let i = 0; i < subscribers.length; i++) {
-        const index = (queue.next + i) % subscribers.length;
-        const candidate = subscribers[index]!;
-        if (candidate.connection.hasRoom(candidate)) {
-          chosen = candidate;
-          queue.next = index + 1;
-          break;
-        }
-      }
-      if (chosen === undefined) return;
-      chosen.connection.deliver(chosen, queue.messages.shift()!);
-    }
-  }
-}
-
-interface BrokerHandlers {
-  authenticate(
-    login: string | undefined,
-    passcode: string | undefined,
-  ): boolean;
-  frame(frame: StompFrame, connection: Connection): void;
-  heartbeat(): void;
-  publish(frame: StompFrame): void;
-  subscribed(subscription: BrokerSubscription): void;
-  unsubscribed(subscription: BrokerSubscription): void;
-  requeue(deliveries: Delivery[]): void;
-  drained(): void;
-  closed(connection: Connection): void;
-}
-
-type ConnectionOptions = {
-  readonly versions: readonly StompVersion[];
-  readonly heartBeat: HeartBeat;
-  readonly heartBeatGrace: number;
-  readonly server: string;
-};
-
-/** One client connection to the test broker. */
-class Connection {
-  readonly id: string;
-  readonly subscriptions = new Map<string, BrokerSubscription>();
-  readonly #wire: Wire;
-  readonly #options: ConnectionOptions;
-  readonly #broker: BrokerHandlers;
-  readonly #decoder: StompDecoder;
-  readonly #deliveries = new Map<string, Delivery>();
-  readonly #transactions = new Map<string, TransactionOp[]>();
-  #version: StompVersion = "1.2";
-  #connected = false;
-  #closed = false;
-  #closing = false;
-  #nextAck = 1;
-  #pendingBytes = 0;
-  #lastReceived = performance.now();
-  #lastSent = performance.now();
-  #sendTimer: ReturnType<typeof setTimeout> | undefined;
-  #receiveTimer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    id: string,
-    wire: Wire,
-    options: ConnectionOptions,
-    broker: BrokerHandlers,
-  ) {
-    this.id = id;
-    this.#wire = wire;
-    this.#options = options;
-    this.#broker = broker;
-    this.#decoder = new StompDecoder({
-      onHeartbeat: () => {
-        if (this.#connected) broker.heartbeat();
-      },
-    });
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  receive(bytes: Uint8Array): void {
-    if (this.#closed || this.#closing) return;
-    this.#lastReceived = performance.now();
-    try {
-      this.#decoder.decode(bytes, (frame) => {
-        if (this.#closed || this.#closing) return;
-        this.#broker.frame(frame, this);
-        this.#handle(frame);
-      });
-    } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.#fail(error.message, error.details, undefined);
-      } else {
-        this.#fail("Malformed frame", describe(error), undefined);
-      }
-    }
-  }
-
-  hasRoom(subscription: BrokerSubscription): boolean {
-    if (this.#closed || this.#closing) return false;
-    if (this.#pendingBytes > WRITE_HIGH_WATER) return false;
-    return subscription.ack === "auto" || subscription.prefetch === 0 ||
-      subscription.unacked.length < subscription.prefetch;
-  }
-
-  deliver(subscription: BrokerSubscription, message: StoredMessage): void {
-    const ackId = `${this.id}-${this.#nextAck++}`;
-    const needsAck = subscription.ack !== "auto";
-    const headers = message.redelivered
-      ? [...message.headers, ["redelivered", "true"] as [string, string]]
-      : message.headers;
-    const frame = messageFrame(message.destination, message.body, {
-      messageId: message.id,
-      subscription: subscription.id,
-      ...(needsAck && this.#version === "1.2" ? { ack: ackId } : {}),
-      headers,
-    });
-    if (needsAck) {
-      const delivery: Delivery = { message, ackId, subscription };
-      subscription.unacked.push(delivery);
-      this.#deliveries.set(ackId, delivery);
-    }
-    this.#send(frame);
-  }
-
-  /** Ends the connection at once; what was not acknowledged goes back. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#sendTimer);
-    clearTimeout(this.#receiveTimer);
-    this.#transactions.clear();
-    for (const subscription of this.subscriptions.values()) {
-      this.#broker.unsubscribed(subscription);
-    }
-    this.subscriptions.clear();
-    this.#deliveries.clear();
-    this.#wire.close();
-    this.#broker.closed(this);
-  }
-
-  #handle(frame: StompFrame): void {
-    if (!this.#connected) {
-      if (frame.command !== "CONNECT" && frame.command !== "STOMP") {
-        throw new ProtocolError(
-          "Expected CONNECT",
-          `The first frame must be CONNECT or STOMP, got ${frame.command}`,
-        );
-      }
-      this.#connect(frame);
-      return;
-    }
-    const receipt = frame.headers.get("receipt");
-    try {
-      this.#command(frame);
-    } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.#fail(error.message, error.details, receipt);
-        return;
-      }
-      throw error;
-    }
-    if (receipt !== undefined && !this.#closed) {
-      this.#send(receiptFrame(receipt));
-      if (frame.command === "DISCONNECT") this.#closeAfterWrites();
-    } else if (frame.command === "DISCONNECT") {
-      this.#closeAfterWrites();
-    }
-  }
-
-  #connect(frame: StompFrame): void {
-    const accepted = frame.headers.get("accept-version");
-    const offered = accepted === undefined
-      ? ["1.0"]
-      : accepted.split(",").map((v) => v.trim());
-    const version = [...this.#options.versions].reverse().find((v) =>
-      offered.includes(v)
-    );
-    if (version === undefined) {
-      this.#send(errorFrame(
-        "Supported protocol versions are " + this.#options.versions.join(","),
-        `The client offered ${JSON.stringify(accepted ?? "1.0")}`,
-        {
-          contentType: "text/plain",
-          headers: { version: this.#options.versions.join(",") },
-        },
-      ));
-      this.#closeAfterWrites();
-      return;
-    }
-    const login = frame.headers.get("login");
-    if (!this.#broker.authenticate(login, frame.headers.get("passcode"))) {
-      this.#send(errorFrame(
-        "Bad CONNECT",
-        `Access refused for user ${JSON.stringify(login ?? "")}`,
-        { contentType: "text/plain" },
-      ));
-      this.#closeAfterWrites();
-      return;
-    }
-    const heartBeat = frame.headers.get("heart-beat") ?? "0,0";
-    const match = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(heartBeat);
-    if (match === null) {
-      throw new ProtocolError(
-        "Invalid heart-beat header",
-        `Expected two integers, got ${JSON.stringify(heartBeat)}`,
-      );
-    }
-    const [serverSends, serverWants] = this.#options.heartBeat;
-    const sendEvery = negotiateHeartBeat(serverSends, Number(match[2]));
-    const expectEvery = negotiateHeartBeat(Number(match[1]), serverWants);
-    this.#version = version;
-    this.#decoder.version = version;
-    this.#connected = true;
-    this.#send(connected({
-      ...(version === "1.0" ? {} : { version }),
-      heartBeat: this.#options.heartBeat,
-      session: this.id,
-      server: this.#options.server,
-    }));
-    this.#startHeartBeats(sendEvery, expectEvery);
-  }
-
-  #command(frame: StompFrame): void {
-    const headers = frame.headers;
-    switch (frame.command) {
-      case "SEND": {
-        this.#destination(frame);
-        const transaction = headers.get("transaction");
-        if (transaction !== undefined) {
-          this.#transaction(transaction).push({ kind: "send", frame });
-        } else {
-          this.#broker.publish(frame);
-        }
-        return;
-      }
-      case "SUBSCRIBE": {
-        const destination = this.#destination(frame);
-        const id = headers.get("id") ??
-          (this.#version === "1.0" ? destination : undefined);
-        if (id === undefined) {
-          throw new ProtocolError(
-            "Missing id header",
-            "SUBSCRIBE needs an id header",
-          );
-        }
-        if (this.subscriptions.has(id)) {
-          throw new ProtocolError(
-            "Duplicate subscription",
-            `Subscription ${JSON.stringify(id)} already exists`,
-          );
-        }
-        const ack = headers.get("ack") ?? "auto";
-        if (ack !== "auto" && ack !== "client" && ack !== "client-individual") {
-          throw new ProtocolError(
-            "Invalid ack mode",
-            `Expected auto, client or client-individual, got ${
-              JSON.stringify(ack)
-            }`,
-          );
-        }
-        const prefetchHeader = headers.get("prefetch-count");
-        const prefetch = prefetchHeader === undefined
-          ? 0
-          : Number(prefetchHeader);
-        if (!Number.isSafeInteger(prefetch) || prefetch < 0) {
-          throw new ProtocolError(
-            "Invalid prefetch-count header",
-            `Expected a non-negative integer, got ${
-              JSON.stringify(prefetchHeader)
-            }`,
-          );
-        }
-        const subscription: BrokerSubscription = {
-          connection: this,
-          id,
-          destination,
-          ack,
-          prefetch,
-          unacked: [],
-        };
-        this.subscriptions.set(id, subscription);
-        this.#broker.subscribed(subscription);
-        return;
-      }
-      case "UNSUBSCRIBE": {
-        const id = headers.get("id") ??
-          (this.#version === "1.0" ? headers.get("destination") : undefined);
-        const subscription = id === undefined
-          ? undefined
-          : this.subscriptions.get(id);
-        if (subscription === undefined) {
-          throw new ProtocolError(
-            "Unknown subscription",
-            `No subscription ${JSON.stringify(id ?? "")} on this connection`,
-          );
-        }
-        this.subscriptions.delete(subscription.id);
-        for (const delivery of subscription.unacked) {
-          this.#deliveries.delete(delivery.ackId);
-        }
-        this.#broker.unsubscribed(subscription);
-        return;
-      }
-      case "ACK":
-      case "NACK": {
-        if (frame.command === "NACK" && this.#version === "1.0") {
-          throw new ProtocolError("NACK is not part of STOMP 1.0");
-        }
-        const delivery = this.#findDelivery(frame);
-        const transaction = headers.get("transaction");
-        if (transaction !== undefined) {
-          this.#transaction(transaction).push({
-            kind: frame.command,
-            delivery,
-          });
-        } else {
-          this.#settle(delivery, frame.command);
-        }
-        return;
-      }
-      case "BEGIN": {
-        const id = this.#required(frame, "transaction");
-        if (this.#transactions.has(id)) {
-          throw new ProtocolError(
-            "Transaction already active",
-            `Transaction ${JSON.stringify(id)} was begun already`,
-          );
-        }
-        this.#transactions.set(id, []);
-        return;
-      }
-      case "COMMIT": {
-        const id = this.#required(frame, "transaction");
-        const ops = this.#transaction(id);
-        this.#transactions.delete(id);
-        for (const op of ops) {
-          if (op.kind === "send") this.#broker.publish(op.frame);
-          else this.#settle(op.delivery, op.kind);
-        }
-        return;
-      }
-      case "ABORT": {
-        const id = this.#required(frame, "transaction");
-        this.#transaction(id);
-        this.#transactions.delete(id);
-        return;
-      }
-      case "DISCONNECT":
-        return;
-      case "CONNECT":
-      case "STOMP":
-        throw new ProtocolError(
-          "Already connected",
-          `${frame.command} may only be the first frame`,
-        );
-      default:
-        throw new ProtocolError(
-          "Unexpected frame",
-          `Clients do not send ${frame.command} frames`,
-        );
-    }
-  }
-
-  #findDelivery(frame: StompFrame): Delivery {
-    const headers = frame.headers;
-    let delivery: Delivery | undefined;
-    let described: string;
-    if (this.#version === "1.2") {
-      const id = this.#required(frame, "id");
-      delivery = this.#deliveries.get(id);
-      described = `ack id ${JSON.stringify(id)}`;
-    } else {
-      const messageId = this.#required(frame, "message-id");
-      const subscriptionId = headers.get("subscription");
-      described = `message-id ${JSON.stringify(messageId)}`;
-      const candidates = subscriptionId === undefined
-        ? [...this.subscriptions.values()]
-        : [this.subscriptions.get(subscriptionId)];
-      for (const subscription of candidates) {
-        delivery = subscription?.unacked.find((d) =>
-          d.message.id === messageId
-        );
-        if (delivery !== undefined) break;
-      }
-    }
-    if (delivery === undefined || !this.#deliveries.has(delivery.ackId)) {
-      throw new ProtocolError(
-        "Unknown message",
-        `No unacknowledged message has ${described} on this connection`,
-      );
-    }
-    return delivery;
-  }
-
-  #settle(delivery: Delivery, command: "ACK" | "NACK"): void {
-    const unacked = delivery.subscription.unacked;
-    const at = unacked.indexOf(delivery);
-    // Settled meanwhile (a cumulative ACK, or a transaction replayed).
-    if (at === -1) return;
-    const settled = delivery.subscription.ack === "client"
-      ? unacked.splice(0, at + 1)
-      : unacked.splice(at, 1);
-    for (const d of settled) this.#deliveries.delete(d.ackId);
-    if (command === "NACK") this.#broker.requeue(settled);
-    else this.#broker.drained();
-  }
-
-  #destination(frame: StompFrame): string {
-    const destination = this.#required(frame, "destination");
-    if (
-      !isQueue(destination) && !destination.startsWith("/topic/")
-    ) {
-      throw new ProtocolError(
-        "Unknown destination",
-        `Destinations start with /queue/, /temp-queue/ or /topic/, got ${
-          JSON.stringify(destination)
-        }`,
-      );
-    }
-    return destination;
-  }
-
-  #transaction(id: string): TransactionOp[] {
-    const ops = this.#transactions.get(id);
-    if (ops === undefined) {
-      throw new ProtocolError(
-        "Unknown transaction",
-        `Transaction ${JSON.stringify(id)} is not active`,
-      );
-    }
-    return ops;
-  }
-
-  #required(frame: StompFrame, name: string): string {
-    const value = frame.headers.get(name);
-    if (value === undefined || value === "") {
-      throw new ProtocolError(
-        `Missing ${name} header`,
-        `${frame.command} needs a ${name} header`,
-      );
-    }
-    return value;
-  }
-
-  #send(frame: StompFrame): void {
-    this.#write(encodeFrame(frame, { version: this.#version }));
-  }
-
-  #write(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    this.#lastSent = performance.now();
-    this.#pendingBytes += bytes.length;
-    this.#wire.write(bytes).then(() => {
-      this.#pendingBytes -= bytes.length;
-      if (this.#pendingBytes <= WRITE_HIGH_WATER) this.#broker.drained();
-    }, () => this.close());
-  }
-
-  #fail(message: string, details: string, receipt: string | undefined): void {
-    this.#send(errorFrame(message, details, {
-      contentType: "text/plain",
-      ...(receipt === undefined ? {} : { receiptId: receipt }),
-    }));
-    this.#closeAfterWrites();
-  }
-
-  /** Stops taking frames, and closes once what was written has gone out. */
-  #closeAfterWrites(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    this.#wire.write(new Uint8Array(0)).then(
-      () => this.close(),
-      () => this.close(),
-    );
-  }
-
-  #startHeartBeats(sendEvery: number, expectEvery: number): void {
-    if (sendEvery > 0) {
-      const tick = () => {
-        if (this.#closed) return;
-        const idle = performance.now() - this.#lastSent;
-        if (idle >= sendEvery * 0.8) this.#write(EOL);
-        this.#sendTimer = setTimeout(
-          tick,
-          Math.max(1, this.#lastSent + sendEvery * 0.8 - performance.now()),
-        );
-      };
-      this.#sendTimer = setTimeout(tick, sendEvery * 0.8);
-    }
-    if (expectEvery > 0) {
-      const limit = expectEvery * this.#options.heartBeatGrace;
-      const check = () => {
-        if (this.#closed) return;
-        const silent = performance.now() - this.#lastReceived;
-        if (silent >= limit) {
-          this.close();
-          return;
-        }
-        this.#receiveTimer = setTimeout(check, limit - silent);
-      };
-      this.#receiveTimer = setTimeout(check, limit);
-    }
-  }
-}
-
-/** Whether a destination keeps its messages until consumed. */
-function isQueue(destination: string): boolean {
-  return destination.startsWith("/queue/") ||
-    destination.startsWith("/temp-queue/");
 }
