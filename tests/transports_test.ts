@@ -1046,3 +1046,50 @@ Deno.test("connectNodeTcp ends the readable when the peer closes", async () => {
   assertEquals((await within(reader.read(), 5000, "the end")).done, true);
   transport.close();
 });
+
+// TLS settings for a plain URL: the caller most likely meant TLS.
+
+Deno.test("connectTcp, connectNodeTcp and connectWebSocket refuse TLS settings for a plain tcp: or ws: URL with TypeError", async () => {
+  // Something listens, so a transport that ignored the settings would
+  // connect instead of refusing them.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => Deno.upgradeWebSocket(request).response,
+  );
+  const tcp = `tcp://127.0.0.1:${listener.addr.port}`;
+  const ws = `ws://127.0.0.1:${server.addr.port}`;
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    ["connectTcp", () => connectTcp(tcp, { caCerts: [CA] }), /tls:/],
+    ["connectNodeTcp", () => connectNodeTcp(tcp, { caCerts: [CA] }), /tls:/],
+    ["connectWebSocket", () => connectWebSocket(ws, { caCerts: [CA] }), /wss:/],
+  ];
+  for (const [name, call, scheme] of cases) {
+    const error = await assertRejects(call, TypeError, undefined, name);
+    assertMatch(error.message, /caCerts, cert and key are TLS settings/, name);
+    assertMatch(error.message, scheme, name);
+  }
+});
+
+Deno.test("openTransport leaves TLS settings out for tcp: and ws: URLs, so one set of options serves a failover list", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = await openTransport(
+    `tcp://127.0.0.1:${listener.addr.port}`,
+    { caCerts: [CA] },
+  );
+  using _conn = await accepted;
+  transport.close();
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onopen = () => socket.close(1000);
+      return response;
+    },
+  );
+  const ws = await openTransport(`ws://127.0.0.1:${server.addr.port}`, {
+    caCerts: [CA],
+  });
+  assertEquals(await new Response(ws.readable).text(), "");
+});

@@ -90,6 +90,30 @@ export function hasTlsSettings(settings: TlsSettings): boolean {
   return settings.caCerts !== undefined || settings.cert !== undefined;
 }
 
+/**
+ * Refuses TLS settings for a plain connection: given them, the caller most
+ * likely meant TLS and wrote the wrong scheme.
+ *
+ * @param settings The checked settings.
+ * @param target `scheme//host:port` of the plain connection (no credentials).
+ * @param secureScheme The scheme that would use them, e.g. "tls:".
+ * @param context How the error message starts.
+ * @throws {TypeError} When a TLS setting is given.
+ */
+export function refuseTlsSettings(
+  settings: TlsSettings,
+  target: string,
+  secureScheme: string,
+  context: string,
+): void {
+  if (!hasTlsSettings(settings)) return;
+  throw new TypeError(
+    `${context}: caCerts, cert and key are TLS settings, and ${
+      JSON.stringify(target)
+    } is not TLS; write a ${secureScheme} URL to connect with TLS`,
+  );
+}
+
 /** What to do about a certificate no trusted authority signed. */
 export const TRUST_HINT =
   "pass the certificate authority that signed it in caCerts";

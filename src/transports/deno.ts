@@ -13,7 +13,11 @@ import { abortPhrase, connectSignal, raceSignal } from "./_signal.ts";
 import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 import { tcpTarget } from "./_url.ts";
-import { describeDenoTlsError, tlsSettings } from "./_tls.ts";
+import {
+  describeDenoTlsError,
+  refuseTlsSettings,
+  tlsSettings,
+} from "./_tls.ts";
 
 /** A {@linkcode StompTransport} over a Deno TCP or TLS connection. */
 export interface DenoConnTransport extends StompTransport {
@@ -260,8 +264,8 @@ function describe(
  * @param options TLS settings, host override, timeout and abort signal.
  * @returns The transport, once connected.
  * @throws {TypeError} For a URL that is not `tcp:`, `stomp:`, `tls:` or
- * `stomp+ssl:`, `caCerts` that is not an array of strings, or `cert`
- * without `key` (or the reverse).
+ * `stomp+ssl:`, `caCerts` that is not an array of PEM strings, `cert`
+ * without `key` (or the reverse), or TLS settings for a plain `tcp:` URL.
  * @throws {TransportConnectError} When the connection cannot be opened.
  */
 export async function connectTcp(
@@ -274,10 +278,11 @@ export async function connectTcp(
     STOMP_PORTS,
     "connect over TCP",
   );
-  const { caCerts, cert, key } = tlsSettings(
-    options,
-    "Cannot connect over TCP",
-  );
+  const settings = tlsSettings(options, "Cannot connect over TCP");
+  if (!tls) {
+    refuseTlsSettings(settings, target, "tls:", "Cannot connect over TCP");
+  }
+  const { caCerts, cert, key } = settings;
   const signal = connectSignal(options, "connect over TCP");
   let conn: Deno.Conn;
   try {

@@ -14,7 +14,12 @@ import type { Socket } from "node:net";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { abortPhrase, connectSignal } from "./_signal.ts";
 import { tcpTarget } from "./_url.ts";
-import { nameHint, tlsSettings, TRUST_HINT } from "./_tls.ts";
+import {
+  nameHint,
+  refuseTlsSettings,
+  tlsSettings,
+  TRUST_HINT,
+} from "./_tls.ts";
 import { STOMP_PORTS } from "./deno.ts";
 import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
@@ -226,8 +231,8 @@ function fromNodeSocket(socket: Socket): StompTransport {
  * @param options TLS settings, host override, timeout and abort signal.
  * @returns The transport, once connected.
  * @throws {TypeError} For a URL that is not `tcp:`, `stomp:`, `tls:` or
- * `stomp+ssl:`, `caCerts` that is not an array of strings, or `cert`
- * without `key` (or the reverse).
+ * `stomp+ssl:`, `caCerts` that is not an array of PEM strings, `cert`
+ * without `key` (or the reverse), or TLS settings for a plain `tcp:` URL.
  * @throws {TransportConnectError} When the connection cannot be opened.
  */
 export async function connectNodeTcp(
@@ -240,10 +245,11 @@ export async function connectNodeTcp(
     STOMP_PORTS,
     "connect over TCP",
   );
-  const { caCerts, cert, key } = tlsSettings(
-    options,
-    "Cannot connect over TCP",
-  );
+  const settings = tlsSettings(options, "Cannot connect over TCP");
+  if (!target.tls) {
+    refuseTlsSettings(settings, target.name, "tls:", "Cannot connect over TCP");
+  }
+  const { caCerts, cert, key } = settings;
   const signal = connectSignal(options, "connect over TCP");
   const fail = (cause: unknown) => {
     const aborted = signal?.aborted === true;

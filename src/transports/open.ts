@@ -16,7 +16,9 @@ import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
  * Options of {@linkcode openTransport}: those of the TCP/TLS (Deno and Node)
  * and WebSocket transports; each uses the ones that apply to its scheme.
  * `caCerts`, `cert` and `key` apply to `tls:` and `wss:` URLs (to `wss:` in
- * Deno only: elsewhere they are refused); `hostname` to `tcp:` and `tls:`
+ * Deno only: elsewhere they are refused) and are left out for `tcp:` and
+ * `ws:` ones (the transport functions themselves refuse them there, as a
+ * sign that TLS was meant); `hostname` to `tcp:` and `tls:`
  * URLs only (refused for WebSocket URLs); `readBufferSize` to Deno's TCP and
  * TLS (Node sizes its own reads).
  */
@@ -93,7 +95,13 @@ export async function openTransport(
       }`,
     );
   }
-  if (tcpSchemeIsTls(parsed.protocol) !== undefined) {
+  const secure = tcpSchemeIsTls(parsed.protocol);
+  // TLS settings apply to the TLS schemes only: one set of options serves
+  // every URL of a failover list.
+  if (secure === false || parsed.protocol === "ws:") {
+    options = withoutTlsSettings(options);
+  }
+  if (secure !== undefined) {
     if (typeof (globalThis as { Deno?: unknown }).Deno === "object") {
       return await connectTcp(parsed, options);
     }
@@ -127,6 +135,14 @@ export async function openTransport(
         }`,
       );
   }
+}
+
+/** The options without caCerts, cert and key. */
+function withoutTlsSettings(
+  options: OpenTransportOptions,
+): OpenTransportOptions {
+  const { caCerts: _caCerts, cert: _cert, key: _key, ...rest } = options;
+  return rest;
 }
 
 /** Whether the runtime offers Node's built-in modules: Node, or Bun. */

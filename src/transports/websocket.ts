@@ -11,6 +11,7 @@ import {
   denoHttpClient,
   describeDenoTlsError,
   hasTlsSettings,
+  refuseTlsSettings,
   tlsSettings,
 } from "./_tls.ts";
 import { WEBSOCKET_HINT } from "./_url.ts";
@@ -95,7 +96,7 @@ export interface WebSocketConnectOptions extends WebSocketTransportOptions {
    * a `TypeError` rather than connect without them; trust the authority in
    * the runtime instead (`NODE_EXTRA_CA_CERTS` for Node, the system's or
    * browser's certificate store), or connect with a `tls:` URL. Unused for
-   * `ws:` URLs.
+   * `ws:` URLs (refused there, as a sign that `wss:` was meant).
    */
   caCerts?: string[];
   /**
@@ -544,8 +545,8 @@ export function fromWebSocket(
  * limit, TLS settings (Deno), timeout and abort signal.
  * @returns The transport, once the socket is open.
  * @throws {TypeError} For a URL that is not `ws:` or `wss:`, a bad message
- * type, `cert` without `key` (or the reverse), or TLS settings for a `wss:`
- * URL in a runtime other than Deno.
+ * type, `cert` without `key` (or the reverse), TLS settings for a `ws:`
+ * URL, or for a `wss:` URL in a runtime other than Deno.
  * @throws {RangeError} For a bad high-water mark or message size limit
  * (before any socket is opened).
  * @throws {TransportConnectError} When the socket cannot be opened.
@@ -575,6 +576,14 @@ export async function connectWebSocket(
   // Checked before the socket opens, so that a bad option leaves none open.
   const transportOptions = settings(options, "Cannot connect over WebSocket");
   const tls = tlsSettings(options, "Cannot connect over WebSocket");
+  if (parsed.protocol === "ws:") {
+    refuseTlsSettings(
+      tls,
+      `ws://${parsed.host}`,
+      "wss:",
+      "Cannot connect over WebSocket",
+    );
+  }
   const signal = connectSignal(options, "connect over WebSocket");
   const protocols = typeof options.protocols === "string"
     ? [options.protocols]
