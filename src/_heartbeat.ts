@@ -66,6 +66,16 @@ export function parseHeartBeat(
  * Negotiates one direction of heart-beats as the STOMP specification says: 0
  * on either side turns it off, otherwise the larger of the two values wins.
  *
+ * @example Negotiating the client's sending interval
+ * ```ts
+ * import { negotiateHeartBeat } from "@stomper/stomp/client";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // The client can send every 4 s; the server wants something every 10 s.
+ * assertEquals(negotiateHeartBeat(4000, 10000), 10000);
+ * assertEquals(negotiateHeartBeat(4000, 0), 0);
+ * ```
+ *
  * @param offered What one side offers (can send every, or wants every).
  * @param wanted What the other side asks for in the same direction.
  * @returns The interval in milliseconds; 0 is off.
