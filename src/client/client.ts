@@ -4,7 +4,6 @@
  * @module
  */
 
-import { type DecodeLimits, DEFAULT_DECODE_LIMITS } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
 import { type StompBody, StompFrame, type StompVersion } from "../frame.ts";
 import { StompHeaders, type StompHeadersInit } from "../headers.ts";
@@ -26,7 +25,14 @@ import {
 import { Deadlines, Operation, type OperationContext } from "./_operation.ts";
 import { frameOverhead, frameSize, Outbox, type Outgoing } from "./_outbox.ts";
 import { Receipts } from "./_receipts.ts";
-import { ReconnectPolicy } from "./_reconnect.ts";
+import type { ReconnectPolicy } from "./_reconnect.ts";
+import {
+  checkHighWaterMark,
+  type ClientSettings,
+  operationTimeout,
+  resolveOptions,
+  validTimeout,
+} from "./_options.ts";
 import {
   type BrokerUrl,
   parseAnyUrl,
@@ -39,9 +45,7 @@ import {
   type Deferred,
   deferred,
   describe,
-  nonNegative,
   noop,
-  positive,
   report,
 } from "./_util.ts";
 import {
@@ -77,13 +81,6 @@ import type {
   TransactionEndOptions,
   TransactionSendOptions,
 } from "./transaction.ts";
-
-/** The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`. */
-const SYSTEM_TIMERS: StompTimers = {
-  setTimeout: (callback, delay) => setTimeout(callback, delay),
-  clearTimeout: (handle) => clearTimeout(handle as number),
-  now: () => performance.now(),
-};
 
 /** What a queued operation needs beyond its frame. */
 interface Enqueue<T> {
@@ -219,19 +216,11 @@ interface Prepared<T> extends Omit<Enqueue<T>, "confirmed"> {
  * ```
  */
 export class StompClient implements AsyncDisposable {
+  readonly #settings: ClientSettings;
   readonly #source: StompTransportSource;
   readonly #session: StompSession;
   readonly #timers: StompTimers;
-  readonly #grace: number;
-  readonly #connectTimeout: number;
-  readonly #disconnectTimeout: number;
-  readonly #receiptTimeout: number;
-  readonly #maxSendBody: number;
-  readonly #highWaterMark: number;
-  readonly #limits: Partial<DecodeLimits>;
   readonly #policy: ReconnectPolicy | undefined;
-  readonly #onStateChange: StompClientOptions["onStateChange"];
-  readonly #onError: StompClientOptions["onError"];
   readonly #outbox: Outbox;
   readonly #receipts = new Receipts();
   readonly #subscriptions = new Map<string, Subscription>();
@@ -255,23 +244,12 @@ export class StompClient implements AsyncDisposable {
   #cancelSleep: (() => void) | undefined;
   /** connectUrl's brokers, tried in turn. */
   readonly #brokers: readonly BrokerUrl[] | undefined;
-  /** Which credentials the options gave (they win over a URL's). */
-  readonly #credentials: {
-    readonly login: boolean;
-    readonly passcode: boolean;
-  };
-  readonly #beforeConnect: StompClientOptions["beforeConnect"];
   /** Connection attempts so far, over the client's life. */
   #attempts = 0;
   /** Whether a connection was ever established. */
   #wasUp = false;
   /** The URL of the current (or last) connection attempt. */
   #url: URL | undefined;
-  readonly #onUnhandledMessage: StompClientOptions["onUnhandledMessage"];
-  readonly #textContentLength: boolean;
-  readonly #bodyChunks: boolean;
-  readonly #replyMode: "auto" | "temp-queue" | "subscription";
-  readonly #replyDestination: string | undefined;
   readonly #replyId = randomId();
   /** Where request() has its replies sent, once the first request made it. */
   #replies: ReplyRoute | undefined;
@@ -287,87 +265,14 @@ export class StompClient implements AsyncDisposable {
     options: StompClientOptions,
     brokers?: readonly BrokerUrl[],
   ) {
-    if (
-      typeof source !== "function" &&
-      (source === null || typeof source !== "object" ||
-        !(source.readable instanceof ReadableStream) ||
-        !(source.writable instanceof WritableStream))
-    ) {
-      throw new TypeError(
-        "Cannot create client: expected a transport ({ readable, writable, close }) or a function returning one",
-      );
-    }
-    this.#policy = ReconnectPolicy.from(options.reconnect);
-    if (this.#policy !== undefined && typeof source !== "function") {
-      throw new TypeError(
-        "Cannot create client: reconnect needs a function that opens a new transport, not a single transport",
-      );
-    }
+    const settings = resolveOptions(source, options);
+    this.#settings = settings;
+    this.#policy = settings.policy;
     this.#source = source;
     this.#session = new StompSession(options);
-    this.#timers = options.timers ?? SYSTEM_TIMERS;
-    this.#grace = positive("heartBeatGrace", options.heartBeatGrace ?? 3);
-    if (this.#grace < 1) {
-      throw new RangeError(
-        `Cannot create client: heartBeatGrace must be at least 1, got ${this.#grace}`,
-      );
-    }
-    this.#connectTimeout = nonNegative(
-      "connectTimeout",
-      options.connectTimeout ?? 10000,
-    );
-    this.#disconnectTimeout = nonNegative(
-      "disconnectTimeout",
-      options.disconnectTimeout ?? 10000,
-    );
-    this.#receiptTimeout = nonNegative(
-      "receiptTimeout",
-      options.receiptTimeout ?? 30000,
-    );
-    this.#highWaterMark = positive(
-      "highWaterMark",
-      options.highWaterMark ?? 256,
-      true,
-    );
-    this.#maxSendBody = positive(
-      "maxSendBodyBytes",
-      options.maxSendBodyBytes ?? DEFAULT_DECODE_LIMITS.maxBodyBytes,
-      true,
-    );
-    this.#outbox = new Outbox(
-      positive("sendBufferSize", options.sendBufferSize ?? 4 * 1024 * 1024),
-    );
-    this.#limits = options.decodeLimits ?? {};
+    this.#timers = settings.timers;
+    this.#outbox = new Outbox(settings.sendBufferSize);
     this.#brokers = brokers;
-    this.#credentials = {
-      login: options.login !== undefined,
-      passcode: options.passcode !== undefined,
-    };
-    if (
-      options.beforeConnect !== undefined &&
-      typeof options.beforeConnect !== "function"
-    ) {
-      throw new TypeError(
-        `Cannot create client: beforeConnect must be a function, got ${typeof options
-          .beforeConnect}`,
-      );
-    }
-    this.#beforeConnect = options.beforeConnect;
-    this.#onUnhandledMessage = options.onUnhandledMessage;
-    this.#textContentLength = options.textContentLength !== false;
-    this.#bodyChunks = options.bodyChunks === true;
-    const replyMode = options.replyMode ?? "auto";
-    if (!["auto", "temp-queue", "subscription"].includes(replyMode)) {
-      throw new TypeError(
-        `Cannot create client: replyMode must be "auto", "temp-queue" or "subscription", got ${
-          JSON.stringify(replyMode)
-        }`,
-      );
-    }
-    this.#replyMode = replyMode;
-    this.#replyDestination = options.replyDestination;
-    this.#onStateChange = options.onStateChange;
-    this.#onError = options.onError;
     this.#closed.promise.catch(noop);
     this.#context = {
       timers: this.#timers,
@@ -391,24 +296,6 @@ export class StompClient implements AsyncDisposable {
       transactionEnd: (transaction, command, endOptions) =>
         this.#transactionEnd(transaction, command, endOptions),
     };
-    const trace = options.trace;
-    if (trace !== undefined && typeof trace !== "function") {
-      throw new TypeError(
-        `Cannot create client: trace must be a function, got ${typeof trace}`,
-      );
-    }
-    this.#trace = trace;
-    const redact = options.redactHeaders;
-    if (
-      redact !== undefined &&
-      (!Array.isArray(redact) ||
-        !redact.every((name) => typeof name === "string"))
-    ) {
-      throw new TypeError(
-        `Cannot create client: redactHeaders must be an array of header names`,
-      );
-    }
-    this.#redact = redact === undefined ? undefined : [...redact];
   }
 
   /**
@@ -606,8 +493,6 @@ export class StompClient implements AsyncDisposable {
   }
 
   readonly #stats = newStats();
-  readonly #trace: StompClientOptions["trace"];
-  readonly #redact: readonly string[] | undefined;
 
   /**
    * The counters of frames, bytes, messages, acknowledgements and
@@ -719,7 +604,7 @@ export class StompClient implements AsyncDisposable {
   ): boolean | TypeError {
     if (
       typeof body !== "string" || body.length === 0 ||
-      (options.contentLength ?? this.#textContentLength) !== false
+      (options.contentLength ?? this.#settings.textContentLength) !== false
     ) return false;
     const nul = body.indexOf("\0");
     if (nul === -1) return true;
@@ -780,8 +665,8 @@ export class StompClient implements AsyncDisposable {
       options,
       (op, confirmed) => {
         const highWaterMark = options.highWaterMark === undefined
-          ? this.#highWaterMark
-          : positive("highWaterMark", options.highWaterMark, true);
+          ? this.#settings.highWaterMark
+          : checkHighWaterMark(options.highWaterMark);
         this.#checkOpen("subscribe");
         const out = this.#session.subscribe(destination, {
           ...(options.ack === undefined ? {} : { ack: options.ack }),
@@ -1211,9 +1096,9 @@ export class StompClient implements AsyncDisposable {
     let settings: ConnectSettings = {};
     const open = async (stop: AbortSignal) => {
       let url = broker?.url;
-      if (this.#beforeConnect !== undefined) {
+      if (this.#settings.beforeConnect !== undefined) {
         try {
-          settings = await this.#beforeConnect({
+          settings = await this.#settings.beforeConnect({
             number,
             reconnecting: this.#wasUp,
             url,
@@ -1252,13 +1137,13 @@ export class StompClient implements AsyncDisposable {
     return openConnection(open, {
       epoch: this.#epoch,
       stats: this.#stats,
-      trace: this.#trace,
-      redact: this.#redact,
-      limits: this.#limits,
-      bodyChunks: this.#bodyChunks,
+      trace: this.#settings.trace,
+      redact: this.#settings.redact,
+      limits: this.#settings.limits,
+      bodyChunks: this.#settings.bodyChunks,
       timers: this.#timers,
-      grace: this.#grace,
-      timeout: this.#connectTimeout,
+      grace: this.#settings.grace,
+      timeout: this.#settings.connectTimeout,
       signal,
       start: (connection) => {
         if (this.#isClosed()) {
@@ -1270,9 +1155,11 @@ export class StompClient implements AsyncDisposable {
         this.#connection = connection;
         return this.#session.connectFrame({
           login: settings.login ??
-            (this.#credentials.login ? undefined : broker?.login),
+            (this.#settings.credentials.login ? undefined : broker?.login),
           passcode: settings.passcode ??
-            (this.#credentials.passcode ? undefined : broker?.passcode),
+            (this.#settings.credentials.passcode
+              ? undefined
+              : broker?.passcode),
           host: settings.host,
           headers: settings.headers,
         });
@@ -1423,7 +1310,7 @@ export class StompClient implements AsyncDisposable {
 
   /** How replies come on the server the client is on. */
   #replyKind(): "temp-queue" | "subscription" {
-    if (this.#replyMode !== "auto") return this.#replyMode;
+    if (this.#settings.replyMode !== "auto") return this.#settings.replyMode;
     return this.#onRabbitMq ? "temp-queue" : "subscription";
   }
 
@@ -1434,7 +1321,7 @@ export class StompClient implements AsyncDisposable {
    * `amq.direct`, deleted with the connection.
    */
   #replyTarget(): string {
-    return this.#replyDestination ??
+    return this.#settings.replyDestination ??
       (this.#onRabbitMq
         ? `/exchange/amq.direct/stomper-replies-${this.#replyId}`
         : `/temp-queue/stomper-${this.#replyId}`);
@@ -1484,7 +1371,7 @@ export class StompClient implements AsyncDisposable {
   /** A MESSAGE nobody subscribed for: to onUnhandledMessage, or reported. */
   #unhandled(frame: StompFrame): void {
     this.#stats.unhandled++;
-    const handler = this.#onUnhandledMessage;
+    const handler = this.#settings.onUnhandledMessage;
     if (handler === undefined) {
       this.#report(new StompUnhandledMessageError(frame));
       return;
@@ -1605,7 +1492,7 @@ export class StompClient implements AsyncDisposable {
     this.#connection?.resume();
     const goodbye = this.#operation<void>("DISCONNECT", {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      timeout: options.timeout ?? this.#disconnectTimeout,
+      timeout: options.timeout ?? this.#settings.disconnectTimeout,
     }, true);
     this.#goodbye = goodbye;
     if (!goodbye.done) {
@@ -1651,9 +1538,9 @@ export class StompClient implements AsyncDisposable {
     const previous = this.#state;
     if (previous === state) return;
     this.#state = state;
-    if (this.#onStateChange === undefined) return;
+    if (this.#settings.onStateChange === undefined) return;
     try {
-      this.#onStateChange({ state, previous, error, url: this.#url });
+      this.#settings.onStateChange({ state, previous, error, url: this.#url });
     } catch (thrown) {
       report(thrown);
     }
@@ -1668,9 +1555,9 @@ export class StompClient implements AsyncDisposable {
         (error.cause instanceof Error && error.cause.cause === last))
     ) return;
     this.#lastReported = error;
-    if (this.#onError === undefined) return;
+    if (this.#settings.onError === undefined) return;
     try {
-      this.#onError(error);
+      this.#settings.onError(error);
     } catch (thrown) {
       report(thrown);
     }
@@ -1702,23 +1589,19 @@ export class StompClient implements AsyncDisposable {
     options: OperationOptions,
     confirmed: boolean,
   ): Operation<T> {
-    let timeout = confirmed ? this.#receiptTimeout : 0;
-    let invalid: RangeError | undefined;
-    if (options.timeout !== undefined) {
-      if (
-        typeof options.timeout === "number" && options.timeout >= 0 &&
-        Number.isFinite(options.timeout)
-      ) {
-        timeout = options.timeout;
-      } else {
-        invalid = new RangeError(
-          `Cannot ${what}: timeout must be a non-negative number, got ${options.timeout}`,
-        );
-        timeout = 0;
-      }
-    }
-    const op = new Operation<T>(what, this.#context, timeout, options.signal);
-    if (invalid !== undefined) op.fail(invalid, true);
+    const timeout = operationTimeout(
+      what,
+      options,
+      confirmed ? this.#settings.receiptTimeout : 0,
+    );
+    const invalid = timeout instanceof RangeError;
+    const op = new Operation<T>(
+      what,
+      this.#context,
+      invalid ? 0 : timeout,
+      options.signal,
+    );
+    if (invalid) op.fail(timeout, true);
     return op;
   }
 
@@ -1829,11 +1712,7 @@ export class StompClient implements AsyncDisposable {
   ): string[] | undefined {
     const state = this.#state;
     if (state === "closed" || state === "disconnecting") return undefined;
-    const timeout = options.timeout;
-    if (
-      timeout !== undefined &&
-      !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))
-    ) return undefined;
+    if (!validTimeout(options.timeout)) return undefined;
     if (
       body !== undefined && typeof body !== "string" &&
       !(body instanceof Uint8Array)
@@ -2102,11 +1981,7 @@ export class StompClient implements AsyncDisposable {
       state === "closed" || state === "disconnecting" ||
       connection === undefined
     ) return false;
-    const timeout = options.timeout;
-    if (
-      timeout !== undefined &&
-      !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))
-    ) return false;
+    if (!validTimeout(options.timeout)) return false;
     const version = connection.version;
     const headers = message.frame.headers;
     let list: string[];
@@ -2189,15 +2064,15 @@ export class StompClient implements AsyncDisposable {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only text that might be
     // over the limit is measured.
     if (
-      body === undefined || body.length * 3 <= this.#maxSendBody ||
+      body === undefined || body.length * 3 <= this.#settings.maxSendBody ||
       !(typeof body === "string" || body instanceof Uint8Array)
     ) return undefined;
     const bytes = typeof body === "string" ? utf8Length(body) : body.length;
-    if (bytes <= this.#maxSendBody) return undefined;
+    if (bytes <= this.#settings.maxSendBody) return undefined;
     return new RangeError(
       `Cannot send to ${
         JSON.stringify(destination)
-      }: the body is ${bytes} bytes, over maxSendBodyBytes (${this.#maxSendBody}), which matches what consumers decode by default (decodeLimits.maxBodyBytes); raise both to send it`,
+      }: the body is ${bytes} bytes, over maxSendBodyBytes (${this.#settings.maxSendBody}), which matches what consumers decode by default (decodeLimits.maxBodyBytes); raise both to send it`,
     );
   }
 

@@ -1,0 +1,192 @@
+// Option resolution: every default and every check of the client's options
+// in one place. A new option's type goes in options.ts; its default and its
+// check go here, and the rest of the client reads the resolved value.
+
+import { type DecodeLimits, DEFAULT_DECODE_LIMITS } from "../decoder.ts";
+import type {
+  OperationOptions,
+  StompClientOptions,
+  StompTimers,
+  StompTransportSource,
+} from "./options.ts";
+import { ReconnectPolicy } from "./_reconnect.ts";
+import { nonNegative, positive } from "./_util.ts";
+
+/** The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`. */
+const SYSTEM_TIMERS: StompTimers = {
+  setTimeout: (callback, delay) => setTimeout(callback, delay),
+  clearTimeout: (handle) => clearTimeout(handle as number),
+  now: () => performance.now(),
+};
+
+/** The client's options, checked, with their defaults. */
+export interface ClientSettings {
+  readonly source: StompTransportSource;
+  readonly timers: StompTimers;
+  /** Heart-beat intervals the server may stay silent (at least 1). */
+  readonly grace: number;
+  readonly connectTimeout: number;
+  readonly disconnectTimeout: number;
+  readonly receiptTimeout: number;
+  readonly highWaterMark: number;
+  readonly maxSendBody: number;
+  readonly sendBufferSize: number;
+  readonly limits: Partial<DecodeLimits>;
+  readonly policy: ReconnectPolicy | undefined;
+  /** Which credentials the options gave (they win over a URL's). */
+  readonly credentials: { readonly login: boolean; readonly passcode: boolean };
+  readonly beforeConnect: StompClientOptions["beforeConnect"];
+  readonly onUnhandledMessage: StompClientOptions["onUnhandledMessage"];
+  readonly onStateChange: StompClientOptions["onStateChange"];
+  readonly onError: StompClientOptions["onError"];
+  /** Text SENDs carry content-length unless this is false. */
+  readonly textContentLength: boolean;
+  readonly bodyChunks: boolean;
+  readonly replyMode: "auto" | "temp-queue" | "subscription";
+  readonly replyDestination: string | undefined;
+  readonly trace: StompClientOptions["trace"];
+  readonly redact: readonly string[] | undefined;
+}
+
+/**
+ * Checks a client's transport source and options and fills in the
+ * defaults; throws the `TypeError` or `RangeError` `StompClient.connect`
+ * rejects with.
+ */
+export function resolveOptions(
+  source: StompTransportSource,
+  options: StompClientOptions,
+): ClientSettings {
+  if (
+    typeof source !== "function" &&
+    (source === null || typeof source !== "object" ||
+      !(source.readable instanceof ReadableStream) ||
+      !(source.writable instanceof WritableStream))
+  ) {
+    throw new TypeError(
+      "Cannot create client: expected a transport ({ readable, writable, close }) or a function returning one",
+    );
+  }
+  const policy = ReconnectPolicy.from(options.reconnect);
+  if (policy !== undefined && typeof source !== "function") {
+    throw new TypeError(
+      "Cannot create client: reconnect needs a function that opens a new transport, not a single transport",
+    );
+  }
+  const grace = positive("heartBeatGrace", options.heartBeatGrace ?? 3);
+  if (grace < 1) {
+    throw new RangeError(
+      `Cannot create client: heartBeatGrace must be at least 1, got ${grace}`,
+    );
+  }
+  const connectTimeout = nonNegative(
+    "connectTimeout",
+    options.connectTimeout ?? 10000,
+  );
+  const disconnectTimeout = nonNegative(
+    "disconnectTimeout",
+    options.disconnectTimeout ?? 10000,
+  );
+  const receiptTimeout = nonNegative(
+    "receiptTimeout",
+    options.receiptTimeout ?? 30000,
+  );
+  const highWaterMark = checkHighWaterMark(options.highWaterMark ?? 256);
+  const maxSendBody = positive(
+    "maxSendBodyBytes",
+    options.maxSendBodyBytes ?? DEFAULT_DECODE_LIMITS.maxBodyBytes,
+    true,
+  );
+  const sendBufferSize = positive(
+    "sendBufferSize",
+    options.sendBufferSize ?? 4 * 1024 * 1024,
+  );
+  if (
+    options.beforeConnect !== undefined &&
+    typeof options.beforeConnect !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot create client: beforeConnect must be a function, got ${typeof options
+        .beforeConnect}`,
+    );
+  }
+  const replyMode = options.replyMode ?? "auto";
+  if (!["auto", "temp-queue", "subscription"].includes(replyMode)) {
+    throw new TypeError(
+      `Cannot create client: replyMode must be "auto", "temp-queue" or "subscription", got ${
+        JSON.stringify(replyMode)
+      }`,
+    );
+  }
+  const trace = options.trace;
+  if (trace !== undefined && typeof trace !== "function") {
+    throw new TypeError(
+      `Cannot create client: trace must be a function, got ${typeof trace}`,
+    );
+  }
+  const redact = options.redactHeaders;
+  if (
+    redact !== undefined &&
+    (!Array.isArray(redact) ||
+      !redact.every((name) => typeof name === "string"))
+  ) {
+    throw new TypeError(
+      `Cannot create client: redactHeaders must be an array of header names`,
+    );
+  }
+  return {
+    source,
+    timers: options.timers ?? SYSTEM_TIMERS,
+    grace,
+    connectTimeout,
+    disconnectTimeout,
+    receiptTimeout,
+    highWaterMark,
+    maxSendBody,
+    sendBufferSize,
+    limits: options.decodeLimits ?? {},
+    policy,
+    credentials: {
+      login: options.login !== undefined,
+      passcode: options.passcode !== undefined,
+    },
+    beforeConnect: options.beforeConnect,
+    onUnhandledMessage: options.onUnhandledMessage,
+    onStateChange: options.onStateChange,
+    onError: options.onError,
+    textContentLength: options.textContentLength !== false,
+    bodyChunks: options.bodyChunks === true,
+    replyMode,
+    replyDestination: options.replyDestination,
+    trace,
+    redact: redact === undefined ? undefined : [...redact],
+  };
+}
+
+/** A subscription's buffer size (the client option, or subscribe's). */
+export function checkHighWaterMark(value: number): number {
+  return positive("highWaterMark", value, true);
+}
+
+/** Whether an operation's `timeout` option is usable (a finite number ≥ 0). */
+export function validTimeout(timeout: unknown): timeout is number | undefined {
+  return timeout === undefined ||
+    (typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout));
+}
+
+/**
+ * An operation's timeout: its own option, or `fallback`; the `RangeError`
+ * for an unusable one.
+ */
+export function operationTimeout(
+  what: string,
+  options: OperationOptions,
+  fallback: number,
+): number | RangeError {
+  const timeout = options.timeout;
+  if (timeout === undefined) return fallback;
+  if (validTimeout(timeout)) return timeout;
+  return new RangeError(
+    `Cannot ${what}: timeout must be a non-negative number, got ${timeout}`,
+  );
+}
