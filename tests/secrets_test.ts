@@ -14,6 +14,7 @@ import {
 } from "@stomper/stomp/client";
 import {
   connectTcp,
+  connectWebSocket,
   fromConn,
   openTransport,
   TransportConnectError,
@@ -90,9 +91,15 @@ Deno.test("openTransport and connectTcp hide the passcode in errors and Transpor
       TransportConnectError,
     );
     assertNoSecret(direct, secret, "connectTcp refused");
+    const ws = await assertRejects(
+      () => connectWebSocket(`ws://${userinfo(secret)}@127.0.0.1:${port}/ws`),
+      TransportConnectError,
+    );
+    assertNoSecret(ws, secret, "connectWebSocket refused");
     for (
       const bad of [
         `tcp://app:${secret}@127.0.0.1:x`,
+        `ws://app:${secret}@127.0.0.1:x/ws`,
         `nope://${userinfo(secret)}@127.0.0.1:1`,
       ]
     ) {
@@ -101,6 +108,13 @@ Deno.test("openTransport and connectTcp hide the passcode in errors and Transpor
         secret,
         `openTransport(${bad})`,
       );
+      if (bad.startsWith("ws:")) {
+        assertNoSecret(
+          await assertRejects(() => connectWebSocket(bad)),
+          secret,
+          `connectWebSocket(${bad})`,
+        );
+      }
     }
   }
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { redactUrl } from "../_redact.ts";
 import { registerMessageSender } from "./_messages.ts";
 import {
   denoHttpClient,
@@ -27,6 +28,13 @@ import {
   type WebSocketClosedErrorOptions,
 } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
+
+// Deno's WebSocket also takes an options object with an HTTP client (for its
+// TLS settings); the DOM's type, loaded in browser builds, does not know it.
+type DenoWebSocketConstructor = new (
+  url: URL,
+  options: { protocols: string[] | undefined; client: unknown },
+) => WebSocket;
 
 // WebSocket readyState values, named here rather than read from the global
 // class, so that a socket from a library (the ws package under Node 20)
@@ -558,18 +566,18 @@ export async function connectWebSocket(
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (cause) {
+  } catch {
+    // The parser's error quotes the URL whole: not kept as the cause.
     throw new TypeError(
       `Cannot connect over WebSocket: invalid URL ${
-        JSON.stringify(String(url))
+        JSON.stringify(redactUrl(url))
       }`,
-      { cause },
     );
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
     throw new TypeError(
       `Cannot connect over WebSocket: unsupported scheme "${parsed.protocol}" in ${
-        JSON.stringify(parsed.href)
+        JSON.stringify(redactUrl(parsed))
       } (expected ws: or wss:)`,
     );
   }
@@ -617,7 +625,10 @@ export async function connectWebSocket(
   try {
     socket = client === undefined
       ? new WebSocket(parsed, protocols)
-      : new WebSocket(parsed, { protocols, client });
+      : new (WebSocket as unknown as DenoWebSocketConstructor)(parsed, {
+        protocols,
+        client,
+      });
   } catch (error) {
     client?.close();
     throw error;
@@ -681,7 +692,7 @@ export async function connectWebSocket(
       detail = cause instanceof Error ? cause.message : String(cause);
     }
     throw new TransportConnectError(
-      `Cannot connect to ${JSON.stringify(parsed.href)}: ${detail}`,
+      `Cannot connect to ${JSON.stringify(redactUrl(parsed))}: ${detail}`,
       { url: parsed.href, cause: aborted ? signal.reason : cause },
     );
   }
