@@ -6,16 +6,10 @@
  */
 
 import { concat } from "@std/bytes";
-import { checkVersion, escapes, unescapeHeader } from "./_escape.ts";
+import { checkVersion } from "./_escape.ts";
+import { HEAD_INVALID, HeadParser, quote } from "./_head.ts";
 import { StompSyntaxError } from "./errors.ts";
-import {
-  COMMANDS,
-  isStompCommand,
-  type StompCommand,
-  StompFrame,
-  type StompVersion,
-} from "./frame.ts";
-import { StompHeaders } from "./headers.ts";
+import { StompFrame, type StompVersion } from "./frame.ts";
 
 const NUL = 0x00;
 const LF = 0x0a;
@@ -127,41 +121,6 @@ function checkLimit(
   return value;
 }
 
-/** Offset of the start of line `index` (0-based) within a header block. */
-function lineStart(block: Uint8Array, index: number): number {
-  let at = 0;
-  for (let i = 0; i < index; i++) at = block.indexOf(LF, at) + 1;
-  return at;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 64 ? text.slice(0, 64) + "..." : text);
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-// For blocks already known to be ASCII: Deno's non-fatal UTF-8 decoder is a
-// single fast call, the fatal one about four times slower.
-const ascii = new TextDecoder("utf-8", { ignoreBOM: true });
-
-// What the header fast path must notice about a byte; 0 for most.
-const PLAIN = 0;
-const KIND_LF = 1;
-const KIND_COLON = 2;
-const KIND_ESCAPE = 4;
-const KIND_BAD = 8;
-const BYTE_KIND = new Uint8Array(256);
-BYTE_KIND[LF] = KIND_LF;
-BYTE_KIND[0x3a] = KIND_COLON;
-BYTE_KIND[0x5c] = KIND_ESCAPE;
-BYTE_KIND[NUL] = KIND_BAD;
-BYTE_KIND.fill(KIND_BAD, 0x80);
-
-// The commands by length, to recognise a command line without a string.
-const COMMANDS_BY_LENGTH: StompCommand[][] = [];
-for (const command of COMMANDS) {
-  (COMMANDS_BY_LENGTH[command.length] ??= []).push(command);
-}
-
 /**
  * Joins pieces into one array: a new one, or a view of `into` when they fit.
  * Small pieces are copied by a loop: for a few bytes a `set` call costs more
@@ -206,38 +165,6 @@ function copyInto(
   } else {
     out.set(chunk.subarray(from, to), at);
   }
-}
-
-/**
- * A content-length of at most 15 digits within the limit, else `undefined`
- * (left to the general check, which reports what is wrong with it).
- */
-function digits(value: string, max: number): number | undefined {
-  const length = value.length;
-  if (length === 0 || length > 15) return undefined;
-  let result = 0;
-  for (let i = 0; i < length; i++) {
-    const digit = value.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return undefined;
-    result = result * 10 + digit;
-  }
-  return result <= max ? result : undefined;
-}
-
-function commandAt(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-): StompCommand | undefined {
-  const candidates = COMMANDS_BY_LENGTH[end - start];
-  if (candidates === undefined) return undefined;
-  next: for (const command of candidates) {
-    for (let i = 0; i < command.length; i++) {
-      if (command.charCodeAt(i) !== bytes[start + i]) continue next;
-    }
-    return command;
-  }
-  return undefined;
 }
 
 /**
@@ -293,6 +220,8 @@ export class StompDecoder {
   readonly #maxHead: number;
   readonly #maxHeaders: number;
   readonly #maxBody: number;
+  /** Parses each header block; holds the command and headers of the frame. */
+  readonly #head: HeadParser;
   readonly #onHeartbeat: (() => void) | undefined;
   readonly #onError: ((error: StompSyntaxError) => void) | undefined;
   /** The `bodyChunks` option: spanning bodies are kept as their pieces. */
@@ -315,8 +244,6 @@ export class StompDecoder {
   #lastByte = 0;
 
   // Body in progress.
-  #command: StompCommand = "MESSAGE";
-  #headers: StompHeaders | undefined;
   /**
    * Pieces of a body that ends at its NUL (no content-length), or with
    * `bodyChunks` of any body that spans chunks.
@@ -338,14 +265,6 @@ export class StompDecoder {
    */
   #scratch = new Uint8Array(4096);
 
-  /** Per header line of the fast path: start, first colon, end without EOL. */
-  #marks = new Int32Array(3 * 16);
-  /**
-   * The body length the fast path read from content-length: -1 when there
-   * is none, `undefined` when it left the header to the general check.
-   */
-  #known: number | undefined;
-
   /**
    * Constructs a new instance.
    *
@@ -363,6 +282,12 @@ export class StompDecoder {
     this.#maxHead = checkLimit("maxHeaderBytes", options.maxHeaderBytes);
     this.#maxHeaders = checkLimit("maxHeaders", options.maxHeaders);
     this.#maxBody = checkLimit("maxBodyBytes", options.maxBodyBytes);
+    this.#head = new HeadParser({
+      maxLine: this.#maxLine,
+      maxHead: this.#maxHead,
+      maxHeaders: this.#maxHeaders,
+      maxBody: this.#maxBody,
+    });
     this.#onHeartbeat = options.onHeartbeat;
     if (options.resync && options.onError === undefined) {
       throw new TypeError(
@@ -511,9 +436,17 @@ export class StompDecoder {
           }
           case State.Header: {
             if (this.#headLength === 0) {
-              const end = this.#fastHead(chunk, pos);
-              if (end !== -1) {
-                pos = this.#afterHead(chunk, end, base, onFrame, this.#known);
+              // The common case: the whole block lies in this chunk. Else
+              // (it does not end here, crosses a limit or is malformed) the
+              // block is delimited below and parsed, or reported, then.
+              const end = this.#head.parse(
+                chunk,
+                pos,
+                this.#headStart,
+                this.#version,
+              );
+              if (end >= 0) {
+                pos = this.#afterHead(chunk, end, base, onFrame);
                 continue;
               }
             }
@@ -584,13 +517,13 @@ export class StompDecoder {
               this.#headPieces = [];
             }
             this.#headLength = 0;
-            // A gathered block is mostly as plain as any other.
-            if (this.#fastHead(block, 0) === block.length) {
-              pos = this.#afterHead(chunk, pos, base, onFrame, this.#known);
-              continue;
-            }
-            const error = this.#parseHead(block);
-            if (error !== undefined) {
+            // Delimited and within the limits, the block parses to its end
+            // or to a syntax error (never to HEAD_OPEN).
+            if (
+              this.#head.parse(block, 0, this.#headStart, this.#version) ===
+                HEAD_INVALID
+            ) {
+              const error = this.#head.error!;
               // Resync: skip to the first NUL at or after the error. If the
               // header block holds one, decode again from just after it.
               this.#report(error);
@@ -819,21 +752,15 @@ export class StompDecoder {
     pos: number,
     base: number,
     onFrame: (frame: StompFrame) => void,
-    known?: number,
   ): number {
-    let length: number;
-    if (known !== undefined) {
-      length = known;
-    } else {
-      const declared = this.#headers!.get("content-length");
-      if (declared === undefined) {
-        length = -1;
-      } else {
-        length = this.#parseLength(declared, base + pos);
-        if (length === -1) {
-          this.#state = State.Skip;
-          return pos;
-        }
+    this.#bodyLength = 0;
+    let length = this.#head.length;
+    if (length === undefined) {
+      const declared = this.#head.headers!.get("content-length")!;
+      length = this.#parseLength(declared, base + pos);
+      if (length === -1) {
+        this.#state = State.Skip;
+        return pos;
       }
     }
     if (length === -1) {
@@ -865,152 +792,6 @@ export class StompDecoder {
     return pos;
   }
 
-  /**
-   * The common case in one pass: a whole header block of ASCII, inside this
-   * chunk, within the limits and well formed. Sets the command and headers
-   * and returns the position after the blank line; returns -1 for anything
-   * else, which the general path then decodes (or reports) from the start.
-   */
-  #fastHead(chunk: Uint8Array, start: number): number {
-    // Beyond maxHeaderBytes the general path reports the limit.
-    const stop = Math.min(chunk.length, start + this.#maxHead);
-    const maxLine = this.#maxLine;
-    let marks = this.#marks;
-    let lines = 0;
-    let kinds = 0;
-    // The command line: commandAt() rejects anything but a command in it.
-    let i = start;
-    while (i < stop && chunk[i] !== LF) {
-      if (BYTE_KIND[chunk[i]!] === KIND_BAD) return -1;
-      i++;
-    }
-    if (i === stop || i - start > maxLine) return -1;
-    const commandEnd = i > start && chunk[i - 1] === CR ? i - 1 : i;
-    if (commandEnd === start) return -1;
-    i++;
-    // Each header line in two tight loops, the name up to its first colon,
-    // then the value up to LF: a third faster than one loop over both.
-    for (;;) {
-      const lineStart = i;
-      let colon = -1;
-      for (; i < stop; i++) {
-        const kind = BYTE_KIND[chunk[i]!]!;
-        if (kind === PLAIN) continue;
-        if (kind === KIND_COLON) {
-          colon = i++;
-          break;
-        }
-        if (kind === KIND_LF) break;
-        if (kind === KIND_BAD) return -1;
-        kinds |= kind;
-      }
-      if (colon !== -1) {
-        for (; i < stop; i++) {
-          const kind = BYTE_KIND[chunk[i]!]!;
-          if (kind === PLAIN || kind === KIND_COLON) continue;
-          if (kind === KIND_LF) break;
-          if (kind === KIND_BAD) return -1;
-          kinds |= kind;
-        }
-      }
-      if (i === stop || i - lineStart > maxLine) return -1;
-      const lineEnd = i > lineStart && chunk[i - 1] === CR ? i - 1 : i;
-      if (lineEnd === lineStart) {
-        return this.#fastHeaders(chunk, start, commandEnd, lines, kinds, i + 1);
-      }
-      if (lines >= this.#maxHeaders || colon === -1 || colon === lineStart) {
-        return -1;
-      }
-      if (3 * lines + 3 > marks.length) {
-        const grown = new Int32Array(marks.length * 2);
-        grown.set(marks);
-        this.#marks = marks = grown;
-      }
-      marks[3 * lines] = lineStart;
-      marks[3 * lines + 1] = colon;
-      marks[3 * lines + 2] = lineEnd;
-      lines++;
-      i++;
-    }
-  }
-
-  /** Makes the command and headers of a block {@linkcode #fastHead} marked. */
-  #fastHeaders(
-    chunk: Uint8Array,
-    start: number,
-    commandEnd: number,
-    lines: number,
-    kinds: number,
-    end: number,
-  ): number {
-    const command = commandAt(chunk, start, commandEnd);
-    if (command === undefined) return -1;
-    const version = this.#version;
-    const escaped = (kinds & KIND_ESCAPE) !== 0 && escapes(command, version);
-    const marks = this.#marks;
-    let known: number | undefined = -1;
-    if (!escaped) {
-      // Nothing to unescape: the headers keep the text of their lines and
-      // slice a name or value when it is asked for. Most consumers read a
-      // few headers of each frame, and each slice is an allocation.
-      const from = lines > 0 ? marks[0]! : 0;
-      const text = lines > 0
-        ? ascii.decode(chunk.subarray(from, marks[3 * lines - 1]))
-        : "";
-      const offsets: number[] = [];
-      for (let k = 0; k < 3 * lines; k += 3) {
-        const lineStart = marks[k]!;
-        const colon = marks[k + 1]!;
-        const lineEnd = marks[k + 2]!;
-        offsets.push(lineStart - from, colon - from, lineEnd - from);
-        if (
-          known === -1 && colon - lineStart === 14 &&
-          text.startsWith("content-length", lineStart - from)
-        ) {
-          known = digits(
-            text.slice(colon + 1 - from, lineEnd - from),
-            this.#maxBody,
-          );
-        }
-      }
-      this.#known = known;
-      this.#command = command;
-      this.#headers = StompHeaders.fromText(text, offsets);
-      this.#bodyLength = 0;
-      return end;
-    }
-    const list: string[] = new Array(2 * lines);
-    if (lines > 0) {
-      // One string for the header lines; names and values are slices of it.
-      const from = marks[0]!;
-      const text = ascii.decode(chunk.subarray(from, marks[3 * lines - 1]));
-      for (let k = 0; k < lines; k++) {
-        const lineStart = marks[3 * k]! - from;
-        const colon = marks[3 * k + 1]! - from;
-        let name = text.slice(lineStart, colon);
-        let value = text.slice(colon + 1, marks[3 * k + 2]! - from);
-        if (escaped) {
-          const n = unescapeHeader(name, version);
-          const v = unescapeHeader(value, version);
-          if (typeof n === "number" || typeof v === "number") return -1;
-          name = n;
-          value = v;
-        }
-        list[2 * k] = name;
-        list[2 * k + 1] = value;
-        if (known === -1 && name === "content-length") {
-          known = digits(value, this.#maxBody);
-        }
-      }
-    }
-    this.#known = known;
-    this.#command = command;
-    this.#headers = StompHeaders.fromFlat(list);
-    this.#bodyLength = 0;
-    this.#headLength = 0;
-    return end;
-  }
-
   /** Returns the body length, or -1 after reporting a syntax error. */
   #parseLength(value: string, offset: number): number {
     if (!/^[0-9]+$/.test(value)) {
@@ -1030,100 +811,15 @@ export class StompDecoder {
     return length;
   }
 
-  /** Parses a complete header block; returns a syntax error instead of throwing. */
-  #parseHead(block: Uint8Array): StompSyntaxError | undefined {
-    const start = this.#headStart;
-    // A NUL comes first: byte by byte it would have been seen on arrival,
-    // before the block was complete.
-    const nul = block.indexOf(NUL);
-    if (nul !== -1) {
-      return new StompSyntaxError(
-        "Unexpected NUL in header block",
-        start + nul,
-      );
-    }
-    let text: string;
-    try {
-      text = utf8.decode(block);
-    } catch {
-      return this.#badUtf8(block);
-    }
-    const lines = text.split("\n");
-    // The block ends with the blank line, so the last two items are "" or "\r", then "".
-    const count = lines.length - 2;
-    let command = lines[0]!;
-    if (command.endsWith("\r")) command = command.slice(0, -1);
-    if (!isStompCommand(command)) {
-      return new StompSyntaxError(`Unknown command ${quote(command)}`, start);
-    }
-    const escaped = escapes(command, this.#version);
-    const list: string[] = new Array((count - 1) * 2);
-    for (let i = 1; i < count; i++) {
-      let line = lines[i]!;
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      const colon = line.indexOf(":");
-      if (colon <= 0) {
-        return new StompSyntaxError(
-          colon === 0
-            ? `Header line ${quote(line)} has an empty name`
-            : `Header line ${quote(line)} has no ':'`,
-          start + lineStart(block, i),
-        );
-      }
-      let name = line.slice(0, colon);
-      let value = line.slice(colon + 1);
-      if (escaped) {
-        const n = unescapeHeader(name, this.#version);
-        const v = unescapeHeader(value, this.#version);
-        if (typeof n === "number" || typeof v === "number") {
-          const [text, at] = typeof n === "number"
-            ? [name, -1 - n]
-            : [value, -1 - (v as number)];
-          return new StompSyntaxError(
-            `Undefined escape sequence ${
-              quote(text.slice(at, at + 2))
-            } in header line ${quote(line)}`,
-            start + lineStart(block, i),
-          );
-        }
-        name = n;
-        value = v;
-      }
-      list[2 * i - 2] = name;
-      list[2 * i - 1] = value;
-    }
-    this.#command = command;
-    this.#headers = StompHeaders.fromFlat(list);
-    this.#bodyLength = 0;
-    return undefined;
-  }
-
-  #badUtf8(block: Uint8Array): StompSyntaxError {
-    let at = 0;
-    while (at < block.length) {
-      const lf = block.indexOf(LF, at);
-      const end = lf === -1 ? block.length : lf + 1;
-      try {
-        utf8.decode(block.subarray(at, end));
-      } catch {
-        break;
-      }
-      at = end;
-    }
-    return new StompSyntaxError(
-      "Invalid UTF-8 in header line",
-      this.#headStart + at,
-    );
-  }
-
   /** Hands out a frame whose NUL is at stream offset `nul`. */
   #emit(
     body: Uint8Array,
     nul: number,
     onFrame: (frame: StompFrame) => void,
   ): void {
-    const frame = new StompFrame(this.#command, this.#headers, body);
-    this.#headers = undefined;
+    const head = this.#head;
+    const frame = new StompFrame(head.command, head.headers, body);
+    head.headers = undefined;
     this.#state = State.FrameStart;
     this.#base = nul + 1;
     onFrame(frame);
@@ -1142,8 +838,9 @@ export class StompDecoder {
     if (pieces.length === 1) {
       this.#emit(pieces[0]!, nul, onFrame);
     } else if (this.#keepPieces) {
-      const frame = StompFrame.fromChunks(this.#command, this.#headers, pieces);
-      this.#headers = undefined;
+      const head = this.#head;
+      const frame = StompFrame.fromChunks(head.command, head.headers, pieces);
+      head.headers = undefined;
       this.#state = State.FrameStart;
       this.#base = nul + 1;
       onFrame(frame);

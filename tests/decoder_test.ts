@@ -277,6 +277,69 @@ Deno.test("StompDecoder refuses NUL in a header block without waiting for more i
   );
 });
 
+Deno.test("StompDecoder reports the first error of a header block in reading order", () => {
+  // A NUL anywhere comes first, then invalid UTF-8 anywhere, then the
+  // command, then each line in turn, whatever the order in the block.
+  const cases: [Uint8Array, string][] = [
+    [
+      new Uint8Array([
+        ...bytes("HELLO\nno colon\nk:"),
+        0xff,
+        ...bytes("\0\n\n"),
+      ]),
+      "Unexpected NUL in header block at byte 18",
+    ],
+    [
+      new Uint8Array([
+        ...bytes("HELLO\nno colon\nk:"),
+        0xff,
+        ...bytes("\n\n\0"),
+      ]),
+      "Invalid UTF-8 in header line at byte 15",
+    ],
+    [bytes("HÉLLO\nno colon\n\n\0"), 'Unknown command "HÉLLO" at byte 0'],
+    [
+      bytes("SEND\nk:\\t\nno colon\n\n\0"),
+      'Undefined escape sequence "\\\\t" in header line "k:\\\\t" at byte 5',
+    ],
+    [
+      bytes("SEND\nk:v\nno colon\n:v\n\n\0"),
+      `Header line "no colon" has no ':' at byte 9`,
+    ],
+  ];
+  for (const [input, message] of cases) {
+    assertEquals(decodeAllWays(input).thrown?.message, message);
+  }
+});
+
+Deno.test("StompDecoder unescapes UTF-8 headers and quotes them in errors", () => {
+  const out = decodeAllWays("MESSAGE\nnäme\\c😀:välue\\n✓\r\nb:😀😀\n\n\0");
+  assertEquals(out.frames[0]?.headers, [["näme:😀", "välue\n✓"], [
+    "b",
+    "😀😀",
+  ]]);
+  assertEquals(
+    decodeAllWays("MESSAGE\nok:é\nk😀:a\\tb\n\n\0").thrown?.message,
+    'Undefined escape sequence "\\\\t" in header line "k😀:a\\\\tb" at byte 14',
+  );
+  assertEquals(
+    decodeAllWays("MESSAGE\nok:é\n😀\n\n\0").thrown?.message,
+    `Header line "😀" has no ':' at byte 14`,
+  );
+});
+
+Deno.test("StompDecoder reads content-length among UTF-8 and escaped headers", () => {
+  for (const header of ["x:é😀", "x:a\\nb", "x\\c:é"]) {
+    const out = decodeAllWays(`MESSAGE\n${header}\ncontent-length:3\n\na\0b\0`);
+    assertEquals(out.frames[0]?.body, bytes("a\0b"));
+  }
+  // The first content-length decides, escaped or not.
+  const out = decodeAllWays(
+    "MESSAGE\ncontent-length:\\c3\ncontent-length:3\n\na\0b\0",
+  );
+  assertEquals(out.thrown?.message, 'Invalid content-length ":3" at byte 45');
+});
+
 Deno.test("StompDecoder validates content-length", () => {
   for (
     const value of ["abc", "-1", "+1", " 5", "5 ", "", "1e3", "0x10", "1.0"]
