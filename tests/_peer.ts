@@ -357,4 +357,3 @@ export function scriptedServer(
 
 // tests/cli_test.ts and tests/integration/cli_signals_test.ts still import
 // these from here; every other test imports them from _helpers.ts.
-export { eventually, within } from "./_helpers.ts";

@@ -4,7 +4,8 @@ import { type CliIO, runCli } from "../src/cli.ts";
 import type { StompFrame } from "../src/frame.ts";
 import { StompClient } from "../src/client/client.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
-import { eventually, scriptedServer, within } from "./_peer.ts";
+import { scriptedServer } from "./_peer.ts";
+import { eventually, within } from "./_helpers.ts";
 
 function io(stdin?: Uint8Array): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];

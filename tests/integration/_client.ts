@@ -8,7 +8,6 @@ import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
 export { BROKERS, START_HINT };
 // The cli_*_test.ts files still import these from here; every other test
 // imports them from ../_helpers.ts.
-export { uniqueQueue, within } from "../_helpers.ts";
 
 /** What a Deno subprocess printed and how it exited. */
 export interface DenoRun {

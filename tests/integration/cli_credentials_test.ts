@@ -10,9 +10,9 @@ import {
   type DenoRun,
   runDeno,
   START_HINT,
-  uniqueQueue,
   withGuest,
 } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 
 function cli(env: Record<string, string>, ...args: string[]): Promise<DenoRun> {
   return runDeno(cliArgs(...args), env, 30000);

@@ -1,5 +1,4 @@
-// The stomper command-line tool in its own process, for the CLI items of
-// issue 12: usage errors for a bad URL scheme and an unreadable CA file,
+// The stomper command-line tool in its own process: usage errors for a bad URL scheme and an unreadable CA file,
 // `send --count`, STOMP_CA, `subscribe --raw`, and the prefetch that
 // `subscribe --count N` asks for with a client ack mode.
 
@@ -12,9 +11,9 @@ import {
   type DenoRun,
   runDeno,
   START_HINT,
-  uniqueQueue,
   withGuest,
 } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 
 function cli(env: Record<string, string>, ...args: string[]): Promise<DenoRun> {
   return runDeno(cliArgs(...args), env, 30000);
@@ -80,7 +79,7 @@ Deno.test("stomper cli exits 2 naming a --ca file that does not exist, or STOMP_
   );
 });
 
-Deno.test("stomper cli --help documents the issue 12 options", async () => {
+Deno.test("stomper cli --help documents --raw, STOMP_CA, the prefetch of --count and send --count", async () => {
   const run = await cli({}, "--help");
   assertEquals(run.code, 0);
   for (

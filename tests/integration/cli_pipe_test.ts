@@ -10,10 +10,9 @@ import {
   connectTo,
   Inbox,
   START_HINT,
-  uniqueQueue,
   withGuest,
-  within,
 } from "./_client.ts";
+import { uniqueQueue, within } from "../_helpers.ts";
 
 /** A word a shell takes as it is. */
 function quote(word: string): string {

@@ -6,16 +6,16 @@
 import { assert, assertEquals } from "@std/assert";
 import { connected } from "@stomper/stomp";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import { eventually, scriptedServer, within } from "../_peer.ts";
+import { scriptedServer } from "../_peer.ts";
 import {
   BROKERS,
   cliArgs,
   connectTo,
   Inbox,
   START_HINT,
-  uniqueQueue,
   withGuest,
 } from "./_client.ts";
+import { eventually, uniqueQueue, within } from "../_helpers.ts";
 
 /** The CLI running as a subprocess, its output collected as it comes. */
 class CliProcess implements AsyncDisposable {

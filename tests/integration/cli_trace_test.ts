@@ -3,14 +3,8 @@
 // keeps only the messages.
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import {
-  BROKERS,
-  cliArgs,
-  runDeno,
-  START_HINT,
-  uniqueQueue,
-  withGuest,
-} from "./_client.ts";
+import { BROKERS, cliArgs, runDeno, START_HINT, withGuest } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 
 Deno.test("stomper --trace writes the frames of send and subscribe to stderr with the passcode redacted", async () => {
   const queue = uniqueQueue("cli-trace");
