@@ -1,5 +1,5 @@
 /**
- * The codec benchmark of issue 4: our decoder and encoder side by side with
+ * The codec benchmark: our decoder and encoder side by side with
  * @stomp/stompjs 7 and stompit 1, and with the runtime's own limits.
  *
  * Run it with `deno task bench` (or `deno task bench:offline` without JSR).
@@ -345,7 +345,7 @@ if (w3 !== undefined && limitBytes > 0) {
     1,
   );
 }
-// Issue 11: at the default allocator, W3 at least as fast as the least a
+// Target: at the default allocator, W3 at least as fast as the least a
 // decoder that hands out one owned array per body can do. Both pay the same
 // allocator's page faults, so the ratio means the same in either regime.
 atLeast(
@@ -353,7 +353,7 @@ atLeast(
   ratios(["W3", S], [LIMITS, LIMIT.freshW3]),
   1,
 );
-// Issue 11, the way past that floor: with bodyChunks no body is copied, so
+// The way past that floor: with bodyChunks no body is copied, so
 // the stream should beat the least a decoder that copies can do.
 atLeast(
   "W3 stream with bodyChunks vs fresh buffer + copy per W3 body",

@@ -647,7 +647,7 @@ tables.push(
   ),
 );
 
-// --- targets (issue 11) ------------------------------------------------------
+// --- targets ------------------------------------------------------------------
 
 interface Target {
   readonly target: string;
@@ -793,7 +793,7 @@ for (const broker of BROKERS) {
   }
 }
 tables.push({
-  title: "Targets (issue 11)",
+  title: "Targets",
   columns: ["target", "measured", "met"],
   rows: targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"]),
 });

@@ -1,4 +1,4 @@
-// A peer client program of the end-to-end benchmark (issue 11): stompit 1
+// A peer client program of the end-to-end benchmark: stompit 1
 // under Node, TCP transport only. It follows the contract in ../_protocol.ts:
 // one scenario, one JSON Result as the last stdout line, errors on stderr with
 // a non-zero exit. The package comes from the project's node_modules/ (see

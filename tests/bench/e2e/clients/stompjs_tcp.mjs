@@ -1,4 +1,4 @@
-// A peer client program of the end-to-end benchmark (issue 11):
+// A peer client program of the end-to-end benchmark:
 // @stomp/stompjs 7 under Node over TCP, with @stomp/tcp-wrapper's TCPWrapper
 // as its socket; TCP transport only. It follows the contract in
 // ../_protocol.ts: one scenario, one JSON Result as the last stdout line,

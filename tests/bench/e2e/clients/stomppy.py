@@ -1,4 +1,4 @@
-"""A peer client program of the end-to-end benchmark (issue 11): stomp.py 8,
+"""A peer client program of the end-to-end benchmark: stomp.py 8,
 TCP transport only. It follows the contract in ../_protocol.ts: one scenario,
 one JSON Result as the last stdout line, errors on stderr with a non-zero exit.
 Run with Debian's python3-stomp (not a python earlier on PATH) as
