@@ -141,6 +141,11 @@ export interface HeartBeatHost {
  * reports the peer silent once nothing came for `grace` receiving intervals.
  * Its timers are its own: {@linkcode HeartBeatScheduler.stop} ends them.
  */
+// The longest delay timers take: runtimes fire a longer one after about 1 ms,
+// which for an interval a peer chose (`heart-beat:0,3000000000`) would be a
+// timer firing every millisecond. Longer waits are taken in steps of this.
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 export class HeartBeatScheduler {
   readonly #timers: HeartBeatTimers;
   readonly #host: HeartBeatHost;
@@ -194,12 +199,12 @@ export class HeartBeatScheduler {
           this.sent();
         }
         if (this.#stopped) return;
-        this.#sendTimer = timers.setTimeout(
+        this.#sendTimer = this.#after(
           tick,
           Math.max(1, this.#lastSent + due - timers.now()),
         );
       };
-      this.#sendTimer = timers.setTimeout(tick, due);
+      this.#sendTimer = this.#after(tick, due);
     }
     if (receive > 0) {
       const limit = silenceLimit(receive, grace);
@@ -213,9 +218,9 @@ export class HeartBeatScheduler {
           this.#host.silent(silent, limit);
           return;
         }
-        this.#receiveTimer = timers.setTimeout(check, limit - silent);
+        this.#receiveTimer = this.#after(check, limit - silent);
       };
-      this.#receiveTimer = timers.setTimeout(check, limit);
+      this.#receiveTimer = this.#after(check, limit);
     }
   }
 
@@ -223,6 +228,10 @@ export class HeartBeatScheduler {
   stop(): void {
     this.#stopped = true;
     this.#clear();
+  }
+
+  #after(callback: () => void, delay: number): unknown {
+    return this.#timers.setTimeout(callback, Math.min(delay, MAX_TIMER_DELAY));
   }
 
   #clear(): void {

@@ -221,3 +221,26 @@ Deno.test("HeartBeatScheduler runs on the runtime's timers", async () => {
   await silent.promise;
   assert(host.beats.length >= 2, `${host.beats.length} beats`);
 });
+
+Deno.test("HeartBeatScheduler waits out intervals longer than timers take in steps, never in a 1 ms loop", async () => {
+  // A peer may negotiate any interval: 3,000,000,000 ms is past the 2^31 - 1
+  // ms that runtimes' timers take (a longer delay fires after about 1 ms).
+  const delays: number[] = [];
+  const counting = {
+    setTimeout: (callback: () => void, delay: number) => {
+      delays.push(delay);
+      return SYSTEM_TIMERS.setTimeout(callback, delay);
+    },
+    clearTimeout: (handle: unknown) => SYSTEM_TIMERS.clearTimeout(handle),
+    now: () => SYSTEM_TIMERS.now(),
+  };
+  const host = new Host(counting);
+  const scheduler = new HeartBeatScheduler(counting, host);
+  scheduler.start({ send: 3_000_000_000, receive: 3_000_000_000 }, 2);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  scheduler.stop();
+  assert(delays.every((delay) => delay <= 2 ** 31 - 1), `${delays}`);
+  assertEquals(delays.length, 2, "one timer per direction, none refired");
+  assertEquals(host.beats, []);
+  assertEquals(host.silences, []);
+});
