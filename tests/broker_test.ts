@@ -25,7 +25,8 @@ import {
   unsubscribe,
 } from "@stomper/stomp";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import { eventually, RawPeer } from "./_peer.ts";
+import { RawPeer } from "./_peer.ts";
+import { eventually } from "./_helpers.ts";
 
 async function expectError(
   client: RawPeer,

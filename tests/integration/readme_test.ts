@@ -14,7 +14,8 @@ import {
   watchProblems,
 } from "./_browser.ts";
 import { bundle, importMapArgs, runUnderNode } from "./_bundle.ts";
-import { BROKERS, uniqueQueue } from "./_client.ts";
+import { BROKERS } from "./_client.ts";
+import { uniqueQueue } from "../_helpers.ts";
 import { assertReachable } from "./_codec_session.ts";
 import { StompClient } from "../../mod.ts";
 
