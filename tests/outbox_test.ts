@@ -4,8 +4,7 @@
 
 import { assertEquals } from "@std/assert";
 import { StompDecoder, type StompFrame } from "@stomper/stomp";
-import { BATCH_BYTES, Outbox } from "../src/client/_outbox.ts";
-import { encodePlainInto, plainFrameBound } from "../src/_plain.ts";
+import { BATCH_BYTES, type BatchEntry, Outbox } from "../src/client/_outbox.ts";
 
 function add(
   outbox: Outbox,
@@ -14,9 +13,7 @@ function add(
   body: string,
   epoch?: number,
 ) {
-  const batch = outbox.batch(plainFrameBound(command, list, body), epoch);
-  const end = encodePlainInto(batch.buffer, batch.used, command, list, body);
-  outbox.grow(batch, end, epoch);
+  outbox.pushPlain(command, list, body, undefined, epoch);
 }
 
 function frames(bytes: Uint8Array): StompFrame[] {
@@ -26,8 +23,8 @@ function frames(bytes: Uint8Array): StompFrame[] {
 }
 
 function take(outbox: Outbox): { frames: StompFrame[]; ends: number } {
-  const entry = outbox.shift()!;
-  const batch = entry.batch!;
+  const entry = outbox.shift() as BatchEntry;
+  const batch = entry.batch;
   outbox.written([entry], 1);
   return {
     frames: frames(batch.buffer.subarray(0, batch.used)),
@@ -75,7 +72,7 @@ Deno.test("Outbox.dropEpoch() takes a lost connection's ACKs out of a batch and 
   const sends = ["one", "two"].map((body) =>
     `SEND\ndestination:/queue/a\ncontent-length:3\n\n${body}\0`
   );
-  outbox.dropEpoch(1, new Error("lost"));
+  outbox.lost(1, new Error("lost"));
   assertEquals(outbox.bufferedAmount, sends[0]!.length + sends[1]!.length);
   // What joins afterwards, on the next connection, goes out after them.
   add(outbox, "ACK", ["id", "m-9"], "", 2);
@@ -90,7 +87,7 @@ Deno.test("Outbox.dropEpoch() leaves batches of other connections alone", () => 
   const outbox = new Outbox(1 << 20);
   add(outbox, "ACK", ["id", "m-1"], "", 2);
   add(outbox, "SEND", ["destination", "/queue/a"], "one");
-  outbox.dropEpoch(1, new Error("lost"));
+  outbox.lost(1, new Error("lost"));
   assertEquals(take(outbox).frames.map((frame) => frame.command), [
     "ACK",
     "SEND",

@@ -1,34 +1,23 @@
 // One connection: a transport and what lives and dies with it. It is opened
-// within a timeout and until a signal aborts, reads and decodes frames
-// (pausing while a subscription's buffer is full), writes the outgoing queue
-// in order (several frames per write where the transport allows), and keeps
-// heart-beats both ways.
+// within a timeout and until a signal aborts (ConnectAttempt), reads and
+// decodes frames (pausing while a subscription's buffer is full), writes the
+// outgoing queue in order (several frames per write where the transport
+// allows), and keeps heart-beats both ways. It calls nothing of the client
+// but its three handlers; the client drives the handshake.
 
 import { concat } from "@std/bytes";
 import { type DecodeLimits, StompDecoder } from "../decoder.ts";
-import { encodeFrame } from "../encoder.ts";
-import { StompFrame, type StompVersion } from "../frame.ts";
-import { StompHeaders } from "../headers.ts";
-import { encodePlainInto, plainFrameBound } from "../_plain.ts";
+import type { StompFrame, StompVersion } from "../frame.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { type MessageSender, messageSender } from "../transports/_messages.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompTimers } from "./options.ts";
 import { BATCH_BYTES, type Outbox, type Outgoing } from "./_outbox.ts";
+import { encodeWhole } from "./_encoding.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
-import {
-  asError,
-  type Deferred,
-  deferred,
-  describe,
-  noop,
-  report,
-} from "./_util.ts";
-import {
-  redactFrame,
-  type StompClientStats,
-  type StompTraceEvent,
-} from "./trace.ts";
+import { HeartBeatScheduler } from "../_heartbeat.ts";
+import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
+import { newStats, Wiretap, type WiretapOptions } from "./_wiretap.ts";
 
 /** What a connection tells the client. */
 export interface ConnectionHandlers {
@@ -44,110 +33,80 @@ export interface ConnectionHandlers {
 }
 
 /** What a connection is configured with. */
-export interface ConnectionOptions {
+export interface ConnectionOptions extends Partial<WiretapOptions> {
   readonly limits: Partial<DecodeLimits>;
   readonly timers: StompTimers;
   /** Heart-beat intervals the server may stay silent. */
   readonly grace: number;
-  /** Where the counters go: the client's, across its connections. */
-  readonly stats?: ConnectionStats | undefined;
-  /** Called with each frame and heart-beat in and out (the `trace` option). */
-  readonly trace?: ((event: StompTraceEvent) => void) | undefined;
-  /** More header names the trace hides (the `redactHeaders` option). */
-  readonly redact?: readonly string[] | undefined;
   /** The decoder's `bodyChunks` option (the client option of that name). */
   readonly bodyChunks?: boolean | undefined;
 }
 
-/** The counters of `StompClient.stats`, as the client and connections keep them. */
-export type ConnectionStats = {
-  -readonly [K in keyof StompClientStats]: StompClientStats[K];
-};
-
-/** Counters at zero. */
-export function newStats(): ConnectionStats {
-  return {
-    framesIn: 0,
-    framesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    messages: 0,
-    unhandled: 0,
-    acks: 0,
-    nacks: 0,
-    reconnects: 0,
-    lastReceivedAt: undefined,
-  };
-}
-
-/** How {@linkcode openConnection} opens one. */
-export interface OpenConnectionOptions extends ConnectionOptions {
-  /** The number of the connection. */
-  readonly epoch: number;
-  /** Milliseconds from opening the transport to CONNECTED; 0 is for ever. */
-  readonly timeout: number;
-  readonly signal: AbortSignal | undefined;
-  /**
-   * Called with the new connection before it reads: returns the CONNECT
-   * frame (or throws, when the client closed meanwhile).
-   */
-  readonly start: (connection: Connection) => StompFrame;
-  /** Called after CONNECTED, to re-subscribe. */
-  readonly restore: (connection: Connection) => Promise<void>;
-}
-
 /**
- * Opens a transport with `open`, writes CONNECT and waits for CONNECTED,
- * then lets `restore` re-subscribe: the connection, ready for the outgoing
- * queue. Rejects with a `StompConnectionError` (or the `StompServerError` of
- * a refusal); a transport that comes after the timeout or the abort is
- * closed when it comes.
+ * One attempt to connect: opening the transport, then the handshake, all
+ * within `timeout` ms (0 is for ever) and until `signal` aborts. The client
+ * drives the phases; the attempt ends whichever is running, and
+ * {@linkcode ConnectAttempt.end} disarms it.
  */
-export async function openConnection(
-  open: (signal: AbortSignal) => StompTransport | Promise<StompTransport>,
-  options: OpenConnectionOptions,
-  handlers: ConnectionHandlers,
-): Promise<Connection> {
-  const { signal, timeout: ms, timers } = options;
-  if (signal?.aborted) {
-    throw new StompConnectionError("Connection attempt aborted", {
-      cause: signal.reason,
-    });
-  }
-  // Rejected by the timeout or the signal: ends whichever phase is running.
-  const stop = deferred<never>();
-  stop.promise.catch(noop);
-  // Tells `open` (a beforeConnect hook, a transport function) to give up.
-  const attempt = new AbortController();
-  let connection: Connection | undefined;
-  const fail = (error: StompConnectionError) => {
-    stop.reject(error);
-    attempt.abort(error);
-    connection?.lose(error);
-  };
-  const timer = ms === 0 ? undefined : timers.setTimeout(
-    () =>
-      fail(
-        new StompConnectionError(
-          connection === undefined
-            ? `Cannot connect within ${ms} ms: the transport did not open`
-            : `No CONNECTED frame within ${ms} ms`,
+export class ConnectAttempt {
+  readonly #timers: StompTimers;
+  readonly #signal: AbortSignal | undefined;
+  /** Rejected by the timeout or the signal: ends whichever phase is running. */
+  readonly #stop = deferred<never>();
+  /** Tells `open` (a beforeConnect hook, a transport function) to give up. */
+  readonly #abort = new AbortController();
+  readonly #timer: unknown;
+  readonly #onAbort: (() => void) | undefined;
+  #connection: Connection | undefined;
+
+  constructor(
+    timeout: number,
+    signal: AbortSignal | undefined,
+    timers: StompTimers,
+  ) {
+    if (signal?.aborted) {
+      throw new StompConnectionError("Connection attempt aborted", {
+        cause: signal.reason,
+      });
+    }
+    this.#timers = timers;
+    this.#signal = signal;
+    this.#stop.promise.catch(noop);
+    this.#timer = timeout === 0 ? undefined : timers.setTimeout(
+      () =>
+        this.#fail(
+          new StompConnectionError(
+            this.#connection === undefined
+              ? `Cannot connect within ${timeout} ms: the transport did not open`
+              : `No CONNECTED frame within ${timeout} ms`,
+          ),
         ),
-      ),
-    ms,
-  );
-  const onAbort = () =>
-    fail(
-      new StompConnectionError("Connection attempt aborted", {
-        cause: signal!.reason,
-      }),
+      timeout,
     );
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    const opening = (async () => await open(attempt.signal))();
+    if (signal !== undefined) {
+      this.#onAbort = () =>
+        this.#fail(
+          new StompConnectionError("Connection attempt aborted", {
+            cause: signal.reason,
+          }),
+        );
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+  }
+
+  /**
+   * Opens the transport with `open` and makes the connection over it with
+   * `make`. Rejects with a `StompConnectionError`; a transport that comes
+   * after the timeout or the abort is closed when it comes.
+   */
+  async open(
+    open: (signal: AbortSignal) => StompTransport | Promise<StompTransport>,
+    make: (transport: StompTransport) => Connection,
+  ): Promise<Connection> {
+    const opening = (async () => await open(this.#abort.signal))();
     let transport: StompTransport;
     try {
-      transport = await Promise.race([opening, stop.promise]);
+      transport = await Promise.race([opening, this.#stop.promise]);
     } catch (cause) {
       // Given up before the transport came: close it when it does.
       opening.then((late) => late.close(), noop);
@@ -159,7 +118,7 @@ export async function openConnection(
       });
     }
     try {
-      connection = new Connection(options.epoch, transport, options, handlers);
+      this.#connection = make(transport);
     } catch (cause) {
       transport.close();
       throw new StompConnectionError(
@@ -167,32 +126,25 @@ export async function openConnection(
         { cause },
       );
     }
-    let connect: StompFrame;
-    try {
-      connect = options.start(connection);
-    } catch (error) {
-      transport.close();
-      throw error;
+    return this.#connection;
+  }
+
+  /** The attempt is over (connected or failed): disarms the timer. */
+  end(): void {
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    if (this.#onAbort !== undefined) {
+      this.#signal!.removeEventListener("abort", this.#onAbort);
     }
-    connection.start();
-    await connection.writeFrame(connect);
-    await connection.handshake.promise;
-    await options.restore(connection);
-    // Lost right after CONNECTED (in the same chunk, say): not connected.
-    if (connection.dead) throw connection.error;
-    return connection;
-  } finally {
-    if (timer !== undefined) timers.clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+  }
+
+  #fail(error: StompConnectionError): void {
+    this.#stop.reject(error);
+    this.#abort.abort(error);
+    this.#connection?.lose(error);
   }
 }
 
 const EOL = new Uint8Array([0x0a]);
-// What we wrote is decoded again for the trace: it is ours, so no limit.
-const NO_LIMIT = Number.MAX_SAFE_INTEGER;
-// Heart-beats go out once the link has been idle for this share of the
-// interval, so timer lateness never makes us miss the server's deadline.
-const HEARTBEAT_EARLY = 0.8;
 
 export class Connection {
   readonly epoch: number;
@@ -212,21 +164,12 @@ export class Connection {
   readonly #coalesce: boolean;
   readonly #options: ConnectionOptions;
   readonly #handlers: ConnectionHandlers;
-  readonly #stats: ConnectionStats;
+  readonly #wiretap: Wiretap;
   /** Gets each decoded frame: counts it (and traces it), then dispatches it. */
   readonly #onFrame: (frame: StompFrame) => void;
-  readonly #trace: ((event: StompTraceEvent) => void) | undefined;
-  /** With `trace`: decodes again what is written, to trace it exactly. */
-  #traceDecoder: StompDecoder | undefined;
-  /** With `trace`: where the last event traced in and out ended. */
-  #inMark = 0;
-  #outMark = 0;
-  #lastReceived: number;
-  #lastSent: number;
+  readonly #heartBeats: HeartBeatScheduler;
   #paused = false;
   #flow: Deferred<void> | undefined;
-  #sendTimer: unknown;
-  #receiveTimer: unknown;
   #outbox: Outbox | undefined;
   #pumping = false;
   // A write deferred to the end of the task (see kick).
@@ -249,52 +192,78 @@ export class Connection {
     this.handshake.promise.catch(noop);
     // Until CONNECTED says otherwise nothing is unescaped: a pre-CONNECTED
     // ERROR (such as a Java message with backslashes) must stay readable.
-    const stats = this.#stats = options.stats ?? newStats();
-    const trace = this.#trace = options.trace;
+    const stats = options.stats ?? newStats();
+    const wiretap = this.#wiretap = new Wiretap(
+      { stats, trace: options.trace, redact: options.redact },
+      epoch,
+      () => this.#decoder.offset,
+    );
+    const tracing = wiretap.tracing;
     this.#decoder = new StompDecoder({
       ...options.limits,
       version: "1.0",
       ...(options.bodyChunks === true ? { bodyChunks: true } : {}),
-      ...(trace === undefined
-        ? {}
-        : { onHeartbeat: () => this.#tracedIn(undefined) }),
+      ...(tracing ? { onHeartbeat: () => wiretap.received(undefined) } : {}),
     });
     // Chosen once, so that without a trace a frame costs one more increment.
-    this.#onFrame = trace === undefined
+    this.#onFrame = !tracing
       ? (frame) => {
         stats.framesIn++;
         handlers.frame(this, frame);
       }
       : (frame) => {
         stats.framesIn++;
-        this.#tracedIn(frame);
+        wiretap.received(frame);
         handlers.frame(this, frame);
       };
-    if (trace !== undefined) this.#traceDecoder = this.#newTraceDecoder();
-    const now = options.timers.now();
-    this.#lastReceived = now;
-    this.#lastSent = now;
+    this.#heartBeats = new HeartBeatScheduler(options.timers, {
+      beat: () => {
+        // A write under way counts as one.
+        if (this.#pumping) return false;
+        this.#wiretap.sent(0, EOL.length, [EOL]);
+        this.#write(EOL).catch(noop);
+        return true;
+      },
+      silent: (silent, limit) =>
+        this.lose(
+          new StompConnectionError(
+            `Server silent for ${
+              Math.round(silent)
+            } ms: heart-beats were due every ${this.heartBeat.receive} ms (grace ${options.grace}, limit ${limit} ms)`,
+          ),
+        ),
+      paused: () => this.#paused,
+    });
   }
 
-  /** Starts reading. */
-  start(): void {
+  /**
+   * The handshake: starts reading, writes CONNECT (or STOMP) and resolves
+   * once {@linkcode Connection.established} is called for its CONNECTED;
+   * rejects when the connection ends first.
+   */
+  async open(connect: StompFrame): Promise<void> {
     this.reading = this.#read();
+    await this.writeFrame(connect);
+    await this.handshake.promise;
   }
 
   /** CONNECTED came: speak its version, keep its heart-beats. */
   established(version: StompVersion, heartBeat: NegotiatedHeartBeat): void {
     this.version = version;
     this.#decoder.version = version;
-    if (this.#traceDecoder !== undefined) this.#traceDecoder.version = version;
+    this.#wiretap.version = version;
     this.heartBeat = heartBeat;
-    this.#startHeartBeats();
+    this.#heartBeats.start(heartBeat, this.#options.grace);
     this.handshake.resolve();
   }
 
-  /** Writes one frame now, ahead of the outgoing queue (CONNECT). */
+  /**
+   * Writes one frame now, ahead of the outgoing queue (CONNECT, and the
+   * SUBSCRIBEs that restore subscriptions before what waited goes out).
+   */
   async writeFrame(frame: StompFrame): Promise<void> {
-    const bytes = encodeFrame(frame, { version: this.version });
-    if (!this.dead) this.#sent(1, bytes.length, [bytes]);
+    const bytes = encodeWhole(frame, this.version);
+    if (!this.dead) this.#wiretap.sent(1, bytes.length, [bytes]);
     await this.#write(bytes);
   }
 
@@ -343,11 +312,7 @@ export class Connection {
     this.dead = true;
     this.error = error;
     if (this.#flush !== undefined) clearTimeout(this.#flush);
-    const timers = this.#options.timers;
-    if (this.#sendTimer !== undefined) timers.clearTimeout(this.#sendTimer);
-    if (this.#receiveTimer !== undefined) {
-      timers.clearTimeout(this.#receiveTimer);
-    }
+    this.#heartBeats.stop();
     try {
       this.transport.close();
     } catch {
@@ -374,8 +339,8 @@ export class Connection {
             entries.push(entry);
             continue;
           }
-          const batch = entry.batch;
-          if (batch !== undefined) {
+          if (entry.kind === "batch") {
+            const batch = entry.batch;
             if (batch.used === 0) continue;
             entries.push(entry);
             if (this.#coalesce) {
@@ -393,9 +358,7 @@ export class Connection {
           }
           let chunk: Uint8Array;
           try {
-            chunk = entry.bytes !== undefined && entry.version === this.version
-              ? entry.bytes
-              : this.#encode(outbox, entry);
+            chunk = outbox.bytesOf(entry, this.version);
           } catch (error) {
             outbox.discard(entry, asError(error));
             continue;
@@ -411,8 +374,8 @@ export class Connection {
         // and whatever asked for a receipt fails with it.
         outbox.written(entries, this.epoch);
         if (chunks.length === 0) continue;
-        this.#sent(frames, bytes, chunks);
-        this.#lastSent = this.#options.timers.now();
+        this.#wiretap.sent(frames, bytes, chunks);
+        this.#heartBeats.sent();
         if (this.#coalesce) {
           await this.#write(chunks.length === 1 ? chunks[0]! : concat(chunks));
         } else if (!(await this.#writeMessages(chunks))) {
@@ -434,46 +397,6 @@ export class Connection {
   }
 
   /**
-   * Encodes a frame that was queued unencoded, at its turn: a plain one
-   * straight into the outbox's arena (text bodies too, without a buffer of
-   * their own), any other for this connection's version, which throws for a
-   * frame the version cannot carry (it then fails alone, unwritten).
-   */
-  #encode(outbox: Outbox, entry: Outgoing): Uint8Array {
-    const lean = entry.list;
-    const built = lean === undefined
-      ? typeof entry.frame === "function" ? entry.frame() : entry.frame
-      : undefined;
-    const command = built?.command ?? "SEND";
-    const body = entry.text ?? entry.body ?? built!.body;
-    const list = lean ?? StompHeaders.flat(built!.headers);
-    // Written now, on this connection: escaped for its version if need be.
-    const version = this.version;
-    const room = outbox.carve(plainFrameBound(command, list, body, version));
-    const end = encodePlainInto(
-      room,
-      0,
-      command,
-      list,
-      body,
-      version,
-      entry.lengthless !== true,
-    );
-    if (end !== -1) {
-      outbox.carved(end);
-      return room.subarray(0, end);
-    }
-    const frame = built ??
-      (typeof entry.frame === "function" ? entry.frame() : entry.frame);
-    return encodeFrame(
-      entry.text === undefined
-        ? frame
-        : new StompFrame(frame.command, frame.headers, entry.text),
-      { version: this.version, contentLength: entry.lengthless !== true },
-    );
-  }
-
-  /**
    * Adds a chunk to a write, joined to the one before when it follows it in
    * the same buffer (consecutive batches and frames of one arena), so that
    * the write needs no copy.
@@ -491,73 +414,6 @@ export class Connection {
         before.length + chunk.length,
       );
     } else chunks.push(chunk);
-  }
-
-  /** Counts what is about to be written, and traces it. */
-  #sent(frames: number, bytes: number, chunks: readonly Uint8Array[]): void {
-    const stats = this.#stats;
-    stats.framesOut += frames;
-    stats.bytesOut += bytes;
-    if (this.#trace === undefined) return;
-    const decoder = this.#traceDecoder!;
-    try {
-      for (const chunk of chunks) {
-        decoder.decode(chunk, (frame) => this.#tracedOut(frame));
-      }
-    } catch (error) {
-      // Never for bytes our encoder made; should it happen, the trace says
-      // so and starts again with the next write.
-      report(error);
-      this.#traceDecoder = this.#newTraceDecoder();
-      this.#outMark = 0;
-    }
-  }
-
-  #newTraceDecoder(): StompDecoder {
-    return new StompDecoder({
-      version: this.version,
-      maxHeaderLineBytes: NO_LIMIT,
-      maxHeaderBytes: NO_LIMIT,
-      maxHeaders: NO_LIMIT,
-      maxBodyBytes: NO_LIMIT,
-      onHeartbeat: () => this.#tracedOut(undefined),
-    });
-  }
-
-  /** A frame (or with `undefined` a heart-beat) was decoded from the server. */
-  #tracedIn(frame: StompFrame | undefined): void {
-    const at = this.#decoder.offset;
-    const bytes = at - this.#inMark;
-    this.#inMark = at;
-    this.#traced("in", frame, bytes);
-  }
-
-  /** A frame (or a heart-beat) was decoded from what is being written. */
-  #tracedOut(frame: StompFrame | undefined): void {
-    const at = this.#traceDecoder!.offset;
-    const bytes = at - this.#outMark;
-    this.#outMark = at;
-    this.#traced("out", frame, bytes);
-  }
-
-  #traced(
-    direction: "in" | "out",
-    frame: StompFrame | undefined,
-    bytes: number,
-  ): void {
-    try {
-      this.#trace!({
-        direction,
-        frame: frame === undefined
-          ? undefined
-          : redactFrame(frame, this.#options.redact),
-        bytes,
-        connection: this.epoch,
-      });
-    } catch (error) {
-      // The hook's failure is its own: the connection goes on.
-      report(error);
-    }
   }
 
   /**
@@ -583,7 +439,7 @@ export class Connection {
 
   async #write(bytes: Uint8Array): Promise<void> {
     if (this.dead) throw this.error;
-    this.#lastSent = this.#options.timers.now();
+    this.#heartBeats.sent();
     try {
       await this.#writer.write(bytes);
     } catch (cause) {
@@ -609,7 +465,6 @@ export class Connection {
       );
       return;
     }
-    const timers = this.#options.timers;
     try {
       while (!this.dead) {
         if (this.#handlers.mustPause()) {
@@ -617,7 +472,7 @@ export class Connection {
           this.#flow ??= deferred<void>();
           await this.#flow.promise;
           this.#paused = false;
-          this.#lastReceived = timers.now();
+          this.#heartBeats.received();
           continue;
         }
         const { value, done } = await reader.read();
@@ -632,10 +487,8 @@ export class Connection {
           );
           break;
         }
-        this.#lastReceived = timers.now();
-        const stats = this.#stats;
-        stats.bytesIn += value.length;
-        stats.lastReceivedAt = Date.now();
+        this.#heartBeats.received();
+        this.#wiretap.read(value.length);
         try {
           this.#decoder.decode(value, this.#onFrame);
         } catch (cause) {
@@ -663,50 +516,6 @@ export class Connection {
       } catch {
         // Nothing to release: the stream is gone with the transport.
       }
-    }
-  }
-
-  #startHeartBeats(): void {
-    const timers = this.#options.timers;
-    const { send, receive } = this.heartBeat;
-    if (send > 0) {
-      const due = send * HEARTBEAT_EARLY;
-      const tick = () => {
-        if (this.dead) return;
-        if (!this.#pumping && timers.now() - this.#lastSent >= due) {
-          this.#sent(0, EOL.length, [EOL]);
-          this.#write(EOL).catch(noop);
-        }
-        this.#sendTimer = timers.setTimeout(
-          tick,
-          Math.max(1, this.#lastSent + due - timers.now()),
-        );
-      };
-      this.#sendTimer = timers.setTimeout(tick, due);
-    }
-    if (receive > 0) {
-      const grace = this.#options.grace;
-      const limit = Math.ceil(receive * grace);
-      const check = () => {
-        if (this.dead) return;
-        const now = timers.now();
-        // A paused reader leaves the server's bytes in the socket: that is
-        // our doing, not the server's silence.
-        if (this.#paused) this.#lastReceived = now;
-        const silent = now - this.#lastReceived;
-        if (silent >= limit) {
-          this.lose(
-            new StompConnectionError(
-              `Server silent for ${
-                Math.round(silent)
-              } ms: heart-beats were due every ${receive} ms (grace ${grace}, limit ${limit} ms)`,
-            ),
-          );
-          return;
-        }
-        this.#receiveTimer = timers.setTimeout(check, limit - silent);
-      };
-      this.#receiveTimer = timers.setTimeout(check, limit);
     }
   }
 }

@@ -1,7 +1,7 @@
 // The objects the client hands out (messages, subscriptions, transactions).
-// They reach back into the client through ClientInternals, which the client
-// builds from closures over its private state. Their methods return the
-// client's promises, or `refuse` ones: never a promise that could reject
+// Each reaches back into the client through a small interface of its own
+// (Acknowledger, SubscriptionOwner, TransactionOwner). Their methods return
+// the client's promises, or `refuse` ones: never a promise that could reject
 // unobserved.
 
 import type { AckMode } from "../builders.ts";
@@ -18,22 +18,30 @@ import type {
   TransactionSendOptions,
 } from "./transaction.ts";
 
-/** What the handed-out objects need from the client. */
-export interface ClientInternals {
+/** What a message asks of the client: to acknowledge it, or to refuse. */
+export interface Acknowledger {
   settle(
     message: Message,
     command: "ACK" | "NACK",
     options: MessageAckOptions,
     transaction: Transaction | undefined,
   ): Promise<void>;
+  /** A rejected promise nobody has to observe; the error goes to onError. */
+  refuse(error: Error): Promise<never>;
+}
+
+/** What a subscription asks of the client. */
+export interface SubscriptionOwner {
   unsubscribe(
     subscription: Subscription,
     options: UnsubscribeOptions,
   ): Promise<void>;
   /** A subscription's buffer went below its high-water mark, or it ended. */
-  wake(): void;
-  /** A rejected promise nobody has to observe; the error goes to onError. */
-  refuse(error: Error): Promise<never>;
+  resume(): void;
+}
+
+/** What a transaction asks of the client. */
+export interface TransactionOwner extends Pick<Acknowledger, "refuse"> {
   transactionSend(
     transaction: Transaction,
     destination: string,
@@ -52,19 +60,19 @@ export class Message implements StompMessage {
   readonly subscription: Subscription;
   /** The connection the message arrived on. */
   readonly epoch: number;
-  readonly #internals: ClientInternals;
+  readonly #client: Acknowledger;
   #settled: "ACK" | "NACK" | undefined;
 
   constructor(
     frame: StompFrame,
     subscription: Subscription,
     epoch: number,
-    internals: ClientInternals,
+    client: Acknowledger,
   ) {
     this.frame = frame;
     this.subscription = subscription;
     this.epoch = epoch;
-    this.#internals = internals;
+    this.#client = client;
   }
 
   get headers(): StompHeaders {
@@ -106,7 +114,7 @@ export class Message implements StompMessage {
   ): Promise<void> {
     const verb = command === "ACK" ? "acknowledge" : "reject";
     if (this.subscription.ack === "auto") {
-      return this.#internals.refuse(
+      return this.#client.refuse(
         new TypeError(
           `Cannot ${verb} message ${
             JSON.stringify(this.messageId)
@@ -117,7 +125,7 @@ export class Message implements StompMessage {
       );
     }
     if (this.#settled !== undefined) {
-      return this.#internals.refuse(
+      return this.#client.refuse(
         new TypeError(
           `Cannot ${verb} message ${JSON.stringify(this.messageId)}: it was ${
             this.#settled === "ACK" ? "acknowledged" : "rejected"
@@ -127,7 +135,7 @@ export class Message implements StompMessage {
     }
     // Marked at the call so that a second call made meanwhile fails.
     this.#settled = command;
-    const done = this.#internals.settle(this, command, options, transaction);
+    const done = this.#client.settle(this, command, options, transaction);
     done.then(undefined, () => {
       if (this.#settled === command) this.#settled = undefined;
     });
@@ -145,11 +153,11 @@ export class Subscription implements StompSubscription {
   readonly destination: string;
   readonly ack: AckMode;
   readonly highWaterMark: number;
+  readonly #client: SubscriptionOwner;
   /** The connection its SUBSCRIBE last went out on; `undefined` before. */
-  wireEpoch: number | undefined;
+  #wireEpoch: number | undefined;
   /** The subscribe() call waiting for the RECEIPT, when it asked for one. */
-  confirming: { resolve(subscription: Subscription): void } | undefined;
-  readonly #internals: ClientInternals;
+  #confirming: { resolve(subscription: Subscription): void } | undefined;
   #queue: Message[] = [];
   #head = 0;
   #ended = false;
@@ -163,13 +171,13 @@ export class Subscription implements StompSubscription {
   constructor(
     info: SessionSubscription,
     highWaterMark: number,
-    internals: ClientInternals,
+    client: SubscriptionOwner,
   ) {
     this.id = info.id;
     this.destination = info.destination;
     this.ack = info.ack;
     this.highWaterMark = highWaterMark;
-    this.#internals = internals;
+    this.#client = client;
   }
 
   get readable(): ReadableStream<StompMessage> {
@@ -181,6 +189,30 @@ export class Subscription implements StompSubscription {
       cancel: () => this.#cancel(),
     }, { highWaterMark: 0 });
     return this.#stream;
+  }
+
+  /** The connection its SUBSCRIBE last went out on; `undefined` before. */
+  get wireEpoch(): number | undefined {
+    return this.#wireEpoch;
+  }
+
+  /** Its SUBSCRIBE went out on connection `epoch`. */
+  sentOn(epoch: number): void {
+    this.#wireEpoch = epoch;
+  }
+
+  /** subscribe() waits for the RECEIPT: `confirmed` resolves `waiting`. */
+  awaitReceipt(
+    waiting: { resolve(subscription: Subscription): void } | undefined,
+  ): void {
+    this.#confirming = waiting;
+  }
+
+  /** The server confirmed the SUBSCRIBE: whoever waited for it resolves. */
+  confirmed(): void {
+    const waiting = this.#confirming;
+    this.#confirming = undefined;
+    waiting?.resolve(this);
   }
 
   get buffered(): number {
@@ -230,7 +262,7 @@ export class Subscription implements StompSubscription {
   }
 
   unsubscribe(options: UnsubscribeOptions = {}): Promise<void> {
-    return this.#internals.unsubscribe(this, options);
+    return this.#client.unsubscribe(this, options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -260,7 +292,7 @@ export class Subscription implements StompSubscription {
     this.#error = error;
     if (this.ack !== "auto") this.#clear();
     this.#wake?.();
-    this.#internals.wake();
+    this.#client.resume();
   }
 
   /** Drops buffered messages that arrived on a connection since lost. */
@@ -286,7 +318,7 @@ export class Subscription implements StompSubscription {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    if (this.buffered < this.highWaterMark) this.#internals.wake();
+    if (this.buffered < this.highWaterMark) this.#client.resume();
     return message;
   }
 
@@ -313,7 +345,7 @@ export class Subscription implements StompSubscription {
   async #cancel(): Promise<void> {
     if (this.#ended) return;
     try {
-      await this.#internals.unsubscribe(this, {});
+      await this.#client.unsubscribe(this, {});
     } catch {
       // Cancelling is giving up on the subscription; if the connection
       // is gone already the subscription is too.
@@ -346,14 +378,14 @@ export class Transaction implements StompTransaction {
   readonly id: string;
   /** The connection the transaction lives on. */
   readonly epoch: number;
-  readonly #internals: ClientInternals;
+  readonly #client: TransactionOwner;
   #state: StompTransactionState = "active";
   #settled: Message[] = [];
 
-  constructor(id: string, epoch: number, internals: ClientInternals) {
+  constructor(id: string, epoch: number, client: TransactionOwner) {
     this.id = id;
     this.epoch = epoch;
-    this.#internals = internals;
+    this.#client = client;
   }
 
   get state(): StompTransactionState {
@@ -366,7 +398,7 @@ export class Transaction implements StompTransaction {
     options: TransactionSendOptions = {},
   ): Promise<void> {
     return this.#check("send in") ??
-      this.#internals.transactionSend(this, destination, body, options);
+      this.#client.transactionSend(this, destination, body, options);
   }
 
   ack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
@@ -382,7 +414,7 @@ export class Transaction implements StompTransaction {
     if (refused !== undefined) return refused;
     this.#state = "committed";
     this.#settled = [];
-    return this.#internals.transactionEnd(this, "COMMIT", options);
+    return this.#client.transactionEnd(this, "COMMIT", options);
   }
 
   abort(options: TransactionEndOptions = {}): Promise<void> {
@@ -391,7 +423,7 @@ export class Transaction implements StompTransaction {
     this.#state = "aborted";
     for (const message of this.#settled) message.unsettle();
     this.#settled = [];
-    return this.#internals.transactionEnd(this, "ABORT", options);
+    return this.#client.transactionEnd(this, "ABORT", options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -409,7 +441,7 @@ export class Transaction implements StompTransaction {
     );
     if (refused !== undefined) return refused;
     if (!(message instanceof Message)) {
-      return this.#internals.refuse(
+      return this.#client.refuse(
         new TypeError(
           `Cannot ${
             command === "ACK" ? "acknowledge" : "reject"
@@ -427,7 +459,7 @@ export class Transaction implements StompTransaction {
   /** A refusal when the transaction has ended, else `undefined`. */
   #check(verb: string): Promise<never> | undefined {
     if (this.#state === "active") return undefined;
-    return this.#internals.refuse(
+    return this.#client.refuse(
       new TypeError(
         `Cannot ${verb} transaction ${
           JSON.stringify(this.id)

@@ -109,12 +109,9 @@ export class Operation<T = void> {
   readonly promise: Promise<T>;
   /** What the operation writes, for messages: `SEND to "/queue/a"`. */
   readonly what: string;
-  phase: OperationPhase = "queued";
-  /**
-   * Set by whoever holds the operation (the outgoing queue, the receipts):
-   * called once when the timeout or the signal ends it first, to take it out.
-   */
-  cancel: (() => void) | undefined;
+  #phase: OperationPhase = "queued";
+  /** Called once when the timeout or the signal ends it first. */
+  #cancel: (() => void) | undefined;
   readonly #context: OperationContext;
   readonly #signal: AbortSignal | undefined;
   #resolve!: (value: T) => void;
@@ -152,9 +149,9 @@ export class Operation<T = void> {
         this.#deadline = undefined;
         this.#end(
           new StompTimeoutError(
-            this.phase === "receipt"
+            this.#phase === "receipt"
               ? `No RECEIPT for ${this.what} within ${timeout} ms`
-              : this.phase === "reply"
+              : this.#phase === "reply"
               ? `No reply to ${this.what} within ${timeout} ms`
               : `${this.what} not written within ${timeout} ms (no connection, or no room in the send buffer)`,
             timeout,
@@ -168,6 +165,24 @@ export class Operation<T = void> {
   /** Whether the operation has settled. */
   get done(): boolean {
     return this.#done;
+  }
+
+  /** How far it got (what its timeout's message says). */
+  get phase(): OperationPhase {
+    return this.#phase;
+  }
+
+  /** It was written: it now waits for its RECEIPT, or its reply. */
+  advance(phase: OperationPhase): void {
+    this.#phase = phase;
+  }
+
+  /**
+   * Whoever holds the operation (the outgoing queue, a request) says how to
+   * take it out, should the timeout or the signal end it first.
+   */
+  onCancel(cancel: () => void): void {
+    this.#cancel = cancel;
   }
 
   resolve(value: T): void {
@@ -189,8 +204,8 @@ export class Operation<T = void> {
 
   #end(error: unknown, report: boolean): void {
     if (this.#done) return;
-    const cancel = this.cancel;
-    this.cancel = undefined;
+    const cancel = this.#cancel;
+    this.#cancel = undefined;
     this.fail(error, report);
     cancel?.();
   }

@@ -4,49 +4,13 @@
 // but are accepted (their promises resolve) only once written.
 
 import { StompHeaders } from "../headers.ts";
-import type { StompFrame, StompVersion } from "../frame.ts";
+import { StompFrame, type StompVersion } from "../frame.ts";
+import { StompConnectionError } from "./errors.ts";
+import { encodePlain, encodeWhole, plainBound } from "./_encoding.ts";
 import { noop } from "./_util.ts";
 
-// A batch entry's frame is never built: its bytes are written at the call.
-const noFrame = (): StompFrame => {
-  throw new TypeError("A batch has no frame to build");
-};
-
-/** One frame waiting to be written. */
-export interface Outgoing {
-  /**
-   * The frame, or a function that builds it when its turn comes (DISCONNECT,
-   * which must be built only once everything before it is written).
-   */
-  frame: StompFrame | (() => StompFrame);
-  /**
-   * The frame encoded for `version` when it was issued (on a connection
-   * whose version was known, within the limit), else `undefined`.
-   */
-  readonly bytes?: Uint8Array | undefined;
-  /**
-   * A SEND's text body, kept as the string until the frame is encoded at its
-   * turn (`frame` then has no body).
-   */
-  readonly text?: string | undefined;
-  /**
-   * A SEND queued without a frame: its flat header list and binary body (or
-   * `text`), encoded at its turn; `frame` builds the frame only if needed.
-   */
-  readonly list?: readonly string[] | undefined;
-  readonly body?: Uint8Array | undefined;
-  /** The version `bytes` were encoded for. */
-  readonly version?: StompVersion | undefined;
-  /**
-   * A text SEND written without content-length (ActiveMQ's TextMessage);
-   * its text was checked for NUL at the call.
-   */
-  readonly lengthless?: boolean | undefined;
-  /**
-   * Frames issued one after another, written straight into one buffer (see
-   * {@linkcode Batch}); `bytes` is then unused.
-   */
-  batch?: Batch | undefined;
+/** What every entry of the outgoing order has. */
+interface Entry {
   /** The bytes it is counted as (a batch's grows as frames join it). */
   size: number;
   /**
@@ -69,6 +33,78 @@ export interface Outgoing {
   start: number;
   /** Set by the outbox. */
   state: "queued" | "taken" | "cancelled";
+}
+
+/**
+ * Frames issued one after another, written straight into one buffer at the
+ * call (see {@linkcode Batch}); accepted at once, and part of no operation.
+ */
+export interface BatchEntry extends Entry {
+  readonly kind: "batch";
+  batch: Batch;
+}
+
+/**
+ * A SEND without receipt, timeout or signal that had to wait: its flat
+ * header list and body, encoded at its turn (the frame is built only for
+ * the general encoder).
+ */
+export interface SendEntry extends Entry {
+  readonly kind: "send";
+  readonly list: readonly string[];
+  /** A text body, kept as the string until it is encoded. */
+  readonly text: string | undefined;
+  readonly body: Uint8Array | undefined;
+  /**
+   * A text SEND written without content-length (ActiveMQ's TextMessage);
+   * its text was checked for NUL at the call.
+   */
+  readonly lengthless: boolean;
+  /** The frame, built only for the general encoder. */
+  readonly frame: StompFrame;
+}
+
+/** An operation's frame. */
+export interface FrameEntry extends Entry {
+  readonly kind: "frame";
+  /**
+   * The frame, or a function that builds it when its turn comes (DISCONNECT,
+   * which must be built only once everything before it is written).
+   */
+  readonly frame: StompFrame | (() => StompFrame);
+  /**
+   * The frame encoded for `version` when it was issued (on a connection
+   * whose version was known, within the limit), else `undefined`.
+   */
+  readonly bytes: Uint8Array | undefined;
+  /** The version `bytes` were encoded for. */
+  readonly version: StompVersion | undefined;
+  /**
+   * A SEND's text body, kept as the string until the frame is encoded at its
+   * turn (`frame` then has no body).
+   */
+  readonly text: string | undefined;
+  /** A text SEND written without content-length (see SendEntry). */
+  readonly lengthless: boolean;
+}
+
+/** One entry of the outgoing order. */
+export type Outgoing = BatchEntry | SendEntry | FrameEntry;
+
+/** What an operation's frame is queued with (see {@linkcode Outbox.push}). */
+export interface FrameSpec {
+  readonly frame: StompFrame | (() => StompFrame);
+  readonly bytes?: Uint8Array | undefined;
+  readonly version?: StompVersion | undefined;
+  readonly text?: string | undefined;
+  readonly lengthless?: boolean | undefined;
+  /** Counted as this many bytes; by default its frame's size. */
+  readonly size?: number;
+  readonly epoch: number | undefined;
+  readonly accept: (() => void) | undefined;
+  readonly fail: (error: Error) => void;
+  readonly skip?: ((epoch: number) => boolean) | undefined;
+  readonly written?: ((epoch: number) => void) | undefined;
 }
 
 /**
@@ -117,6 +153,66 @@ export function frameSize(frame: StompFrame): number {
   return size;
 }
 
+/**
+ * A SEND queued by {@linkcode Outbox.pushSend}: its header list and body,
+ * and the promise its caller holds, settled by the outbox (accepted once
+ * there is room or once written; failed if it cannot be written).
+ */
+class PendingSend implements SendEntry {
+  readonly kind = "send";
+  readonly promise: Promise<void>;
+  accept: (() => void) | undefined;
+  readonly list: readonly string[];
+  readonly text: string | undefined;
+  readonly body: Uint8Array | undefined;
+  readonly size: number;
+  readonly epoch = undefined;
+  readonly lengthless: boolean;
+  start = 0;
+  state: Outgoing["state"] = "queued";
+  readonly #reject: (reason: unknown) => void;
+  readonly #report: (error: Error) => void;
+
+  constructor(
+    list: readonly string[],
+    body: string | Uint8Array,
+    lengthless: boolean,
+    report: (error: Error) => void,
+  ) {
+    this.lengthless = lengthless;
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    // Whoever awaits still sees the rejection; nobody awaiting is no crash.
+    promise.catch(noop);
+    this.promise = promise;
+    this.accept = resolve;
+    this.#reject = reject;
+    this.#report = report;
+    this.list = list;
+    this.text = typeof body === "string" ? body : undefined;
+    this.body = typeof body === "string" ? undefined : body;
+    let size = frameOverhead("SEND") + body.length;
+    for (let i = 0; i < list.length; i++) size += list[i]!.length + 1;
+    this.size = size;
+  }
+
+  get frame(): StompFrame {
+    const headers = new StompHeaders();
+    for (let i = 0; i < this.list.length; i += 2) {
+      headers.append(this.list[i]!, this.list[i + 1]!);
+    }
+    return new StompFrame("SEND", headers, this.text ?? this.body);
+  }
+
+  /**
+   * Rejects (a no-op once accepted); a failure of its own (not a lost
+   * connection's) also goes to onError, like any operation's.
+   */
+  fail(error: Error): void {
+    this.#reject(error);
+    if (!(error instanceof StompConnectionError)) this.#report(error);
+  }
+}
+
 export class Outbox {
   readonly limit: number;
   #queue: Outgoing[] = [];
@@ -153,7 +249,155 @@ export class Outbox {
     return this.#head === this.#queue.length;
   }
 
-  push(entry: Outgoing): void {
+  /**
+   * Queues an operation's frame: accepted at once while there is room
+   * (`accept` called), else once written. Returns the entry, for `cancel`.
+   */
+  push(spec: FrameSpec): FrameEntry {
+    const entry: FrameEntry = {
+      kind: "frame",
+      frame: spec.frame,
+      bytes: spec.bytes,
+      version: spec.bytes === undefined ? undefined : spec.version,
+      text: spec.text,
+      lengthless: spec.lengthless === true,
+      size: spec.size ??
+        (spec.bytes !== undefined
+          ? spec.bytes.length
+          : frameSize(spec.frame as StompFrame) + (spec.text?.length ?? 0)),
+      epoch: spec.epoch,
+      accept: spec.accept,
+      fail: spec.fail,
+      ...(spec.skip === undefined ? {} : { skip: spec.skip }),
+      ...(spec.written === undefined ? {} : { written: spec.written }),
+      start: 0,
+      state: "queued",
+    };
+    this.#push(entry);
+    return entry;
+  }
+
+  /**
+   * Queues a SEND without receipt, timeout or signal as its header list and
+   * body: no frame, session output or operation, so that a long burst holds
+   * little for the garbage collector to walk. The promise settles as an
+   * operation's would; `report` gets a failure of its own.
+   */
+  pushSend(
+    list: readonly string[],
+    body: string | Uint8Array,
+    lengthless: boolean,
+    report: (error: Error) => void,
+  ): Promise<void> {
+    const entry = new PendingSend(list, body, lengthless, report);
+    this.#push(entry);
+    return entry.promise;
+  }
+
+  /**
+   * Encodes a plain frame straight into the open batch at the tail of the
+   * queue (a new one if need be): accepted at once, no operation. Only
+   * while there is room (`hasRoom`). `epoch`: the connection it belongs to
+   * (ACK, NACK), whose `version` it is escaped for. False, having queued no
+   * frame, when it is not plain.
+   */
+  pushPlain(
+    command: string,
+    list: readonly string[],
+    body: string | Uint8Array,
+    version: StompVersion | undefined,
+    epoch: number | undefined,
+    contentLength = true,
+  ): boolean {
+    const batch = this.#batch(plainBound(command, list, body, version), epoch);
+    const end = encodePlain(
+      batch.buffer,
+      batch.used,
+      command,
+      list,
+      body,
+      version,
+      contentLength,
+    );
+    if (end === -1) return false;
+    this.#grow(batch, end, epoch);
+    return true;
+  }
+
+  /**
+   * Encodes a frame at the call (an operation accepted at once): a plain
+   * one into the arena, without a buffer of its own (the writer joins it to
+   * its neighbours), any other for `version`, which throws a `TypeError`
+   * for a frame the version cannot carry.
+   */
+  encodeNow(
+    frame: StompFrame,
+    text: string | undefined,
+    version: StompVersion,
+    lengthless: boolean,
+  ): Uint8Array {
+    const body = text ?? frame.body;
+    const list = StompHeaders.flat(frame.headers);
+    const room = this.#carve(plainBound(frame.command, list, body));
+    const end = encodePlain(
+      room,
+      0,
+      frame.command,
+      list,
+      body,
+      undefined,
+      !lengthless,
+    );
+    if (end !== -1) {
+      this.#arenaUsed += end;
+      return room.subarray(0, end);
+    }
+    return encodeWhole(frame, version, text, !lengthless);
+  }
+
+  /**
+   * The bytes of an entry taken at its turn, for the connection's
+   * `version`: encoded at the call for that version already, or now (a
+   * plain frame straight into the arena, text bodies too). Throws for a
+   * frame the version cannot carry (it then fails alone, unwritten).
+   */
+  bytesOf(entry: SendEntry | FrameEntry, version: StompVersion): Uint8Array {
+    if (
+      entry.kind === "frame" && entry.bytes !== undefined &&
+      entry.version === version
+    ) return entry.bytes;
+    const lean = entry.kind === "send" ? entry : undefined;
+    const built = lean === undefined
+      ? typeof entry.frame === "function" ? entry.frame() : entry.frame
+      : undefined;
+    const command = built?.command ?? "SEND";
+    const text = entry.text;
+    const body = text ?? lean?.body ?? built!.body;
+    const list = lean?.list ?? StompHeaders.flat(built!.headers);
+    // Written now, on this connection: escaped for its version if need be.
+    const room = this.#carve(plainBound(command, list, body, version));
+    const end = encodePlain(
+      room,
+      0,
+      command,
+      list,
+      body,
+      version,
+      !entry.lengthless,
+    );
+    if (end !== -1) {
+      this.#arenaUsed += end;
+      return room.subarray(0, end);
+    }
+    return encodeWhole(
+      built ?? entry.frame as StompFrame,
+      version,
+      text,
+      !entry.lengthless,
+    );
+  }
+
+  #push(entry: Outgoing): void {
     entry.start = this.#queued;
     entry.state = "queued";
     this.#queued += entry.size;
@@ -173,11 +417,11 @@ export class Outbox {
    * or a new one queued there (its entry accepted, belonging to no
    * connection). Only for operations accepted at once (`hasRoom`).
    */
-  batch(bound: number, epoch?: number): Batch {
+  #batch(bound: number, epoch?: number): Batch {
     const tail = this.#queue.length > this.#head
       ? this.#queue[this.#queue.length - 1]!
       : undefined;
-    const open = tail?.batch;
+    const open = tail?.kind === "batch" ? tail.batch : undefined;
     if (
       open !== undefined && tail!.state === "queued" && !open.sealed &&
       open.used < BATCH_BYTES && open.buffer.length - open.used >= bound &&
@@ -200,8 +444,8 @@ export class Outbox {
       sealed: false,
     };
     this.#open = batch;
-    this.push({
-      frame: noFrame,
+    this.#push({
+      kind: "batch",
       batch,
       size: 0,
       epoch: undefined,
@@ -214,11 +458,11 @@ export class Outbox {
   }
 
   /**
-   * Room for `bound` bytes in the arena, for the writer to encode a frame
-   * taken from the queue into; {@linkcode Outbox.carved} then says how much
-   * it used. Seals the open batch, whose next frame would go there.
+   * Room for `bound` bytes in the arena, to encode a frame into; the caller
+   * then adds what it used to `#arenaUsed`. Seals the open batch, whose next
+   * frame would go there.
    */
-  carve(bound: number): Uint8Array {
+  #carve(bound: number): Uint8Array {
     if (this.#open !== undefined) this.#open.sealed = true;
     if (this.#arena.length - this.#arenaUsed < bound) {
       this.#arena = new Uint8Array(Math.max(ARENA_BYTES, bound));
@@ -227,16 +471,11 @@ export class Outbox {
     return this.#arena.subarray(this.#arenaUsed);
   }
 
-  /** The writer used `length` bytes of what {@linkcode Outbox.carve} gave. */
-  carved(length: number): void {
-    this.#arenaUsed += length;
-  }
-
   /**
    * A frame was written into the tail batch up to `end`: count it, and note
    * the connection it belongs to, if any.
    */
-  grow(batch: Batch, end: number, epoch?: number): void {
+  #grow(batch: Batch, end: number, epoch?: number): void {
     const tail = this.#queue[this.#queue.length - 1]!;
     if (batch.buffer.buffer === this.#arena.buffer) {
       this.#arenaUsed += end - batch.used;
@@ -309,10 +548,13 @@ export class Outbox {
    * A connection was lost: what belongs to it and was not written fails
    * with `error` (the rest waits for the next connection).
    */
-  dropEpoch(epoch: number, error: Error): void {
+  lost(epoch: number, error: Error): void {
     for (let i = this.#head; i < this.#queue.length; i++) {
       const entry = this.#queue[i]!;
-      if (entry.state === "queued" && entry.batch?.epoch === epoch) {
+      if (
+        entry.state === "queued" && entry.kind === "batch" &&
+        entry.batch.epoch === epoch
+      ) {
         this.#unbind(entry, entry.batch);
       }
     }
@@ -323,7 +565,7 @@ export class Outbox {
    * Takes a batch's frames that belong to a lost connection out of it (they
    * were accepted, and are lost with the connection); the others stay.
    */
-  #unbind(entry: Outgoing, batch: Batch): void {
+  #unbind(entry: BatchEntry, batch: Batch): void {
     const kept = new Uint8Array(batch.buffer.length);
     const ends: number[] = [];
     let start = 0;
@@ -351,7 +593,7 @@ export class Outbox {
   }
 
   /** The client closed: everything still queued fails with `error`. */
-  clear(error: Error): void {
+  closed(error: Error): void {
     this.#drop(error, () => true);
   }
 

@@ -1,6 +1,9 @@
-// The RECEIPTs the client waits for, by receipt id: the operation each one
-// confirms, and the connection it was written on (a lost connection takes
-// its receipts along; one not yet written waits for the next connection).
+// The one receipt registry: the RECEIPTs the client waits for, by receipt
+// id, with the operation each one confirms and the connection it was written
+// on (a lost connection takes its receipts along; one not yet written waits
+// for the next connection). The session numbers receipts (and, for its
+// standalone users, knows which of its ids are unanswered); the client asks
+// it nothing about them.
 
 /** A receipt the client waits for. */
 export interface PendingReceipt {
@@ -53,7 +56,7 @@ export class Receipts {
   }
 
   /** Connection `epoch` was lost: what was written on it fails. */
-  failEpoch(epoch: number, error: Error): void {
+  lost(epoch: number, error: Error): void {
     for (const [id, pending] of this.#pending) {
       if (pending.epoch !== epoch) continue;
       this.#pending.delete(id);
@@ -62,7 +65,7 @@ export class Receipts {
   }
 
   /** The client closed: everything fails. */
-  failAll(error: Error): void {
+  closed(error: Error): void {
     const all = [...this.#pending.values()];
     this.#pending.clear();
     for (const pending of all) pending.fail(error, false);

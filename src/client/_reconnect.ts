@@ -1,6 +1,8 @@
 // When to try again: exponential backoff with jitter, an attempt count that
 // starts over only once a connection has stayed up for a while, and the
-// point where the client gives up.
+// point where the client gives up. The attempts are counted here only: the
+// number of each over the client's life (which broker of a list it goes
+// to), and those in a row (how long to wait, when to give up).
 
 import type { ReconnectOptions } from "./options.ts";
 import { nonNegative, positive } from "./_util.ts";
@@ -17,9 +19,6 @@ export class ReconnectPolicy {
   readonly onFailedAttempt:
     | ((error: Error, attempt: number) => void)
     | undefined;
-  /** Attempts in a row without a connection that stayed up. */
-  #attempts = 0;
-  #connectedAt: number | undefined;
 
   /** The policy for `option`, or `undefined` when reconnection is off. */
   static from(
@@ -57,39 +56,70 @@ export class ReconnectPolicy {
     );
     this.onFailedAttempt = options.onFailedAttempt;
   }
+}
 
-  /** The attempts made in a row so far. */
-  get attempts(): number {
-    return this.#attempts;
+/** The connection attempts of a client, and whether to make another. */
+export class Attempts {
+  /** The reconnection policy; `undefined` when reconnection is off. */
+  readonly policy: ReconnectPolicy | undefined;
+  /** Attempts over the client's life. */
+  #total = 0;
+  /** Retries in a row without a connection that stayed up. */
+  #inARow = 0;
+  #connectedAt: number | undefined;
+  #wasUp = false;
+
+  constructor(policy: ReconnectPolicy | undefined) {
+    this.policy = policy;
+  }
+
+  /** A new attempt begins: its number over the client's life, from 1. */
+  begin(): number {
+    return ++this.#total;
+  }
+
+  /** Whether a connection was ever established. */
+  get wasUp(): boolean {
+    return this.#wasUp;
+  }
+
+  /** The retries made in a row so far. */
+  get inARow(): number {
+    return this.#inARow;
   }
 
   /** A connection is up (CONNECTED came). */
   connected(now: number): void {
+    this.#wasUp = true;
     this.#connectedAt = now;
   }
 
   /** The connection was lost: if it stayed up long enough, start over. */
   lost(now: number): void {
+    const policy = this.policy;
     if (
-      this.#connectedAt !== undefined &&
-      now - this.#connectedAt >= this.stableAfter
+      policy !== undefined && this.#connectedAt !== undefined &&
+      now - this.#connectedAt >= policy.stableAfter
     ) {
-      this.#attempts = 0;
+      this.#inARow = 0;
     }
     this.#connectedAt = undefined;
   }
 
   /**
-   * Counts one more attempt and returns how long to wait before it, or
-   * `undefined` when the retries are used up.
+   * Counts one more retry and returns how long to wait before it, or
+   * `undefined` when the retries are used up (or reconnection is off).
    */
   next(): number | undefined {
-    if (this.#attempts >= this.retries) return undefined;
-    const attempt = ++this.#attempts;
+    const policy = this.policy;
+    if (policy === undefined || this.#inARow >= policy.retries) {
+      return undefined;
+    }
+    const attempt = ++this.#inARow;
     const base = Math.min(
-      this.maxDelay,
-      this.initialDelay * this.factor ** (attempt - 1),
+      policy.maxDelay,
+      policy.initialDelay * policy.factor ** (attempt - 1),
     );
-    return base * (1 - this.jitter * this.random());
+    return base * (1 - policy.jitter * policy.random());
   }
 }

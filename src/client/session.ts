@@ -10,7 +10,6 @@ import {
   abort as abortFrame,
   ack as ackFrame,
   type AckMode,
-  type AckTarget,
   begin as beginFrame,
   commit as commitFrame,
   connect as connectFrame,
@@ -30,6 +29,7 @@ import {
 } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import { StompConnectionError, StompServerError } from "./errors.ts";
+import { ackTarget } from "./_acks.ts";
 
 /**
  * The states of a {@linkcode StompSession}:
@@ -817,26 +817,15 @@ export class StompSession {
     if (options.transaction !== undefined) {
       this.#checkTransaction(verb + " in", options.transaction);
     }
-    let target: AckTarget;
-    if (version === "1.2") {
-      const id = headers.get("ack");
-      if (id === undefined) {
-        throw new TypeError(
-          `Cannot ${verb} message ${
+    const target = ackTarget(version, headers);
+    if (target === undefined) {
+      throw new TypeError(
+        version === "1.2"
+          ? `Cannot ${verb} message ${
             JSON.stringify(messageId)
-          }: it has no "ack" header, which STOMP 1.2 needs`,
-        );
-      }
-      target = id;
-    } else {
-      if (messageId === undefined) {
-        throw new TypeError(
-          `Cannot ${verb} message: it has no "message-id" header, which STOMP ${version} needs`,
-        );
-      }
-      target = version === "1.1" && subscriptionId !== undefined
-        ? { messageId, subscription: subscriptionId }
-        : { messageId };
+          }: it has no "ack" header, which STOMP 1.2 needs`
+          : `Cannot ${verb} message: it has no "message-id" header, which STOMP ${version} needs`,
+      );
     }
     const receipt = this.#receipt(options.receipt);
     const frameOptions = {

@@ -1,0 +1,145 @@
+// The brokers a client connects to, attempt by attempt: the next of
+// connectUrl's list (round and round), the `beforeConnect` hook (which can
+// name another URL and credentials), the transport source, and the
+// credentials CONNECT carries (the options' win over a URL's, a hook's over
+// both). The URL the client reports never carries a secret.
+
+import { redactUrl } from "../_redact.ts";
+import {
+  openTransport,
+  type OpenTransportOptions,
+} from "../transports/open.ts";
+import type { StompTransport } from "../transports/transport.ts";
+import { StompConnectionError } from "./errors.ts";
+import type {
+  ConnectAttempt,
+  ConnectSettings,
+  StompTransportSource,
+} from "./options.ts";
+import type { ConnectOverrides } from "./session.ts";
+import type { ClientSettings } from "./_options.ts";
+import { type BrokerUrl, parseAnyUrl, parseBrokerUrl } from "./_urls.ts";
+import { describe } from "./_util.ts";
+
+/** One connection attempt to a broker. */
+export interface BrokerAttempt {
+  /**
+   * Runs `beforeConnect` and opens the transport; rejects with a
+   * `StompConnectionError` when the hook fails or names a bad URL.
+   */
+  open(signal: AbortSignal): Promise<StompTransport>;
+  /** What CONNECT carries in place of the options, for this attempt. */
+  overrides(): ConnectOverrides;
+}
+
+export class Brokers {
+  readonly #source: StompTransportSource;
+  readonly #list: readonly BrokerUrl[] | undefined;
+  readonly #beforeConnect: ClientSettings["beforeConnect"];
+  readonly #credentials: ClientSettings["credentials"];
+  /** The URL of the current (or last) connection attempt. */
+  #url: URL | undefined;
+
+  constructor(
+    settings: Pick<ClientSettings, "source" | "beforeConnect" | "credentials">,
+    list: readonly BrokerUrl[] | undefined,
+  ) {
+    this.#source = settings.source;
+    this.#beforeConnect = settings.beforeConnect;
+    this.#credentials = settings.credentials;
+    this.#list = list;
+  }
+
+  /**
+   * The URL (without credentials) of the broker of the current or last
+   * attempt; `undefined` when the transport came without one.
+   */
+  get url(): URL | undefined {
+    return this.#url;
+  }
+
+  /**
+   * Attempt `number` (from 1, over the client's life; `reconnecting` once
+   * a connection was up): to the next broker of the list.
+   */
+  attempt(number: number, reconnecting: boolean): BrokerAttempt {
+    const list = this.#list;
+    let broker = list?.[(number - 1) % list.length];
+    let settings: ConnectSettings = {};
+    const open = async (signal: AbortSignal) => {
+      let url = broker?.url;
+      const beforeConnect = this.#beforeConnect;
+      if (beforeConnect !== undefined) {
+        try {
+          settings =
+            await beforeConnect({ number, reconnecting, url, signal }) ??
+              {};
+        } catch (cause) {
+          throw new StompConnectionError(
+            `Cannot connect: beforeConnect failed: ${
+              redactUrl(describe(cause))
+            }`,
+            { cause },
+          );
+        }
+        if (settings.url !== undefined) {
+          try {
+            broker = list === undefined
+              ? parseAnyUrl(settings.url)
+              : parseBrokerUrl(settings.url);
+          } catch (cause) {
+            throw new StompConnectionError(
+              `Cannot connect: beforeConnect returned a bad url: ${
+                describe(cause)
+              }`,
+              { cause },
+            );
+          }
+          url = broker.url;
+        }
+      }
+      this.#url = url;
+      const source = this.#source;
+      return typeof source === "function"
+        ? await source({ number, reconnecting, url, signal })
+        : source;
+    };
+    const overrides = (): ConnectOverrides => ({
+      login: settings.login ??
+        (this.#credentials.login ? undefined : broker?.login),
+      passcode: settings.passcode ??
+        (this.#credentials.passcode ? undefined : broker?.passcode),
+      host: settings.host,
+      headers: settings.headers,
+    });
+    return { open, overrides };
+  }
+}
+
+/**
+ * Errors of connectUrl's transport options (a `TypeError` or `RangeError` of
+ * `openTransport`): the same on every attempt, so never retried.
+ */
+const ARGUMENT_ERRORS = new WeakSet<Error>();
+
+/** Whether `error` is a transport option's, refused on every attempt. */
+export function isArgumentError(error: unknown): error is Error {
+  return error instanceof Error && ARGUMENT_ERRORS.has(error);
+}
+
+/** connectUrl's transport source: opens each attempt's URL with `options`. */
+export function urlSource(
+  options: OpenTransportOptions,
+): (attempt: ConnectAttempt) => Promise<StompTransport> {
+  return async (attempt: ConnectAttempt) => {
+    try {
+      return await openTransport(attempt.url!, options);
+    } catch (error) {
+      // A transport option it refuses is refused on every attempt.
+      if (error instanceof TypeError || error instanceof RangeError) {
+        ARGUMENT_ERRORS.add(error);
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,612 @@
+// The core of the client: its state machine (connecting, connected,
+// reconnecting, disconnecting, closed), the run loop that opens connections
+// for as long as the client lives, the dispatch of received frames, and the
+// one place where a lost connection or a closed client reaches every
+// registry (`lost(epoch, error)`, `closed(error)`). What lives as long as the
+// client lives here; what a connection holds lives in the connection; what
+// survives a reconnection lives in the registry that owns its id.
+
+import type { StompFrame } from "../frame.ts";
+import {
+  StompConnectionError,
+  StompServerError,
+  StompUnhandledMessageError,
+} from "./errors.ts";
+import type {
+  DisconnectOptions,
+  StompClientOptions,
+  StompClientState,
+} from "./options.ts";
+import { Brokers, isArgumentError } from "./_brokers.ts";
+import {
+  ConnectAttempt,
+  Connection,
+  type ConnectionHandlers,
+} from "./_connection.ts";
+import { Message, type Subscription } from "./_impl.ts";
+import { Deadlines, type Operation } from "./_operation.ts";
+import { type ClientState, Operations } from "./_operations.ts";
+import type { ClientSettings } from "./_options.ts";
+import { Outbox } from "./_outbox.ts";
+import { Receipts } from "./_receipts.ts";
+import { Attempts } from "./_reconnect.ts";
+import { StompSession } from "./session.ts";
+import type { BrokerUrl } from "./_urls.ts";
+import {
+  asError,
+  type Deferred,
+  deferred,
+  describe,
+  noop,
+  report,
+} from "./_util.ts";
+import { type ConnectionStats, newStats } from "./_wiretap.ts";
+
+export class ClientCore implements ClientState {
+  readonly session: StompSession;
+  readonly outbox: Outbox;
+  /** The operations; what messages, subscriptions, transactions call. */
+  readonly ops: Operations;
+  readonly #settings: ClientSettings;
+  readonly #attempts: Attempts;
+  readonly #brokers: Brokers;
+  readonly #receipts = new Receipts();
+  readonly #stats: ConnectionStats = newStats();
+  readonly #closed = deferred<void>();
+  readonly #deadlines: Deadlines;
+  readonly #handlers: ConnectionHandlers;
+
+  #state: StompClientState = "connecting";
+  #epoch = 1;
+  #connection: Connection | undefined;
+  #ready = false;
+  #closeError: Error | undefined;
+  #lastReported: Error | undefined;
+  #disconnecting: Promise<void> | undefined;
+  #goodbye: Operation<void> | undefined;
+  /** The connection DISCONNECT was written on. */
+  #goodbyeEpoch: number | undefined;
+  #cancelSleep: (() => void) | undefined;
+  #serverName: string | undefined;
+
+  constructor(
+    settings: ClientSettings,
+    options: StompClientOptions,
+    brokers: readonly BrokerUrl[] | undefined,
+  ) {
+    this.#settings = settings;
+    this.session = new StompSession(options);
+    this.outbox = new Outbox(settings.sendBufferSize);
+    this.#attempts = new Attempts(settings.policy);
+    this.#brokers = new Brokers(settings, brokers);
+    this.#closed.promise.catch(noop);
+    this.#deadlines = new Deadlines(settings.timers);
+    this.ops = new Operations(this, {
+      session: this.session,
+      outbox: this.outbox,
+      receipts: this.#receipts,
+      stats: this.#stats,
+      context: {
+        timers: settings.timers,
+        deadlines: this.#deadlines,
+        report: (error) => this.report(error),
+      },
+    }, settings);
+    this.#handlers = {
+      frame: (connection, frame) => this.#onFrame(connection, frame),
+      lost: (connection, error) => this.#onLost(connection, error),
+      mustPause: () => this.#mustPause(),
+    };
+  }
+
+  get state(): StompClientState {
+    return this.#state;
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get connection(): Connection | undefined {
+    return this.#connection;
+  }
+
+  get closeError(): Error | undefined {
+    return this.#closeError;
+  }
+
+  get serverName(): string | undefined {
+    return this.#serverName;
+  }
+
+  get reconnects(): boolean {
+    return this.#settings.policy !== undefined;
+  }
+
+  get url(): URL | undefined {
+    return this.#brokers.url;
+  }
+
+  /** The counters, as a snapshot. */
+  get stats(): ConnectionStats {
+    return { ...this.#stats };
+  }
+
+  get closed(): Promise<void> {
+    return this.#closed.promise;
+  }
+
+  /**
+   * Starts the run loop; resolves once the first connection is up, rejects
+   * (the client closed) when it cannot be made.
+   */
+  async start(signal: AbortSignal | undefined): Promise<void> {
+    const first = deferred<void>();
+    first.promise.catch(noop);
+    this.#run(signal, first);
+    try {
+      await first.promise;
+    } catch (error) {
+      // The caller gets the error; onError had the server's already.
+      this.#finish(asError(error), false);
+      await this.#connection?.reading;
+      throw error;
+    }
+  }
+
+  disconnect(options: DisconnectOptions): Promise<void> {
+    switch (this.#state) {
+      case "closed":
+        return this.#settledClose();
+      case "disconnecting":
+        return this.#disconnecting!;
+      case "connecting":
+        this.#finish(undefined);
+        return this.#settledClose();
+      default: {
+        const disconnecting = this.#disconnect(options);
+        disconnecting.catch(noop);
+        this.#disconnecting = disconnecting;
+        return disconnecting;
+      }
+    }
+  }
+
+  close(): void {
+    this.#finish(undefined);
+  }
+
+  report(error: Error): void {
+    // One failure, once: a lost connection or a closed client caused by the
+    // error just reported is not reported again.
+    const last = this.#lastReported;
+    if (
+      last !== undefined && (error === last || error.cause === last ||
+        (error.cause instanceof Error && error.cause.cause === last))
+    ) return;
+    this.#lastReported = error;
+    const onError = this.#settings.onError;
+    if (onError === undefined) return;
+    try {
+      onError(error);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  // --- connections: open, keep, replace -------------------------------------
+
+  /**
+   * Opens connections for as long as the client lives: the first (settling
+   * `first`), then, with `reconnect`, a new one after each loss.
+   */
+  async #run(signal: AbortSignal | undefined, first: Deferred<void>) {
+    const attempts = this.#attempts;
+    const policy = attempts.policy;
+    const timers = this.#settings.timers;
+    let up = false;
+    while (!this.#isClosed()) {
+      let connection: Connection;
+      try {
+        connection = await this.#attempt(up ? undefined : signal);
+      } catch (thrown) {
+        const error = asError(thrown);
+        if (this.#isClosed()) {
+          if (!up) first.reject(error);
+          return;
+        }
+        const cause = error.cause;
+        if (isArgumentError(cause)) {
+          // Never retried: connect() rejects with the argument's own error.
+          if (up) this.#finish(error);
+          else first.reject(cause);
+          return;
+        }
+        const retry = policy !== undefined &&
+          (up || (policy.retryFirstConnect && !signal?.aborted));
+        if (!retry) {
+          if (up) this.#finish(error);
+          else first.reject(error);
+          return;
+        }
+        this.#failedAttempt(error);
+        if (!await this.#backOff(error, up, signal)) {
+          if (!up) first.reject(this.#closeError ?? error);
+          return;
+        }
+        continue;
+      }
+      if (up) this.#stats.reconnects++;
+      up = true;
+      this.#ready = true;
+      attempts.connected(timers.now());
+      if (this.#state !== "disconnecting") this.#setState("connected");
+      first.resolve();
+      connection.drain(this.outbox);
+      await connection.ended.promise;
+      if (this.#isClosed() || this.#goodbye?.done) return;
+      const error = connection.error!;
+      if (policy === undefined) {
+        this.#finish(error);
+        return;
+      }
+      attempts.lost(timers.now());
+      if (this.#state !== "disconnecting") {
+        this.#setState("reconnecting", error);
+      }
+      if (!await this.#backOff(error, true, undefined)) return;
+    }
+  }
+
+  /**
+   * Waits before the next attempt; false once the client gave up or closed.
+   * `up`: a connection was made before (else `connect()` is still waiting,
+   * and gets the error itself; `signal` is its).
+   */
+  async #backOff(
+    last: Error,
+    up: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const delay = this.#attempts.next();
+    if (delay === undefined) {
+      this.#finish(
+        new StompConnectionError(
+          `Cannot ${up ? "reconnect" : "connect"}: gave up after ${
+            this.#attempts.policy!.retries
+          } retries`,
+          { cause: last },
+        ),
+        up,
+      );
+      return false;
+    }
+    await this.#sleep(delay, up ? undefined : signal);
+    if (!up && signal?.aborted) {
+      this.#finish(
+        new StompConnectionError("Connection attempt aborted", {
+          cause: signal.reason,
+        }),
+        false,
+      );
+    }
+    return this.#state !== "closed";
+  }
+
+  #failedAttempt(error: Error): void {
+    const hook = this.#attempts.policy?.onFailedAttempt;
+    if (hook === undefined) return;
+    try {
+      hook(error, this.#attempts.inARow);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  /**
+   * One attempt: `beforeConnect`, a new transport, CONNECT / CONNECTED, the
+   * subscriptions restored, all within the connect timeout and until the
+   * signal aborts.
+   */
+  async #attempt(signal: AbortSignal | undefined): Promise<Connection> {
+    const settings = this.#settings;
+    const broker = this.#brokers.attempt(
+      this.#attempts.begin(),
+      this.#attempts.wasUp,
+    );
+    const attempt = new ConnectAttempt(
+      settings.connectTimeout,
+      signal,
+      settings.timers,
+    );
+    try {
+      const connection = await attempt.open(
+        (stop) => broker.open(stop),
+        (transport) =>
+          new Connection(this.#epoch, transport, {
+            stats: this.#stats,
+            trace: settings.trace,
+            redact: settings.redact,
+            limits: settings.limits,
+            bodyChunks: settings.bodyChunks,
+            timers: settings.timers,
+            grace: settings.grace,
+          }, this.#handlers),
+      );
+      let connect: StompFrame;
+      try {
+        if (this.#isClosed()) {
+          throw new StompConnectionError(
+            "Cannot connect: the client was closed",
+          );
+        }
+        if (this.session.state !== "idle") this.session.reset();
+        this.#connection = connection;
+        connect = this.session.connectFrame(broker.overrides());
+      } catch (error) {
+        connection.transport.close();
+        throw error;
+      }
+      await connection.open(connect);
+      await this.#restore(connection);
+      // Lost right after CONNECTED (in the same chunk, say): not connected.
+      if (connection.dead) throw connection.error;
+      return connection;
+    } finally {
+      attempt.end();
+    }
+  }
+
+  /**
+   * Re-subscribes, under their ids, the subscriptions whose SUBSCRIBE went
+   * out on an earlier connection (those still queued go out in their turn).
+   */
+  async #restore(connection: Connection): Promise<void> {
+    this.ops.requests.reconnected();
+    for (
+      const { subscription, out } of this.ops.subscriptions.restore(
+        connection.epoch,
+      )
+    ) {
+      this.#receipts.add(out.receipt!, {
+        confirm: () => subscription.confirmed(),
+        fail: noop,
+        subscription: subscription.id,
+        epoch: connection.epoch,
+      });
+      await connection.writeFrame(out.frame);
+    }
+  }
+
+  // --- what comes in ----------------------------------------------------------
+
+  #onFrame(connection: Connection, frame: StompFrame): void {
+    if (connection.dead || connection !== this.#connection) return;
+    const event = this.session.receive(frame);
+    switch (event.type) {
+      case "connected":
+        this.#serverName = frame.headers.get("server");
+        connection.established(event.version, event.heartBeat);
+        return;
+      case "message": {
+        const ops = this.ops;
+        const subscription = event.subscription === undefined
+          ? undefined
+          : ops.subscriptions.get(event.subscription.id);
+        const replies = ops.requests.replySubscription(frame, subscription);
+        if (replies !== undefined) {
+          this.#reply(frame, replies, connection.epoch);
+        } else if (subscription === undefined) this.#unhandled(frame);
+        else {
+          this.#stats.messages++;
+          subscription.deliver(
+            new Message(frame, subscription, connection.epoch, ops),
+          );
+        }
+        return;
+      }
+      case "receipt":
+        this.#receipts.take(event.receiptId)?.confirm();
+        if (event.disconnected) this.#goodbye?.resolve();
+        return;
+      case "error": {
+        const error = event.error;
+        // RabbitMQ names no receipt when it refuses a destination; the
+        // oldest unconfirmed SUBSCRIBE is then the likeliest cause.
+        const id = frame.headers.get("receipt-id") ??
+          this.#receipts.oldestSubscribe(connection.epoch);
+        const pending = id === undefined ? undefined : this.#receipts.take(id);
+        if (pending?.subscription !== undefined) {
+          // Refused: ended with the error, not restored.
+          this.ops.subscriptions.drop(pending.subscription, error);
+        }
+        pending?.fail(error, false);
+        this.report(error);
+        connection.lose(
+          this.#ready
+            ? new StompConnectionError(
+              `Connection ended by an ERROR from the server: ${error.message}`,
+              { cause: error },
+            )
+            : error,
+        );
+        return;
+      }
+    }
+  }
+
+  /** A reply: to its request, or, if none waits for it, unhandled. */
+  #reply(frame: StompFrame, subscription: Subscription, epoch: number): void {
+    const taken = this.ops.requests.settle(
+      frame,
+      () => new Message(frame, subscription, epoch, this.ops),
+    );
+    if (taken) this.#stats.messages++;
+    else this.#unhandled(frame);
+  }
+
+  /** A MESSAGE nobody subscribed for: to onUnhandledMessage, or reported. */
+  #unhandled(frame: StompFrame): void {
+    this.#stats.unhandled++;
+    const handler = this.#settings.onUnhandledMessage;
+    if (handler === undefined) {
+      this.report(new StompUnhandledMessageError(frame));
+      return;
+    }
+    try {
+      handler(frame);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  #mustPause(): boolean {
+    // While disconnecting, only messages already in flight can still come,
+    // and the RECEIPT must not wait behind them.
+    if (this.#state === "disconnecting" || this.#state === "closed") {
+      return false;
+    }
+    return this.ops.subscriptions.full;
+  }
+
+  // --- losing a connection, closing -----------------------------------------
+
+  /** A connection ended: what belonged to it fails, the rest waits. */
+  #onLost(connection: Connection, error: Error): void {
+    if (connection !== this.#connection || this.#state === "closed") return;
+    const wasUp = this.#ready;
+    this.#ready = false;
+    this.session.reset();
+    if (this.#goodbyeEpoch === connection.epoch) {
+      // DISCONNECT went out: a server closing instead of answering is done.
+      this.#goodbye?.resolve();
+      return;
+    }
+    if (!wasUp) return;
+    // From here on, operations go out on the next connection.
+    const epoch = connection.epoch;
+    this.#epoch = epoch + 1;
+    const lost = error instanceof StompConnectionError
+      ? error
+      : new StompConnectionError(`Connection lost: ${describe(error)}`, {
+        cause: error,
+      });
+    this.#receipts.lost(epoch, lost);
+    this.outbox.lost(epoch, lost);
+    this.ops.requests.lost(epoch, lost);
+    this.ops.subscriptions.lost(epoch, lost);
+    // An ERROR that ended it was reported as itself.
+    if (!(lost.cause instanceof StompServerError)) this.report(lost);
+    // The state changes now, not a turn later: code resuming from an
+    // operation this loss failed sees the client as it is.
+    if (!this.reconnects) this.#finish(lost);
+    else if (this.#state !== "disconnecting") {
+      this.#setState("reconnecting", lost);
+    }
+  }
+
+  /** Closes the client for good; `error` undefined means a clean close. */
+  #finish(error: Error | undefined, reportIt = true): void {
+    if (this.#state === "closed") return;
+    const failure = error === undefined || error instanceof StompConnectionError
+      ? error
+      : new StompConnectionError(describe(error), { cause: error });
+    this.#closeError = failure;
+    this.#ready = false;
+    this.#setState("closed", failure);
+    if (failure !== undefined && reportIt) this.report(failure);
+    const closing = failure ??
+      new StompConnectionError("The client was closed");
+    this.#cancelSleep?.();
+    const connection = this.#connection;
+    connection?.lose(closing);
+    this.#receipts.closed(closing);
+    this.outbox.closed(closing);
+    this.#goodbye?.fail(closing, false);
+    this.ops.requests.closed(closing);
+    this.ops.subscriptions.closed(failure);
+    this.#deadlines.close();
+    const reading = connection?.reading ?? Promise.resolve();
+    reading.then(() => {
+      if (failure === undefined) this.#closed.resolve();
+      else this.#closed.reject(failure);
+    });
+  }
+
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const timers = this.#settings.timers;
+    return new Promise((resolve) => {
+      const done = () => {
+        timers.clearTimeout(timer);
+        this.#cancelSleep = undefined;
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = timers.setTimeout(done, ms);
+      this.#cancelSleep = done;
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  async #disconnect(options: DisconnectOptions): Promise<void> {
+    this.#setState("disconnecting");
+    // A reader paused for a full buffer must go on: the RECEIPT is behind.
+    this.#connection?.resume();
+    const goodbye = this.ops.operation<void>("DISCONNECT", {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      timeout: options.timeout ?? this.#settings.disconnectTimeout,
+    }, true);
+    this.#goodbye = goodbye;
+    if (!goodbye.done) {
+      const headers = options.headers;
+      this.outbox.push({
+        // Built at its turn: the session goes "disconnecting" only then.
+        frame: () =>
+          this.session.disconnect(
+            headers === undefined ? {} : { headers },
+          ).frame,
+        size: 64,
+        epoch: undefined,
+        accept: undefined,
+        fail: (error) => goodbye.fail(error, false),
+        written: (epoch) => {
+          this.#goodbyeEpoch = epoch;
+          goodbye.advance("receipt");
+        },
+      });
+      if (this.#ready) this.#connection?.kick();
+    }
+    try {
+      await goodbye.promise;
+    } finally {
+      this.#finish(undefined);
+      await this.#connection?.reading;
+    }
+  }
+
+  async #settledClose(): Promise<void> {
+    await this.#connection?.reading;
+  }
+
+  /** A method, so that the compiler does not narrow it across awaits. */
+  #isClosed(): boolean {
+    return this.#state === "closed";
+  }
+
+  #setState(state: StompClientState, error?: Error): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    this.#state = state;
+    const onStateChange = this.#settings.onStateChange;
+    if (onStateChange === undefined) return;
+    try {
+      onStateChange({ state, previous, error, url: this.#brokers.url });
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// Encoding: the client's only caller of the encoder and of the plain fast
+// path. Bytes on the wire change here and nowhere else: a plain frame (no
+// header needing escapes) is written straight into a buffer the outbox
+// gives, any other frame goes through the general encoder for the
+// connection's version.
+
+import { encodeFrame } from "../encoder.ts";
+import { StompFrame, type StompVersion } from "../frame.ts";
+import { encodePlainInto, plainFrameBound } from "../_plain.ts";
+
+/**
+ * The most bytes {@linkcode encodePlain} can write for this frame
+ * (escaped for `version`, or as they are without one).
+ */
+export function plainBound(
+  command: string,
+  list: readonly string[],
+  body: string | Uint8Array,
+  version?: StompVersion,
+): number {
+  return plainFrameBound(command, list, body, version);
+}
+
+/**
+ * Writes a plain frame at `at` in `out` (room for {@linkcode plainBound}
+ * bytes): the position after it, or -1 when it is not plain (it needs the
+ * general encoder). Without `contentLength` a text body goes without its
+ * header (a NUL in it was refused at the call).
+ */
+export function encodePlain(
+  out: Uint8Array,
+  at: number,
+  command: string,
+  list: readonly string[],
+  body: string | Uint8Array,
+  version: StompVersion | undefined,
+  contentLength = true,
+): number {
+  return encodePlainInto(out, at, command, list, body, version, contentLength);
+}
+
+/**
+ * Encodes any frame for `version` into a buffer of its own, its body
+ * replaced by `text` when given; a `TypeError` when the version cannot
+ * carry it.
+ */
+export function encodeWhole(
+  frame: StompFrame,
+  version: StompVersion,
+  text?: string,
+  contentLength = true,
+): Uint8Array {
+  return encodeFrame(
+    text === undefined
+      ? frame
+      : new StompFrame(frame.command, frame.headers, text),
+    { version, contentLength },
+  );
+}

@@ -1,0 +1,128 @@
+// The one subscription registry: the client's subscriptions by id, kept in
+// step with the session's (which builds their frames and restores them
+// after a reconnection). A subscription is added, ended, dropped and
+// restored here only, so the two lists never disagree.
+
+import type {
+  SessionOutput,
+  SessionReceiptOptions,
+  SessionSubscribeOptions,
+  StompSession,
+} from "./session.ts";
+import { Subscription, type SubscriptionOwner } from "./_impl.ts";
+
+/** A SUBSCRIBE that restores a subscription on a new connection. */
+export interface Restored {
+  readonly subscription: Subscription;
+  readonly out: SessionOutput;
+}
+
+export class Subscriptions {
+  readonly #session: StompSession;
+  readonly #owner: SubscriptionOwner;
+  readonly #byId = new Map<string, Subscription>();
+
+  constructor(session: StompSession, owner: SubscriptionOwner) {
+    this.#session = session;
+    this.#owner = owner;
+  }
+
+  /** A new subscription, registered, and its SUBSCRIBE. */
+  open(
+    destination: string,
+    options: SessionSubscribeOptions,
+    highWaterMark: number,
+  ): { readonly subscription: Subscription; readonly out: SessionOutput } {
+    const out = this.#session.subscribe(destination, options);
+    const subscription = new Subscription(
+      out.subscription,
+      highWaterMark,
+      this.#owner,
+    );
+    this.#byId.set(subscription.id, subscription);
+    return { subscription, out };
+  }
+
+  /** The subscription registered under `id`. */
+  get(id: string): Subscription | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Whether `subscription` is the one registered under its id. */
+  has(subscription: Subscription): boolean {
+    return this.#byId.get(subscription.id) === subscription;
+  }
+
+  /**
+   * Forgets a subscription the server will not hear of (never written,
+   * refused, or not to be restored) and ends it, with `error` if given.
+   */
+  drop(id: string, error?: unknown): void {
+    const subscription = this.#byId.get(id);
+    this.#byId.delete(id);
+    this.#session.forget(id);
+    subscription?.end(error);
+  }
+
+  /**
+   * Ends a subscription for unsubscribe(): the UNSUBSCRIBE to write, or
+   * `undefined` when the server need not hear of it (`frame` undefined: the
+   * client is closing; or the session no longer has it: refused).
+   */
+  close(
+    subscription: Subscription,
+    frame: SessionReceiptOptions | undefined,
+  ): SessionOutput | undefined {
+    this.#byId.delete(subscription.id);
+    subscription.end();
+    if (
+      frame === undefined || !this.#session.subscriptions.has(subscription.id)
+    ) {
+      this.#session.forget(subscription.id);
+      return undefined;
+    }
+    return this.#session.unsubscribe(subscription.id, frame);
+  }
+
+  /** Whether reading must stop for now: a subscription's buffer is full. */
+  get full(): boolean {
+    for (const subscription of this.#byId.values()) {
+      if (subscription.full) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The SUBSCRIBEs (each asking for a receipt) that restore, under their
+   * ids, the subscriptions whose SUBSCRIBE went out on an earlier
+   * connection, now going out on connection `epoch` (those still queued go
+   * out in their turn).
+   */
+  restore(epoch: number): Restored[] {
+    const restored = this.#session.resubscribe({
+      only: (s) => this.#byId.get(s.id)?.wireEpoch !== undefined,
+      receipt: true,
+    });
+    return restored.map((out) => {
+      const subscription = this.#byId.get(out.frame.headers.get("id")!)!;
+      subscription.sentOn(epoch);
+      return { subscription, out };
+    });
+  }
+
+  /**
+   * Connection `epoch` was lost: messages buffered from it cannot be
+   * acknowledged any more (the broker redelivers them).
+   */
+  lost(epoch: number, _error: Error): void {
+    for (const subscription of this.#byId.values()) {
+      subscription.purge(epoch + 1);
+    }
+  }
+
+  /** The client closed: every subscription ends, with `error` if it failed. */
+  closed(error: Error | undefined): void {
+    for (const subscription of this.#byId.values()) subscription.end(error);
+    this.#byId.clear();
+  }
+}
