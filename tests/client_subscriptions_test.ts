@@ -1,0 +1,108 @@
+// The subscription registry (src/client/_subscriptions.ts): the client's
+// subscriptions kept in step with the session's, through opening, dropping,
+// unsubscribing, restoring and losing a connection.
+
+import { assertEquals, assertRejects } from "@std/assert";
+import { connected, message } from "@stomper/stomp";
+import { StompSession } from "@stomper/stomp/client";
+import type { SubscriptionOwner } from "../src/client/_impl.ts";
+import { Message } from "../src/client/_impl.ts";
+import { Subscriptions } from "../src/client/_subscriptions.ts";
+
+/** The client's side of a subscription, as a stand-in that records calls. */
+function owner(log: string[]): SubscriptionOwner {
+  return {
+    unsubscribe: (subscription) => {
+      log.push(`unsubscribe ${subscription.id}`);
+      return Promise.resolve();
+    },
+    resume: () => log.push("resume"),
+  };
+}
+
+function connectedSession(): StompSession {
+  const session = new StompSession({ heartBeat: [0, 0] });
+  session.connectFrame();
+  session.receive(connected({ version: "1.2" }));
+  return session;
+}
+
+Deno.test("Subscriptions open registers with the session, and drop forgets in both", async () => {
+  const session = connectedSession();
+  const registry = new Subscriptions(session, owner([]));
+  const { subscription, out } = registry.open("/queue/a", { receipt: true }, 8);
+  assertEquals(out.frame.command, "SUBSCRIBE");
+  assertEquals(registry.get(subscription.id), subscription);
+  assertEquals(session.subscriptions.has(subscription.id), true);
+  registry.drop(subscription.id, new Error("refused"));
+  assertEquals(registry.get(subscription.id), undefined);
+  assertEquals(session.subscriptions.has(subscription.id), false);
+  assertEquals(subscription.active, false);
+  await assertRejects(
+    async () => {
+      for await (const _ of subscription) break;
+    },
+    Error,
+    "refused",
+  );
+});
+
+Deno.test("Subscriptions close gives the UNSUBSCRIBE only when the server must hear of it", () => {
+  const session = connectedSession();
+  const registry = new Subscriptions(session, owner([]));
+  const a = registry.open("/queue/a", {}, 8).subscription;
+  const b = registry.open("/queue/b", {}, 8).subscription;
+  const out = registry.close(a, { receipt: true });
+  assertEquals(out?.frame.command, "UNSUBSCRIBE");
+  assertEquals(out?.frame.headers.get("id"), a.id);
+  assertEquals(registry.close(b, undefined), undefined);
+  assertEquals(session.subscriptions.size, 0);
+  assertEquals([a.active, b.active], [false, false]);
+});
+
+Deno.test("Subscriptions restore re-subscribes only what went out before, under the same ids", () => {
+  const session = connectedSession();
+  const registry = new Subscriptions(session, owner([]));
+  const sent = registry.open("/queue/a", {}, 8).subscription;
+  registry.open("/queue/b", {}, 8);
+  sent.sentOn(1);
+  session.reset();
+  session.connectFrame();
+  session.receive(connected({ version: "1.2" }));
+  const restored = registry.restore(2);
+  assertEquals(restored.length, 1);
+  assertEquals(restored[0]!.subscription, sent);
+  assertEquals(restored[0]!.out.frame.headers.get("id"), sent.id);
+  assertEquals(restored[0]!.out.receipt !== undefined, true);
+  assertEquals(sent.wireEpoch, 2);
+});
+
+Deno.test("Subscriptions full, lost and closed reach every subscription", async () => {
+  const log: string[] = [];
+  const session = connectedSession();
+  const registry = new Subscriptions(session, owner(log));
+  const { subscription } = registry.open(
+    "/queue/a",
+    { ack: "client-individual" },
+    1,
+  );
+  const frame = message("/queue/a", "one", {
+    messageId: "m-1",
+    subscription: subscription.id,
+    ack: "a-1",
+  });
+  const acks = {
+    settle: () => Promise.resolve(),
+    refuse: (error: Error) => Promise.reject(error),
+  };
+  subscription.deliver(new Message(frame, subscription, 1, acks));
+  assertEquals(registry.full, true);
+  registry.lost(1, new Error("lost"));
+  assertEquals(subscription.buffered, 0);
+  assertEquals(registry.full, false);
+  registry.closed(undefined);
+  assertEquals(subscription.active, false);
+  assertEquals(registry.get(subscription.id), undefined);
+  for await (const _ of subscription) throw new Error("no message expected");
+  assertEquals(log.includes("resume"), true);
+});
