@@ -690,6 +690,8 @@ export class Operations
           how.lengthless === true,
         );
       } catch (error) {
+        // Never sent: the session need not wait for its receipt.
+        if (receipt !== undefined) this.#session.forgetReceipt(receipt);
         op.fail(error, true);
         return false;
       }
@@ -745,7 +747,10 @@ export class Operations
     }
     op.onCancel(() => {
       outbox.cancel(entry);
-      if (receipt !== undefined) this.#receipts.take(receipt);
+      if (receipt !== undefined) {
+        this.#receipts.take(receipt);
+        this.#session.forgetReceipt(receipt);
+      }
       how.cancelled?.();
     });
     if (client.ready) client.connection?.kick();

@@ -1,9 +1,9 @@
 // The one receipt registry: the RECEIPTs the client waits for, by receipt
 // id, with the operation each one confirms and the connection it was written
 // on (a lost connection takes its receipts along; one not yet written waits
-// for the next connection). The session numbers receipts (and, for its
-// standalone users, knows which of its ids are unanswered); the client asks
-// it nothing about them.
+// for the next connection). The session numbers receipts and knows which of
+// its ids are unanswered (for its own users); the client tells it only of
+// a frame it gave up before writing.
 
 /** A receipt the client waits for. */
 export interface PendingReceipt {
