@@ -1,10 +1,10 @@
 // The header block parser: one pass over the bytes marks each line (its
 // start, first colon and end) and notes which unusual bytes occur; the
-// command and headers are then made from the marks. A plain block (ASCII,
-// well formed, nothing to unescape) becomes one string the headers slice on
-// demand; anything else takes the careful branch of the same function, which
-// also names the first error, in the order a reader of the whole block finds
-// them: a NUL, then invalid UTF-8, then the command, then each line in turn.
+// command and headers are then made from the marks and one string of the
+// block. Headers with nothing to unescape slice that string on demand; the
+// others are sliced, checked and unescaped at once. Errors come in the order
+// a reader of the whole block finds them: a NUL, then invalid UTF-8, then
+// the command, then each line in turn.
 
 import { escapes, unescapeHeader } from "./_escape.ts";
 import { StompSyntaxError } from "./errors.ts";
@@ -15,7 +15,7 @@ const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** {@linkcode HeadParser.parse}: the block does not end within the bytes and limits. */
+/** {@linkcode HeadParser.parse}: no end within the bytes and the limits. */
 export const HEAD_OPEN = -1;
 /** {@linkcode HeadParser.parse}: the block is malformed; see `error`. */
 export const HEAD_INVALID = -2;
