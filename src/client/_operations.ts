@@ -174,8 +174,10 @@ export class Operations
     const lengthless = rules.lengthless(destination, body, options);
     if (lengthless instanceof TypeError) return this.refuse(lengthless);
     if (options.receipt !== true && options.signal?.aborted !== true) {
-      if (this.#encodesNow) {
-        if (this.#sendNow(destination, body, options, lengthless)) {
+      const client = this.#client;
+      const connection = client.ready ? client.connection : undefined;
+      if (connection !== undefined && this.#outbox.hasRoom) {
+        if (this.#sendNow(destination, body, options, lengthless, connection)) {
           return Promise.resolve();
         }
       } else {
@@ -563,6 +565,7 @@ export class Operations
     body: StompBody | undefined,
     options: ClientSendOptions,
     lengthless: boolean,
+    connection: Connection,
   ): boolean {
     if (this.#closing) return false;
     const list = sendHeaderList(destination, body, options);
@@ -577,7 +580,7 @@ export class Operations
         !lengthless,
       )
     ) return false;
-    this.#client.connection?.kick();
+    connection.kick();
     return true;
   }
 

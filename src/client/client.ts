@@ -8,6 +8,7 @@ import type { StompBody, StompVersion } from "../frame.ts";
 import { StompHeaders } from "../headers.ts";
 import type { StompClientStats } from "./trace.ts";
 import { ClientCore } from "./_core.ts";
+import type { Operations } from "./_operations.ts";
 import { urlSource } from "./_brokers.ts";
 import { resolveOptions } from "./_options.ts";
 import { type BrokerUrl, parseBrokerUrls } from "./_urls.ts";
@@ -130,6 +131,8 @@ import type { StompTransaction } from "./transaction.ts";
  */
 export class StompClient implements AsyncDisposable {
   readonly #core: ClientCore;
+  /** The core's operations, held here too: send() is a hot path. */
+  readonly #ops: Operations;
 
   private constructor(
     source: StompTransportSource,
@@ -141,6 +144,7 @@ export class StompClient implements AsyncDisposable {
       options,
       brokers,
     );
+    this.#ops = this.#core.ops;
   }
 
   /**
@@ -378,7 +382,7 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
-    return this.#core.ops.send(destination, body, options);
+    return this.#ops.send(destination, body, options);
   }
 
   /**
@@ -417,7 +421,7 @@ export class StompClient implements AsyncDisposable {
     destination: string,
     options: ClientSubscribeOptions = {},
   ): Promise<StompSubscription> {
-    return this.#core.ops.subscribe(destination, options);
+    return this.#ops.subscribe(destination, options);
   }
 
   /**
@@ -468,7 +472,7 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: RequestOptions = {},
   ): Promise<StompMessage> {
-    return this.#core.ops.request(destination, body, options);
+    return this.#ops.request(destination, body, options);
   }
 
   /**
@@ -507,7 +511,7 @@ export class StompClient implements AsyncDisposable {
   ): Promise<void> {
     const replyTo = message?.headers?.get("reply-to");
     if (replyTo === undefined) {
-      return this.#core.ops.refuse(
+      return this.#ops.refuse(
         new TypeError(
           `Cannot reply: the message has no reply-to header (message-id ${
             JSON.stringify(message?.messageId ?? "")
@@ -546,7 +550,7 @@ export class StompClient implements AsyncDisposable {
    * @returns The transaction, once BEGIN is accepted (or confirmed).
    */
   begin(options: BeginOptions = {}): Promise<StompTransaction> {
-    return this.#core.ops.begin(options);
+    return this.#ops.begin(options);
   }
 
   /**
