@@ -607,7 +607,7 @@ export class Operations
       list,
       body ?? "",
       lengthless,
-      (error) => client.report(error),
+      this.context.report,
     );
     if (client.ready) client.connection?.kick();
     return waiting;
