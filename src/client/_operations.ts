@@ -37,7 +37,7 @@ import type { ClientSettings } from "./_options.ts";
 import type { Outbox } from "./_outbox.ts";
 import type { Receipts } from "./_receipts.ts";
 import { type ReplyHost, Requests } from "./_requests.ts";
-import { sendHeaderList, sendOptions, SendRules } from "./_sends.ts";
+import { sendLater, sendNow, sendOptions, SendRules } from "./_sends.ts";
 import type { SessionOutput, StompSession } from "./session.ts";
 import { Subscriptions } from "./_subscriptions.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
@@ -176,13 +176,25 @@ export class Operations
     if (options.receipt !== true && options.signal?.aborted !== true) {
       const client = this.#client;
       const connection = client.ready ? client.connection : undefined;
-      if (connection !== undefined && this.#outbox.hasRoom) {
-        if (this.#sendNow(destination, body, options, lengthless, connection)) {
-          return Promise.resolve();
+      const outbox = this.#outbox;
+      if (connection !== undefined && outbox.hasRoom) {
+        if (
+          !this.#closing &&
+          sendNow(outbox, connection, destination, body, options, lengthless)
+        ) return Promise.resolve();
+      } else if (!this.#closing) {
+        const waiting = sendLater(
+          outbox,
+          destination,
+          body,
+          options,
+          lengthless,
+          this.context.report,
+        );
+        if (waiting !== undefined) {
+          if (client.ready) client.connection?.kick();
+          return waiting;
         }
-      } else {
-        const waiting = this.#sendLater(destination, body, options, lengthless);
-        if (waiting !== undefined) return waiting;
       }
     }
     return this.#issue(
@@ -554,67 +566,7 @@ export class Operations
   }
 
   /**
-   * The common SEND, connected, within the send buffer, without a receipt:
-   * accepted at once, so it needs no operation, and its frame is encoded
-   * straight into the outgoing batch. Returns false, having queued nothing,
-   * for anything else (an invalid argument, headers that need escaping, a
-   * closing client), which the general path then handles or refuses.
-   */
-  #sendNow(
-    destination: string,
-    body: StompBody | undefined,
-    options: ClientSendOptions,
-    lengthless: boolean,
-    connection: Connection,
-  ): boolean {
-    if (this.#closing) return false;
-    const list = sendHeaderList(destination, body, options);
-    if (list === undefined) return false;
-    if (
-      !this.#outbox.pushPlain(
-        "SEND",
-        list,
-        body ?? "",
-        undefined,
-        undefined,
-        !lengthless,
-      )
-    ) return false;
-    connection.kick();
-    return true;
-  }
-
-  /**
-   * The common SEND that has to wait (no connection yet, or past
-   * sendBufferSize), without a receipt, timeout or signal: queued as its
-   * header list and body (see Outbox.pushSend), encoded at its turn.
-   * `undefined`, having queued nothing, for anything else.
-   */
-  #sendLater(
-    destination: string,
-    body: StompBody | undefined,
-    options: ClientSendOptions,
-    lengthless: boolean,
-  ): Promise<void> | undefined {
-    if (options.timeout !== undefined || options.signal !== undefined) {
-      return undefined;
-    }
-    if (this.#closing) return undefined;
-    const list = sendHeaderList(destination, body, options);
-    if (list === undefined) return undefined;
-    const client = this.#client;
-    const waiting = this.#outbox.pushSend(
-      list,
-      body ?? "",
-      lengthless,
-      this.context.report,
-    );
-    if (client.ready) client.connection?.kick();
-    return waiting;
-  }
-
-  /**
-   * The common acknowledgement, like #sendNow: on its connection, within the
+   * The common acknowledgement, like a SEND's fast path: on its connection, within the
    * send buffer, without a receipt, transaction or extra headers. Returns
    * false, having queued nothing, for anything the general path must see.
    */
@@ -658,7 +610,7 @@ export class Operations
     let bytes: Uint8Array | undefined;
     if (this.#encodesNow) {
       // Accepted at once and nothing to call back: a plain frame joins the
-      // outgoing batch, like a plain SEND (#sendNow).
+      // outgoing batch, like a plain SEND (sendNow).
       if (
         receipt === undefined && !how.confirmed && how.written === undefined &&
         how.skip === undefined && subscription === undefined

@@ -1,14 +1,16 @@
 // SEND preparation, for send, request, reply and transaction send: the
 // checks made at the call (a body over maxSendBodyBytes; a text going
 // without content-length, decided here and only here), the session options
-// of a SEND, and the header list of the fast path (a SEND encoded without a
-// frame).
+// of a SEND, and the fast paths of the common SEND (no receipt, timeout or
+// signal), which need neither a frame nor an operation.
 
 import type { StompBody } from "../frame.ts";
 import { StompHeaders, type StompHeadersInit } from "../headers.ts";
 import { utf8Length } from "../_plain.ts";
+import type { Connection } from "./_connection.ts";
 import type { ClientSendOptions } from "./options.ts";
 import { validTimeout } from "./_options.ts";
+import type { Outbox } from "./_outbox.ts";
 
 export class SendRules {
   readonly #maxBody: number;
@@ -111,4 +113,58 @@ export function sendHeaderList(
     for (let i = 0; i < extra.length; i++) list.push(extra[i]!);
   }
   return list;
+}
+
+/**
+ * The common SEND, connected, within the send buffer, without a receipt:
+ * accepted at once, so it needs no operation, and its frame is encoded
+ * straight into the outgoing batch. Returns false, having queued nothing,
+ * for anything else (an invalid argument, headers that need escaping),
+ * which the general path then handles or refuses.
+ */
+export function sendNow(
+  outbox: Outbox,
+  connection: Connection,
+  destination: string,
+  body: StompBody | undefined,
+  options: ClientSendOptions,
+  lengthless: boolean,
+): boolean {
+  const list = sendHeaderList(destination, body, options);
+  if (list === undefined) return false;
+  if (
+    !outbox.pushPlain(
+      "SEND",
+      list,
+      body ?? "",
+      undefined,
+      undefined,
+      !lengthless,
+    )
+  ) return false;
+  connection.kick();
+  return true;
+}
+
+/**
+ * The common SEND that has to wait (no connection yet, or past
+ * sendBufferSize), without a receipt, timeout or signal: queued as its
+ * header list and body (see Outbox.pushSend), encoded at its turn; its
+ * promise settles as an operation's would (`report` gets a failure of its
+ * own). `undefined`, having queued nothing, for anything else.
+ */
+export function sendLater(
+  outbox: Outbox,
+  destination: string,
+  body: StompBody | undefined,
+  options: ClientSendOptions,
+  lengthless: boolean,
+  report: (error: Error) => void,
+): Promise<void> | undefined {
+  if (options.timeout !== undefined || options.signal !== undefined) {
+    return undefined;
+  }
+  const list = sendHeaderList(destination, body, options);
+  if (list === undefined) return undefined;
+  return outbox.pushSend(list, body ?? "", lengthless, report);
 }
