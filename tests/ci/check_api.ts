@@ -158,6 +158,15 @@ function paramsText(params: Json[] | undefined): string {
   return (params ?? []).map(paramText).join(", ");
 }
 
+/** An interface's, type literal's or class's index signatures. */
+function indexSignaturesText(def: Json): string[] {
+  return (def.indexSignatures ?? []).map((s: Json) =>
+    `${s.readonly ? "readonly " : ""}[${paramsText(s.params)}]: ${
+      typeText(s.tsType)
+    }`
+  );
+}
+
 /** An interface's or type literal's members, one line each. */
 function membersText(def: Json): string[] {
   const lines: string[] = [];
@@ -176,13 +185,7 @@ function membersText(def: Json): string[] {
       }`,
     );
   }
-  for (const s of def.indexSignatures ?? []) {
-    lines.push(
-      `${s.readonly ? "readonly " : ""}[${paramsText(s.params)}]: ${
-        typeText(s.tsType)
-      }`,
-    );
-  }
+  lines.push(...indexSignaturesText(def));
   for (const p of def.properties ?? []) {
     lines.push(
       `${p.readonly ? "readonly " : ""}${p.computed ? `[${p.name}]` : p.name}${
@@ -220,13 +223,7 @@ function classText(def: Json): string[] {
     if (c.accessibility === "private") continue;
     lines.push(`constructor(${paramsText(c.params)})`);
   }
-  for (const s of def.indexSignatures ?? []) {
-    lines.push(
-      `${s.readonly ? "readonly " : ""}[${paramsText(s.params)}]: ${
-        typeText(s.tsType)
-      }`,
-    );
-  }
+  lines.push(...indexSignaturesText(def));
   for (const p of def.properties ?? []) {
     if (p.accessibility === "private") continue;
     lines.push(

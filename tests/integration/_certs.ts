@@ -75,25 +75,17 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 const KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
 
 /** Makes a self-signed CA: `name.pem` and `name.key`. */
-async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl([
-    "req",
-    "-x509",
-    ...KEY_ARGS,
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=stomper test ${name}`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ], dir);
+function makeCa(dir: string, name: string): Promise<void> {
+  return makeLeaf(
+    dir,
+    name,
+    [
+      "basicConstraints=critical,CA:TRUE",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    undefined,
+    2,
+  );
 }
 
 /**
