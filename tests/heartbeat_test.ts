@@ -13,6 +13,9 @@ import {
   SYSTEM_TIMERS,
 } from "../src/_heartbeat.ts";
 import { ManualTimers } from "../src/testing/manual_timers.ts";
+import { connected, receipt } from "@stomper/stomp";
+import { StompClient } from "@stomper/stomp/client";
+import { scriptedServer } from "./_peer.ts";
 
 /** A host that records when it was asked to beat and when the peer fell silent. */
 class Host {
@@ -243,4 +246,34 @@ Deno.test("HeartBeatScheduler waits out intervals longer than timers take in ste
   assertEquals(delays.length, 2, "one timer per direction, none refired");
   assertEquals(host.beats, []);
   assertEquals(host.silences, []);
+});
+
+Deno.test("StompClient stays idle with a scripted server that negotiates heart-beats every 3,000,000,000 ms (no real broker offers that)", async () => {
+  await using server = scriptedServer(async (peer) => {
+    assertEquals((await peer.next()).command, "CONNECT");
+    await peer.send(
+      connected({ version: "1.2", heartBeat: [3_000_000_000, 3_000_000_000] }),
+    );
+    const bye = await peer.expect("DISCONNECT", 10_000);
+    await peer.send(receipt(bye.headers.get("receipt")!));
+  });
+  let timers = 0;
+  const counting = {
+    setTimeout: (callback: () => void, delay: number) => {
+      timers++;
+      return SYSTEM_TIMERS.setTimeout(callback, delay);
+    },
+    clearTimeout: (handle: unknown) => SYSTEM_TIMERS.clearTimeout(handle),
+    now: () => SYSTEM_TIMERS.now(),
+  };
+  await using client = await StompClient.connectUrl(server.url, {
+    heartBeat: [10, 10],
+    timers: counting,
+  });
+  assertEquals(client.state, "connected");
+  const before = timers;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assertEquals(client.state, "connected");
+  // A timer refiring every millisecond would have been set about 100 times.
+  assert(timers - before <= 4, `${timers - before} timers in 100 ms`);
 });
