@@ -13,7 +13,7 @@ import {
   SYSTEM_TIMERS,
 } from "../src/_heartbeat.ts";
 import { ManualTimers } from "../src/testing/manual_timers.ts";
-import { connected, receipt } from "@stomper/stomp";
+import { receipt } from "@stomper/stomp";
 import { StompClient } from "@stomper/stomp/client";
 import { scriptedServer } from "./_peer.ts";
 
@@ -248,11 +248,29 @@ Deno.test("HeartBeatScheduler waits out intervals longer than timers take in ste
   assertEquals(host.silences, []);
 });
 
-Deno.test("StompClient stays idle with a scripted server that negotiates heart-beats every 3,000,000,000 ms (no real broker offers that)", async () => {
+// The values a hostile server was seen to send: past 2^32, past 2^31, and
+// 400 digits (Infinity as a number). Each is valid STOMP: no bound is set.
+for (
+  const value of [
+    "3000000000,3000000000",
+    "4294967297,4000000000",
+    "2147483648,0",
+    `${"9".repeat(400)},${"9".repeat(400)}`,
+  ]
+) {
+  const shown = value.length > 30 ? "400 nines" : value;
+  Deno.test(`StompClient stays idle with a scripted server that negotiates heart-beat:${shown} (no real broker offers that)`, async () => {
+    await idleWithHeartBeat(value);
+  });
+}
+
+async function idleWithHeartBeat(value: string): Promise<void> {
   await using server = scriptedServer(async (peer) => {
     assertEquals((await peer.next()).command, "CONNECT");
     await peer.send(
-      connected({ version: "1.2", heartBeat: [3_000_000_000, 3_000_000_000] }),
+      new TextEncoder().encode(
+        `CONNECTED\nversion:1.2\nheart-beat:${value}\n\n\0`,
+      ),
     );
     const bye = await peer.expect("DISCONNECT", 10_000);
     await peer.send(receipt(bye.headers.get("receipt")!));
@@ -276,4 +294,4 @@ Deno.test("StompClient stays idle with a scripted server that negotiates heart-b
   assertEquals(client.state, "connected");
   // A timer refiring every millisecond would have been set about 100 times.
   assert(timers - before <= 4, `${timers - before} timers in 100 ms`);
-});
+}
