@@ -10,6 +10,7 @@ import type { StompHeaders } from "../headers.ts";
 import type { MessageAckOptions, StompMessage } from "./message.ts";
 import type { SessionSubscription } from "./session.ts";
 import { noop } from "./_util.ts";
+import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
 import type {
   StompTransaction,
@@ -153,6 +154,7 @@ export class Subscription implements StompSubscription {
   readonly destination: string;
   readonly ack: AckMode;
   readonly highWaterMark: number;
+  readonly highWaterMarkBytes: number;
   readonly #client: SubscriptionOwner;
   /** The connection its SUBSCRIBE last went out on; `undefined` before. */
   #wireEpoch: number | undefined;
@@ -160,6 +162,8 @@ export class Subscription implements StompSubscription {
   #confirming: { resolve(subscription: Subscription): void } | undefined;
   #queue: Message[] = [];
   #head = 0;
+  /** The body bytes of the messages from `#head` on. */
+  #bytes = 0;
   #ended = false;
   #error: unknown;
   // A reader waiting for the next message (the iterator or the stream).
@@ -172,11 +176,13 @@ export class Subscription implements StompSubscription {
     info: SessionSubscription,
     highWaterMark: number,
     client: SubscriptionOwner,
+    highWaterMarkBytes: number = DEFAULT_HIGH_WATER_MARK_BYTES,
   ) {
     this.id = info.id;
     this.destination = info.destination;
     this.ack = info.ack;
     this.highWaterMark = highWaterMark;
+    this.highWaterMarkBytes = highWaterMarkBytes;
     this.#client = client;
   }
 
@@ -219,13 +225,23 @@ export class Subscription implements StompSubscription {
     return this.#queue.length - this.#head;
   }
 
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
   get active(): boolean {
     return !this.#ended;
   }
 
-  /** Whether the client must stop reading until this buffer drains. */
+  /**
+   * Whether the client must stop reading until this buffer drains: it
+   * holds `highWaterMark` messages, or `highWaterMarkBytes` of bodies (one
+   * larger message is let in whole; reading stops behind it).
+   */
   get full(): boolean {
-    return !this.#ended && this.buffered >= this.highWaterMark;
+    return !this.#ended &&
+      (this.buffered >= this.highWaterMark ||
+        this.#bytes >= this.highWaterMarkBytes);
   }
 
   /**
@@ -277,6 +293,7 @@ export class Subscription implements StompSubscription {
   deliver(message: Message): void {
     if (this.#ended) return;
     this.#queue.push(message);
+    this.#bytes += message.frame.bodyLength;
     this.#wake?.();
   }
 
@@ -301,11 +318,14 @@ export class Subscription implements StompSubscription {
     const kept = this.#queue.slice(this.#head).filter((m) => m.epoch >= epoch);
     this.#queue = kept;
     this.#head = 0;
+    this.#bytes = 0;
+    for (const message of kept) this.#bytes += message.frame.bodyLength;
   }
 
   #clear(): void {
     this.#queue = [];
     this.#head = 0;
+    this.#bytes = 0;
   }
 
   /** The next buffered message, if any; lets the client read on below the mark. */
@@ -313,12 +333,13 @@ export class Subscription implements StompSubscription {
     if (this.#head === this.#queue.length) return undefined;
     const message = this.#queue[this.#head]!;
     this.#queue[this.#head++] = undefined as unknown as Message;
+    this.#bytes -= message.frame.bodyLength;
     if (this.#head === this.#queue.length) this.#clear();
     else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    if (this.buffered < this.highWaterMark) this.#client.resume();
+    if (!this.full) this.#client.resume();
     return message;
   }
 

@@ -30,6 +30,7 @@ import type { MessageAckOptions, StompMessage } from "./message.ts";
 import { Operation, type OperationContext } from "./_operation.ts";
 import {
   checkHighWaterMark,
+  checkHighWaterMarkBytes,
   operationTimeout,
   validTimeout,
 } from "./_options.ts";
@@ -114,6 +115,7 @@ export class Operations
   readonly #rules: SendRules;
   readonly #receiptTimeout: number;
   readonly #highWaterMark: number;
+  readonly #highWaterMarkBytes: number;
 
   constructor(
     client: ClientState,
@@ -138,6 +140,7 @@ export class Operations
     );
     this.#receiptTimeout = settings.receiptTimeout;
     this.#highWaterMark = settings.highWaterMark;
+    this.#highWaterMarkBytes = settings.highWaterMarkBytes;
     this.subscriptions = new Subscriptions(parts.session, this);
     this.requests = new Requests(
       this,
@@ -232,15 +235,23 @@ export class Operations
         const highWaterMark = options.highWaterMark === undefined
           ? this.#highWaterMark
           : checkHighWaterMark(options.highWaterMark);
+        const highWaterMarkBytes = options.highWaterMarkBytes === undefined
+          ? this.#highWaterMarkBytes
+          : checkHighWaterMarkBytes(options.highWaterMarkBytes);
         this.checkOpen("subscribe");
-        const { subscription, out } = this.subscriptions.open(destination, {
-          ...(options.ack === undefined ? {} : { ack: options.ack }),
-          ...(options.headers === undefined
-            ? {}
-            : { headers: options.headers }),
-          // Always: the receipt is how a refusal is told from other errors.
-          receipt: true,
-        }, highWaterMark);
+        const { subscription, out } = this.subscriptions.open(
+          destination,
+          {
+            ...(options.ack === undefined ? {} : { ack: options.ack }),
+            ...(options.headers === undefined
+              ? {}
+              : { headers: options.headers }),
+            // Always: the receipt is how a refusal is told from other errors.
+            receipt: true,
+          },
+          highWaterMark,
+          highWaterMarkBytes,
+        );
         made?.(subscription);
         if (confirmed) subscription.awaitReceipt(op);
         return {

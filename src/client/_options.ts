@@ -29,6 +29,7 @@ export interface ClientSettings {
   readonly disconnectTimeout: number;
   readonly receiptTimeout: number;
   readonly highWaterMark: number;
+  readonly highWaterMarkBytes: number;
   readonly maxSendBody: number;
   readonly sendBufferSize: number;
   readonly limits: Partial<DecodeLimits>;
@@ -92,6 +93,9 @@ export function resolveOptions(
     options.receiptTimeout ?? 30000,
   );
   const highWaterMark = checkHighWaterMark(options.highWaterMark ?? 256);
+  const highWaterMarkBytes = checkHighWaterMarkBytes(
+    options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+  );
   const maxSendBody = positive(
     "maxSendBodyBytes",
     options.maxSendBodyBytes ?? DEFAULT_DECODE_LIMITS.maxBodyBytes,
@@ -142,6 +146,7 @@ export function resolveOptions(
     disconnectTimeout,
     receiptTimeout,
     highWaterMark,
+    highWaterMarkBytes,
     maxSendBody,
     sendBufferSize,
     limits: options.decodeLimits ?? {},
@@ -166,6 +171,17 @@ export function resolveOptions(
 /** A subscription's buffer size (the client option, or subscribe's). */
 export function checkHighWaterMark(value: number): number {
   return positive("highWaterMark", value, true);
+}
+
+/**
+ * The body bytes a subscription buffers before the client stops reading:
+ * a few large messages, far below what 256 of them could take.
+ */
+export const DEFAULT_HIGH_WATER_MARK_BYTES = 8 * 1024 * 1024;
+
+/** A subscription's buffer size in body bytes (the client option, or subscribe's). */
+export function checkHighWaterMarkBytes(value: number): number {
+  return positive("highWaterMarkBytes", value, true);
 }
 
 /** Whether an operation's `timeout` option is usable (a finite number ≥ 0). */

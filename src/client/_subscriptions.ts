@@ -10,6 +10,7 @@ import type {
   StompSession,
 } from "./session.ts";
 import { Subscription, type SubscriptionOwner } from "./_impl.ts";
+import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
 
 /** A SUBSCRIBE that restores a subscription on a new connection. */
 export interface Restored {
@@ -32,12 +33,14 @@ export class Subscriptions {
     destination: string,
     options: SessionSubscribeOptions,
     highWaterMark: number,
+    highWaterMarkBytes: number = DEFAULT_HIGH_WATER_MARK_BYTES,
   ): { readonly subscription: Subscription; readonly out: SessionOutput } {
     const out = this.#session.subscribe(destination, options);
     const subscription = new Subscription(
       out.subscription,
       highWaterMark,
       this.#owner,
+      highWaterMarkBytes,
     );
     this.#byId.set(subscription.id, subscription);
     return { subscription, out };

@@ -286,6 +286,16 @@ export interface StompClientOptions extends StompSessionOptions {
    * @default {256}
    */
   highWaterMark?: number;
+  /**
+   * The default size, in body bytes, of each subscription's buffer: once a
+   * subscription holds this much unread, the client stops reading from the
+   * connection (as for `highWaterMark`), so large messages wait in the
+   * broker rather than in memory. A single message larger than this is still
+   * delivered; reading stops behind it until it is taken.
+   *
+   * @default {8388608}
+   */
+  highWaterMarkBytes?: number;
   /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
   decodeLimits?: Partial<DecodeLimits>;
   /**
@@ -477,6 +487,14 @@ export interface ClientSubscribeOptions extends OperationOptions {
    * @default {the client's highWaterMark}
    */
   highWaterMark?: number;
+  /**
+   * The most body bytes buffered for this subscription before the client
+   * stops reading from the connection (a larger single message is still
+   * delivered).
+   *
+   * @default {the client's highWaterMarkBytes}
+   */
+  highWaterMarkBytes?: number;
 }
 
 /** Options of `StompClient.begin`. */

@@ -28,7 +28,8 @@ export interface UnsubscribeOptions extends OperationOptions {
  * `for await` loop, or reading the stream while a loop reads, throws a
  * `TypeError` (to fan out, hand each message on from one loop).
  *
- * Messages wait in a bounded buffer of `highWaterMark` messages. While a
+ * Messages wait in a buffer bounded by `highWaterMark` messages and by
+ * `highWaterMarkBytes` of bodies, whichever comes first. While a
  * subscription's buffer is full the client stops reading from the
  * connection, so TCP flow control slows the broker down instead of the
  * client's memory growing; see {@linkcode StompClient} for how this combines
@@ -60,6 +61,24 @@ export interface UnsubscribeOptions extends OperationOptions {
  * await subscription.unsubscribe();
  * assertEquals(subscription.active, false);
  * ```
+ *
+ * @example Bounding the buffer in bytes
+ * ```ts
+ * import { StompClient } from "@stomper/stomp/client";
+ * import { StompTestBroker } from "@stomper/stomp/testing";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using broker = StompTestBroker.listen();
+ * await using client = await StompClient.connectUrl(broker.url);
+ * const subscription = await client.subscribe("/queue/files", {
+ *   highWaterMarkBytes: 1024 * 1024,
+ * });
+ * assertEquals(subscription.highWaterMarkBytes, 1024 * 1024);
+ * // The MESSAGE comes on the same connection before the RECEIPT.
+ * await client.send("/queue/files", new Uint8Array(4096), { receipt: true });
+ * assertEquals(subscription.buffered, 1);
+ * assertEquals(subscription.bufferedBytes, 4096);
+ * ```
  */
 export interface StompSubscription
   extends AsyncIterable<StompMessage>, AsyncDisposable {
@@ -71,8 +90,15 @@ export interface StompSubscription
   readonly ack: AckMode;
   /** The most messages buffered before the client stops reading. */
   readonly highWaterMark: number;
+  /**
+   * The most body bytes buffered before the client stops reading (a single
+   * larger message is still delivered, and reading stops behind it).
+   */
+  readonly highWaterMarkBytes: number;
   /** Messages received and not yet consumed. */
   readonly buffered: number;
+  /** The body bytes of the messages received and not yet consumed. */
+  readonly bufferedBytes: number;
   /** Whether messages can still arrive. */
   readonly active: boolean;
   /** The messages, as a stream; cancelling it unsubscribes. */
