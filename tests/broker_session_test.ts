@@ -86,6 +86,9 @@ function open(options: Partial<SessionOptions> = {}): Fixture {
       heartBeat: [1000, 1000],
       heartBeatGrace: 2,
       server: "test",
+      // Off here, so that an EOL in these traces is a heart-beat; the
+      // broker's default (on) is tested on its own below.
+      eolAfterFrame: false,
       timers,
       ...options,
     },
@@ -206,4 +209,31 @@ Deno.test("BrokerSession gives back what was not acknowledged when it closes (in
   session.close();
   assertEquals(store.unacknowledged("/queue/a"), 0);
   assertEquals(store.depth("/queue/a"), 1);
+});
+
+Deno.test("BrokerSession ends each frame with NUL and EOL in one write when eolAfterFrame is on (in-memory wire)", async () => {
+  const { timers, wire, session } = open({ eolAfterFrame: true });
+  session.receive(
+    encodeFrame(connect({ host: "/", heartBeat: [0, 1000] })),
+  );
+  session.receive(encodeFrame(send("/queue/a", "x", { receipt: "r" })));
+  const text = wire.written.map((bytes) => new TextDecoder().decode(bytes));
+  assertEquals(text.length, 2);
+  assert(text[0]!.startsWith("CONNECTED\n"));
+  assert(text[0]!.endsWith("\n\n\0\n"));
+  assertEquals(text[1], "RECEIPT\nreceipt-id:r\n\n\0\n");
+  // A heart-beat is still one EOL, not two.
+  await timers.advance(1000);
+  assertEquals(wire.written.length, 3);
+  assertEquals(wire.written[2], EOL);
+  session.close();
+});
+
+Deno.test("BrokerSession ends each frame at its NUL when eolAfterFrame is off (in-memory wire)", () => {
+  const { wire, session } = open({ eolAfterFrame: false });
+  session.receive(encodeFrame(connect({ host: "/" })));
+  session.receive(encodeFrame(send("/queue/a", "x", { receipt: "r" })));
+  const last = new TextDecoder().decode(wire.written.at(-1));
+  assertEquals(last, "RECEIPT\nreceipt-id:r\n\n\0");
+  session.close();
 });

@@ -392,8 +392,11 @@ Deno.test("StompTestBroker serves STOMP over WebSocket with the v12.stomp subpro
   const decoder = new StompDecoder();
   const received = Promise.withResolvers<void>();
   const closed = Promise.withResolvers<void>();
+  const endings: string[] = [];
   socket.onmessage = (event) => {
-    decoder.decode(new Uint8Array(event.data as ArrayBuffer), (frame) => {
+    const bytes = new Uint8Array(event.data as ArrayBuffer);
+    endings.push(new TextDecoder().decode(bytes.subarray(-2)));
+    decoder.decode(bytes, (frame) => {
       frames.push(frame);
       if (frame.command === "MESSAGE") received.resolve();
     });
@@ -417,8 +420,140 @@ Deno.test("StompTestBroker serves STOMP over WebSocket with the v12.stomp subpro
   await received.promise.finally(() => clearTimeout(timer));
   assertEquals(frames.map((f) => f.command), ["CONNECTED", "MESSAGE"]);
   assertEquals(frames[1]!.text, "héllo");
+  // One frame a message, each ended as RabbitMQ's Web-STOMP ends them.
+  assertEquals(endings, ["\0\n", "\0\n"]);
   socket.close();
   await closed.promise;
+});
+
+/**
+ * Reads from a raw socket until `done(text so far)`, or to its end when
+ * `done` is left out; fails after 5 s.
+ */
+async function readUntil(
+  conn: Deno.Conn,
+  done?: (text: string) => boolean,
+): Promise<string> {
+  const buffer = new Uint8Array(4096);
+  const decoder = new TextDecoder();
+  let text = "";
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, 5000);
+  try {
+    while (done === undefined || !done(text)) {
+      const n = await conn.read(buffer);
+      if (n === null && done === undefined) break;
+      if (n === null) {
+        throw new Error(`Connection ended after ${JSON.stringify(text)}`);
+      }
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+  } catch (error) {
+    if (timedOut) throw new Error(`No end after ${JSON.stringify(text)}`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return text;
+}
+
+/** Everything the broker writes for CONNECT, a SEND and a DISCONNECT. */
+async function transcript(
+  options: Parameters<typeof StompTestBroker.listen>[0],
+): Promise<string> {
+  await using broker = StompTestBroker.listen(options);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: broker.port });
+  await conn.write(encodeFrame(connect({ host: "/", heartBeat: [0, 0] })));
+  await conn.write(encodeFrame(send("/queue/eol", "x", { receipt: "r" })));
+  await conn.write(encodeFrame(disconnect({ receipt: "bye" })));
+  try {
+    return await readUntil(conn);
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed by the timeout.
+    }
+  }
+}
+
+Deno.test("StompTestBroker ends every frame with NUL and EOL, as RabbitMQ and ActiveMQ do", async () => {
+  assertMatch(
+    await transcript({}),
+    /^CONNECTED\n[^\0]*\n\n\0\nRECEIPT\nreceipt-id:r\n\n\0\nRECEIPT\nreceipt-id:bye\n\n\0\n$/,
+  );
+});
+
+Deno.test("StompTestBroker ends frames at their NUL when eolAfterFrame is false", async () => {
+  assertMatch(
+    await transcript({ eolAfterFrame: false }),
+    /^CONNECTED\n[^\0]*\n\n\0RECEIPT\nreceipt-id:r\n\n\0RECEIPT\nreceipt-id:bye\n\n\0$/,
+  );
+});
+
+/** A WebSocket opening handshake by hand; returns the response head. */
+async function upgradeWith(
+  broker: StompTestBroker,
+  protocols: string | undefined,
+): Promise<string> {
+  const url = new URL(broker.webSocketUrl!);
+  using conn = await Deno.connect({
+    hostname: url.hostname,
+    port: Number(url.port),
+  });
+  const lines = [
+    `GET ${url.pathname} HTTP/1.1`,
+    `Host: ${url.host}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    ...(protocols === undefined
+      ? []
+      : [`Sec-WebSocket-Protocol: ${protocols}`]),
+  ];
+  await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+  const head = await readUntil(conn, (text) => text.includes("\r\n\r\n"));
+  return head.slice(0, head.indexOf("\r\n\r\n")).toLowerCase();
+}
+
+function answered(head: string): string | undefined {
+  return /^sec-websocket-protocol: *(.*)$/m.exec(head)?.[1];
+}
+
+Deno.test("StompTestBroker accepts a subprotocol list without spaces (as Node's ws sends it) and picks the highest version", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  const head = await upgradeWith(broker, "v10.stomp,v11.stomp,v12.stomp");
+  assertMatch(head, /^http\/1\.1 101 /);
+  assertEquals(answered(head), "v12.stomp");
+});
+
+Deno.test("StompTestBroker accepts a subprotocol list with spaces and tabs", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  const head = await upgradeWith(broker, "v11.stomp ,\tv10.stomp");
+  assertMatch(head, /^http\/1\.1 101 /);
+  assertEquals(answered(head), "v11.stomp");
+});
+
+Deno.test("StompTestBroker answers the highest subprotocol among the versions it speaks", async () => {
+  await using broker = StompTestBroker.listen({
+    webSocket: true,
+    versions: ["1.0", "1.1"],
+  });
+  const head = await upgradeWith(broker, "v12.stomp, v11.stomp, v10.stomp");
+  assertEquals(answered(head), "v11.stomp");
+});
+
+Deno.test("StompTestBroker upgrades without a subprotocol when none offered is STOMP", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  for (const offer of [undefined, "mqtt"]) {
+    const head = await upgradeWith(broker, offer);
+    assertMatch(head, /^http\/1\.1 101 /);
+    assertEquals(answered(head), undefined);
+  }
 });
 
 Deno.test("StompTestBroker.close() stops listening", async () => {

@@ -464,6 +464,8 @@ Deno.test("runCli --trace writes each frame in and out to the error stream, the 
   await using broker = StompTestBroker.listen({
     login: "cli",
     passcode: "pa55",
+    // No EOL after each frame, which the trace would show as a heart-beat.
+    eolAfterFrame: false,
   });
   const url = `tcp://cli:pa55@127.0.0.1:${broker.port}`;
   const send = io();

@@ -126,6 +126,8 @@ Deno.test("StompClient trace of a known exchange with the test broker is exact a
   await using broker = StompTestBroker.listen({
     login: "guest",
     passcode: "s3cret",
+    // No EOL after each frame, which the trace would show as a heart-beat.
+    eolAfterFrame: false,
   });
   // The relay counts the bytes that reach the broker.
   await using relay = ChaosRelay.start({ port: broker.port });

@@ -45,6 +45,8 @@ export interface SessionOptions {
   readonly heartBeatGrace: number;
   /** The `server` header of CONNECTED. */
   readonly server: string;
+  /** Whether each frame written ends with `\0\n` rather than `\0`. */
+  readonly eolAfterFrame: boolean;
   /** The clock of the heart-beats. */
   readonly timers: HeartBeatTimers;
 }
@@ -130,7 +132,8 @@ class ProtocolError extends Error {
   }
 }
 
-const EOL = new Uint8Array([0x0a]);
+const LF = 0x0a;
+const EOL = new Uint8Array([LF]);
 // Above this many bytes waiting to be written to a connection, queues stop
 // dispatching to it: a client that stops reading holds messages back in the
 // broker, as a real broker does.
@@ -576,7 +579,17 @@ export class BrokerSession {
   }
 
   #send(frame: StompFrame): void {
-    this.#write(encodeFrame(frame, { version: this.#version }));
+    const bytes = encodeFrame(frame, { version: this.#version });
+    if (!this.#options.eolAfterFrame) {
+      this.#write(bytes);
+      return;
+    }
+    // One write (one WebSocket message) per frame, its EOL included, as
+    // RabbitMQ's Web-STOMP sends them.
+    const ended = new Uint8Array(bytes.length + 1);
+    ended.set(bytes);
+    ended[bytes.length] = LF;
+    this.#write(ended);
   }
 
   #write(bytes: Uint8Array): void {

@@ -9,6 +9,7 @@ import type { HeartBeat } from "../builders.ts";
 import { type StompFrame, type StompVersion, VERSIONS } from "../frame.ts";
 import { SYSTEM_TIMERS } from "../_heartbeat.ts";
 import { BrokerStore } from "./_store.ts";
+import { chooseSubprotocol } from "./_subprotocol.ts";
 import {
   BrokerSession,
   type SessionHost,
@@ -68,15 +69,20 @@ export interface StompTestBrokerOptions {
    * @default {"stomper-test-broker"}
    */
   server?: string;
+  /**
+   * Whether every frame the broker writes ends with an EOL after its NUL
+   * (`\0\n`), as RabbitMQ and ActiveMQ write them over TCP and WebSocket.
+   * The STOMP specification lets EOLs follow a frame (a reader takes them as
+   * heart-beats), and some frame readers need it: python3-stomper's
+   * `StompBuffer` only completes a frame at `\0\n`. `false` ends each frame
+   * at its NUL.
+   *
+   * @default {true}
+   */
+  eolAfterFrame?: boolean;
   /** Called with every frame received, before the broker acts on it. */
   onFrame?: (frame: StompFrame, connection: string) => void;
 }
-
-const SUBPROTOCOLS: Record<string, StompVersion> = {
-  "v12.stomp": "1.2",
-  "v11.stomp": "1.1",
-  "v10.stomp": "1.0",
-};
 
 function noop(): void {}
 
@@ -177,6 +183,7 @@ export class StompTestBroker implements AsyncDisposable {
       heartBeat,
       heartBeatGrace: grace,
       server: options.server ?? "stomper-test-broker",
+      eolAfterFrame: options.eolAfterFrame ?? true,
       timers: SYSTEM_TIMERS,
     };
     this.#login = options.login;
@@ -400,13 +407,17 @@ export class StompTestBroker implements AsyncDisposable {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("Expected a WebSocket upgrade", { status: 426 });
     }
-    const offered = (request.headers.get("sec-websocket-protocol") ?? "")
-      .split(",").map((p) => p.trim());
-    const protocol = offered.find((p) => p in SUBPROTOCOLS);
-    const { socket, response } = Deno.upgradeWebSocket(
-      request,
-      protocol === undefined ? {} : { protocol },
+    const protocol = chooseSubprotocol(
+      request.headers.get("sec-websocket-protocol"),
+      this.#options.versions,
     );
+    // Deno.upgradeWebSocket({ protocol }) looks the protocol up in the offer
+    // split at ", " only, and throws for an offer without spaces (Node's
+    // `ws` sends "v10.stomp,v11.stomp"): the answer's header is set here.
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    if (protocol !== undefined) {
+      response.headers.set("sec-websocket-protocol", protocol);
+    }
     socket.binaryType = "arraybuffer";
     const done = Promise.withResolvers<void>();
     this.#track(done.promise);
