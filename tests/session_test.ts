@@ -228,7 +228,7 @@ Deno.test("StompSession refuses frames only clients send, and a second CONNECTED
   assertThrows(
     () => again.receive(connected({ version: "1.2" })),
     StompConnectionError,
-    "Unexpected CONNECTED frame (connected)",
+    "Protocol violation: the server sent a second CONNECTED frame",
   );
 });
 

@@ -5,6 +5,7 @@
 import {
   assert,
   assertEquals,
+  assertInstanceOf,
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
@@ -17,6 +18,7 @@ import {
 import {
   formatTraceEvent,
   redactFrame,
+  StompCallbackError,
   StompClient,
   type StompClientOptions,
   type StompTraceEvent,
@@ -320,20 +322,23 @@ Deno.test("StompClient trace shows heart-beats in (LF, CR LF) and out with their
   assertEquals(client.stats.framesIn, 2);
 });
 
-Deno.test("StompClient trace hook that throws is reported and the connection goes on", async () => {
-  const reported: unknown[] = [];
-  const onError = (event: ErrorEvent) => {
+Deno.test("StompClient trace hook that throws is reported to onError and the connection goes on", async () => {
+  // Anything that still went to reportError would show up here.
+  const uncaught: unknown[] = [];
+  const onUncaught = (event: ErrorEvent) => {
     event.preventDefault();
-    reported.push(event.error);
+    uncaught.push(event.error);
   };
-  globalThis.addEventListener("error", onError);
+  globalThis.addEventListener("error", onUncaught);
   try {
     await using broker = StompTestBroker.listen();
+    const reported: Error[] = [];
     const client = await StompClient.connectUrl(broker.url, {
       heartBeat: [0, 0],
       trace: () => {
         throw new Error("Broken hook");
       },
+      onError: (error) => reported.push(error),
     });
     const subscription = await client.subscribe("/queue/throws", {
       receipt: true,
@@ -349,11 +354,16 @@ Deno.test("StompClient trace hook that throws is reported and the connection goe
     await client.disconnect();
     // CONNECT, CONNECTED, SUBSCRIBE, RECEIPT, SEND, RECEIPT, MESSAGE, ...
     assert(reported.length >= 7, `${reported.length} reported`);
-    assert(
-      reported.every((error) => (error as Error).message === "Broken hook"),
-    );
+    for (const error of reported) {
+      assertInstanceOf(error, StompCallbackError);
+      assertEquals(error.hook, "trace");
+      assertEquals(error.message, "Callback trace threw: Broken hook");
+      assertEquals((error.cause as Error).message, "Broken hook");
+    }
+    assertEquals(client.stats.callbackErrors, reported.length);
+    assertEquals(uncaught, []);
   } finally {
-    globalThis.removeEventListener("error", onError);
+    globalThis.removeEventListener("error", onUncaught);
   }
 });
 

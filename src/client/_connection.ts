@@ -194,7 +194,12 @@ export class Connection {
     // ERROR (such as a Java message with backslashes) must stay readable.
     const stats = options.stats ?? newStats();
     const wiretap = this.#wiretap = new Wiretap(
-      { stats, trace: options.trace, redact: options.redact },
+      {
+        stats,
+        trace: options.trace,
+        redact: options.redact,
+        hooks: options.hooks,
+      },
       epoch,
       () => this.#decoder.offset,
     );

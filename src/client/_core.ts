@@ -6,6 +6,7 @@
 // client lives here; what a connection holds lives in the connection; what
 // survives a reconnection lives in the registry that owns its id.
 
+import { StompSyntaxError } from "../errors.ts";
 import type { StompFrame } from "../frame.ts";
 import {
   StompConnectionError,
@@ -32,14 +33,9 @@ import { Receipts } from "./_receipts.ts";
 import { Attempts } from "./_reconnect.ts";
 import { StompSession } from "./session.ts";
 import type { BrokerUrl } from "./_urls.ts";
-import {
-  asError,
-  type Deferred,
-  deferred,
-  describe,
-  noop,
-  report,
-} from "./_util.ts";
+import type { StompClient } from "./client.ts";
+import { Hooks } from "./_hooks.ts";
+import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
 import { type ConnectionStats, newStats } from "./_wiretap.ts";
 
 export class ClientCore implements ClientState {
@@ -55,6 +51,10 @@ export class ClientCore implements ClientState {
   readonly #closed = deferred<void>();
   readonly #deadlines: Deadlines;
   readonly #handlers: ConnectionHandlers;
+  /** Runs the callbacks of the options; none can break the client. */
+  readonly #hooks: Hooks;
+  /** The facade, for the events that hand it to the callbacks. */
+  readonly #client: StompClient;
 
   #state: StompClientState = "connecting";
   #epoch = 1;
@@ -70,14 +70,20 @@ export class ClientCore implements ClientState {
   #serverName: string | undefined;
 
   constructor(
+    client: StompClient,
     settings: ClientSettings,
     options: StompClientOptions,
     brokers: readonly BrokerUrl[] | undefined,
   ) {
+    this.#client = client;
     this.#settings = settings;
+    this.#hooks = new Hooks(settings.onError, this.#stats);
     this.session = new StompSession(options);
     this.outbox = new Outbox(settings.sendBufferSize);
-    this.#attempts = new Attempts(settings.policy);
+    this.#attempts = new Attempts(
+      settings.policy,
+      (thrown) => this.#hooks.failed("reconnect.random", thrown),
+    );
     this.#brokers = new Brokers(settings, brokers);
     this.#closed.promise.catch(noop);
     this.#deadlines = new Deadlines(settings.timers);
@@ -189,13 +195,7 @@ export class ClientCore implements ClientState {
         (error.cause instanceof Error && error.cause.cause === last))
     ) return;
     this.#lastReported = error;
-    const onError = this.#settings.onError;
-    if (onError === undefined) return;
-    try {
-      onError(error);
-    } catch (thrown) {
-      report(thrown);
-    }
+    this.#hooks.error(error);
   }
 
   // --- connections: open, keep, replace -------------------------------------
@@ -298,13 +298,10 @@ export class ClientCore implements ClientState {
   }
 
   #failedAttempt(error: Error): void {
+    const number = this.#attempts.failed();
     const hook = this.#attempts.policy?.onFailedAttempt;
     if (hook === undefined) return;
-    try {
-      hook(error, this.#attempts.inARow);
-    } catch (thrown) {
-      report(thrown);
-    }
+    this.#hooks.call2("reconnect.onFailedAttempt", hook, error, number);
   }
 
   /**
@@ -331,6 +328,7 @@ export class ClientCore implements ClientState {
             stats: this.#stats,
             trace: settings.trace,
             redact: settings.redact,
+            hooks: this.#hooks,
             limits: settings.limits,
             bodyChunks: settings.bodyChunks,
             timers: settings.timers,
@@ -352,9 +350,15 @@ export class ClientCore implements ClientState {
         throw error;
       }
       await connection.open(connect);
-      await this.#restore(connection);
-      // Lost right after CONNECTED (in the same chunk, say): not connected.
-      if (connection.dead) throw connection.error;
+      try {
+        // Frames that came with CONNECTED (in the same read) were handled
+        // before this: one that ended the connection fails the attempt.
+        if (connection.dead) throw connection.error;
+        await this.#restore(connection);
+        if (connection.dead) throw connection.error;
+      } catch (error) {
+        throw connection.dead ? afterConnected(connection.error!) : error;
+      }
       return connection;
     } finally {
       attempt.end();
@@ -457,11 +461,7 @@ export class ClientCore implements ClientState {
       this.report(new StompUnhandledMessageError(frame));
       return;
     }
-    try {
-      handler(frame);
-    } catch (thrown) {
-      report(thrown);
-    }
+    this.#hooks.call("onUnhandledMessage", handler, frame);
   }
 
   #mustPause(): boolean {
@@ -603,10 +603,27 @@ export class ClientCore implements ClientState {
     this.#state = state;
     const onStateChange = this.#settings.onStateChange;
     if (onStateChange === undefined) return;
-    try {
-      onStateChange({ state, previous, error, url: this.#brokers.url });
-    } catch (thrown) {
-      report(thrown);
-    }
+    this.#hooks.call("onStateChange", onStateChange, {
+      state,
+      previous,
+      error,
+      url: this.#brokers.url,
+      client: this.#client,
+    });
   }
+}
+
+/**
+ * Why an attempt failed whose connection ended after CONNECTED, before the
+ * client was connected: the server's ERROR as itself (as before CONNECTED),
+ * a frame that cannot be parsed named as such; anything else (a second
+ * CONNECTED, a close) already says what happened.
+ */
+function afterConnected(error: Error): Error {
+  const cause = error.cause;
+  if (!(cause instanceof StompSyntaxError)) return error;
+  return new StompConnectionError(
+    `Cannot connect: the server sent an unparseable frame after CONNECTED: ${cause.message}`,
+    { cause },
+  );
 }

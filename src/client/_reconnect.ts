@@ -66,11 +66,22 @@ export class Attempts {
   #total = 0;
   /** Retries in a row without a connection that stayed up. */
   #inARow = 0;
+  /** Attempts failed since the client was last connected (or began). */
+  #failed = 0;
   #connectedAt: number | undefined;
   #wasUp = false;
+  readonly #randomFailed: (thrown: unknown) => void;
 
-  constructor(policy: ReconnectPolicy | undefined) {
+  /**
+   * `randomFailed` takes what the policy's `random` throws (the wait is then
+   * taken without jitter).
+   */
+  constructor(
+    policy: ReconnectPolicy | undefined,
+    randomFailed: (thrown: unknown) => void = () => {},
+  ) {
     this.policy = policy;
+    this.#randomFailed = randomFailed;
   }
 
   /** A new attempt begins: its number over the client's life, from 1. */
@@ -88,9 +99,18 @@ export class Attempts {
     return this.#inARow;
   }
 
+  /**
+   * An attempt failed: its number among those made since the client was
+   * last connected (or began), from 1 (what `onFailedAttempt` is given).
+   */
+  failed(): number {
+    return ++this.#failed;
+  }
+
   /** A connection is up (CONNECTED came). */
   connected(now: number): void {
     this.#wasUp = true;
+    this.#failed = 0;
     this.#connectedAt = now;
   }
 
@@ -120,6 +140,18 @@ export class Attempts {
       policy.maxDelay,
       policy.initialDelay * policy.factor ** (attempt - 1),
     );
-    return base * (1 - policy.jitter * policy.random());
+    return base * (1 - policy.jitter * this.#random(policy));
+  }
+
+  /** The policy's random number, or 0 (no jitter) if it fails to give one. */
+  #random(policy: ReconnectPolicy): number {
+    let value: number;
+    try {
+      value = policy.random();
+    } catch (thrown) {
+      this.#randomFailed(thrown);
+      return 0;
+    }
+    return value >= 0 && value <= 1 ? value : 0;
   }
 }

@@ -1,5 +1,5 @@
 // Small helpers the client needs on every runtime it targets (Node 20 has
-// neither Promise.withResolvers nor reportError).
+// no Promise.withResolvers).
 
 /** A promise with its resolve and reject functions. */
 export interface Deferred<T> {
@@ -17,22 +17,6 @@ export function deferred<T>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-/**
- * Reports an error thrown by user code (a callback) without letting it break
- * the client: through `reportError` where the runtime has it, otherwise as
- * an uncaught exception on a later turn. Either way it is loud.
- */
-export function report(error: unknown): void {
-  const global = globalThis as { reportError?: (error: unknown) => void };
-  if (typeof global.reportError === "function") {
-    global.reportError(error);
-  } else {
-    setTimeout(() => {
-      throw error;
-    }, 0);
-  }
 }
 
 /** Does nothing: for promises whose rejection is handled elsewhere. */

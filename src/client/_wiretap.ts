@@ -10,7 +10,8 @@ import {
   type StompClientStats,
   type StompTraceEvent,
 } from "./trace.ts";
-import { report } from "./_util.ts";
+import { Hooks } from "./_hooks.ts";
+import { describe } from "./_util.ts";
 
 /** The counters of `StompClient.stats`, as the client and connections keep them. */
 export type ConnectionStats = {
@@ -29,6 +30,7 @@ export function newStats(): ConnectionStats {
     acks: 0,
     nacks: 0,
     reconnects: 0,
+    callbackErrors: 0,
     lastReceivedAt: undefined,
   };
 }
@@ -44,12 +46,18 @@ export interface WiretapOptions {
   readonly trace?: ((event: StompTraceEvent) => void) | undefined;
   /** More header names the trace hides (the `redactHeaders` option). */
   readonly redact?: readonly string[] | undefined;
+  /**
+   * Runs `trace` (and takes what it throws); by default one of its own
+   * with no `onError`.
+   */
+  readonly hooks?: Hooks | undefined;
 }
 
 export class Wiretap {
   readonly stats: ConnectionStats;
   readonly #trace: ((event: StompTraceEvent) => void) | undefined;
   readonly #redact: readonly string[] | undefined;
+  readonly #hooks: Hooks;
   readonly #connection: number;
   /** Where the decoder of what comes in stands (its `offset`). */
   readonly #inOffset: () => number;
@@ -68,6 +76,7 @@ export class Wiretap {
     this.stats = options.stats;
     this.#trace = options.trace;
     this.#redact = options.redact;
+    this.#hooks = options.hooks ?? new Hooks(undefined, options.stats);
     this.#connection = connection;
     this.#inOffset = inOffset;
     if (this.#trace !== undefined) this.#outDecoder = this.#newOutDecoder();
@@ -114,9 +123,13 @@ export class Wiretap {
         decoder.decode(chunk, (frame) => this.#tracedOut(frame));
       }
     } catch (error) {
-      // Never for bytes our encoder made; should it happen, the trace says
-      // so and starts again with the next write.
-      report(error);
+      // Never for bytes our encoder made; should it happen, onError hears
+      // of it and the trace starts again with the next write.
+      this.#hooks.error(
+        new Error(`Cannot trace what was written: ${describe(error)}`, {
+          cause: error,
+        }),
+      );
       this.#outDecoder = this.#newOutDecoder();
       this.#outMark = 0;
     }
@@ -146,18 +159,13 @@ export class Wiretap {
     frame: StompFrame | undefined,
     bytes: number,
   ): void {
-    try {
-      this.#trace!({
-        direction,
-        frame: frame === undefined
-          ? undefined
-          : redactFrame(frame, this.#redact),
-        bytes,
-        connection: this.#connection,
-      });
-    } catch (error) {
-      // The hook's failure is its own: the connection goes on.
-      report(error);
-    }
+    const event: StompTraceEvent = {
+      direction,
+      frame: frame === undefined ? undefined : redactFrame(frame, this.#redact),
+      bytes,
+      connection: this.#connection,
+    };
+    // The hook's failure is its own: the connection goes on.
+    this.#hooks.call("trace", this.#trace!, event);
   }
 }

@@ -140,6 +140,7 @@ export class StompClient implements AsyncDisposable {
     brokers?: readonly BrokerUrl[],
   ) {
     this.#core = new ClientCore(
+      this,
       resolveOptions(source, options),
       options,
       brokers,

@@ -1,7 +1,8 @@
 /**
  * The errors of the client: {@linkcode StompServerError} for an ERROR frame,
  * {@linkcode StompConnectionError} for a connection that failed or is gone,
- * {@linkcode StompTimeoutError} for an operation that took too long.
+ * {@linkcode StompTimeoutError} for an operation that took too long,
+ * {@linkcode StompCallbackError} for a callback of the options that threw.
  *
  * @module
  */
@@ -187,5 +188,52 @@ export class StompUnhandledMessageError extends Error {
     );
     this.name = "StompUnhandledMessageError";
     this.frame = frame;
+  }
+}
+
+/**
+ * A callback given in the client's options (`trace`, `onStateChange`,
+ * `onUnhandledMessage`, `reconnect.onFailedAttempt`, `reconnect.random`)
+ * threw, or the promise it returned rejected. The client caught it, counted
+ * it in `stats.callbackErrors` and went on as if the callback had returned;
+ * this error reaches `onError`, naming the callback in {@linkcode hook} with
+ * what it threw as `cause`. When `onError` itself throws (or there is no
+ * `onError`), the client writes one line with `console.error`, once in its
+ * life, and only counts what follows.
+ *
+ * @example Telling whose callback failed
+ * ```ts
+ * import { StompCallbackError } from "@stomper/stomp/client";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const thrown = new SyntaxError("Unexpected token");
+ * const error = new StompCallbackError("onUnhandledMessage", thrown);
+ * assertEquals(error.hook, "onUnhandledMessage");
+ * assertEquals(error.cause, thrown);
+ * assertEquals(
+ *   error.message,
+ *   "Callback onUnhandledMessage threw: Unexpected token",
+ * );
+ * ```
+ */
+export class StompCallbackError extends Error {
+  /** The option whose callback threw, such as `"onStateChange"`. */
+  readonly hook: string;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param hook The name of the option whose callback threw.
+   * @param cause What it threw (or its promise rejected with).
+   */
+  constructor(hook: string, cause: unknown) {
+    super(
+      `Callback ${hook} threw: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.name = "StompCallbackError";
+    this.hook = hook;
   }
 }

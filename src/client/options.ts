@@ -10,6 +10,7 @@ import type { StompFrame } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import type { OpenTransportOptions } from "../transports/open.ts";
 import type { StompTransport } from "../transports/transport.ts";
+import type { StompClient } from "./client.ts";
 import type { StompSessionOptions } from "./session.ts";
 import type { StompTraceEvent } from "./trace.ts";
 
@@ -102,7 +103,9 @@ export interface ReconnectOptions {
    */
   jitter?: number;
   /**
-   * The random source for the jitter, returning numbers in [0, 1).
+   * The random source for the jitter, returning numbers in [0, 1). If it
+   * throws, that wait has no jitter and the error is a callback's (see
+   * `StompClientOptions.onError`, hook `"reconnect.random"`).
    *
    * @default {Math.random}
    */
@@ -123,7 +126,14 @@ export interface ReconnectOptions {
    * @default {10000}
    */
   stableAfter?: number;
-  /** Called after each failed attempt, with its error and number (from 1). */
+  /**
+   * Called after each failed attempt that will be retried, with why it
+   * failed (the server's `StompServerError` for a refusal, even one that
+   * came right after CONNECTED) and its number among the attempts made
+   * since the client was last connected (or began), from 1. What it throws
+   * is caught (see `StompClientOptions.onError`, hook
+   * `"reconnect.onFailedAttempt"`).
+   */
   onFailedAttempt?: (error: Error, attempt: number) => void;
 }
 
@@ -141,6 +151,13 @@ export interface StompStateChange {
    * `beforeConnect` names one.
    */
   readonly url: URL | undefined;
+  /**
+   * The client whose state changed. The first change (`"connected"`) comes
+   * before `StompClient.connect` or `StompClient.connectUrl` resolves, so a
+   * hook reads the client from here, never from the variable the awaited
+   * call is about to assign.
+   */
+  readonly client: StompClient;
 }
 
 /**
@@ -330,8 +347,9 @@ export interface StompClientOptions extends StompSessionOptions {
    * Takes each MESSAGE frame for a subscription the client does not have:
    * one it unsubscribed (messages the server sent before it read the
    * UNSUBSCRIBE), or one it never made (RabbitMQ's `/temp-queue/` replies
-   * outside `StompClient.request`). The connection carries on either way.
-   * Without it, each such message is reported to `onError` as a
+   * outside `StompClient.request`). The connection carries on either way,
+   * also when it throws (on a hostile body, say; see `onError`). Without
+   * it, each such message is reported to `onError` as a
    * `StompUnhandledMessageError` (carrying the frame) and dropped.
    */
   onUnhandledMessage?: (frame: StompFrame) => void;
@@ -354,7 +372,10 @@ export interface StompClientOptions extends StompSessionOptions {
    * @default {on RabbitMQ "/exchange/amq.direct/stomper-replies-" and a random id (an exclusive queue bound to amq.direct); elsewhere "/temp-queue/stomper-" and a random id (a temporary queue ActiveMQ and Artemis delete with the connection)}
    */
   replyDestination?: string;
-  /** Called on every change of `StompClient.state`. */
+  /**
+   * Called on every change of `StompClient.state`, with the client in
+   * `change.client`. What it throws is caught (see `onError`).
+   */
   onStateChange?: (change: StompStateChange) => void;
   /**
    * The one place where every error of the client arrives, whether or not
@@ -365,13 +386,25 @@ export interface StompClientOptions extends StompSessionOptions {
    * operations it ends). An operation cancelled by its own `signal` is not
    * reported. Without it such failures still reject the operations' promises
    * (never as unhandled rejections) and, when the client ends, `closed`.
+   *
+   * It also takes the failures of the other callbacks: what `trace`,
+   * `onStateChange`, `onUnhandledMessage`, `reconnect.onFailedAttempt` or
+   * `reconnect.random` throws (or the promise it returns rejects with)
+   * arrives here as a `StompCallbackError` naming the callback, and the
+   * client goes on as if the callback had returned. Such failures are
+   * counted in `StompClient.stats` (`callbackErrors`). If `onError` itself
+   * throws, or there is no `onError` to take a callback's failure, the
+   * client writes one line with `console.error`, once in its life, and
+   * after that only counts. No callback can end the process or the
+   * connection (`beforeConnect` is part of connecting: its error fails the
+   * attempt instead).
    */
   onError?: (error: Error) => void;
   /**
    * Called with every frame and heart-beat in and out, in wire order, with
    * its exact size and secret headers such as `passcode` redacted (see
    * `StompTraceEvent`); `traceLogger()` makes one that prints a line each.
-   * Something it throws is reported (through `reportError`) and the
+   * Something it throws is caught and reported (see `onError`), and the
    * connection goes on. Unset, tracing costs nothing.
    */
   trace?: (event: StompTraceEvent) => void;

@@ -247,6 +247,9 @@ export class StompSession {
     const state = this.#state;
     switch (frame.command) {
       case "CONNECTED":
+        if (state === "connected" || state === "disconnecting") {
+          throw this.#violation("the server sent a second CONNECTED frame");
+        }
         if (state !== "connecting") {
           throw this.#violation(`Unexpected CONNECTED frame (${state})`);
         }

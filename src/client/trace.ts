@@ -117,6 +117,12 @@ export interface StompClientStats {
   /** Connections made after the first one (successful reconnections). */
   readonly reconnects: number;
   /**
+   * Exceptions (and rejected promises) of the callbacks in the options,
+   * `onError` included: each was caught, the client went on (see
+   * `StompCallbackError`).
+   */
+  readonly callbackErrors: number;
+  /**
    * When the last bytes were received, in milliseconds since the epoch
    * (`Date.now()`, whatever the client's `timers`); `undefined` before any.
    */
