@@ -7,15 +7,17 @@
  * - Deno TCP and TLS: {@linkcode connectTcp}, {@linkcode fromConn}.
  * - Node (and Bun) TCP and TLS, over `node:net` and `node:tls`:
  *   {@linkcode connectNodeTcp}.
+ * - Cloudflare Workers and workerd TCP and TLS, over `cloudflare:sockets`:
+ *   {@linkcode connectCloudflareTcp}, {@linkcode fromCloudflareSocket}.
  * - WebSocket (Deno, browsers, any standard `WebSocket`):
  *   {@linkcode connectWebSocket}, {@linkcode fromWebSocket}.
  * - HTTP bodies: {@linkcode decodeBody}, {@linkcode encodeBody}.
  * - A Node socket of your own: `Duplex.toWeb(socket)` gives the `readable`
  *   and `writable` of a transport.
  *
- * Only the Deno transport touches `Deno.*`, and only the Node one imports
- * `node:` modules, both only when called, so this module also loads in
- * browsers.
+ * Only the Deno transport touches `Deno.*`, only the Node one imports
+ * `node:` modules and only the Cloudflare one `cloudflare:sockets`, each
+ * only when called, so this module also loads in browsers.
  *
  * @example A CONNECT and CONNECTED exchange over TCP
  * ```ts
@@ -51,6 +53,7 @@
  * @module
  */
 
+export * from "./cloudflare.ts";
 export * from "./deno.ts";
 export * from "./errors.ts";
 export * from "./fetch.ts";

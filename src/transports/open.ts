@@ -6,7 +6,9 @@
  */
 
 import { redactUrl } from "../_redact.ts";
+import { isCloudflareWorkers, isDeno, isNodeLike } from "./_runtime.ts";
 import { hostPortHint, tcpSchemeIsTls, WEBSOCKET_HINT } from "./_url.ts";
+import { connectCloudflareTcp } from "./cloudflare.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
 import { connectNodeTcp, type NodeTcpConnectOptions } from "./node.ts";
 import type { StompTransport } from "./transport.ts";
@@ -51,9 +53,12 @@ export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
  *
  * - `tcp://host:port` or `stomp://host:port`, and `tls://host:port` or
  *   `stomp+ssl://host:port`: with {@linkcode connectTcp} in Deno, with
+ *   {@linkcode connectCloudflareTcp} in Cloudflare Workers and workerd
+ *   (whatever their compatibility date and flags), with
  *   {@linkcode connectNodeTcp} in Node and Bun. Browsers cannot open them.
  * - `ws://` or `wss://`: with {@linkcode connectWebSocket}, where the runtime
- *   has a global `WebSocket` (Deno, browsers, Node 22 and later).
+ *   has a global `WebSocket` (Deno, browsers, Bun, Workers, Node 22 and
+ *   later).
  *
  * @example Opening a transport named by a URL
  * ```ts
@@ -75,8 +80,8 @@ export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
  * scheme, a TCP URL in a runtime without TCP (a browser), a WebSocket URL
  * in a runtime without a global `WebSocket` (Node before 22), an option the
  * transport cannot honour (`hostname` for a WebSocket URL; `caCerts`,
- * `cert` or `key` for a `wss:` URL outside Deno) or a bad one; the message
- * says what to do instead.
+ * `cert` or `key` for a `wss:` URL outside Deno, or for a `tls:` URL in
+ * Workers) or a bad one; the message says what to do instead.
  * @throws {TransportConnectError} (as a rejection) When the connection cannot
  * be opened.
  */
@@ -102,12 +107,14 @@ export async function openTransport(
     options = withoutTlsSettings(options);
   }
   if (secure !== undefined) {
-    if (typeof (globalThis as { Deno?: unknown }).Deno === "object") {
-      return await connectTcp(parsed, options);
+    if (isDeno()) return await connectTcp(parsed, options);
+    // Before Node: with nodejs_compat a Worker looks like Node too.
+    if (isCloudflareWorkers()) {
+      return await connectCloudflareTcp(parsed, options);
     }
     if (isNodeLike()) return await connectNodeTcp(parsed, options);
     throw new TypeError(
-      `Cannot open transport: ${parsed.protocol} URLs need Deno, Node or Bun (this runtime has neither Deno.connect nor node:net); use a ws: or wss: URL`,
+      `Cannot open transport: ${parsed.protocol} URLs need Deno, Node, Bun or Cloudflare Workers (this runtime has none of Deno.connect, node:net and cloudflare:sockets); use a ws: or wss: URL`,
     );
   }
   switch (parsed.protocol) {
@@ -143,12 +150,4 @@ function withoutTlsSettings(
 ): OpenTransportOptions {
   const { caCerts: _caCerts, cert: _cert, key: _key, ...rest } = options;
   return rest;
-}
-
-/** Whether the runtime offers Node's built-in modules: Node, or Bun. */
-function isNodeLike(): boolean {
-  const process = (globalThis as {
-    process?: { versions?: { node?: unknown } };
-  }).process;
-  return typeof process?.versions?.node === "string";
 }
