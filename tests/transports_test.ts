@@ -22,10 +22,13 @@ import {
   StompSyntaxError,
 } from "@stomper/stomp";
 import {
+  type CloudflareSocket,
+  connectCloudflareTcp,
   connectTcp,
   connectWebSocket,
   decodeBody,
   encodeBody,
+  fromCloudflareSocket,
   fromConn,
   fromWebSocket,
   openTransport,
@@ -1092,4 +1095,167 @@ Deno.test("openTransport leaves TLS settings out for tcp: and ws: URLs, so one s
     caCerts: [CA],
   });
   assertEquals(await new Response(ws.readable).text(), "");
+});
+
+// ---------------------------------------------------------------------------
+// Cloudflare sockets: workerd itself runs in tests/integration/workerd_test.ts;
+// here a Deno connection stands in for the socket, in its shape.
+
+/** A `cloudflare:sockets` socket in shape, over a Deno connection. */
+function cloudflareShaped(conn: Deno.Conn): CloudflareSocket {
+  return {
+    readable: conn.readable,
+    writable: conn.writable,
+    close() {
+      try {
+        conn.close();
+      } catch {
+        // Already closed, by Deno at the readable's end.
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+Deno.test("fromCloudflareSocket carries frames both ways and lets the client gather them (coalesce)", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = fromCloudflareSocket(
+    cloudflareShaped(
+      await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    ),
+  );
+  assertEquals(transport.coalesce, true);
+  using server = await accepted;
+  // Two frames in one write, as the client sends frames issued together.
+  const frames = concat([
+    encodeFrame(send("/queue/a", "one")),
+    encodeFrame(send("/queue/a", "two")),
+  ]);
+  const writer = transport.writable.getWriter();
+  await writer.write(frames);
+  const got = new Uint8Array(frames.length);
+  let n = 0;
+  while (n < got.length) n += (await server.read(got.subarray(n)))!;
+  assertEquals(got, frames);
+  await server.write(encodeFrame(receipt("7")));
+  server.closeWrite();
+  const received = new StompDecoder().push(
+    concat(await readAll(transport.readable)),
+  );
+  assertEquals(received.map((f) => f.headers.get("receipt-id")), ["7"]);
+  transport.close();
+});
+
+Deno.test("fromCloudflareSocket close() ends a pending read normally and fails later writes", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const transport = fromCloudflareSocket(
+    cloudflareShaped(
+      await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    ),
+  );
+  using server = await accepted;
+  const reading = transport.readable.getReader().read();
+  assert(await pendingAfter(reading, 50), "the read should wait for data");
+  transport.close();
+  assertEquals((await within(reading, 2000, "the read ending")).done, true);
+  assertEquals(await within(server.read(new Uint8Array(8)), 2000, "EOF"), null);
+  await assertRejects(
+    () => transport.writable.getWriter().write(new Uint8Array([10])),
+    Error,
+    "Cannot write frame: the connection is closed",
+  );
+});
+
+Deno.test("fromCloudflareSocket errors the readable when the connection fails", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.addr.port,
+  });
+  const transport = fromCloudflareSocket({
+    ...cloudflareShaped(conn),
+    // A read that fails the way a reset one does.
+    readable: conn.readable.pipeThrough(
+      new TransformStream({
+        flush() {
+          throw new Error("Connection reset by peer");
+        },
+      }),
+    ),
+  });
+  (await accepted).close();
+  await assertRejects(
+    () => readAll(transport.readable),
+    Error,
+    "Connection reset by peer",
+  );
+});
+
+Deno.test("fromCloudflareSocket says to use a Durable Object when another request uses the socket (scripted socket: only workerd raises this)", async () => {
+  const otherRequest = () =>
+    new Error(
+      "Cannot perform I/O on behalf of a different request. I/O objects (such as streams, request/response bodies, and others) created in the context of one request handler cannot be accessed from a different request's handler.",
+    );
+  const transport = fromCloudflareSocket({
+    readable: new ReadableStream({
+      pull() {
+        throw otherRequest();
+      },
+    }),
+    writable: new WritableStream({
+      write() {
+        throw otherRequest();
+      },
+    }),
+    close: () => Promise.resolve(),
+  });
+  const hint =
+    "Cannot use the connection: it was opened while handling another request, and a Worker's sockets belong to the request that opened them; connect in each request, or keep the client in a Durable Object";
+  const written = await assertRejects(
+    () => transport.writable.getWriter().write(new Uint8Array([10])),
+    Error,
+  );
+  assertEquals(written.message, hint);
+  assertMatch(String((written.cause as Error).message), /different request/);
+  const read = await assertRejects(
+    () => transport.readable.getReader().read(),
+    Error,
+  );
+  assertEquals(read.message, hint);
+});
+
+Deno.test("connectCloudflareTcp outside Workers rejects with TypeError naming the transports to use", async () => {
+  const error = await assertRejects(
+    () => connectCloudflareTcp(`tcp://127.0.0.1:${closedPort()}`),
+    TypeError,
+  );
+  assertEquals(
+    error.message,
+    "Cannot connect over TCP: this runtime has no cloudflare:sockets module (Cloudflare Workers and workerd have it); use connectTcp in Deno and connectNodeTcp in Node or Bun, or openTransport, which picks the one that fits",
+  );
+});
+
+Deno.test("connectCloudflareTcp rejects other schemes and TLS settings with TypeError, and a bad timeout with RangeError, before opening anything", async () => {
+  await assertRejects(
+    () => connectCloudflareTcp("ws://127.0.0.1:15674/ws"),
+    TypeError,
+    'Cannot connect over TCP: unsupported scheme "ws:"',
+  );
+  await assertRejects(
+    () =>
+      connectCloudflareTcp(
+        "tls://localhost:61614",
+        { caCerts: [CA] } as Parameters<typeof connectCloudflareTcp>[1],
+      ),
+    TypeError,
+    "caCerts, cert and key cannot be used with Cloudflare sockets",
+  );
+  await assertRejects(
+    () => connectCloudflareTcp("tcp://127.0.0.1:61613", { timeout: -1 }),
+    RangeError,
+    "timeout must be a non-negative number",
+  );
 });
