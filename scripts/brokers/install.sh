@@ -2,7 +2,7 @@
 # `install`: the Debian packages the peers and the browser tests need, and the end of any
 # broker process a package's maintainer script started despite us.
 
-PACKAGES=(rabbitmq-server activemq chromium openssl python3-stomp)
+PACKAGES=(rabbitmq-server activemq chromium openssl python3-stomp python3-stomper ruby-stomp)
 
 missing_packages() {
   local p
