@@ -68,7 +68,11 @@ import type { StompTransaction } from "./transaction.ts";
  * failure rejects the promises of the operations it ends, which never turn
  * into unhandled rejections when nobody awaits them, and reaches `onError`
  * (see {@linkcode StompClientOptions.onError}); `closed` rejects when the
- * client ends with one.
+ * client ends with one. A callback of the options that throws (or whose
+ * promise rejects), such as `trace`, `onStateChange` or
+ * `onUnhandledMessage`, ends neither the process nor the connection: it is
+ * counted in `stats.callbackErrors` and reaches `onError` as a
+ * `StompCallbackError` naming it.
  *
  * **Timeouts.** Operations that ask for a RECEIPT wait at most
  * `receiptTimeout` (30 s); each operation also takes its own `timeout` and
@@ -151,11 +155,12 @@ export class StompClient implements AsyncDisposable {
   /**
    * Connects: sends CONNECT over the transport and resolves once the server
    * answers CONNECTED. Rejects with a {@linkcode StompServerError} when the
-   * server refuses (bad login, no common version), and with a
-   * {@linkcode StompConnectionError} when the transport cannot be opened,
-   * fails, the timeout passes or the signal aborts. With `reconnect`, a
-   * failed first attempt is retried with the backoff (see
-   * `ReconnectOptions.retryFirstConnect`).
+   * server refuses (bad login, no common version, or an ERROR right behind
+   * CONNECTED), and with a {@linkcode StompConnectionError} when the
+   * transport cannot be opened, fails, the timeout passes, the signal aborts
+   * or the server breaks the protocol (a second CONNECTED, a frame that
+   * cannot be parsed). With `reconnect`, a failed first attempt is retried
+   * with the backoff (see `ReconnectOptions.retryFirstConnect`).
    *
    * @example Connecting over a Deno TCP connection
    * ```ts
