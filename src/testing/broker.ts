@@ -107,6 +107,12 @@ function noop(): void {}
  * - Receipts, transactions (BEGIN, SEND/ACK/NACK in a transaction, COMMIT,
  *   ABORT), heart-beats in both directions, version negotiation, optional
  *   login check.
+ * - Frames written as RabbitMQ and ActiveMQ write them, an EOL after each
+ *   NUL (see {@linkcode StompTestBrokerOptions.eolAfterFrame}); over
+ *   WebSocket, one frame a message and the highest STOMP subprotocol offered
+ *   (`v12.stomp`), whether the offer has spaces after its commas (browsers)
+ *   or not (Node's `ws`). stompjs, stomp.py, ruby-stomp and python3-stomper
+ *   are tested against it.
  * - ERROR frames, after which it closes the connection as the specification
  *   says: frames before CONNECT, bad login, no common version, unknown
  *   destination, missing headers, unknown subscription, ack id or
