@@ -213,6 +213,8 @@ export class ClientCore implements ClientState {
       let connection: Connection;
       try {
         connection = await this.#attempt(up ? undefined : signal);
+        // A frame read between the attempt's end and now may have ended it.
+        if (connection.dead) throw afterConnected(connection.error!);
       } catch (thrown) {
         const error = asError(thrown);
         if (this.#isClosed()) {
