@@ -136,6 +136,23 @@ Deno.test(`connectCloudflareTcp and fromCloudflareSocket run StompClient under w
   );
 
   await t.step(
+    "connectCloudflareTcp gives up after its timeout when a TLS handshake gets no answer",
+    async () => {
+      // Accepts, and never answers the TLS handshake.
+      using silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const accepted = silent.accept();
+      const url = `tls://127.0.0.1:${silent.addr.port}`;
+      assertEquals(
+        await call("plain", "/open-error", { url, timeout: "300" }),
+        `TransportConnectError: Cannot connect to ${
+          JSON.stringify(url)
+        }: timed out after 300 ms`,
+      );
+      (await accepted).close();
+    },
+  );
+
+  await t.step(
     "openTransport refuses caCerts in Workers, saying where a certificate authority goes",
     async () => {
       assertEquals(

@@ -80,7 +80,7 @@ async function route(url: URL, env: Env): Promise<unknown> {
     case "/open-error":
       return await outcome(
         stomp.openTransport(param("url"), {
-          timeout: 2000,
+          timeout: Number(url.searchParams.get("timeout") ?? 2000),
           ...(url.searchParams.has("ca") ? { caCerts: [param("ca")] } : {}),
         }),
       );
