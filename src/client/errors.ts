@@ -11,10 +11,15 @@ import type { StompFrame } from "../frame.ts";
 
 /**
  * The server sent an ERROR frame. The error's message says what the server
- * said: the `message` header, then the first line of the body (RabbitMQ's
- * `Bad CONNECT: Access refused for user 'guest'`). The frame is kept whole:
- * the body often holds more (RabbitMQ sends text, ActiveMQ a Java stack
- * trace).
+ * said, whole: the `message` header, then the body (RabbitMQ's
+ * `AMQP channel died: Reason: {shutdown, {connection_closing,
+ * {server_initiated_close,320,<<"maintenance window">>}}}`), each run of
+ * whitespace and line breaks made one space, cut at
+ * {@linkcode StompServerError.MAX_MESSAGE_LENGTH} characters (500) with an
+ * ellipsis. A body that repeats the header is not said twice; a binary body
+ * is not shown, only its size; control characters become U+FFFD. The frame
+ * is kept whole: {@linkcode StompServerError.details} holds the body as sent
+ * (RabbitMQ sends text, ActiveMQ a Java stack trace).
  *
  * @example Reading a server error
  * ```ts
@@ -23,14 +28,26 @@ import type { StompFrame } from "../frame.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const failure = new StompServerError(
- *   error("Bad login", "Wrong passcode", { receiptId: "r-1" }),
+ *   error("Unknown destination", "'/bogus' is not a valid destination.\nValid destination types are: /queue, /topic.\n", {
+ *     receiptId: "r-1",
+ *   }),
  * );
- * assertEquals(failure.message, "Bad login: Wrong passcode");
+ * assertEquals(
+ *   failure.message,
+ *   "Unknown destination: '/bogus' is not a valid destination. Valid destination types are: /queue, /topic.",
+ * );
  * assertEquals(failure.receiptId, "r-1");
- * assertEquals(failure.details, "Wrong passcode");
+ * assertEquals(failure.details.split("\n").length, 3);
  * ```
  */
 export class StompServerError extends Error {
+  /**
+   * The longest message, in characters (UTF-16 code units), made from an
+   * ERROR frame: long enough for any broker's reason, short enough for a
+   * log line.
+   */
+  static readonly MAX_MESSAGE_LENGTH = 500;
+
   /** The ERROR frame. */
   readonly frame: StompFrame;
 
@@ -51,32 +68,97 @@ export class StompServerError extends Error {
     return this.frame.headers.get("receipt-id");
   }
 
-  /** The body of the ERROR frame as text (details, stack traces). */
+  /** The body of the ERROR frame as text (details, stack traces), as sent. */
   get details(): string {
     return this.frame.text;
   }
 }
 
-// Long enough for any broker's reason, short enough for a log line.
-const MAX_DETAIL = 200;
+// Enough bytes of the body for a message of MAX_MESSAGE_LENGTH characters,
+// however much whitespace collapses: a huge body is never decoded whole.
+const BODY_PREFIX_BYTES = 16 * 1024;
+const WHITESPACE = /\s+/g;
+// Control characters (C0, DEL, C1): once whitespace is collapsed, a terminal
+// or a log must not receive the rest from a server.
+const CONTROL = /\p{Cc}/gu;
 
-/** The `message` header, then the first line of the body: what the server said. */
+/**
+ * Runs of whitespace made one space, the ends trimmed, other control
+ * characters made U+FFFD.
+ */
+function clean(text: string): string {
+  return text.replace(WHITESPACE, " ").trim().replace(CONTROL, "\ufffd");
+}
+
+/** Whether `text` holds a C0 control other than whitespace, or DEL. */
+function binary(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && (code < 0x09 || code > 0x0d)) || code === 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The first bytes of the body as text, or `undefined` when they are not
+ * text (invalid UTF-8, or control characters other than whitespace).
+ */
+function bodyText(frame: StompFrame): string | undefined {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let text = "";
+  let left = BODY_PREFIX_BYTES;
+  try {
+    // Chunk by chunk: a body kept in chunks is not joined for this.
+    for (const chunk of frame.bodyChunks) {
+      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      // `stream`: a character cut at the prefix's end is not an error.
+      text += decoder.decode(part, { stream: true });
+      left -= part.length;
+      if (left === 0) break;
+    }
+  } catch {
+    return undefined;
+  }
+  return binary(text) ? undefined : text;
+}
+
+/** `text` cut to `max` code units with an ellipsis, never inside a pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** The `message` header, then the body: what the server said. */
 function describeError(frame: StompFrame): string {
-  const summary = frame.headers.get("message")?.trim() ?? "";
-  let detail = "";
-  for (const line of frame.text.split("\n")) {
-    detail = line.trim();
-    if (detail !== "") break;
+  const max = StompServerError.MAX_MESSAGE_LENGTH;
+  const summary = clean(frame.headers.get("message") ?? "");
+  const size = frame.bodyLength;
+  const text = size === 0 ? "" : bodyText(frame);
+  if (text === undefined) {
+    return cut(
+      summary === ""
+        ? `Server sent ERROR with a binary body of ${size} bytes`
+        : `${summary} (binary body of ${size} bytes)`,
+      max,
+    );
   }
-  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
+  const detail = clean(text);
   if (summary === "") {
-    return detail === ""
-      ? "Server sent ERROR without a message"
-      : `Server sent ERROR: ${detail}`;
+    return cut(
+      detail === ""
+        ? "Server sent ERROR without a message"
+        : `Server sent ERROR: ${detail}`,
+      max,
+    );
   }
-  return detail === "" || detail === summary
-    ? summary
-    : `${summary}: ${detail}`;
+  // A body that starts with the header says all of it.
+  if (detail.startsWith(summary)) return cut(detail, max);
+  return cut(detail === "" ? summary : `${summary}: ${detail}`, max);
 }
 
 /**
