@@ -56,7 +56,10 @@ import type { StompTransaction } from "./transaction.ts";
  * message arrived.
  *
  * **Errors.** An ERROR frame becomes a {@linkcode StompServerError} whose
- * message says what the server said: it rejects the operation whose receipt
+ * message says what the server said, whole: the `message` header and the
+ * body, whitespace collapsed, at most 500 characters
+ * (`StompServerError.MAX_MESSAGE_LENGTH`; `details` keeps the body as sent). It
+ * rejects the operation whose receipt
  * it names (or `connect`, for a bad login), and ends the connection, as the
  * specification says servers do after an ERROR. A SUBSCRIBE the server
  * refuses ends that subscription with the error (its iterator throws), and
@@ -80,7 +83,9 @@ import type { StompTransaction } from "./transaction.ts";
  * taken out of the order and never written.
  *
  * **Backpressure and prefetch.** Each subscription buffers at most
- * `highWaterMark` messages (256 by default). When a buffer is full the client
+ * `highWaterMark` messages (256 by default) and `highWaterMarkBytes` of bodies
+ * (8 MiB by default), whichever comes first; a single larger message is still
+ * delivered. When a buffer is full the client
  * stops reading from the transport until the consumer takes a message, so
  * the socket's receive window fills and TCP flow control stops the broker
  * from sending: memory stays bounded by the buffers plus the one chunk being
