@@ -6,6 +6,7 @@
  */
 
 import { concat } from "@std/bytes";
+import { BodyCollector, copyInto } from "./_collector.ts";
 import { checkVersion } from "./_escape.ts";
 import { HEAD_INVALID, HeadParser, quote } from "./_head.ts";
 import { StompSyntaxError } from "./errors.ts";
@@ -14,6 +15,8 @@ import { StompFrame, type StompVersion } from "./frame.ts";
 const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
+/** The header scratch's first size (it grows, within maxHeaderBytes). */
+const SCRATCH_BYTES = 4096;
 
 /** Size limits of the decoder. Crossing one throws a `RangeError`. */
 export interface DecodeLimits {
@@ -78,16 +81,20 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
    * the views of the chunks it arrived in ({@linkcode StompFrame.bodyChunks})
    * and joins them into one array only when its `body` (or `text`) is first
    * read. A consumer that writes the chunks on, or only needs
-   * {@linkcode StompFrame.bodyLength}, never pays for the copy.
+   * {@linkcode StompFrame.bodyLength}, never pays for the copy. Pieces
+   * under 1 KiB, and pieces whose chunk's buffer is much larger than they
+   * are, are copied into blocks instead (a view per byte of a trickled body
+   * would cost a hundred times the byte), so a frame holds at most about
+   * twice its body.
    *
    * The views must stay valid: the source must hand out a fresh buffer per
    * chunk and never write into one it has handed out. Deno's
    * `conn.readable`, a WebSocket's messages, `fetch` bodies and the
    * transports of this package do; a reader that reuses one buffer for
    * every read (a BYOB reader, `conn.read(buffer)` into the same buffer)
-   * does not. Each frame keeps its chunks alive as long as it is kept: at
-   * most its body plus the parts of its first and last chunks around it.
-   * `maxBodyBytes` bounds the body, and `buffered`, as without the option.
+   * does not. Each frame keeps the chunks it holds views of alive as long
+   * as it is kept. `maxBodyBytes` bounds the body, and `buffered`, as
+   * without the option.
    *
    * @default {false}
    */
@@ -106,8 +113,6 @@ const State = {
 } as const;
 type State = typeof State[keyof typeof State];
 
-const CR_BYTE = new Uint8Array([CR]);
-
 function checkLimit(
   name: keyof DecodeLimits,
   value: number | undefined,
@@ -122,63 +127,21 @@ function checkLimit(
 }
 
 /**
- * Joins pieces into one array: a new one, or a view of `into` when they fit.
- * Small pieces are copied by a loop: for a few bytes a `set` call costs more
- * than the copy (input split into tiny chunks, such as W5 of the benchmark,
- * gathers dozens per frame).
- */
-function gather(
-  pieces: readonly Uint8Array[],
-  into?: Uint8Array<ArrayBuffer>,
-): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  const out = into !== undefined && length <= into.length
-    ? into.subarray(0, length)
-    : new Uint8Array(length);
-  let at = 0;
-  for (const piece of pieces) {
-    const size = piece.length;
-    if (size < 32) {
-      for (let i = 0; i < size; i++) out[at + i] = piece[i]!;
-    } else {
-      out.set(piece, at);
-    }
-    at += size;
-  }
-  return out;
-}
-
-/**
- * Copies `chunk[from, to)` into `out` at `at`, by a loop for a few bytes (see
- * {@linkcode gather}).
- */
-function copyInto(
-  out: Uint8Array,
-  at: number,
-  chunk: Uint8Array,
-  from: number,
-  to: number,
-): void {
-  if (to - from < 32) {
-    for (let i = from; i < to; i++) out[at++] = chunk[i]!;
-  } else {
-    out.set(chunk.subarray(from, to), at);
-  }
-}
-
-/**
  * The synchronous STOMP decoder: push bytes, get frames.
  *
  * Output is the same however the input is split, down to one byte at a time,
  * and each byte is examined a bounded number of times. A body that lies inside
  * one pushed chunk is handed out as a view of that chunk (so do not reuse
- * pushed buffers); a body spread over chunks is copied once: one with a
- * content-length into an array of that length as it arrives, one without
- * gathered when its NUL comes. With the `bodyChunks` option such a body is
- * not copied at all: the frame keeps the views of the chunks and joins them
- * when its `body` is first read. Other bytes of an unfinished frame are kept
- * by reference until it completes.
+ * pushed buffers); a body spread over chunks is joined into one array when
+ * it completes. Memory stays in proportion to the bytes received, however
+ * small the chunks: pieces of a KiB or more are kept by reference until
+ * then, smaller ones are copied as they arrive into blocks that grow with
+ * the body (at most about twice the bytes received), and a declared
+ * content-length is allocated in full only up to 64 KiB (such a body is
+ * copied once, into an array of its length); a larger one grows with what
+ * arrives. With the `bodyChunks` option the frame keeps those views and
+ * blocks and joins them when its `body` is first read. A header block that
+ * spans chunks is copied as it arrives.
  *
  * Malformed input throws a {@linkcode StompSyntaxError} (or, with `resync`,
  * is reported and skipped); crossing a limit throws a `RangeError` before the
@@ -204,14 +167,18 @@ function copyInto(
  * import { assertEquals, assertStrictEquals } from "@std/assert";
  *
  * const decoder = new StompDecoder({ bodyChunks: true });
- * const first = new TextEncoder().encode("MESSAGE\ncontent-length:5\n\nhel");
- * const second = new TextEncoder().encode("lo\0");
+ * const head = new TextEncoder().encode("MESSAGE\ncontent-length:4096\n\n");
+ * const first = new Uint8Array(2048).fill(0x61);
+ * const second = new Uint8Array(2049).fill(0x62); // its last byte the NUL
+ * second[2048] = 0;
+ * assertEquals(decoder.push(head), []);
  * assertEquals(decoder.push(first), []);
  * const [frame] = decoder.push(second);
- * assertEquals(frame?.bodyLength, 5);
+ * assertEquals(frame?.bodyLength, 4096);
  * assertEquals(frame?.bodyChunks.length, 2);
+ * assertStrictEquals(frame?.bodyChunks[0]?.buffer, first.buffer);
  * assertStrictEquals(frame?.bodyChunks[1]?.buffer, second.buffer);
- * assertEquals(frame?.text, "hello"); // joined here, once
+ * assertEquals(frame?.body.length, 4096); // joined here, once
  * ```
  */
 export class StompDecoder {
@@ -237,33 +204,24 @@ export class StompDecoder {
 
   // Header block in progress.
   #headStart = 0;
-  #headPieces: Uint8Array[] = [];
+  /** Bytes of a header block that spans chunks, copied into `#scratch`. */
   #headLength = 0;
   #lineLength = 0;
   #lines = 0;
   #lastByte = 0;
 
   // Body in progress.
-  /**
-   * Pieces of a body that ends at its NUL (no content-length), or with
-   * `bodyChunks` of any body that spans chunks.
-   */
-  #bodyPieces: Uint8Array[] = [];
-  /**
-   * A body with a content-length: the array of that length it is copied
-   * into as it arrives, or the view of a whole body whose NUL is still to
-   * come.
-   */
-  #body: Uint8Array | undefined;
-  /** Body bytes received so far. */
-  #bodyLength = 0;
+  /** The body that spans chunks, however small they are. */
+  readonly #body: BodyCollector;
+  /** Body bytes still to come, with a content-length. */
   #bodyRemaining = 0;
 
   /**
-   * Where a header block that came in pieces is gathered: it only lives
-   * until it is parsed, and a fresh typed array costs Deno 250-800 ns.
+   * Where a header block that spans chunks is copied as it arrives: it only
+   * lives until it is parsed, and a fresh typed array costs Deno 250-800 ns.
+   * Grows (within maxHeaderBytes) for a larger block.
    */
-  #scratch = new Uint8Array(4096);
+  #scratch = new Uint8Array(SCRATCH_BYTES);
 
   /**
    * Constructs a new instance.
@@ -296,6 +254,7 @@ export class StompDecoder {
     }
     this.#onError = options.resync ? options.onError : undefined;
     this.#keepPieces = options.bodyChunks === true;
+    this.#body = new BodyCollector(this.#keepPieces);
   }
 
   /** The version whose escaping rules apply to the frames that follow. */
@@ -337,19 +296,33 @@ export class StompDecoder {
   }
 
   /**
-   * Bytes the decoder holds for the unfinished frame: the header bytes and
-   * body pieces received so far (by reference), or, for a body with a
-   * content-length that spans chunks, the array of that length it is being
-   * copied into (with `bodyChunks`, its pieces so far, by reference). Never
-   * more than the limits allow.
+   * Bytes the decoder holds for the unfinished frame: the header bytes
+   * received so far, or the body bytes received so far (pieces of at least
+   * a KiB by reference, smaller ones copied), or when larger, the arrays
+   * allocated to copy them into: at most about twice the bytes received,
+   * plus a block of 64 KiB at most (a declared content-length is not
+   * allocated in full before its bytes come, unless it is at most 64 KiB).
+   * Never more than the limits allow.
+   *
+   * @example A declared length is not allocated before its bytes come
+   * ```ts
+   * import { StompDecoder } from "@stomper/stomp";
+   * import { assert, assertEquals } from "@std/assert";
+   *
+   * const decoder = new StompDecoder();
+   * const head = "MESSAGE\ncontent-length:50000000\n\n";
+   * decoder.push(new TextEncoder().encode(head + "abc"));
+   * assertEquals(decoder.buffered, 3);
+   * decoder.push(new Uint8Array(10_000).fill(0x61));
+   * assert(decoder.buffered < 100_000, `${decoder.buffered} bytes held`);
+   * ```
    */
   get buffered(): number {
     const state = this.#state;
     if (state === State.Header) return this.#headLength;
-    if (state === State.BodyLength) {
-      return Math.max(this.#body?.length ?? 0, this.#bodyLength);
+    if (state === State.BodyLength || state === State.BodyNul) {
+      return Math.max(this.#body.length, this.#body.allocated);
     }
-    if (state === State.BodyNul) return this.#bodyLength;
     return 0;
   }
 
@@ -429,7 +402,7 @@ export class StompDecoder {
             }
             // The CR was data: the first byte of a (malformed) command line.
             this.#startHead(base + pos - 1);
-            this.#headPieces.push(CR_BYTE);
+            this.#scratch[0] = CR;
             this.#headLength = this.#lineLength = 1;
             this.#lastByte = CR;
             continue;
@@ -489,7 +462,6 @@ export class StompDecoder {
               this.#lines++;
             }
             if (nul !== -1) {
-              this.#headPieces = [];
               this.#headLength = 0;
               this.#report(
                 new StompSyntaxError(
@@ -502,19 +474,15 @@ export class StompDecoder {
               continue;
             }
             if (end === -1) {
-              if (segment < n) {
-                this.#headPieces.push(chunk.subarray(segment, n));
-              }
-              this.#headLength += n - segment;
+              this.#keepHead(chunk, segment, n);
               continue;
             }
             let block: Uint8Array;
-            if (this.#headPieces.length === 0) {
+            if (this.#headLength === 0) {
               block = chunk.subarray(segment, end);
             } else {
-              this.#headPieces.push(chunk.subarray(segment, end));
-              block = gather(this.#headPieces, this.#scratch);
-              this.#headPieces = [];
+              this.#keepHead(chunk, segment, end);
+              block = this.#scratch.subarray(0, this.#headLength);
             }
             this.#headLength = 0;
             // Delimited and within the limits, the block parses to its end
@@ -545,81 +513,44 @@ export class StompDecoder {
           }
           case State.BodyLength: {
             const remaining = this.#bodyRemaining;
-            const received = this.#bodyLength;
             const available = n - pos;
             if (available <= remaining) {
-              if (this.#keepPieces) {
-                // With bodyChunks the pieces are kept by reference, joined
-                // only if the consumer asks for the body.
-                if (available > 0) {
-                  this.#bodyPieces.push(chunk.subarray(pos, n));
-                }
-              } else if (received === 0 && available === remaining) {
-                // The whole body is in this chunk, its NUL in the next: it
-                // stays a view of the chunk.
-                this.#body = chunk.subarray(pos, n);
-              } else {
-                // A body spread over chunks is copied, as it arrives, into
-                // one array of its declared length: one allocation and one
-                // copy, and no chunk is held on to. (maxBodyBytes bounds the
-                // length; the array is allocated once the body spans.)
-                const body = this.#body ??= new Uint8Array(
-                  received + remaining,
-                );
-                copyInto(body, received, chunk, pos, n);
-              }
+              // Collected in memory in proportion to what has arrived, not
+              // to the declared length (see _collector.ts).
+              this.#body.add(chunk, pos, n);
               this.#bodyRemaining = remaining - available;
-              this.#bodyLength = received + available;
               pos = n;
               continue;
             }
             const last = pos + remaining;
             if (chunk[last] !== NUL) {
-              this.#body = undefined;
-              this.#bodyPieces = [];
+              this.#body.clear();
               pos = this.#missingNul(base + last) - base;
               continue;
             }
-            let body: Uint8Array;
-            if (received === 0) {
-              body = chunk.subarray(pos, last);
-            } else if (this.#keepPieces) {
-              this.#emitPieces(chunk.subarray(pos, last), base + last, onFrame);
-              pos = last + 1;
-              continue;
-            } else {
-              body = this.#body!;
-              copyInto(body, received, chunk, pos, last);
-              this.#body = undefined;
-            }
-            this.#emit(body, base + last, onFrame);
+            this.#emitBody(chunk, pos, last, base + last, onFrame);
             pos = last + 1;
             continue;
           }
           case State.BodyNul: {
             const nul = chunk.indexOf(NUL, pos);
             const end = nul === -1 ? n : nul;
-            const length = this.#bodyLength + end - pos;
-            if (length > this.#maxBody) {
+            const received = this.#body.length;
+            if (received + end - pos > this.#maxBody) {
               this.#fail(
                 new RangeError(
                   `Frame body exceeds the limit of ${this.#maxBody} bytes at byte ${
-                    base + pos + this.#maxBody - this.#bodyLength
+                    base + pos + this.#maxBody - received
                   }`,
                 ),
               );
             }
             if (nul === -1) {
-              if (pos < n) this.#bodyPieces.push(chunk.subarray(pos, n));
-              this.#bodyLength = length;
+              this.#body.add(chunk, pos, n);
               pos = n;
               continue;
             }
-            if (this.#bodyPieces.length === 0) {
-              this.#emit(chunk.subarray(pos, nul), base + nul, onFrame);
-            } else {
-              this.#emitPieces(chunk.subarray(pos, nul), base + nul, onFrame);
-            }
+            this.#emitBody(chunk, pos, nul, base + nul, onFrame);
             pos = nul + 1;
             continue;
           }
@@ -656,9 +587,8 @@ export class StompDecoder {
       this.#state === State.FrameStartCr ? this.#base - 1 : this.#headStart,
     );
     this.#state = State.FrameStart;
-    this.#headPieces = [];
-    this.#bodyPieces = [];
-    this.#body = undefined;
+    this.#headLength = 0;
+    this.#body.clear();
     this.#report(error);
   }
 
@@ -718,9 +648,8 @@ export class StompDecoder {
   #fail(error: Error): never {
     this.#state = State.Failed;
     this.#failure = error;
-    this.#headPieces = [];
-    this.#bodyPieces = [];
-    this.#body = undefined;
+    this.#headLength = 0;
+    this.#body.clear();
     throw error;
   }
 
@@ -753,7 +682,6 @@ export class StompDecoder {
     base: number,
     onFrame: (frame: StompFrame) => void,
   ): number {
-    this.#bodyLength = 0;
     let length = this.#head.length;
     if (length === undefined) {
       const declared = this.#head.headers!.get("content-length")!;
@@ -771,7 +699,7 @@ export class StompDecoder {
         this.#emit(chunk.subarray(pos, nul), base + nul, onFrame);
         return nul + 1;
       }
-      this.#bodyRemaining = -1;
+      this.#body.start(this.#maxBody);
       this.#state = State.BodyNul;
       return pos;
     }
@@ -788,6 +716,7 @@ export class StompDecoder {
       return pos + length + 1;
     }
     this.#bodyRemaining = length;
+    this.#body.start(length);
     this.#state = State.BodyLength;
     return pos;
   }
@@ -825,28 +754,50 @@ export class StompDecoder {
     onFrame(frame);
   }
 
-  #emitPieces(
-    last: Uint8Array,
+  /**
+   * Hands out a body that spans chunks, completed by `chunk[from, to)`,
+   * whose NUL is at stream offset `nul`.
+   */
+  #emitBody(
+    chunk: Uint8Array,
+    from: number,
+    to: number,
     nul: number,
     onFrame: (frame: StompFrame) => void,
   ): void {
-    const pieces = this.#bodyPieces;
-    // A body that ended with its chunk (its NUL came in the next one) is
-    // still a view of that chunk, not a copy.
-    if (last.length > 0 || pieces.length === 0) pieces.push(last);
-    this.#bodyPieces = [];
+    if (!this.#keepPieces) {
+      this.#emit(this.#body.take(chunk, from, to), nul, onFrame);
+      return;
+    }
+    const pieces = this.#body.takePieces(chunk, from, to);
     if (pieces.length === 1) {
       this.#emit(pieces[0]!, nul, onFrame);
-    } else if (this.#keepPieces) {
-      const head = this.#head;
-      const frame = StompFrame.fromChunks(head.command, head.headers, pieces);
-      head.headers = undefined;
-      this.#state = State.FrameStart;
-      this.#base = nul + 1;
-      onFrame(frame);
-    } else {
-      this.#emit(gather(pieces), nul, onFrame);
+      return;
     }
+    const head = this.#head;
+    const frame = StompFrame.fromChunks(head.command, head.headers, pieces);
+    head.headers = undefined;
+    this.#state = State.FrameStart;
+    this.#base = nul + 1;
+    onFrame(frame);
+  }
+
+  /**
+   * Copies `chunk[from, to)` of a header block that spans chunks into the
+   * scratch, grown when the block is larger (the limits were checked).
+   */
+  #keepHead(chunk: Uint8Array, from: number, to: number): void {
+    const at = this.#headLength;
+    const length = at + to - from;
+    if (length > this.#scratch.length) {
+      const grown = new Uint8Array(
+        Math.max(length, Math.min(2 * this.#scratch.length, this.#maxHead)),
+      );
+      grown.set(this.#scratch.subarray(0, at));
+      this.#scratch = grown;
+    }
+    copyInto(this.#scratch, at, chunk, from, to);
+    this.#headLength = length;
   }
 }
 

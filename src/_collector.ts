@@ -1,0 +1,274 @@
+// Gathering a frame body that spans chunks, in memory in proportion to the
+// bytes received, however small the chunks.
+//
+// Keeping a view of every chunk costs a view object (and, for a chunk that
+// owns its buffer, that buffer's bookkeeping) per chunk: about 200 bytes of
+// heap per byte when a body trickles in one byte at a time. So a piece is
+// kept by reference only when it is large enough for that overhead not to
+// count and its chunk's buffer is not much larger than itself; other pieces
+// are copied into blocks that grow geometrically (each about as large as
+// the body so far), so that what is held stays within about twice the bytes
+// received. A declared length is allocated in full only when it is modest;
+// a larger one grows with what arrives.
+
+/**
+ * A declared body up to this size gets, once it spans chunks, one array of
+ * its length (one copy and no join, as before this module); a larger one
+ * grows with what arrives.
+ */
+export const UPFRONT_BYTES = 64 * 1024;
+/** The smallest block a piece is copied into. */
+const MIN_BLOCK = 4 * 1024;
+/** The smallest piece kept by reference. */
+const REF_MIN = 1024;
+
+/**
+ * Copies `chunk[from, to)` into `out` at `at`: by a loop for a few bytes,
+ * for which a `set` call costs more than the copy (input split into tiny
+ * chunks gathers dozens of pieces per frame).
+ */
+export function copyInto(
+  out: Uint8Array,
+  at: number,
+  chunk: Uint8Array,
+  from: number,
+  to: number,
+): void {
+  if (to - from < 32) {
+    for (let i = from; i < to; i++) out[at++] = chunk[i]!;
+  } else {
+    out.set(chunk.subarray(from, to), at);
+  }
+}
+
+/** Joins pieces, then `chunk[from, to)`, into one new array. */
+function join(
+  pieces: readonly Uint8Array[],
+  length: number,
+  chunk: Uint8Array,
+  from: number,
+  to: number,
+): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    copyInto(out, at, piece, 0, piece.length);
+    at += piece.length;
+  }
+  copyInto(out, at, chunk, from, to);
+  return out;
+}
+
+/**
+ * The body of one frame in progress: pieces added as they arrive, then
+ * taken as one array (`take`) or as a list of views (`takePieces`, for the
+ * decoder's `bodyChunks` option). Reused from frame to frame.
+ */
+export class BodyCollector {
+  /** Hand out pieces (the `bodyChunks` option): blocks are never reused. */
+  readonly #pieces: boolean;
+  /** Body bytes added. */
+  #length = 0;
+  /** The most bytes the body can have: its declared length, or the limit. */
+  #cap = 0;
+  /**
+   * The first piece, kept by reference until a second one comes: a body
+   * that arrives in one piece (its NUL in the next chunk) stays a view.
+   */
+  #first: Uint8Array | undefined;
+  /** Finished pieces: views of chunks, and filled parts of blocks. */
+  #done: Uint8Array[] = [];
+  /** The block pieces are copied into, from `#start` to `#used`. */
+  #block: Uint8Array | undefined;
+  #start = 0;
+  #used = 0;
+  /** Bytes of the arrays allocated and of the buffers referenced. */
+  #held = 0;
+  #allocated = 0;
+  /**
+   * A block reused as the first of each body that is copied out when it
+   * is taken (not with `bodyChunks`, whose blocks go out with the frame).
+   */
+  #spare: Uint8Array | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param pieces Whether bodies are taken as pieces (`takePieces`).
+   */
+  constructor(pieces: boolean) {
+    this.#pieces = pieces;
+  }
+
+  /** Body bytes added so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /**
+   * Bytes held for the body beyond the chunks it was given: the arrays
+   * allocated for it. At most about twice the bytes added, plus a block.
+   */
+  get allocated(): number {
+    return this.#allocated;
+  }
+
+  /**
+   * Bytes of memory held for the body: the arrays allocated, and the
+   * buffers of the chunks kept by reference.
+   */
+  get held(): number {
+    return this.#held + (this.#first?.buffer.byteLength ?? 0);
+  }
+
+  /** Starts a body of at most `cap` bytes (a declared length, or the limit). */
+  start(cap: number): void {
+    this.clear();
+    this.#cap = cap;
+  }
+
+  /** Drops what was collected. */
+  clear(): void {
+    this.#length = 0;
+    this.#first = undefined;
+    if (this.#done.length > 0) this.#done = [];
+    this.#block = undefined;
+    this.#start = this.#used = 0;
+    this.#held = this.#allocated = 0;
+  }
+
+  /** Adds `chunk[from, to)` to the body. */
+  add(chunk: Uint8Array, from: number, to: number): void {
+    if (from === to) return;
+    if (this.#length === 0) {
+      this.#first = chunk.subarray(from, to);
+      this.#length = to - from;
+      return;
+    }
+    const first = this.#first;
+    if (first !== undefined) {
+      this.#first = undefined;
+      this.#length = 0;
+      this.#place(first, 0, first.length);
+    }
+    this.#place(chunk, from, to);
+  }
+
+  /**
+   * Takes the body, completed by `chunk[from, to)`, as one array: the view
+   * of a body that came in one piece, the block of a declared body that
+   * filled it, else a new array.
+   */
+  take(chunk: Uint8Array, from: number, to: number): Uint8Array {
+    let body: Uint8Array;
+    const first = this.#first;
+    if (first !== undefined && from === to) {
+      body = first;
+    } else if (this.#length === 0) {
+      body = chunk.subarray(from, to);
+    } else {
+      const block = this.#block;
+      const size = to - from;
+      if (first !== undefined) {
+        body = join([first], this.#length + size, chunk, from, to);
+      } else if (
+        block !== undefined && this.#done.length === 0 && this.#start === 0 &&
+        block !== this.#spare && this.#used + size === block.length
+      ) {
+        // A declared body that fills its block: the block is the body.
+        copyInto(block, this.#used, chunk, from, to);
+        body = block;
+      } else {
+        this.#close();
+        body = join(this.#done, this.#length + size, chunk, from, to);
+      }
+    }
+    this.clear();
+    return body;
+  }
+
+  /**
+   * Takes the body, completed by `chunk[from, to)`, as the list of its
+   * pieces: views of the chunks it came in, and of the blocks small pieces
+   * were copied into.
+   */
+  takePieces(chunk: Uint8Array, from: number, to: number): Uint8Array[] {
+    let pieces: Uint8Array[];
+    if (this.#length === 0) {
+      pieces = [chunk.subarray(from, to)];
+    } else if (this.#first !== undefined && from === to) {
+      pieces = [this.#first];
+    } else {
+      this.add(chunk, from, to);
+      this.#close();
+      pieces = this.#done;
+      this.#done = [];
+    }
+    this.clear();
+    return pieces;
+  }
+
+  /** Ends the open part of the block as a finished piece. */
+  #close(): void {
+    if (this.#used > this.#start) {
+      this.#done.push(this.#block!.subarray(this.#start, this.#used));
+      this.#start = this.#used;
+    }
+  }
+
+  #place(chunk: Uint8Array, from: number, to: number): void {
+    let size = to - from;
+    // A body copied out in the end and whose declared length is modest
+    // fills one block of that length instead: one copy, no join.
+    if (size >= REF_MIN && (this.#pieces || this.#cap > UPFRONT_BYTES)) {
+      // By reference, if what that keeps alive stays within about twice
+      // the body (a chunk may be a view of a much larger buffer), allowing
+      // for the chunks at either end, which hold other frames too.
+      const buffer = chunk.buffer.byteLength;
+      if (
+        this.#held + buffer <= 2 * (this.#length + size + UPFRONT_BYTES)
+      ) {
+        this.#close();
+        this.#done.push(chunk.subarray(from, to));
+        this.#held += buffer;
+        this.#length += size;
+        return;
+      }
+    }
+    this.#length += size;
+    while (size > 0) {
+      let block = this.#block;
+      if (block === undefined || this.#used === block.length) {
+        this.#close();
+        block = this.#block = this.#newBlock(size);
+        this.#start = this.#used = 0;
+      }
+      const n = Math.min(size, block.length - this.#used);
+      copyInto(block, this.#used, chunk, from, from + n);
+      this.#used += n;
+      from += n;
+      size -= n;
+    }
+  }
+
+  /** A block for the next `size` bytes, of which `#length` include these. */
+  #newBlock(size: number): Uint8Array {
+    const before = this.#length - size;
+    const rest = this.#cap - before;
+    let block: Uint8Array;
+    if (rest <= UPFRONT_BYTES) {
+      // A modest rest (or a declared body that is modest): exactly it.
+      block = new Uint8Array(rest);
+    } else if (
+      !this.#pieces && this.#block === undefined && this.#done.length === 0
+    ) {
+      // The first block of a body that will be copied out: the spare.
+      block = this.#spare ??= new Uint8Array(MIN_BLOCK);
+    } else {
+      block = new Uint8Array(Math.min(rest, Math.max(MIN_BLOCK, before)));
+    }
+    this.#held += block.length;
+    this.#allocated += block.length;
+    return block;
+  }
+}
