@@ -34,7 +34,13 @@ const SAMPLES: {
   "--ca": ["ca.pem", "ca.pem"],
   "--passcode-file": ["pw.txt", "pw.txt"],
   "--max-message-bytes": ["8192", 8192],
+  "--wait": ["1.5", 1.5],
 };
+
+/** The command line each flag is tried on: `send` for a send-only flag. */
+function baseFor(flag: Flag): string[] {
+  return flag.name === "--lines" ? ["send", ...BASE.slice(1)] : BASE;
+}
 
 function parsed(args: string[]): Parsed {
   const result = parse(args);
@@ -73,9 +79,10 @@ Deno.test("FLAGS each parse: a switch to true, a value through its check, both s
     }
     if (!("arg" in flag)) {
       assertEquals(defaults[flag.key], false, flag.name);
-      assertEquals(parsed([...BASE, flag.name])[flag.key], true, flag.name);
+      const base = baseFor(flag);
+      assertEquals(parsed([...base, flag.name])[flag.key], true, flag.name);
       assertThrows(
-        () => parse([...BASE, `${flag.name}=1`]),
+        () => parse([...base, `${flag.name}=1`]),
         UsageError,
         "Unknown option",
       );
@@ -131,4 +138,44 @@ Deno.test("parse refuses an unknown option and a flag's bad value with a UsageEr
     UsageError,
     "Option --ack must be auto, client or client-individual",
   );
+});
+
+Deno.test("parse takes --wait as a decimal number of seconds and refuses one a timer cannot hold", () => {
+  assertEquals(parsed([...BASE, "--wait", "0.25"]).wait, 0.25);
+  assertEquals(parsed([...BASE, "--wait=2147483"]).wait, 2147483);
+  for (
+    const text of ["0", "-1", "abc", "", " ", "2147484", "Infinity", "NaN"]
+  ) {
+    assertThrows(
+      () => parse([...BASE, "--wait", text]),
+      UsageError,
+      `Option --wait must be a number of seconds above 0 and at most 2147483, got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+});
+
+Deno.test("parse keeps --lines to send and --wait, --reconnect to subscribe", () => {
+  const send = ["send", ...BASE.slice(1)];
+  assertEquals(parsed([...send, "--lines"]).lines, true);
+  assertEquals(parsed([...send, "-", "--lines"]).body, "-");
+  assertEquals(parsed([...BASE, "--reconnect", "--wait", "3"]).reconnect, true);
+  for (
+    const [args, message] of [
+      [[...BASE, "--lines"], "Option --lines cannot be used with subscribe"],
+      [[...send, "--wait=1"], "Option --wait cannot be used with send"],
+      [[...send, "--reconnect"], "Option --reconnect cannot be used with send"],
+      [
+        [...send, "--lines", "--count=1"],
+        "Option --lines cannot be used with --count",
+      ],
+      [
+        [...send, "x", "--lines"],
+        "Option --lines reads the bodies from standard input",
+      ],
+    ] as const
+  ) {
+    assertThrows(() => parse(args), UsageError, message);
+  }
 });

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { connected, error } from "../src/builders.ts";
+import { connected, error, receipt } from "../src/builders.ts";
 import { type CliIO, runCli } from "../src/cli.ts";
 import type { StompFrame } from "../src/frame.ts";
 import { StompClient } from "../src/client/client.ts";
@@ -1072,4 +1072,297 @@ Deno.test("runCli --help returns 141 when standard output is closed (simulated)"
   const out = failingOutput(1, brokenPipe());
   assertEquals(await runCli(["--help"], out), 141);
   assertEquals(out.err, []);
+});
+
+Deno.test("runCli send --lines sends a message per line over one connection, in order, empty lines skipped and CRLF dropped", async () => {
+  const frames: StompFrame[] = [];
+  await using broker = StompTestBroker.listen({
+    onFrame: (frame) => frames.push(frame),
+  });
+  const input = new TextEncoder().encode("one\r\n\ntwo\n\n  three \nlast");
+  const send = io(input);
+  assertEquals(
+    await runCli([
+      "send",
+      broker.url,
+      "/queue/lines",
+      "--lines",
+      "--content-type",
+      "text/plain",
+    ], send),
+    0,
+  );
+  assertEquals(send.err, [
+    "Sent 4 messages (one per line, 18 bytes in all) to /queue/lines (receipts confirmed)",
+  ]);
+  assertEquals(frames.filter((f) => f.command === "CONNECT").length, 1);
+  const sends = frames.filter((frame) => frame.command === "SEND");
+  // Each line asked for its own RECEIPT, and went with the content-type.
+  assertEquals(sends.length, 4);
+  for (const frame of sends) {
+    assert(frame.headers.get("receipt") !== undefined);
+    assertEquals(frame.headers.get("content-type"), "text/plain");
+  }
+  const sub = io();
+  assertEquals(
+    await runCli(["subscribe", broker.url, "/queue/lines", "--count=4"], sub),
+    0,
+  );
+  assertEquals(sub.out, ["one", "two", "  three ", "last"]);
+});
+
+Deno.test("runCli send --lines with empty input sends nothing and says so", async () => {
+  await using broker = StompTestBroker.listen();
+  const send = { ...io(), readStdin: () => Promise.resolve(new Uint8Array()) };
+  assertEquals(
+    await runCli(["send", broker.url, "/queue/none", "--lines"], send),
+    0,
+  );
+  assertEquals(send.err, [
+    "Sent 0 messages (one per line, 0 bytes in all) to /queue/none (receipts confirmed)",
+  ]);
+  assertEquals(broker.depth("/queue/none"), 0);
+});
+
+Deno.test("runCli send --lines names the line whose SEND the server refused (scripted server) and how many were confirmed before it", async () => {
+  await using server = scriptedServer(async (peer) => {
+    assertEquals((await peer.next()).command, "CONNECT");
+    await peer.send(connected({ version: "1.2" }));
+    const sends = await peer.take(3);
+    for (const frame of sends.slice(0, 2)) {
+      await peer.send(receipt(frame.headers.get("receipt")!));
+    }
+    await peer.send(
+      error("Refused", "no room", {
+        receiptId: sends[2]!.headers.get("receipt")!,
+      }),
+    );
+    await peer.end();
+  });
+  const out = io(new TextEncoder().encode("a\nb\n\nc\nd\n"));
+  assertEquals(
+    await runCli(["send", server.url, "/queue/a", "--lines"], out),
+    1,
+  );
+  await server.done;
+  assertEquals(out.err.length, 1, out.err.join("\n"));
+  assertMatch(
+    out.err[0]!,
+    /^stomper: Cannot send line 4 of standard input: .*Refused.* \(the 2 messages before it were confirmed\)$/,
+  );
+});
+
+Deno.test("runCli send --lines --no-content-length refuses a line holding NUL, naming it", async () => {
+  await using broker = StompTestBroker.listen();
+  const out = io(new TextEncoder().encode("fine\nbad\0line\n"));
+  assertEquals(
+    await runCli([
+      "send",
+      broker.url,
+      "/queue/nul",
+      "--lines",
+      "--no-content-length",
+    ], out),
+    2,
+  );
+  assertEquals(out.err, [
+    "stomper: Option --no-content-length cannot send a body holding NUL (the frame would end there): line 2 holds one",
+  ]);
+});
+
+Deno.test("runCli send and subscribe refuse the other command's pipeline options with status 2", async () => {
+  for (
+    const [args, message] of [
+      [
+        ["subscribe", "tcp://127.0.0.1:1", "/q", "--lines"],
+        "Option --lines cannot be used with subscribe",
+      ],
+      [
+        ["send", "tcp://127.0.0.1:1", "/q", "--wait", "1"],
+        "Option --wait cannot be used with send",
+      ],
+      [
+        ["send", "tcp://127.0.0.1:1", "/q", "--reconnect"],
+        "Option --reconnect cannot be used with send",
+      ],
+      [
+        ["send", "tcp://127.0.0.1:1", "/q", "--lines", "--count", "2"],
+        "Option --lines cannot be used with --count",
+      ],
+      [
+        ["send", "tcp://127.0.0.1:1", "/q", "body", "--lines"],
+        "Option --lines reads the bodies from standard input: give no [body], or -",
+      ],
+    ] as const
+  ) {
+    const out = io();
+    assertEquals(await runCli(args, out), 2, args.join(" "));
+    assertEquals(out.err[0], `stomper: ${message}`);
+  }
+});
+
+Deno.test("runCli subscribe --wait exits 0 once that long passes without a message, the time starting again after each one", async () => {
+  await using broker = StompTestBroker.listen();
+  await using sender = await StompClient.connectUrl(broker.url);
+  const sub = io();
+  const start = performance.now();
+  const running = runCli([
+    "subscribe",
+    broker.url,
+    "/queue/wait",
+    "--wait",
+    "0.4",
+    "--ack",
+    "client",
+  ], sub);
+  // Five messages 200 ms apart: each within the wait of the one before.
+  for (let n = 1; n <= 5; n++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sender.send("/queue/wait", `m${n}`, { receipt: true });
+  }
+  const lastSent = performance.now();
+  assertEquals(await within(running, 3000, "runCli"), 0);
+  const end = performance.now();
+  assertEquals(sub.out, ["m1", "m2", "m3", "m4", "m5"]);
+  assertEquals(sub.err, ["No message for 0.4 s: stopping after 5 messages"]);
+  // It waited a whole 0.4 s after the last, not 0.4 s after it began.
+  assert(end - lastSent >= 350, `${end - lastSent} ms after the last`);
+  assert(end - start >= 1300, `${end - start} ms in all`);
+  assertEquals(broker.unacknowledged("/queue/wait"), 0);
+
+  // Nothing at all: 0 after the wait.
+  const empty = io();
+  const before = performance.now();
+  assertEquals(
+    await runCli(
+      ["subscribe", broker.url, "/queue/empty", "--wait=0.2"],
+      empty,
+    ),
+    0,
+  );
+  assert(performance.now() - before >= 190);
+  assertEquals(empty.out, []);
+  assertEquals(empty.err, ["No message for 0.2 s: stopping after 0 messages"]);
+});
+
+Deno.test("runCli subscribe --count with --wait stops at the count when the messages come first", async () => {
+  await using broker = StompTestBroker.listen();
+  await runCli(["send", broker.url, "/queue/both", "x", "--count", "3"], io());
+  const sub = io();
+  assertEquals(
+    await runCli([
+      "subscribe",
+      broker.url,
+      "/queue/both",
+      "--count",
+      "2",
+      "--wait",
+      "5",
+    ], sub),
+    0,
+  );
+  assertEquals(sub.out, ["x", "x"]);
+  assertEquals(sub.err, []);
+});
+
+Deno.test("runCli subscribe --json embeds a body as JSON when its content-type is JSON and it parses, keeping its digits", async () => {
+  await using broker = StompTestBroker.listen();
+  const cases: [string | undefined, string, string][] = [
+    // [content-type, body, the "body" field of the output]
+    [
+      "application/json",
+      '{\n  "id": 12345678901234567890,\n  "text": "a \\"b\\"\\n c",\n  "f": 1.50\n}\n',
+      '{"id":12345678901234567890,"text":"a \\"b\\"\\n c","f":1.50}',
+    ],
+    ["application/vnd.api+json; charset=utf-8", "[1, 2]", "[1,2]"],
+    ["Application/JSON", '"just a string"', '"just a string"'],
+    ["application/json", "{not json", '"{not json"'],
+    ["text/plain", '{"a":1}', '"{\\"a\\":1}"'],
+    [undefined, "[]", '"[]"'],
+  ];
+  for (const [type, body] of cases) {
+    await runCli([
+      "send",
+      broker.url,
+      "/queue/json-body",
+      body,
+      ...(type === undefined ? [] : ["--content-type", type]),
+    ], io());
+  }
+  const sub = io();
+  assertEquals(
+    await runCli([
+      "subscribe",
+      broker.url,
+      "/queue/json-body",
+      "--json",
+      `--count=${cases.length}`,
+    ], sub),
+    0,
+  );
+  assertEquals(sub.out.length, cases.length);
+  for (const [i, [, , field]] of cases.entries()) {
+    const line = sub.out[i]!;
+    assert(line.endsWith(`,"body":${field}}`), line);
+    // Each line is one JSON document.
+    const parsed = JSON.parse(line);
+    assertEquals(parsed.destination, "/queue/json-body");
+  }
+  assertEquals(JSON.parse(sub.out[1]!).body, [1, 2]);
+});
+
+Deno.test("runCli subscribe --reconnect subscribes again after the test broker drops the connection", async () => {
+  await using broker = StompTestBroker.listen();
+  await using sender = await StompClient.connectUrl(broker.url);
+  const sub = io();
+  let printed: () => void = () => {};
+  const first = new Promise<void>((resolve) => printed = resolve);
+  const out = {
+    ...sub,
+    print: (line: string) => {
+      sub.out.push(line);
+      printed();
+    },
+  };
+  const running = runCli([
+    "subscribe",
+    broker.url,
+    "/queue/again",
+    "--reconnect",
+    "--ack",
+    "client-individual",
+    "--count",
+    "2",
+  ], out);
+  await sender.send("/queue/again", "before", { receipt: true });
+  await within(first, 3000, "the first message");
+  // The sender's connection goes too; it is not reconnecting.
+  await eventually(() => broker.unacknowledged("/queue/again") === 0, 2000);
+  broker.dropConnections();
+  await eventually(
+    () => sub.err.some((line) => line.startsWith("stomper: Reconnected")),
+    5000,
+    "the tool reconnected",
+  );
+  await using again = await StompClient.connectUrl(broker.url);
+  await again.send("/queue/again", "after", { receipt: true });
+  assertEquals(await within(running, 5000, "runCli"), 0);
+  assertEquals(sub.out, ["before", "after"]);
+  assertMatch(
+    sub.err[0]!,
+    /^stomper: Connection lost( \(.*\))?; reconnecting$/,
+  );
+  assertEquals(sub.err[1], "stomper: Reconnected; subscribing again");
+  assertEquals(sub.err.length, 2, sub.err.join("\n"));
+});
+
+Deno.test("runCli subscribe without --reconnect exits 1 when the connection drops", async () => {
+  await using broker = StompTestBroker.listen();
+  const sub = io();
+  const running = runCli(["subscribe", broker.url, "/queue/once"], sub);
+  await eventually(() => broker.connections === 1, 2000);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  broker.dropConnections();
+  assertEquals(await within(running, 3000, "runCli"), 1);
+  assertMatch(sub.err[0]!, /^stomper: /);
 });

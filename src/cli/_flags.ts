@@ -58,6 +58,25 @@ function positiveInteger(name: string): (text: string) => number {
   };
 }
 
+/** The longest --wait a timer holds: 2^31 - 1 ms, in whole seconds. */
+export const MAX_WAIT_SECONDS = 2147483;
+
+function seconds(name: string): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (
+      text.trim() === "" || !(value > 0 && value <= MAX_WAIT_SECONDS)
+    ) {
+      throw new UsageError(
+        `Option ${name} must be a number of seconds above 0 and at most ${MAX_WAIT_SECONDS}, got ${
+          JSON.stringify(text)
+        }`,
+      );
+    }
+    return value;
+  };
+}
+
 function header(text: string): [string, string] {
   const colon = text.indexOf(":");
   if (colon <= 0) {
@@ -107,6 +126,12 @@ export const FLAGS = [
       "send: send the message N times, in order (a body from standard input is read once); subscribe: exit after N messages, and with --ack client or client-individual ask the broker to deliver at most N at a time (prefetch-count and activemq.prefetchSize headers, at most 65535, unless --header gives either)",
   },
   {
+    name: "--lines",
+    key: "lines",
+    help:
+      "send: one message per line of standard input (LF or CRLF ends a line, the ending not sent; empty lines skipped), each sent as soon as its line is read, over one connection; the tool waits for the receipts in a window, not one by one, and exits once the input ends and every receipt has come",
+  },
+  {
     name: "--ack",
     key: "ack",
     arg: "MODE",
@@ -123,7 +148,22 @@ export const FLAGS = [
   {
     name: "--json",
     key: "json",
-    help: "subscribe: one JSON object per message",
+    help:
+      "subscribe: one JSON object per message: destination, headers, and body as text, or bodyBase64 for a body that is not UTF-8; a body whose content-type is application/json or ends in +json and which parses is embedded as JSON, digits kept as sent (an invalid one stays text)",
+  },
+  {
+    name: "--wait",
+    key: "wait",
+    arg: "SECONDS",
+    parse: seconds("--wait"),
+    help:
+      "subscribe: exit 0 once SECONDS (a decimal number) pass without a message; the time starts once subscribed and again after each message is written",
+  },
+  {
+    name: "--reconnect",
+    key: "reconnect",
+    help:
+      "subscribe: when the connection is lost, reconnect with the client's backoff (from 0.5 s, doubling, up to 30 s, 10 tries in a row) and subscribe again, saying so on standard error; a first connection that fails is not retried",
   },
   {
     name: "--raw",
@@ -354,7 +394,28 @@ export function parse(
     );
   }
   checkScheme(url);
-  const given = (name: Flag["name"]) => words.switches.has(BY_NAME.get(name)!);
+  const given = (name: Flag["name"]) => {
+    const flag = BY_NAME.get(name)!;
+    return words.switches.has(flag) || words.values.has(flag);
+  };
+  // Flags that belong to the other command.
+  const foreign = command === "send"
+    ? (["--wait", "--reconnect"] as const)
+    : (["--lines"] as const);
+  const misplaced = (foreign as readonly Flag["name"][]).find(given);
+  if (misplaced !== undefined) {
+    throw new UsageError(`Option ${misplaced} cannot be used with ${command}`);
+  }
+  if (given("--lines")) {
+    if (given("--count")) {
+      throw new UsageError("Option --lines cannot be used with --count");
+    }
+    if (body !== undefined && body !== "-") {
+      throw new UsageError(
+        "Option --lines reads the bodies from standard input: give no [body], or -",
+      );
+    }
+  }
   if (given("--raw")) {
     const other = command === "send"
       ? "send"

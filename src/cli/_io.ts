@@ -19,7 +19,9 @@ export interface CliIO {
   /**
    * Reads all of standard input (the body of `send` when none is given).
    * Nothing is sent before it resolves; once `signal` aborts, its result is
-   * ignored.
+   * ignored. `send --lines` splits what it returns into lines; without it,
+   * `send --lines` reads the Deno process's standard input as it comes,
+   * sending each line once read.
    */
   readStdin?(): Promise<Uint8Array>;
   /** Reads a text file (the `--ca` certificate, the `--passcode-file`). */
@@ -97,6 +99,73 @@ export async function readAll(
     signal?.removeEventListener("abort", cancel);
     reader.releaseLock();
   }
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A line of input, without its LF or CRLF. */
+export interface InputLine {
+  /** Its bytes: a view into what was read. */
+  readonly bytes: Uint8Array;
+  /** Its number in the input, from 1, empty lines counted. */
+  readonly number: number;
+}
+
+/**
+ * The lines of a stream as they arrive, each without its LF or CRLF; a last
+ * line without an LF too. A line within one chunk is a view of it; one that
+ * spans chunks is gathered once its end comes. When the signal aborts the
+ * stream is cancelled and the generator throws the signal's reason: a line
+ * cut short by the abort is never yielded.
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<InputLine> {
+  const reader = stream.getReader();
+  const cancel = () => reader.cancel(signal?.reason).catch(noop);
+  signal?.addEventListener("abort", cancel, { once: true });
+  let number = 0;
+  const line = (bytes: Uint8Array): InputLine => ({
+    bytes: bytes.at(-1) === CR ? bytes.subarray(0, -1) : bytes,
+    number: ++number,
+  });
+  try {
+    // The pieces of a line that started in an earlier chunk.
+    let pieces: Uint8Array[] = [];
+    while (true) {
+      const { done, value } = await reader.read();
+      signal?.throwIfAborted();
+      if (done) break;
+      let from = 0;
+      for (
+        let at = value.indexOf(LF);
+        at !== -1;
+        at = value.indexOf(LF, from)
+      ) {
+        const end = value.subarray(from, at);
+        yield line(pieces.length === 0 ? end : concat([...pieces, end]));
+        pieces = [];
+        from = at + 1;
+      }
+      if (from < value.length) pieces.push(value.subarray(from));
+    }
+    if (pieces.length > 0) yield line(concat(pieces));
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    reader.releaseLock();
+  }
+}
+
+/** A stream of bytes already read whole, for {@linkcode readLines}. */
+export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      if (bytes.length > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 /** The environment variable, or undefined when unset or not readable. */

@@ -5,17 +5,22 @@
 import { StompClient } from "../client/client.ts";
 import type { StompClientOptions } from "../client/options.ts";
 import type { StompMessage } from "../client/message.ts";
+import { StompConnectionError } from "../client/errors.ts";
 import { traceLogger } from "../client/trace.ts";
 import type { OpenTransportOptions } from "../transports/open.ts";
 import { raceSignal } from "../transports/_signal.ts";
 import { type Parsed, UsageError } from "./_flags.ts";
 import {
   type CliIO,
+  type InputLine,
   OutputError,
   readAll,
   readEnv,
+  readLines,
+  streamOf,
   writeStdout,
 } from "./_io.ts";
+import { compactJson, isJsonType } from "./_json.ts";
 
 /** How many SENDs of `send --count` may wait for their RECEIPT at once. */
 const SEND_WINDOW = 64;
@@ -67,17 +72,28 @@ function bodyText(body: Uint8Array): string | undefined {
   }
 }
 
+/** A message as one JSON object: a JSON body embedded as it was sent. */
+function jsonLine(message: StompMessage, text: string | undefined): string {
+  const fields = {
+    destination: message.destination,
+    headers: [...message.headers],
+  };
+  if (text === undefined) {
+    let binary = "";
+    for (const byte of message.body) binary += String.fromCharCode(byte);
+    return JSON.stringify({ ...fields, bodyBase64: btoa(binary) });
+  }
+  const json = isJsonType(message.headers.get("content-type"))
+    ? compactJson(text)
+    : undefined;
+  if (json === undefined) return JSON.stringify({ ...fields, body: text });
+  // The body's own text in the place of a string: `{..."body":` + text + `}`.
+  return `${JSON.stringify(fields).slice(0, -1)},"body":${json}}`;
+}
+
 function describe(message: StompMessage, parsed: Parsed): string[] {
   const text = bodyText(message.body);
-  if (parsed.json) {
-    return [JSON.stringify({
-      destination: message.destination,
-      headers: [...message.headers],
-      ...(text === undefined
-        ? { bodyBase64: btoa(String.fromCharCode(...message.body)) }
-        : { body: text }),
-    })];
-  }
+  if (parsed.json) return [jsonLine(message, text)];
   const lines = parsed.showHeaders
     ? [...message.headers].map(([name, value]) => `${name}: ${value}`).concat([
       "",
@@ -168,6 +184,28 @@ export async function run(
   if (passcode !== undefined) options.passcode = passcode;
   if (parsed.trace) options.trace = traceLogger((line) => io.error(line));
   if (signal !== undefined) options.signal = signal;
+  if (parsed.reconnect) {
+    // A first connection that fails is a mistake to report (a wrong URL or
+    // password), not an outage to wait out.
+    options.reconnect = {
+      retryFirstConnect: false,
+      onFailedAttempt: (error, attempt) =>
+        io.error(
+          `stomper: Reconnection attempt ${attempt} failed: ${error.message}`,
+        ),
+    };
+    options.onStateChange = ({ state, previous, error }) => {
+      if (state === "reconnecting") {
+        io.error(
+          `stomper: Connection lost${
+            error === undefined ? "" : ` (${error.message})`
+          }; reconnecting`,
+        );
+      } else if (state === "connected" && previous === "reconnecting") {
+        io.error("stomper: Reconnected; subscribing again");
+      }
+    };
+  }
   // Stopped before CONNECTED: the client is closed should it connect still.
   const client = await raceSignal(
     StompClient.connectUrl(parsed.url, options),
@@ -188,12 +226,142 @@ export async function run(
 
 type Step = <T>(promise: Promise<T>) => Promise<T>;
 
+/**
+ * SENDs in call order, up to {@linkcode SEND_WINDOW} of them waiting for
+ * their RECEIPT (or their write, without one) at once: `add` waits for the
+ * oldest only when the window is full, `finish` for all.
+ */
+class SendWindow {
+  readonly #pending: { sent: Promise<void>; label: number }[] = [];
+  readonly #step: Step;
+  readonly #failed: (error: unknown, label: number, done: number) => Error;
+  /** How many have resolved, all before the oldest still pending. */
+  done = 0;
+
+  constructor(
+    step: Step,
+    failed: (error: unknown, label: number, done: number) => Error,
+  ) {
+    this.#step = step;
+    this.#failed = failed;
+  }
+
+  async add(sent: Promise<void>, label: number): Promise<void> {
+    // Awaited in order below; the first failure is the one reported.
+    sent.catch(noop);
+    this.#pending.push({ sent, label });
+    if (this.#pending.length >= SEND_WINDOW) await this.#settle();
+  }
+
+  async finish(): Promise<void> {
+    while (this.#pending.length > 0) await this.#settle();
+  }
+
+  async #settle(): Promise<void> {
+    const { sent, label } = this.#pending.shift()!;
+    try {
+      await this.#step(sent);
+    } catch (error) {
+      throw this.#failed(error, label, this.done);
+    }
+    this.done++;
+  }
+}
+
+/** The options of each SEND of the tool. */
+function sendOptions(parsed: Parsed) {
+  return {
+    receipt: !parsed.noReceipt,
+    headers: parsed.headers,
+    contentLength: !parsed.noContentLength,
+    ...(parsed.contentType === undefined
+      ? {}
+      : { contentType: parsed.contentType }),
+  };
+}
+
+/**
+ * `send --lines`: a message per line of standard input, sent as the line
+ * is read, over the one connection. The receipts of the last
+ * {@linkcode SEND_WINDOW} lines are awaited while more are read, so a long
+ * input costs no round trip per line, and a RECEIPT for each line says
+ * which one failed, if one does.
+ */
+async function sendLines(
+  client: StompClient,
+  parsed: Parsed,
+  io: CliIO,
+  step: Step,
+): Promise<void> {
+  const options = sendOptions(parsed);
+  const what = parsed.noReceipt ? "written" : "confirmed";
+  const window = new SendWindow(step, (error, line, done) => {
+    if (io.signal?.aborted) return error as Error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Error(
+      `Cannot send line ${line} of standard input: ${reason} (the ${done} ${
+        done === 1 ? "message" : "messages"
+      } before it were ${what})`,
+      { cause: error },
+    );
+  });
+  const input = io.readStdin === undefined
+    ? Deno.stdin.readable
+    : streamOf(await step(io.readStdin()));
+  let bytes = 0;
+  let sent = 0;
+  const lines: AsyncIterator<InputLine> = readLines(input, io.signal);
+  while (true) {
+    const next = await step(lines.next());
+    if (next.done) break;
+    const { bytes: line, number } = next.value;
+    // As mosquitto_pub -l does: an empty line is no message.
+    if (line.length === 0) continue;
+    let body: Uint8Array | string = line;
+    if (parsed.noContentLength) body = textBody(line, `line ${number}`);
+    bytes += line.length;
+    sent++;
+    await window.add(client.send(parsed.destination, body, options), number);
+  }
+  await window.finish();
+  io.error(
+    `Sent ${sent} ${
+      sent === 1 ? "message" : "messages"
+    } (one per line, ${bytes} bytes in all) to ${parsed.destination}${
+      parsed.noReceipt
+        ? ""
+        : ` (${sent === 1 ? "receipt" : "receipts"} confirmed)`
+    }`,
+  );
+}
+
+/** A body for --no-content-length: UTF-8 text without NUL. */
+function textBody(body: Uint8Array | string, where: string): string {
+  // Only a text body can go without content-length: it ends at its NUL.
+  if (typeof body !== "string") {
+    try {
+      body = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    } catch {
+      throw new UsageError(
+        `Option --no-content-length needs a UTF-8 text body, and ${where} is not UTF-8`,
+      );
+    }
+  }
+  if (body.includes("\0")) {
+    throw new UsageError(
+      `Option --no-content-length cannot send a body holding NUL (the frame would end there): ${where} holds one`,
+    );
+  }
+  return body;
+}
+
 async function send(
   client: StompClient,
   parsed: Parsed,
   io: CliIO,
   step: Step,
 ): Promise<void> {
+  if (parsed.lines) return await sendLines(client, parsed, io, step);
   let body: Uint8Array | string;
   if (parsed.body !== undefined && parsed.body !== "-") {
     body = parsed.body;
@@ -203,43 +371,16 @@ async function send(
     // The whole of standard input, or nothing: sent only once it ended.
     body = await step(read());
   }
-  if (parsed.noContentLength) {
-    // Only a text body can go without content-length: it ends at its NUL.
-    if (typeof body !== "string") {
-      try {
-        body = new TextDecoder("utf-8", { fatal: true }).decode(body);
-      } catch {
-        throw new UsageError(
-          "Option --no-content-length needs a UTF-8 text body, and standard input is not UTF-8",
-        );
-      }
-    }
-    if (body.includes("\0")) {
-      throw new UsageError(
-        "Option --no-content-length cannot send a body holding NUL (the frame would end there)",
-      );
-    }
-  }
-  const options = {
-    receipt: !parsed.noReceipt,
-    headers: parsed.headers,
-    contentLength: !parsed.noContentLength,
-    ...(parsed.contentType === undefined
-      ? {}
-      : { contentType: parsed.contentType }),
-  };
+  if (parsed.noContentLength) body = textBody(body, "standard input");
+  const options = sendOptions(parsed);
   const count = parsed.count ?? 1;
   // Call order is wire order: the copies go out in order while up to
   // SEND_WINDOW of them wait for their RECEIPT.
-  const pending: Promise<void>[] = [];
+  const window = new SendWindow(step, (error) => error as Error);
   for (let i = 0; i < count; i++) {
-    const sent = client.send(parsed.destination, body, options);
-    // Awaited below; the first failure is the one reported.
-    sent.catch(noop);
-    pending.push(sent);
-    if (pending.length >= SEND_WINDOW) await step(pending.shift()!);
+    await window.add(client.send(parsed.destination, body, options), i + 1);
   }
-  for (const sent of pending) await step(sent);
+  await window.finish();
   const size = typeof body === "string"
     ? new TextEncoder().encode(body).length
     : body.length;
@@ -306,19 +447,76 @@ async function subscribe(
     headers: subscribeHeaders(parsed),
   }));
   const messages = subscription[Symbol.asyncIterator]();
+  const idle = parsed.wait === undefined ? undefined : parsed.wait * 1000;
   let received = 0;
   try {
     while (received !== parsed.count) {
-      const next = await step(messages.next());
+      const pending = messages.next();
+      const next = idle === undefined
+        ? await step(pending)
+        : await step(within(pending, idle));
+      if (next === IDLE) {
+        // Taken by the UNSUBSCRIBE below: ends done, or with its error.
+        pending.catch(noop);
+        io.error(
+          `No message for ${parsed.wait} s: stopping after ${received} ${
+            received === 1 ? "message" : "messages"
+          }`,
+        );
+        break;
+      }
       if (next.done) break;
       // Acknowledged only once written: a message that could not be stays
       // with the broker, and nothing more is taken.
       await output(next.value, parsed, io, step);
-      if (next.value.needsAck) await step(next.value.ack());
+      if (next.value.needsAck) await acknowledge(next.value, parsed, io, step);
       received++;
     }
   } finally {
     // UNSUBSCRIBE goes out at once, before the DISCONNECT that follows.
     await step(subscription.unsubscribe()).catch(noop);
+  }
+}
+
+/** What {@linkcode within} resolves to when the time has passed. */
+const IDLE = Symbol("idle");
+
+/** The promise's value, or IDLE once `ms` milliseconds have passed. */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T | typeof IDLE> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<typeof IDLE>((resolve) => {
+        timer = setTimeout(() => resolve(IDLE), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Acknowledges a message written. With --reconnect, an ACK that the lost
+ * connection took with it is no failure: the broker delivers the message
+ * again, on the new connection, and the tool writes it again.
+ */
+async function acknowledge(
+  message: StompMessage,
+  parsed: Parsed,
+  io: CliIO,
+  step: Step,
+): Promise<void> {
+  try {
+    await step(message.ack());
+  } catch (error) {
+    if (
+      !parsed.reconnect || io.signal?.aborted ||
+      !(error instanceof StompConnectionError)
+    ) throw error;
+    io.error(`stomper: ${error.message}`);
   }
 }
