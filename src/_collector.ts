@@ -4,19 +4,18 @@
 // Keeping a view of every chunk costs a view object (and, for a chunk that
 // owns its buffer, that buffer's bookkeeping) per chunk: about 200 bytes of
 // heap per byte when a body trickles in one byte at a time. So a piece is
-// kept by reference only when it is large enough for that overhead not to
-// count and its chunk's buffer is not much larger than itself; other pieces
-// are copied into blocks that grow geometrically (each about as large as
-// the body so far), so that what is held stays within about twice the bytes
-// received. A declared length is allocated in full only when it is modest;
-// a larger one grows with what arrives.
+// kept by reference only when it is large enough (1 KiB) for that overhead
+// not to count and the buffers kept alive stay within about twice the body;
+// other pieces are copied into blocks that grow geometrically (each about
+// as large as the body so far), so that what is held stays within about
+// twice the bytes received. A declared length is allocated in full only
+// when it is modest; a larger one grows with what arrives.
 
 /**
  * A declared body up to this size gets, once it spans chunks, one array of
- * its length (one copy and no join, as before this module); a larger one
- * grows with what arrives.
+ * its length (one copy and no join); a larger one grows with what arrives.
  */
-export const UPFRONT_BYTES = 64 * 1024;
+const UPFRONT_BYTES = 64 * 1024;
 /** The smallest block a piece is copied into. */
 const MIN_BLOCK = 4 * 1024;
 /** The smallest piece kept by reference. */
@@ -84,6 +83,7 @@ export class BodyCollector {
   #used = 0;
   /** Bytes of the arrays allocated and of the buffers referenced. */
   #held = 0;
+  /** Bytes of the arrays allocated. */
   #allocated = 0;
   /**
    * A block reused as the first of each body that is copied out when it
@@ -111,14 +111,6 @@ export class BodyCollector {
    */
   get allocated(): number {
     return this.#allocated;
-  }
-
-  /**
-   * Bytes of memory held for the body: the arrays allocated, and the
-   * buffers of the chunks kept by reference.
-   */
-  get held(): number {
-    return this.#held + (this.#first?.buffer.byteLength ?? 0);
   }
 
   /** Starts a body of at most `cap` bytes (a declared length, or the limit). */
