@@ -31,3 +31,4 @@ export * from "./session.ts";
 export * from "./subscription.ts";
 export * from "./trace.ts";
 export * from "./transaction.ts";
+export * from "./worker_timers.ts";
