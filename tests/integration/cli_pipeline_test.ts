@@ -84,6 +84,11 @@ class CliProcess implements AsyncDisposable {
     return this.#child.status;
   }
 
+  /** Sends the tool a signal. */
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
   /** Writes text to the tool's standard input. */
   async write(text: string): Promise<void> {
     await this.stdin.write(new TextEncoder().encode(text));
@@ -167,6 +172,27 @@ Deno.test("stomper cli send --lines sends each line to RabbitMQ as it is read, b
   assertEquals(await cli.exited(5000), 0, cli.stderr);
   assertEquals((await inbox.next(5000))?.text, "third");
   assertMatch(cli.stderr, /^Sent 3 messages \(one per line, 16 bytes in all\)/);
+});
+
+Deno.test("stomper cli send --lines on SIGINT exits 130, having sent the lines that ended and nothing of the one cut short", async () => {
+  const queue = uniqueQueue("cli-lines-stop");
+  await using client = await connectTo(BROKERS.rabbitmqTcp);
+  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
+  await using cli = new CliProcess(
+    "send",
+    withGuest(BROKERS.rabbitmqTcp),
+    queue,
+    "--lines",
+  );
+  await cli.write("whole\npart");
+  assertEquals(
+    (await inbox.next(10000))?.text,
+    "whole",
+    `${cli.stderr}\n${START_HINT}`,
+  );
+  cli.kill("SIGINT");
+  assertEquals(await cli.exited(1000), 130, cli.stderr);
+  assertEquals(await inbox.next(300), undefined, "nothing of the cut line");
 });
 
 Deno.test("stomper cli subscribe --reconnect through a relay to RabbitMQ subscribes again after a cut and after connections were refused for a while", async () => {
