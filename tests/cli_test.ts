@@ -1148,7 +1148,7 @@ Deno.test("runCli send --lines names the line whose SEND the server refused (scr
   assertEquals(out.err.length, 1, out.err.join("\n"));
   assertMatch(
     out.err[0]!,
-    /^stomper: Cannot send line 4 of standard input: .*Refused.* \(the 2 messages before it were confirmed\)$/,
+    /^stomper: Cannot send line 4 of standard input: .*Refused.* \(2 messages were confirmed before it\)$/,
   );
 });
 

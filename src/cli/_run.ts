@@ -299,9 +299,9 @@ async function sendLines(
     if (io.signal?.aborted) return error as Error;
     const reason = error instanceof Error ? error.message : String(error);
     return new Error(
-      `Cannot send line ${line} of standard input: ${reason} (the ${done} ${
-        done === 1 ? "message" : "messages"
-      } before it were ${what})`,
+      `Cannot send line ${line} of standard input: ${reason} (${
+        were(done, what)
+      } before it)`,
       { cause: error },
     );
   });
@@ -311,8 +311,22 @@ async function sendLines(
   let bytes = 0;
   let sent = 0;
   const lines: AsyncIterator<InputLine> = readLines(input, io.signal);
+  // A connection lost while the input is quiet (`tail -f`) ends the tool
+  // then, not when the next line comes.
+  const lost = client.closed.then(() => LOST, (error: unknown) => error);
   while (true) {
-    const next = await step(lines.next());
+    const next = await step(Promise.race([lines.next(), lost]));
+    if (!isLine(next)) {
+      // The SENDs still waiting fail first, naming their line.
+      await window.finish();
+      const reason = next instanceof Error ? next.message : "the client closed";
+      throw new Error(
+        `Cannot send the lines of standard input: ${reason} (${
+          were(sent, what)
+        })`,
+        { cause: next },
+      );
+    }
     if (next.done) break;
     const { bytes: line, number } = next.value;
     // As mosquitto_pub -l does: an empty line is no message.
@@ -333,6 +347,22 @@ async function sendLines(
         : ` (${sent === 1 ? "receipt" : "receipts"} confirmed)`
     }`,
   );
+}
+
+/** "3 messages were confirmed", "1 message was written". */
+function were(count: number, what: string): string {
+  return count === 1
+    ? `1 message was ${what}`
+    : `${count} messages were ${what}`;
+}
+
+/** What the client's `closed` gives when it closed without an error. */
+const LOST = Symbol("lost");
+
+function isLine(
+  value: IteratorResult<InputLine> | unknown,
+): value is IteratorResult<InputLine> {
+  return typeof value === "object" && value !== null && "done" in value;
 }
 
 /** A body for --no-content-length: UTF-8 text without NUL. */

@@ -195,6 +195,36 @@ Deno.test("stomper cli send --lines on SIGINT exits 130, having sent the lines t
   assertEquals(await inbox.next(300), undefined, "nothing of the cut line");
 });
 
+Deno.test("stomper cli send --lines exits 1 at once when a relay to RabbitMQ cuts the connection while the input is quiet", async () => {
+  const queue = uniqueQueue("cli-lines-cut");
+  await using relay = ChaosRelay.start({
+    port: Number(new URL(BROKERS.rabbitmqTcp).port),
+  });
+  await using client = await connectTo(BROKERS.rabbitmqTcp);
+  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
+  await using cli = new CliProcess(
+    "send",
+    withGuest(relay.url),
+    queue,
+    "--lines",
+  );
+  await cli.write("sent\n");
+  assertEquals(
+    (await inbox.next(10000))?.text,
+    "sent",
+    `${cli.stderr}\n${START_HINT}`,
+  );
+  // Its RECEIPT comes back before the cut.
+  await sleep(300);
+  relay.cut();
+  // Standard input stays open: the tool ends on the lost connection.
+  assertEquals(await cli.exited(3000), 1, cli.stderr);
+  assertMatch(
+    cli.stderr,
+    /^stomper: Cannot send the lines of standard input: .* \(1 message was confirmed\)\n$/,
+  );
+});
+
 Deno.test("stomper cli subscribe --reconnect through a relay to RabbitMQ subscribes again after a cut and after connections were refused for a while", async () => {
   const queue = uniqueQueue("cli-reconnect");
   await using relay = ChaosRelay.start({
