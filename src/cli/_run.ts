@@ -484,7 +484,7 @@ async function subscribe(
       const pending = messages.next();
       const next = idle === undefined
         ? await step(pending)
-        : await step(within(pending, idle));
+        : await step(orIdle(pending, idle));
       if (next === IDLE) {
         // Taken by the UNSUBSCRIBE below: ends done, or with its error.
         pending.catch(noop);
@@ -508,11 +508,11 @@ async function subscribe(
   }
 }
 
-/** What {@linkcode within} resolves to when the time has passed. */
+/** What {@linkcode orIdle} resolves to when the time has passed. */
 const IDLE = Symbol("idle");
 
 /** The promise's value, or IDLE once `ms` milliseconds have passed. */
-async function within<T>(
+async function orIdle<T>(
   promise: Promise<T>,
   ms: number,
 ): Promise<T | typeof IDLE> {
