@@ -366,8 +366,10 @@ Deno.test("fromWebSocket and connectWebSocket reject a bad maxMessageBytes", asy
     );
   }
   // Binary messages may be as small as a byte; Infinity is the default.
+  // (With binaryType, as a standard WebSocket: binary is then the default.)
   const open = {
     readyState: 1,
+    binaryType: "blob",
     addEventListener() {},
     removeEventListener() {},
     close() {},

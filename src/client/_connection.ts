@@ -12,7 +12,14 @@ import type { StompTransport } from "../transports/transport.ts";
 import { type MessageSender, messageSender } from "../transports/_messages.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompTimers } from "./options.ts";
-import { BATCH_BYTES, type Outbox, type Outgoing } from "./_outbox.ts";
+import {
+  BATCH_BYTES,
+  type FrameEntry,
+  type Outbox,
+  type Outgoing,
+  type SendEntry,
+} from "./_outbox.ts";
+import { notText } from "./_sends.ts";
 import { encodeWhole } from "./_encoding.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
 import { HeartBeatScheduler } from "../_heartbeat.ts";
@@ -149,6 +156,11 @@ const EOL = new Uint8Array([0x0a]);
 export class Connection {
   readonly epoch: number;
   readonly transport: StompTransport;
+  /**
+   * The transport carries text only (a WebSocket sending text messages, as
+   * over SockJS): a SEND whose body is not UTF-8 fails alone.
+   */
+  readonly textOnly: boolean;
   /** CONNECTED came (resolves), or the connection ended first (rejects). */
   readonly handshake: Deferred<void> = deferred<void>();
   version: StompVersion = "1.0";
@@ -186,6 +198,8 @@ export class Connection {
     this.#options = options;
     this.#handlers = handlers;
     this.#coalesce = transport.coalesce === true;
+    this.textOnly =
+      (transport as { messageType?: unknown }).messageType === "text";
     this.#writer = transport.writable.getWriter();
     this.#sender = messageSender(transport);
     this.#writer.closed.catch(noop);
@@ -363,6 +377,7 @@ export class Connection {
           }
           let chunk: Uint8Array;
           try {
+            if (this.textOnly) refuseBinary(entry);
             chunk = outbox.bytesOf(entry, this.version);
           } catch (error) {
             outbox.discard(entry, asError(error));
@@ -523,6 +538,23 @@ export class Connection {
       }
     }
   }
+}
+
+/**
+ * Throws the `TypeError` for a SEND queued with a body that is not UTF-8,
+ * which a transport that carries text only cannot send.
+ */
+function refuseBinary(entry: SendEntry | FrameEntry): void {
+  const frame = entry.kind === "frame" && typeof entry.frame !== "function"
+    ? entry.frame
+    : undefined;
+  const body = entry.kind === "send" ? entry.body : frame?.body;
+  if (entry.text !== undefined || body === undefined) return;
+  const destination = entry.kind === "send"
+    ? entry.list[1]!
+    : frame?.headers.get("destination") ?? "";
+  const refused = notText(destination, body);
+  if (refused !== undefined) throw refused;
 }
 
 /**

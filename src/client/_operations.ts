@@ -38,7 +38,13 @@ import type { ClientSettings } from "./_options.ts";
 import type { Outbox } from "./_outbox.ts";
 import type { Receipts } from "./_receipts.ts";
 import { type ReplyHost, Requests } from "./_requests.ts";
-import { sendLater, sendNow, sendOptions, SendRules } from "./_sends.ts";
+import {
+  notText,
+  sendLater,
+  sendNow,
+  sendOptions,
+  SendRules,
+} from "./_sends.ts";
 import type { SessionOutput, StompSession } from "./session.ts";
 import { Subscriptions } from "./_subscriptions.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
@@ -172,7 +178,8 @@ export class Operations
     options: ClientSendOptions,
   ): Promise<void> {
     const rules = this.#rules;
-    const tooLarge = rules.tooLarge(destination, body);
+    const tooLarge = rules.tooLarge(destination, body) ??
+      this.#notText(destination, body);
     if (tooLarge !== undefined) return this.refuse(tooLarge);
     const lengthless = rules.lengthless(destination, body, options);
     if (lengthless instanceof TypeError) return this.refuse(lengthless);
@@ -220,6 +227,19 @@ export class Operations
         };
       },
     );
+  }
+
+  /**
+   * On a connection that carries text only, the error for a body that is
+   * not UTF-8 (one queued before it is checked when written).
+   */
+  #notText(
+    destination: string,
+    body: StompBody | undefined,
+  ): TypeError | undefined {
+    return this.#client.connection?.textOnly === true
+      ? notText(destination, body)
+      : undefined;
   }
 
   /** subscribe(), telling `made` the subscription as soon as it exists. */
@@ -308,6 +328,11 @@ export class Operations
       replyTo = this.requests.replyTo();
     } catch (error) {
       op.fail(error, true);
+      return op.promise;
+    }
+    const notText = this.#notText(destination, body);
+    if (notText !== undefined) {
+      op.fail(notText, true);
       return op.promise;
     }
     const lengthless = this.#rules.lengthless(destination, body, options);
@@ -452,7 +477,8 @@ export class Operations
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
-    const tooLarge = this.#rules.tooLarge(destination, body);
+    const tooLarge = this.#rules.tooLarge(destination, body) ??
+      this.#notText(destination, body);
     if (tooLarge !== undefined) return this.refuse(tooLarge);
     const lengthless = this.#rules.lengthless(destination, body, options);
     if (lengthless instanceof TypeError) return this.refuse(lengthless);

@@ -7,7 +7,7 @@ import { StompHeaders } from "../headers.ts";
 import { StompFrame, type StompVersion } from "../frame.ts";
 import { StompConnectionError } from "./errors.ts";
 import { encodePlain, encodeWhole, plainBound } from "./_encoding.ts";
-import { noop } from "./_util.ts";
+import { deferred, noop } from "./_util.ts";
 
 /** What every entry of the outgoing order has. */
 interface Entry {
@@ -180,7 +180,7 @@ class PendingSend implements SendEntry {
     report: (error: Error) => void,
   ) {
     this.lengthless = lengthless;
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const { promise, resolve, reject } = deferred<void>();
     // Whoever awaits still sees the rejection; nobody awaiting is no crash.
     promise.catch(noop);
     this.promise = promise;

@@ -65,6 +65,31 @@ export class SendRules {
   }
 }
 
+// fatal: a body that is not UTF-8 throws instead of becoming U+FFFD.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Over a transport that carries text only (a WebSocket sending text
+ * messages, as SockJS does), the `TypeError` for a body that is not UTF-8:
+ * its frame could not be sent, and only this SEND fails for it.
+ */
+export function notText(
+  destination: string,
+  body: StompBody | undefined,
+): TypeError | undefined {
+  if (!(body instanceof Uint8Array) || body.length === 0) return undefined;
+  try {
+    strictUtf8.decode(body);
+    return undefined;
+  } catch {
+    return new TypeError(
+      `Cannot send to ${
+        JSON.stringify(destination)
+      }: the body is not valid UTF-8, and the connection carries text only (a WebSocket sending text messages, as over SockJS); send text, or encode the bytes (as Base64, say)`,
+    );
+  }
+}
+
 /** The session's options for a SEND of these call options. */
 export function sendOptions(
   options: ClientSendOptions,

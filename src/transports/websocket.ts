@@ -62,19 +62,83 @@ export const STOMP_SUBPROTOCOLS: readonly string[] = Object.freeze([
 /** How frames are sent: as binary or as text WebSocket messages. */
 export type WebSocketMessageType = "binary" | "text";
 
+/**
+ * What {@linkcode fromWebSocket} needs of a socket: the standard
+ * `WebSocket`'s, which WebSocket-like objects have too, such as a SockJS
+ * socket (`sockjs-client`, the fallback transport of Spring applications) or
+ * one from the `ws` package.
+ *
+ * Two members are optional, and their absence changes how the transport
+ * works:
+ * - Without `binaryType`, the socket is taken to carry text only (SockJS
+ *   turns anything else into a string): frames go as text messages unless
+ *   `messageType` says otherwise, and `"binary"` is refused.
+ * - Without `bufferedAmount`, the socket cannot say how much it still holds,
+ *   so writes are paced instead (see
+ *   {@linkcode WebSocketTransportOptions.highWaterMark}).
+ *
+ * Events are read with `addEventListener`: `message` (its `data` a string
+ * or an `ArrayBuffer`), `close` (its `code`, `reason` and `wasClean`),
+ * `open` and `error`.
+ *
+ * @example A SockJS socket is a WebSocketLike
+ * ```ts
+ * import { fromWebSocket, type WebSocketLike } from "@stomper/stomp/transports";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // The shape of `new SockJS(url)` from sockjs-client: no binaryType, no
+ * // bufferedAmount. This one stays connecting.
+ * const sockJsLike: WebSocketLike = {
+ *   readyState: 0,
+ *   send() {},
+ *   close() {},
+ *   addEventListener() {},
+ *   removeEventListener() {},
+ * };
+ * const transport = fromWebSocket(sockJsLike);
+ * assertEquals(transport.messageType, "text");
+ * ```
+ */
+export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /**
+   * Set to `"arraybuffer"` by the transport; absent on a socket that sends
+   * text only.
+   */
+  binaryType?: string;
+  /** Bytes queued but not yet sent; absent on a socket that cannot tell. */
+  readonly bufferedAmount?: number;
+  /** Sends one message: a string as text, bytes as binary. */
+  send(data: string | Uint8Array): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** Listens to `open`, `message`, `error` and `close`. */
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  /** Stops listening. */
+  removeEventListener(type: string, listener: (event: Event) => void): void;
+}
+
 /** Options of {@linkcode fromWebSocket}. */
 export interface WebSocketTransportOptions {
   /**
    * Send each frame as a binary message, or as a text message (for servers
-   * that want text). A frame that is not valid UTF-8 cannot be sent as text:
-   * its write rejects with a `TypeError`.
+   * that want text, and for sockets that carry text only, such as SockJS).
+   * A frame that is not valid UTF-8 cannot be sent as text: it is not sent
+   * and its write rejects with a `TypeError`, which (as any failed write)
+   * errors `writable`. `StompClient` checks the body of each SEND before it
+   * gets there, so over a text transport it rejects only that send, and the
+   * connection stays.
    *
-   * @default {"binary"}
+   * @default {"binary", or "text" for a socket without binaryType}
    */
   messageType?: WebSocketMessageType;
   /**
    * Bytes queued in the socket (`bufferedAmount`) above which a write waits
-   * until the queue drains back to this mark.
+   * until the queue drains back to this mark. A socket without
+   * `bufferedAmount` (SockJS) cannot say what it holds, so there writes
+   * never wait: only the server can confirm what it has taken, and a
+   * receipt is how to wait for it (see docs/sockjs.md).
    *
    * @default {1048576}
    */
@@ -142,10 +206,19 @@ export interface WebSocketCloseInfo {
   readonly wasClean: boolean;
 }
 
-/** A {@linkcode StompTransport} over a WebSocket. */
-export interface WebSocketTransport extends StompTransport {
+/**
+ * A {@linkcode StompTransport} over a WebSocket, or over a
+ * {@linkcode WebSocketLike} socket `S`.
+ */
+export interface WebSocketTransport<S extends WebSocketLike = WebSocket>
+  extends StompTransport {
   /** The underlying socket; its `protocol` is the subprotocol agreed. */
-  readonly socket: WebSocket;
+  readonly socket: S;
+  /**
+   * How frames are sent: the `messageType` option, else `"binary"`, or
+   * `"text"` for a socket without `binaryType`.
+   */
+  readonly messageType: WebSocketMessageType;
   /**
    * Settles when the socket has closed, with how: a normal end of `readable`
    * can still carry a reason worth showing (RabbitMQ closes with code 1000
@@ -183,8 +256,9 @@ interface WebSocketSettings {
 function settings(
   options: WebSocketTransportOptions,
   context: string,
+  defaultType: WebSocketMessageType = "binary",
 ): WebSocketSettings {
-  const messageType = options.messageType ?? "binary";
+  const messageType = options.messageType ?? defaultType;
   if (messageType !== "binary" && messageType !== "text") {
     throw new TypeError(
       `${context}: messageType must be "binary" or "text", got ${
@@ -254,7 +328,9 @@ function decodeText(bytes: Uint8Array): string {
 }
 
 /**
- * Wraps a WebSocket (connecting or open) as a {@linkcode StompTransport}.
+ * Wraps a WebSocket (connecting or open) as a {@linkcode StompTransport}:
+ * a standard `WebSocket`, or any {@linkcode WebSocketLike} socket, such as
+ * a SockJS one (see docs/sockjs.md).
  *
  * - Sets `binaryType` to `"arraybuffer"` (leave it so); `readable` yields
  *   binary messages as bytes and text messages as their UTF-8 bytes. The
@@ -262,9 +338,11 @@ function decodeText(bytes: Uint8Array): string {
  *   `readable` until read.
  * - Each chunk written to `writable` is sent as one message (the view
  *   itself, never its whole backing buffer), binary unless `messageType` is
- *   `"text"`; a chunk longer than `maxMessageBytes` as several, in order.
+ *   `"text"` (the default for a socket without `binaryType`, which carries
+ *   text only); a chunk longer than `maxMessageBytes` as several, in order.
  *   Writes wait for the socket to open, and wait while `bufferedAmount` is
- *   above `highWaterMark`.
+ *   above `highWaterMark` (for a socket without `bufferedAmount`, see
+ *   `highWaterMark`).
  * - A close with code 1000 or no code ends `readable` normally, as does any
  *   close after `close()` or closing `writable`; any other close errors it
  *   with a {@linkcode WebSocketClosedError} carrying the code and reason.
@@ -323,27 +401,39 @@ function decodeText(bytes: Uint8Array): string {
  * assertEquals(sizes, [65536, 65536, frame.length - 2 * 65536]);
  * ```
  *
- * @param socket A WebSocket that is connecting or open.
+ * @param socket A WebSocket, or a {@linkcode WebSocketLike} socket, that is
+ * connecting or open.
  * @param options Message type, write high-water mark and message size limit.
  * @returns The transport.
- * @throws {TypeError} For a bad message type or a socket already closing.
+ * @throws {TypeError} For a bad message type, `"binary"` for a socket
+ * without `binaryType`, or a socket already closing.
  * @throws {RangeError} For a bad high-water mark or message size limit.
  */
-export function fromWebSocket(
-  socket: WebSocket,
+export function fromWebSocket<S extends WebSocketLike = WebSocket>(
+  socket: S,
   options: WebSocketTransportOptions = {},
-): WebSocketTransport {
+): WebSocketTransport<S> {
+  const binary = "binaryType" in socket;
   const { messageType, highWaterMark, maxMessageBytes } = settings(
     options,
     "Cannot wrap WebSocket",
+    binary ? "binary" : "text",
   );
+  if (!binary && messageType === "binary") {
+    throw new TypeError(
+      'Cannot wrap WebSocket: it has no binaryType, so it sends text only (SockJS turns bytes into a string of numbers); leave messageType unset or use "text"',
+    );
+  }
   if (socket.readyState >= CLOSING) {
     throw new TypeError("Cannot wrap WebSocket: it is already closing");
   }
-  socket.binaryType = "arraybuffer";
+  if (binary) socket.binaryType = "arraybuffer";
+  // A socket that cannot say what it holds is never waited for (see
+  // highWaterMark): pausing it for timer turns was measured to bound nothing.
+  const measured = typeof socket.bufferedAmount === "number";
 
   let closedLocally = false;
-  let closeEvent: CloseEvent | undefined;
+  let closeEvent: WebSocketCloseInfo | undefined;
   // Settled by the close event; writers waiting on open or drain listen to it.
   let resolveClosed!: (info: WebSocketCloseInfo) => void;
   const closed = new Promise<WebSocketCloseInfo>((resolve) =>
@@ -381,9 +471,9 @@ export function fromWebSocket(
     if (typeof message === "string" && message !== "") errorDetail = message;
   };
 
-  const onMessage = (event: MessageEvent) => {
+  const onMessage = (event: Event) => {
     if (readableDone) return;
-    const data: unknown = event.data;
+    const data: unknown = (event as MessageEvent).data;
     if (data instanceof ArrayBuffer) {
       controller.enqueue(new Uint8Array(data));
     } else if (typeof data === "string") {
@@ -400,23 +490,19 @@ export function fromWebSocket(
       close();
     }
   };
-  const onClose = (event: CloseEvent) => {
+  const onClose = (event: Event) => {
     // Some runtimes fire close twice when the peer drops the connection.
     if (closeEvent !== undefined) return;
-    closeEvent = event;
+    const { code, reason, wasClean } = event as CloseEvent;
+    closeEvent = { code, reason, wasClean };
     socket.removeEventListener("message", onMessage);
     socket.removeEventListener("error", onError);
     socket.removeEventListener("close", onClose);
-    resolveClosed({
-      code: event.code,
-      reason: event.reason,
-      wasClean: event.wasClean,
-    });
+    resolveClosed(closeEvent);
     if (readableDone) return;
     readableDone = true;
     const normal = closedLocally ||
-      (event.wasClean &&
-        (event.code === NORMAL_CLOSURE || event.code === NO_STATUS));
+      (wasClean && (code === NORMAL_CLOSURE || code === NO_STATUS));
     if (normal) controller.close();
     else controller.error(closedError("Connection lost"));
   };
@@ -432,22 +518,38 @@ export function fromWebSocket(
   const opened = socket.readyState === OPEN
     ? Promise.resolve(true)
     : new Promise<boolean>((resolve) => {
-      socket.addEventListener("open", () => resolve(true), { once: true });
-      closed.then(() => resolve(false));
+      // Removed by hand: SockJS's addEventListener takes no options.
+      const onOpen = () => {
+        socket.removeEventListener("open", onOpen);
+        resolve(true);
+      };
+      socket.addEventListener("open", onOpen);
+      closed.then(() => {
+        socket.removeEventListener("open", onOpen);
+        resolve(false);
+      });
     });
+
+  /** Waits for `delay` ms, or less if the socket closes. */
+  const sleep = async (delay: number) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      closed,
+      new Promise((resolve) => timer = setTimeout(resolve, delay)),
+    ]);
+    clearTimeout(timer);
+  };
+
+  /** Whether the socket holds more than the mark (the next write waits). */
+  const full = () => measured && socket.bufferedAmount! > highWaterMark;
 
   /** Waits until bufferedAmount is at most the mark, or the socket closes. */
   const drain = async () => {
     let delay = MIN_POLL_MS;
-    let before = socket.bufferedAmount;
+    let before = socket.bufferedAmount!;
     while (before > highWaterMark && closeEvent === undefined) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        closed,
-        new Promise((resolve) => timer = setTimeout(resolve, delay)),
-      ]);
-      clearTimeout(timer);
-      const now = socket.bufferedAmount;
+      await sleep(delay);
+      const now = socket.bufferedAmount!;
       // Aim the next poll at when the queue should reach the mark at the
       // rate it just drained; back off while it does not drain at all.
       const rate = (before - now) / delay;
@@ -494,7 +596,7 @@ export function fromWebSocket(
         throw closedError("Cannot send frame");
       }
       sendMessage(chunk);
-      if (socket.bufferedAmount > highWaterMark) await drain();
+      if (full()) await drain();
     },
     async close() {
       close();
@@ -505,7 +607,14 @@ export function fromWebSocket(
     },
   });
 
-  const transport = { readable, writable, close, socket, closed };
+  const transport = {
+    readable,
+    writable,
+    close,
+    socket,
+    closed,
+    messageType,
+  };
   registerMessageSender(transport, (chunks) => {
     if (socket.readyState !== OPEN) return false;
     try {
@@ -513,7 +622,7 @@ export function fromWebSocket(
     } catch (error) {
       return Promise.reject(error);
     }
-    return socket.bufferedAmount > highWaterMark ? drain() : Promise.resolve();
+    return full() ? drain() : Promise.resolve();
   });
   return transport;
 }
