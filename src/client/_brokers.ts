@@ -5,10 +5,8 @@
 // both). The URL the client reports never carries a secret.
 
 import { redactUrl } from "../_redact.ts";
-import {
-  openTransport,
-  type OpenTransportOptions,
-} from "../transports/open.ts";
+import type { OpenTransportOptions } from "../transports/open.ts";
+import { openUrl } from "../transports/_open.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { StompConnectionError } from "./errors.ts";
 import type {
@@ -118,7 +116,7 @@ export class Brokers {
 
 /**
  * Errors of connectUrl's transport options (a `TypeError` or `RangeError` of
- * `openTransport`): the same on every attempt, so never retried.
+ * `openUrl`): the same on every attempt, so never retried.
  */
 const ARGUMENT_ERRORS = new WeakSet<Error>();
 
@@ -133,7 +131,7 @@ export function urlSource(
 ): (attempt: ConnectAttempt) => Promise<StompTransport> {
   return async (attempt: ConnectAttempt) => {
     try {
-      return await openTransport(attempt.url!, options);
+      return await openUrl(attempt.url!, options);
     } catch (error) {
       // A transport option it refuses is refused on every attempt.
       if (error instanceof TypeError || error instanceof RangeError) {

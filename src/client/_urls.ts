@@ -2,7 +2,7 @@
 // `failover:(a,b)` string, checked at the call and kept without credentials.
 
 import { redactUrl } from "../_redact.ts";
-import { TRANSPORT_SCHEMES } from "../transports/open.ts";
+import { TRANSPORT_SCHEMES } from "../transports/_open.ts";
 import { hostPortHint } from "../transports/_url.ts";
 
 /** A broker to connect to: its URL without credentials, and those. */

@@ -23,6 +23,10 @@
  * @module
  */
 
+// StompClient.connectUrl opens tcp: and tls: URLs once open.ts is loaded;
+// "@stomper/stomp/browser" exports the client without it.
+import "../transports/open.ts";
+
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./message.ts";

@@ -5,14 +5,25 @@
  * @module
  */
 
-import { redactUrl } from "../_redact.ts";
 import { isCloudflareWorkers, isDeno, isNodeLike } from "./_runtime.ts";
-import { hostPortHint, tcpSchemeIsTls, WEBSOCKET_HINT } from "./_url.ts";
+import { openUrl, registerTcpOpener } from "./_open.ts";
 import { connectCloudflareTcp } from "./cloudflare.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
 import { connectNodeTcp, type NodeTcpConnectOptions } from "./node.ts";
 import type { StompTransport } from "./transport.ts";
-import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
+import type { WebSocketConnectOptions } from "./websocket.ts";
+
+export { TRANSPORT_SCHEMES } from "./_open.ts";
+
+// Loading this module gives openUrl (and so StompClient.connectUrl) its TCP
+// and TLS transports; the browser entry point leaves it out.
+registerTcpOpener((url, options) => {
+  if (isDeno()) return connectTcp(url, options);
+  // Before Node: with nodejs_compat a Worker looks like Node too.
+  if (isCloudflareWorkers()) return connectCloudflareTcp(url, options);
+  if (isNodeLike()) return connectNodeTcp(url, options);
+  return undefined;
+});
 
 /**
  * Options of {@linkcode openTransport}: those of the TCP/TLS (Deno and Node)
@@ -26,27 +37,6 @@ import { connectWebSocket, type WebSocketConnectOptions } from "./websocket.ts";
  */
 export interface OpenTransportOptions
   extends TcpConnectOptions, NodeTcpConnectOptions, WebSocketConnectOptions {}
-
-/**
- * The URL schemes {@linkcode openTransport} understands: `stomp:` is an alias
- * of `tcp:`, and `stomp+ssl:` of `tls:`.
- *
- * @example Checking a URL's scheme
- * ```ts
- * import { TRANSPORT_SCHEMES } from "@stomper/stomp/transports";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(TRANSPORT_SCHEMES.includes(new URL("ws://localhost:15674/ws").protocol), true);
- * ```
- */
-export const TRANSPORT_SCHEMES: readonly string[] = Object.freeze([
-  "tcp:",
-  "tls:",
-  "stomp:",
-  "stomp+ssl:",
-  "ws:",
-  "wss:",
-]);
 
 /**
  * Opens a transport to a STOMP broker from its URL.
@@ -89,65 +79,5 @@ export async function openTransport(
   url: string | URL,
   options: OpenTransportOptions = {},
 ): Promise<StompTransport> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // The parser's error quotes the URL whole: not kept as the cause.
-    throw new TypeError(
-      `Cannot open transport: invalid URL ${JSON.stringify(redactUrl(url))}${
-        hostPortHint(String(url))
-      }`,
-    );
-  }
-  const secure = tcpSchemeIsTls(parsed.protocol);
-  // TLS settings apply to the TLS schemes only: one set of options serves
-  // every URL of a failover list.
-  if (secure === false || parsed.protocol === "ws:") {
-    options = withoutTlsSettings(options);
-  }
-  if (secure !== undefined) {
-    if (isDeno()) return await connectTcp(parsed, options);
-    // Before Node: with nodejs_compat a Worker looks like Node too.
-    if (isCloudflareWorkers()) {
-      return await connectCloudflareTcp(parsed, options);
-    }
-    if (isNodeLike()) return await connectNodeTcp(parsed, options);
-    throw new TypeError(
-      `Cannot open transport: ${parsed.protocol} URLs need Deno, Node, Bun or Cloudflare Workers (this runtime has none of Deno.connect, node:net and cloudflare:sockets); use a ws: or wss: URL`,
-    );
-  }
-  switch (parsed.protocol) {
-    case "ws:":
-    case "wss:":
-      if (options.hostname !== undefined) {
-        throw new TypeError(
-          `Cannot open transport: the hostname option applies to tcp: and tls: URLs, and a WebSocket connects to its URL's host; put ${
-            JSON.stringify(options.hostname)
-          } in the ${parsed.protocol} URL instead`,
-        );
-      }
-      if (typeof globalThis.WebSocket !== "function") {
-        throw new TypeError(
-          `Cannot open transport: ${parsed.protocol} URLs need a global WebSocket, and this runtime has none (${WEBSOCKET_HINT})`,
-        );
-      }
-      return await connectWebSocket(parsed, options);
-    default:
-      throw new TypeError(
-        `Cannot open transport: unknown scheme "${parsed.protocol}" in ${
-          JSON.stringify(redactUrl(parsed))
-        } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${
-          hostPortHint(String(url))
-        }`,
-      );
-  }
-}
-
-/** The options without caCerts, cert and key. */
-function withoutTlsSettings(
-  options: OpenTransportOptions,
-): OpenTransportOptions {
-  const { caCerts: _caCerts, cert: _cert, key: _key, ...rest } = options;
-  return rest;
+  return await openUrl(url, options);
 }

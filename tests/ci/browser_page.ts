@@ -3,7 +3,7 @@
 // package name replaced by the path it resolves to: what tests/ci/bundle_size.ts
 // bundles and weighs. bundle_size.ts fails when the README imports anything
 // this file does not.
-import { StompClient } from "../../mod.ts";
+import { StompClient } from "../../src/browser.ts";
 
 const log = document.querySelector("#log")!;
 const client = await StompClient.connectUrl("ws://localhost:15674/ws", {

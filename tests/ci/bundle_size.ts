@@ -42,6 +42,14 @@ export function importLines(code: string): string[] {
   );
 }
 
+/** `line` with its module specifier replaced by `resolve(specifier)`. */
+export function resolveSpecifier(
+  line: string,
+  resolve: (specifier: string) => string,
+): string {
+  return line.replace(/from "([^"]+)"/, (_, name) => `from "${resolve(name)}"`);
+}
+
 /** The page script of README.md's browser quick start. */
 export function readmePageScript(readme: string): string {
   const start = readme.indexOf(README_HEADING);
@@ -132,15 +140,25 @@ if (import.meta.main) {
 
   const readme = await Deno.readTextFile(new URL("README.md", ROOT));
   const entry = await Deno.readTextFile(new URL(ENTRY, ROOT));
+  const importMap = new URL(IMPORT_MAP, ROOT);
+  const { imports } = JSON.parse(await Deno.readTextFile(importMap));
+  // The README's package names, through the import map, are the files the
+  // entry's relative imports name.
   const wanted = importLines(readmePageScript(readme)).map((line) =>
-    line.replace(`"@stomper/stomp"`, `"../../mod.ts"`)
+    resolveSpecifier(line, (name) => {
+      const target = imports[name];
+      return target === undefined ? name : new URL(target, importMap).href;
+    })
   );
-  const missing = wanted.filter((line) => !importLines(entry).includes(line));
+  const entryLines = importLines(entry).map((line) =>
+    resolveSpecifier(line, (name) => new URL(name, new URL(ENTRY, ROOT)).href)
+  );
+  const missing = wanted.filter((line) => !entryLines.includes(line));
   if (missing.length > 0) {
     console.error(
       `${ENTRY} does not import what README.md's browser page imports: ${
         missing.join(" ")
-      }`,
+      } (it imports ${entryLines.join(" ")})`,
     );
     Deno.exit(1);
   }

@@ -105,7 +105,11 @@ Deno.test("README's browser quick start greets every open tab in headless Chromi
     "html",
   );
   const topic = `/topic/stomper-readme-${crypto.randomUUID()}`;
-  let page = swap(code!, `"@stomper/stomp"`, `"${new URL("mod.ts", ROOT)}"`);
+  let page = swap(
+    code!,
+    `"@stomper/stomp/browser"`,
+    `"${new URL("src/browser.ts", ROOT)}"`,
+  );
   page = swap(page, `"ws://localhost:15674/ws"`, `"${BROKERS.rabbitmqWs}"`);
   page = swap(page, `"/topic/news"`, `"${topic}"`);
   const dir = await Deno.makeTempDir({ prefix: "stomper-readme-browser-" });
