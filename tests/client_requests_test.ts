@@ -25,6 +25,7 @@ function host(server: string | undefined, log: string[]): ReplyHost {
     },
     releaseReplies: (subscription) => log.push(`release ${subscription.id}`),
     unsubscribe: () => Promise.resolve(),
+    drain: () => Promise.resolve(),
     resume: () => {},
   };
   return self;

@@ -16,6 +16,10 @@ function owner(log: string[]): SubscriptionOwner {
       log.push(`unsubscribe ${subscription.id}`);
       return Promise.resolve();
     },
+    drain: (subscription) => {
+      log.push(`drain ${subscription.id}`);
+      return Promise.resolve();
+    },
     resume: () => log.push("resume"),
   };
 }

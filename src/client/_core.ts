@@ -15,6 +15,7 @@ import {
 } from "./errors.ts";
 import type {
   DisconnectOptions,
+  DrainOptions,
   StompClientOptions,
   StompClientState,
 } from "./options.ts";
@@ -63,6 +64,7 @@ export class ClientCore implements ClientState {
   #closeError: Error | undefined;
   #lastReported: Error | undefined;
   #disconnecting: Promise<void> | undefined;
+  #draining: Promise<void> | undefined;
   #goodbye: Operation<void> | undefined;
   /** The connection DISCONNECT was written on. */
   #goodbyeEpoch: number | undefined;
@@ -129,6 +131,10 @@ export class ClientCore implements ClientState {
     return this.#serverName;
   }
 
+  get draining(): boolean {
+    return this.#draining !== undefined;
+  }
+
   get reconnects(): boolean {
     return this.#settings.policy !== undefined;
   }
@@ -184,6 +190,32 @@ export class ClientCore implements ClientState {
 
   close(): void {
     this.#finish(undefined);
+  }
+
+  /**
+   * Drains every subscription (not the one replies come to), then
+   * disconnects; rejects, once disconnected, with the first drain's error.
+   */
+  drain(options: DrainOptions): Promise<void> {
+    if (this.#draining !== undefined) return this.#draining;
+    if (this.#state === "closed" || this.#state === "disconnecting") {
+      return this.disconnect({});
+    }
+    const draining = this.#drain(options);
+    draining.catch(noop);
+    this.#draining = draining;
+    return draining;
+  }
+
+  async #drain(options: DrainOptions): Promise<void> {
+    const ops = this.ops;
+    const results = await Promise.allSettled(
+      ops.drainable.map((subscription) => ops.drain(subscription, options)),
+    );
+    await this.disconnect({});
+    for (const result of results) {
+      if (result.status === "rejected") throw result.reason;
+    }
   }
 
   report(error: Error): void {
@@ -400,9 +432,12 @@ export class ClientCore implements ClientState {
         return;
       case "message": {
         const ops = this.ops;
-        const subscription = event.subscription === undefined
+        // A subscription drained in auto mode takes messages until its
+        // UNSUBSCRIBE is confirmed, when the session has forgotten it.
+        const id = event.subscription?.id ?? frame.headers.get("subscription");
+        const subscription = id === undefined
           ? undefined
-          : ops.subscriptions.get(event.subscription.id);
+          : ops.subscriptions.get(id);
         const replies = ops.requests.replySubscription(frame, subscription);
         if (replies !== undefined) {
           this.#reply(frame, replies, connection.epoch);

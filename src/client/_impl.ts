@@ -8,6 +8,7 @@ import type { AckMode } from "../builders.ts";
 import type { StompBody, StompFrame } from "../frame.ts";
 import type { StompHeaders } from "../headers.ts";
 import type { MessageAckOptions, StompMessage } from "./message.ts";
+import type { DrainOptions } from "./options.ts";
 import type { SessionSubscription } from "./session.ts";
 import { noop } from "./_util.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
@@ -37,6 +38,7 @@ export interface SubscriptionOwner {
     subscription: Subscription,
     options: UnsubscribeOptions,
   ): Promise<void>;
+  drain(subscription: Subscription, options: DrainOptions): Promise<void>;
   /** A subscription's buffer went below its high-water mark, or it ended. */
   resume(): void;
 }
@@ -63,6 +65,11 @@ export class Message implements StompMessage {
   readonly epoch: number;
   readonly #client: Acknowledger;
   #settled: "ACK" | "NACK" | undefined;
+  /**
+   * Its place in the order its subscription handed messages out (from 1),
+   * once handed out in a `client` mode; 0 before, or in `auto` mode.
+   */
+  handedOut = 0;
 
   constructor(
     frame: StompFrame,
@@ -125,6 +132,19 @@ export class Message implements StompMessage {
         ),
       );
     }
+    if (this.subscription.unsubscribed) {
+      // RabbitMQ ends the connection for an ACK naming a subscription it
+      // no longer has; ActiveMQ ignores it and delivers the message again.
+      return this.#client.refuse(
+        new TypeError(
+          `Cannot ${verb} message ${
+            JSON.stringify(this.messageId)
+          }: subscription ${
+            JSON.stringify(this.subscription.id)
+          } was unsubscribed, and the broker delivers the message again`,
+        ),
+      );
+    }
     if (this.#settled !== undefined) {
       return this.#client.refuse(
         new TypeError(
@@ -136,16 +156,18 @@ export class Message implements StompMessage {
     }
     // Marked at the call so that a second call made meanwhile fails.
     this.#settled = command;
+    this.subscription.settled(this);
     const done = this.#client.settle(this, command, options, transaction);
     done.then(undefined, () => {
-      if (this.#settled === command) this.#settled = undefined;
+      if (this.#settled === command) this.unsettle();
     });
     return done;
   }
 
-  /** An aborted transaction undid the acknowledgement. */
+  /** An aborted transaction, or a failed ACK, undid the acknowledgement. */
   unsettle(): void {
     this.#settled = undefined;
+    this.subscription.unsettled(this);
   }
 }
 
@@ -166,6 +188,23 @@ export class Subscription implements StompSubscription {
   #bytes = 0;
   #ended = false;
   #error: unknown;
+  /** unsubscribe() was called: its messages can no longer be acknowledged. */
+  #unsubscribed = false;
+  /** Messages handed out so far in a `client` mode (see Message.handedOut). */
+  #handedOut = 0;
+  /**
+   * The messages handed out in a `client` mode that still wait for an ACK
+   * or NACK, by their place (numbers, not messages: bodies are not kept).
+   */
+  readonly #unsettled = new Set<number>();
+  /** A drain: told of every change it waits for; see beginDrain. */
+  #drain: { readonly changed: () => void; lost: boolean } | undefined;
+  /** Draining in a `client` mode: what arrives now is not handed out. */
+  #holding = false;
+  /** Messages that arrived while holding, left to the broker. */
+  #held = 0;
+  /** Messages from connections before this one cannot be acknowledged. */
+  #oldestEpoch = 0;
   // A reader waiting for the next message (the iterator or the stream).
   #wake: (() => void) | undefined;
   #stream: ReadableStream<StompMessage> | undefined;
@@ -233,6 +272,65 @@ export class Subscription implements StompSubscription {
     return !this.#ended;
   }
 
+  /** Whether unsubscribe() was called (not merely the client closing). */
+  get unsubscribed(): boolean {
+    return this.#unsubscribed;
+  }
+
+  /** Messages handed out in a `client` mode and not yet acknowledged. */
+  get unsettledCount(): number {
+    return this.#unsettled.size;
+  }
+
+  /** Messages that arrived during a drain and were left to the broker. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Whether a drain runs, and whether its connection was lost since. */
+  get draining(): { readonly lost: boolean } | undefined {
+    return this.#drain;
+  }
+
+  /**
+   * A drain begins: `changed` is called whenever a message is handed out,
+   * acknowledged, dropped, or the subscription ends. In a `client` mode,
+   * nothing that arrives from now on is handed out (the broker gets it back
+   * with UNSUBSCRIBE, or when the connection closes), and the iteration
+   * ends once the buffer is empty.
+   */
+  beginDrain(changed: () => void): void {
+    this.#drain = { changed, lost: false };
+    if (this.ack !== "auto") {
+      this.#holding = true;
+      this.#wake?.();
+    }
+  }
+
+  /** Its unsubscribe() was issued: acknowledgements would be refused. */
+  markUnsubscribed(): void {
+    this.#unsubscribed = true;
+  }
+
+  /** `message` was acknowledged (in `client` mode, with all before it). */
+  settled(message: Message): void {
+    const place = message.handedOut;
+    if (place === 0 || !this.#unsettled.has(place)) return;
+    if (this.ack === "client") {
+      for (const earlier of this.#unsettled) {
+        if (earlier <= place) this.#unsettled.delete(earlier);
+      }
+    } else this.#unsettled.delete(place);
+    this.#drain?.changed();
+  }
+
+  /** `message`'s acknowledgement was undone, on its own connection. */
+  unsettled(message: Message): void {
+    if (message.handedOut === 0 || this.#ended) return;
+    if (message.epoch < this.#oldestEpoch) return;
+    this.#unsettled.add(message.handedOut);
+  }
+
   /**
    * Whether the client must stop reading until this buffer drains: it
    * holds `highWaterMark` messages, or `highWaterMarkBytes` of bodies (one
@@ -260,7 +358,7 @@ export class Subscription implements StompSubscription {
           if (this.#reader !== "iterator") return done();
           const message = this.#take();
           if (message !== undefined) return { done: false, value: message };
-          if (this.#ended) {
+          if (this.#ended || this.#holding) {
             this.#reader = undefined;
             if (this.#error !== undefined) throw this.#error;
             return done();
@@ -281,6 +379,10 @@ export class Subscription implements StompSubscription {
     return this.#client.unsubscribe(this, options);
   }
 
+  drain(options: DrainOptions = {}): Promise<void> {
+    return this.#client.drain(this, options);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#ended) return;
     try {
@@ -292,6 +394,10 @@ export class Subscription implements StompSubscription {
 
   deliver(message: Message): void {
     if (this.#ended) return;
+    if (this.#holding) {
+      this.#held++;
+      return;
+    }
     this.#queue.push(message);
     this.#bytes += message.frame.bodyLength;
     this.#wake?.();
@@ -307,6 +413,8 @@ export class Subscription implements StompSubscription {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
+    // A drain sees what was left before it is dropped.
+    this.#drain?.changed();
     if (this.ack !== "auto") this.#clear();
     this.#wake?.();
     this.#client.resume();
@@ -314,12 +422,20 @@ export class Subscription implements StompSubscription {
 
   /** Drops buffered messages that arrived on a connection since lost. */
   purge(epoch: number): void {
-    if (this.ack === "auto") return;
+    const drain = this.#drain;
+    if (drain !== undefined) drain.lost = true;
+    if (this.ack === "auto") {
+      drain?.changed();
+      return;
+    }
+    this.#oldestEpoch = epoch;
+    this.#unsettled.clear();
     const kept = this.#queue.slice(this.#head).filter((m) => m.epoch >= epoch);
     this.#queue = kept;
     this.#head = 0;
     this.#bytes = 0;
     for (const message of kept) this.#bytes += message.frame.bodyLength;
+    drain?.changed();
   }
 
   #clear(): void {
@@ -340,6 +456,11 @@ export class Subscription implements StompSubscription {
       this.#head = 0;
     }
     if (!this.full) this.#client.resume();
+    if (this.ack !== "auto") {
+      message.handedOut = ++this.#handedOut;
+      this.#unsettled.add(message.handedOut);
+    }
+    this.#drain?.changed();
     return message;
   }
 
@@ -383,7 +504,7 @@ export class Subscription implements StompSubscription {
         controller.enqueue(message);
         return;
       }
-      if (this.#ended) {
+      if (this.#ended || this.#holding) {
         this.#reader = undefined;
         if (this.#error === undefined) controller.close();
         else controller.error(this.#error);

@@ -56,6 +56,8 @@ import type {
 import type { ConnectionStats } from "./_wiretap.ts";
 import { ackList } from "./_acks.ts";
 import { noop } from "./_util.ts";
+import { type DrainHost, drainSubscription } from "./_drain.ts";
+import type { DrainOptions } from "./options.ts";
 
 /** What operations read of the client's state (the core owns it). */
 export interface ClientState {
@@ -71,6 +73,8 @@ export interface ClientState {
   readonly serverName: string | undefined;
   /** Whether the client reconnects. */
   readonly reconnects: boolean;
+  /** Whether the client drains (it takes no new subscription). */
+  readonly draining: boolean;
   /** To onError, once. */
   report(error: Error): void;
 }
@@ -109,7 +113,12 @@ interface Prepared<T> extends Omit<Enqueue<T>, "confirmed"> {
 }
 
 export class Operations
-  implements Acknowledger, SubscriptionOwner, TransactionOwner, ReplyHost {
+  implements
+    Acknowledger,
+    SubscriptionOwner,
+    TransactionOwner,
+    ReplyHost,
+    DrainHost {
   readonly subscriptions: Subscriptions;
   readonly requests: Requests;
   readonly context: OperationContext;
@@ -122,6 +131,8 @@ export class Operations
   readonly #receiptTimeout: number;
   readonly #highWaterMark: number;
   readonly #highWaterMarkBytes: number;
+  /** The subscriptions replies to requests come to (not drained). */
+  readonly #replies = new WeakSet<Subscription>();
 
   constructor(
     client: ClientState,
@@ -259,6 +270,11 @@ export class Operations
           ? this.#highWaterMarkBytes
           : checkHighWaterMarkBytes(options.highWaterMarkBytes);
         this.checkOpen("subscribe");
+        if (this.#client.draining) {
+          throw new StompConnectionError(
+            "Cannot subscribe: the client is draining",
+          );
+        }
         const { subscription, out } = this.subscriptions.open(
           destination,
           {
@@ -293,6 +309,7 @@ export class Operations
     let made: Subscription | undefined;
     this.subscribe(destination, {}, (subscription) => made = subscription)
       .catch(noop);
+    if (made !== undefined) this.#replies.add(made);
     return made;
   }
 
@@ -436,9 +453,25 @@ export class Operations
     );
   }
 
+  /** The subscriptions a drain of the client drains (not the replies'). */
+  get drainable(): Subscription[] {
+    return this.subscriptions.list().filter((s) => !this.#replies.has(s));
+  }
+
+  drain(subscription: Subscription, options: DrainOptions): Promise<void> {
+    return drainSubscription(subscription, this, options);
+  }
+
+  drop(subscription: Subscription, error?: Error): void {
+    if (this.subscriptions.has(subscription)) {
+      this.subscriptions.drop(subscription.id, error);
+    }
+  }
+
   unsubscribe(
     subscription: Subscription,
     options: UnsubscribeOptions,
+    retire = false,
   ): Promise<void> {
     const what = `UNSUBSCRIBE from ${JSON.stringify(subscription.destination)}`;
     return this.#issue(what, options, (_, confirmed) => {
@@ -454,6 +487,7 @@ export class Operations
             ? {}
             : { headers: options.headers }),
         },
+        retire,
       );
       if (out === undefined) return { out: undefined, value: undefined };
       return {

@@ -184,6 +184,13 @@ export function checkHighWaterMarkBytes(value: number): number {
   return positive("highWaterMarkBytes", value, true);
 }
 
+/**
+ * How long a drain waits for the messages handed out to be acknowledged:
+ * below the 30 s a container is usually given between SIGTERM and SIGKILL,
+ * leaving time to disconnect.
+ */
+export const DEFAULT_DRAIN_TIMEOUT = 20_000;
+
 /** Whether an operation's `timeout` option is usable (a finite number ≥ 0). */
 export function validTimeout(timeout: unknown): timeout is number | undefined {
   return timeout === undefined ||

@@ -70,21 +70,33 @@ export class Subscriptions {
   /**
    * Ends a subscription for unsubscribe(): the UNSUBSCRIBE to write, or
    * `undefined` when the server need not hear of it (`frame` undefined: the
-   * client is closing; or the session no longer has it: refused).
+   * client is closing; or the session no longer has it: refused). With
+   * `retire` (a drain in `auto` mode), the subscription still takes the
+   * messages that come until the server confirms the UNSUBSCRIBE, and
+   * {@linkcode drop} ends it then.
    */
   close(
     subscription: Subscription,
     frame: SessionReceiptOptions | undefined,
+    retire = false,
   ): SessionOutput | undefined {
-    this.#byId.delete(subscription.id);
-    subscription.end();
-    if (
-      frame === undefined || !this.#session.subscriptions.has(subscription.id)
-    ) {
-      this.#session.forget(subscription.id);
+    const id = subscription.id;
+    const toServer = frame !== undefined && this.#session.subscriptions.has(id);
+    if (!toServer || !retire) {
+      this.#byId.delete(id);
+      subscription.end();
+    }
+    if (!toServer) {
+      this.#session.forget(id);
       return undefined;
     }
-    return this.#session.unsubscribe(subscription.id, frame);
+    subscription.markUnsubscribed();
+    return this.#session.unsubscribe(id, frame);
+  }
+
+  /** The subscriptions, as a list. */
+  list(): Subscription[] {
+    return [...this.#byId.values()];
   }
 
   /** Whether reading must stop for now: a subscription's buffer is full. */

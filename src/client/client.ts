@@ -19,6 +19,7 @@ import type {
   ClientSubscribeOptions,
   ConnectUrlOptions,
   DisconnectOptions,
+  DrainOptions,
   ReplyOptions,
   RequestOptions,
   StompClientOptions,
@@ -592,6 +593,61 @@ export class StompClient implements AsyncDisposable {
    */
   disconnect(options: DisconnectOptions = {}): Promise<void> {
     return this.#core.disconnect(options);
+  }
+
+  /**
+   * Shuts down without losing work, as on SIGTERM: drains every
+   * subscription at once (see {@linkcode StompSubscription.drain}: nothing
+   * new is handed out, the messages already received are, and each one
+   * handed out is acknowledged or rejected), then disconnects, writing
+   * everything issued before. Meanwhile handlers can still acknowledge,
+   * send and reply; only `subscribe` is refused. Settle a message last:
+   * the disconnect follows the last acknowledgement.
+   *
+   * Rejects, once disconnected, with the first subscription's failure: a
+   * `StompTimeoutError` when messages were still unacknowledged after
+   * `timeout` (20 s by default; the broker delivers them again). Requests
+   * still waiting for their reply when it disconnects reject. Calling it
+   * again returns the same promise; on a closed or disconnecting client it
+   * is {@linkcode StompClient.disconnect}.
+   *
+   * @example Finishing the jobs at hand before exiting
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using broker = StompTestBroker.listen();
+   * const client = await StompClient.connectUrl(broker.url);
+   * const jobs = await client.subscribe("/queue/jobs", {
+   *   ack: "client-individual",
+   *   headers: { "prefetch-count": "10" },
+   * });
+   * for (const job of ["a", "b", "c"]) {
+   *   await client.send("/queue/jobs", job, { receipt: true });
+   * }
+   * const done: string[] = [];
+   * const worker = (async () => {
+   *   for await (const job of jobs) {
+   *     await new Promise((resolve) => setTimeout(resolve, 10)); // the work
+   *     await client.send("/queue/done", job.text);
+   *     done.push(job.text);
+   *     await job.ack();
+   *   }
+   * })();
+   * // In a service: Deno.addSignalListener("SIGTERM", () => client.drain());
+   * await client.drain({ timeout: 5000 });
+   * await worker;
+   * assertEquals(done, ["a", "b", "c"]);
+   * assertEquals(broker.depth("/queue/done"), 3);
+   * assertEquals(client.state, "closed");
+   * ```
+   *
+   * @param options How long to wait for the messages at hand, a signal.
+   * @returns A promise that resolves once drained and disconnected.
+   */
+  drain(options: DrainOptions = {}): Promise<void> {
+    return this.#core.drain(options);
   }
 
   /**

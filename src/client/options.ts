@@ -559,3 +559,22 @@ export interface DisconnectOptions {
   /** Extra headers for the DISCONNECT frame. */
   headers?: StompHeadersInit;
 }
+
+/** Options of `StompSubscription.drain` and `StompClient.drain`. */
+export interface DrainOptions {
+  /**
+   * Milliseconds to wait for the messages already received to be handed
+   * out and acknowledged (or rejected); then the drain rejects with a
+   * `StompTimeoutError` saying how many were left, the subscription ends
+   * anyway, and the broker delivers those messages again. 0 waits for ever.
+   * Below the 30 s a container usually gets between SIGTERM and SIGKILL.
+   *
+   * @default {20000}
+   */
+  timeout?: number;
+  /**
+   * Stops waiting, as the timeout does, rejecting with the signal's
+   * reason.
+   */
+  signal?: AbortSignal;
+}

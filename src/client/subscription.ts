@@ -8,7 +8,7 @@
 import type { AckMode } from "../builders.ts";
 import type { StompFrame } from "../frame.ts";
 import type { StompHeaders, StompHeadersInit } from "../headers.ts";
-import type { OperationOptions } from "./options.ts";
+import type { DrainOptions, OperationOptions } from "./options.ts";
 
 /** Options of {@linkcode StompSubscription.unsubscribe}. */
 export interface UnsubscribeOptions extends OperationOptions {
@@ -111,6 +111,61 @@ export interface StompSubscription
    * `receipt: true` when the server confirms it.
    */
   unsubscribe(options?: UnsubscribeOptions): Promise<void>;
+  /**
+   * Stops taking new messages but finishes those at hand: the buffered
+   * messages are still handed out, the iteration ends after them, and the
+   * promise resolves once each message handed out has been acknowledged or
+   * rejected and the server has confirmed the UNSUBSCRIBE. (Meant for a
+   * shutdown; {@linkcode StompClient.drain} does it for every subscription,
+   * then disconnects.)
+   *
+   * In the `client` and `client-individual` modes the UNSUBSCRIBE goes last,
+   * after the acknowledgements: a broker takes none after it (RabbitMQ ends
+   * the connection, ActiveMQ delivers the message again). Messages that
+   * arrive meanwhile are not handed out; the broker delivers them to
+   * another consumer once the UNSUBSCRIBE is done (ActiveMQ, the test
+   * broker) or once the connection closes (RabbitMQ). In `auto` mode the
+   * UNSUBSCRIBE goes first, and the messages that come before its RECEIPT
+   * are handed out too: the broker counts them as delivered.
+   *
+   * Rejects with a `StompTimeoutError` saying what was left when the
+   * timeout (20 s by default) passes first; the subscription then ends
+   * anyway, and acknowledging one of its messages afterwards rejects (the
+   * broker delivers it again). Rejects with a `StompConnectionError` when
+   * the connection is lost first (the subscription is not restored), or the
+   * subscription ends otherwise with messages unacknowledged. Calling it
+   * again returns the same promise.
+   *
+   * @example Draining a subscription
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using broker = StompTestBroker.listen();
+   * await using client = await StompClient.connectUrl(broker.url);
+   * const tasks = await client.subscribe("/queue/tasks", {
+   *   ack: "client-individual",
+   * });
+   * await client.send("/queue/tasks", "one", { receipt: true });
+   * await client.send("/queue/tasks", "two", { receipt: true });
+   * const seen: string[] = [];
+   * const worker = (async () => {
+   *   for await (const task of tasks) {
+   *     seen.push(task.text);
+   *     await task.ack();
+   *   }
+   * })();
+   * await tasks.drain({ timeout: 5000 });
+   * await worker;
+   * assertEquals(seen, ["one", "two"]);
+   * assertEquals(tasks.active, false);
+   * ```
+   *
+   * @param options How long to wait for the messages at hand, a signal.
+   * @returns A promise that resolves once drained.
+   */
+  drain(options?: DrainOptions): Promise<void>;
 }
 
 /** Options of {@linkcode StompMessage.ack} and {@linkcode StompMessage.nack}. */
