@@ -517,6 +517,7 @@ export class ClientCore implements ClientState {
     if (connection !== this.#connection || this.#state === "closed") return;
     const wasUp = this.#ready;
     this.#ready = false;
+    const sending = this.session.heartBeat.send > 0;
     this.session.reset();
     if (this.#goodbyeEpoch === connection.epoch) {
       // DISCONNECT went out: a server closing instead of answering is done.
@@ -527,11 +528,15 @@ export class ClientCore implements ClientState {
     // From here on, operations go out on the next connection.
     const epoch = connection.epoch;
     this.#epoch = epoch + 1;
-    const lost = error instanceof StompConnectionError
-      ? error
-      : new StompConnectionError(`Connection lost: ${describe(error)}`, {
-        cause: error,
-      });
+    const lost = webStompHint(
+      error instanceof StompConnectionError
+        ? error
+        : new StompConnectionError(`Connection lost: ${describe(error)}`, {
+          cause: error,
+        }),
+      this.#serverName,
+      sending,
+    );
     this.#receipts.lost(epoch, lost);
     this.outbox.lost(epoch, lost);
     this.ops.requests.lost(epoch, lost);
@@ -648,6 +653,35 @@ export class ClientCore implements ClientState {
       client: this.#client,
     });
   }
+}
+
+/**
+ * A lost connection with what is known of its cause, when it fits: RabbitMQ
+ * 3.10's Web-STOMP resets (no close frame) a WebSocket connection that
+ * carries client heart-beats during a burst of sends (it logs
+ * `{unexpected_message,resume}` from rabbit_heartbeat); without client
+ * heart-beats the same burst goes through.
+ */
+function webStompHint(
+  lost: StompConnectionError,
+  server: string | undefined,
+  sending: boolean,
+): StompConnectionError {
+  if (!sending || !/^RabbitMQ\//i.test(server ?? "")) return lost;
+  let cause: unknown = lost.cause;
+  while (cause instanceof Error && cause.name !== "WebSocketClosedError") {
+    cause = cause.cause;
+  }
+  // Not imported: the client does not pull the WebSocket transport in.
+  const closed = cause as { wasClean?: boolean; code?: number } | undefined;
+  if (
+    closed === undefined || closed.wasClean === true ||
+    (closed.code !== 0 && closed.code !== 1006)
+  ) return lost;
+  return new StompConnectionError(
+    `${lost.message}: RabbitMQ's Web-STOMP is known to reset connections that carry client heart-beats during bursts of sends; use heartBeat: [0, N] (the server's heart-beats only)`,
+    { cause: lost.cause },
+  );
 }
 
 /**
