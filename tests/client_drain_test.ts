@@ -303,3 +303,26 @@ Deno.test("StompClient.drain on a closed client resolves as disconnect does", as
   await client.drain();
   assertEquals(client.state, "closed");
 });
+
+Deno.test("StompSubscription.drain waits for a message whose acknowledgement was aborted with its transaction", async () => {
+  await using broker = StompTestBroker.listen();
+  await fill(broker, "/queue/tx", 1);
+  await using client = await connect(broker);
+  const subscription = await client.subscribe("/queue/tx", {
+    ack: "client-individual",
+  });
+  const iterator = subscription[Symbol.asyncIterator]();
+  const message = (await iterator.next()).value as StompMessage;
+  const transaction = await client.begin();
+  await transaction.ack(message);
+  await transaction.abort({ receipt: true });
+  const draining = subscription.drain({ timeout: 2000 });
+  let done = false;
+  draining.then(() => done = true, () => done = true);
+  await sleep(30);
+  assertEquals(done, false);
+  await message.ack();
+  await within(draining, 2000, "drain");
+  assertEquals(broker.depth("/queue/tx"), 0);
+  assertEquals(broker.unacknowledged("/queue/tx"), 0);
+});

@@ -197,6 +197,8 @@ export class Subscription implements StompSubscription {
    * or NACK, by their place (numbers, not messages: bodies are not kept).
    */
   readonly #unsettled = new Set<number>();
+  /** An undone acknowledgement put a place back out of order. */
+  #reordered = false;
   /** A drain: told of every change it waits for; see beginDrain. */
   #drain: { readonly changed: () => void; lost: boolean } | undefined;
   /** Draining in a `client` mode: what arrives now is not handed out. */
@@ -317,9 +319,12 @@ export class Subscription implements StompSubscription {
     const place = message.handedOut;
     if (place === 0 || !this.#unsettled.has(place)) return;
     if (this.ack === "client") {
+      // In the order handed out, unless an undone acknowledgement came back.
       for (const earlier of this.#unsettled) {
         if (earlier <= place) this.#unsettled.delete(earlier);
+        else if (!this.#reordered) break;
       }
+      if (this.#unsettled.size === 0) this.#reordered = false;
     } else this.#unsettled.delete(place);
     this.#drain?.changed();
   }
@@ -329,6 +334,7 @@ export class Subscription implements StompSubscription {
     if (message.handedOut === 0 || this.#ended) return;
     if (message.epoch < this.#oldestEpoch) return;
     this.#unsettled.add(message.handedOut);
+    this.#reordered = true;
   }
 
   /**
