@@ -29,9 +29,14 @@
  * - `cause`: an ERROR that came in one chunk with CONNECTED fails `connect`
  *   with the server's text in its message; a second CONNECTED in that chunk
  *   fails it naming CONNECTED; no error says the session is idle.
- * - `reason`: a `StompServerError` carries its frame's body (whitespace
- *   collapsed) in its message, not only the `message` header.
- * - `attempts`: `onFailedAttempt` numbers attempts from 1, rising.
+ * - `reason`: a `StompServerError` carries its frame's text body
+ *   (whitespace collapsed; its first 40 characters are looked for) in its
+ *   message, not only the `message` header.
+ * - `attempts`: `onFailedAttempt` numbers attempts from 1 since the client
+ *   was last connected, one more each time.
+ * - `console`: the client writes at most one line to `console.error` per
+ *   client (the documented channel when `onError` itself throws); those
+ *   lines are counted, not printed, unless `verbose`.
  * - `harness`: the fuzz itself did not fail (the hostile server threw).
  *
  * @module
@@ -58,6 +63,7 @@ export const RULES = [
   "cause",
   "reason",
   "attempts",
+  "console",
   "harness",
 ] as const;
 
@@ -134,6 +140,8 @@ export interface ClientFuzzStats {
   /** Hook calls, and the throws made on purpose. */
   hookCalls: number;
   hookThrows: number;
+  /** Lines the client wrote to `console.error`. */
+  consoleErrors: number;
   /** The latest an operation settled past its own timeout, in ms. */
   latestPastTimeout: number;
   /** Highest `heapUsed` and `rss` sampled, in bytes, and a session then. */
@@ -194,6 +202,21 @@ export function template(message: string): string {
 
 function collapse(text: string): string {
   return text.replace(/\s+/g, " ").trim();
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A body as collapsed text, or undefined when it is not printable text. */
+function text(body: Uint8Array): string | undefined {
+  let decoded: string;
+  try {
+    decoded = STRICT_UTF8.decode(body);
+  } catch {
+    return undefined;
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x08\x0e-\x1f\x7f]/.test(decoded)) return undefined;
+  return collapse(decoded);
 }
 
 function describe(error: unknown): string {
@@ -270,9 +293,10 @@ class Session {
       );
     }
     if (error instanceof StompServerError) {
-      const body = collapse(error.frame.text);
+      const body = text(error.frame.body);
       if (
-        body.length > 0 && !collapse(error.message).includes(body.slice(0, 40))
+        body !== undefined && body.length > 0 &&
+        !collapse(error.message).includes(body.slice(0, 40))
       ) {
         this.violate(
           "reason",
@@ -454,6 +478,7 @@ async function runSession(run: Run, index: number): Promise<Session> {
   const sabotage = index === (options.from ?? 0) ? options.sabotage : undefined;
   const hooks = new Hooks(index, random, options.throwingHooks ?? false, stats);
   const holder: { client: StompClient | undefined } = { client: undefined };
+  /** onFailedAttempt's numbers; 0 marks a connection made. */
   const attempts: number[] = [];
   const reconnectMode = options.reconnect ?? "mixed";
   const reconnecting = reconnectMode === "always" ||
@@ -493,6 +518,7 @@ async function runSession(run: Run, index: number): Promise<Session> {
     highWaterMark: pick(random, [1, 4, 256]),
     onError: hooks.wrap("onError", (error: Error) => session.seen(error)),
     onStateChange: hooks.wrap("onStateChange", (change) => {
+      if (change.state === "connected") attempts.push(0);
       session.log?.(
         `state ${change.previous} -> ${change.state}${
           change.error ? ` (${describe(change.error)})` : ""
@@ -639,7 +665,10 @@ function checkConnectCause(
   client: StompClient | undefined,
 ): void {
   const first = logs[0];
-  if (reconnecting || first === undefined || !first.oneWrite) return;
+  if (
+    reconnecting || first === undefined || !first.oneWrite ||
+    first.bytesSent < first.handshakeBytes
+  ) return;
   const error = session.rejections.get("connect");
   const message = error instanceof Error ? error.message : String(error);
   if (first.tail === "error") {
@@ -672,17 +701,27 @@ function checkConnectCause(
   }
 }
 
-/** The `attempts` rule: numbered from 1, rising. */
+/**
+ * The `attempts` rule: numbered from 1 since the client was last connected
+ * (or began), one more each time.
+ */
 function checkAttempts(session: Session, attempts: readonly number[]): void {
-  for (let i = 0; i < attempts.length; i++) {
-    const n = attempts[i]!;
-    if (n < 1 || (i > 0 && n <= attempts[i - 1]!)) {
+  let expected = 1;
+  for (const n of attempts) {
+    if (n === 0) {
+      expected = 1;
+      continue;
+    }
+    if (n !== expected) {
       session.violate(
         "attempts",
-        `onFailedAttempt numbered attempts ${JSON.stringify(attempts)}`,
+        `onFailedAttempt numbered attempts ${
+          JSON.stringify(attempts)
+        } (0: connected)`,
       );
       return;
     }
+    expected++;
   }
 }
 
@@ -711,13 +750,16 @@ async function operations(
     switch (kind) {
       case "subscribe": {
         const t = timeout();
+        const destination = pick(random, destinations);
+        const options = {
+          ack: pick(random, ["auto", "client", "client-individual"] as const),
+          receipt: random() < 0.5,
+          timeout: t,
+        };
+        session.log?.(`subscribe ${destination} ${JSON.stringify(options)}`);
         op = session.track(
           "subscribe",
-          client.subscribe(pick(random, destinations), {
-            ack: pick(random, ["auto", "client", "client-individual"] as const),
-            receipt: random() < 0.5,
-            timeout: t,
-          }),
+          client.subscribe(destination, options),
           t,
         ).then((subscription) => {
           if (subscription === undefined) return;
@@ -860,6 +902,7 @@ export function newClientFuzzStats(): ClientFuzzStats {
     messages: {},
     hookCalls: 0,
     hookThrows: 0,
+    consoleErrors: 0,
     latestPastTimeout: 0,
     maxHeapUsed: 0,
     maxRss: 0,
@@ -968,6 +1011,24 @@ export async function runClientFuzz(
       }
     }
   };
+  // The client's own console.error lines: counted, charged to a session.
+  const printed = new Map<number, number>();
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    if (!line.startsWith("stomper:")) return consoleError(...args);
+    stats.consoleErrors++;
+    if (options.verbose) consoleError(...args);
+    const mark = MARK.exec(line);
+    const charged = mark !== null ? [Number(mark[1])] : [...run.live.keys()];
+    for (const index of charged) {
+      const lines = (printed.get(index) ?? 0) + 1;
+      printed.set(index, lines);
+      if (lines === 2) {
+        fail(index, "console", `a second console.error line: ${line}`);
+      }
+    }
+  };
   globalThis.addEventListener("error", onError);
   globalThis.addEventListener("unhandledrejection", onRejection);
   const sampler = setInterval(sample, 20);
@@ -1003,6 +1064,7 @@ export async function runClientFuzz(
     await Promise.all(Array.from({ length: jobs }, worker));
   } finally {
     clearInterval(sampler);
+    console.error = consoleError;
     globalThis.removeEventListener("error", onError);
     globalThis.removeEventListener("unhandledrejection", onRejection);
   }

@@ -58,8 +58,10 @@ export interface ConnectionLog {
   tail: TailKind | undefined;
   /** The `message` header of the ERROR of an `error` handshake or tail. */
   errorMessage: string | undefined;
-  /** CONNECTED and its tail went out in one write (one chunk). */
+  /** CONNECTED and its tail were given to one write (one chunk). */
   oneWrite: boolean;
+  /** Bytes of CONNECTED and its tail: all went out when `bytesSent` has them. */
+  handshakeBytes: number;
   /** Frames received from the client, by command. */
   received: string[];
   /** Hostile frames sent, by kind. */
@@ -454,6 +456,7 @@ class HostileConnection {
       tail: undefined,
       errorMessage: undefined,
       oneWrite: false,
+      handshakeBytes: 0,
       received: [],
       hostile: [],
       bytesSent: 0,
@@ -617,7 +620,9 @@ class HostileConnection {
         const bytes = this.#tail(tail);
         this.log.oneWrite = this.log.style === "whole" ||
           this.log.style === "joined";
-        this.#wire.put(concat([connected, bytes]), true);
+        const both = concat([connected, bytes]);
+        this.log.handshakeBytes = both.length;
+        this.#wire.put(both, true);
         if (tail === "error") this.#afterError();
         return;
       }

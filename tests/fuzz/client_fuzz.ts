@@ -154,7 +154,7 @@ console.log(
 console.log(
   `  server: ${stats.connections} connections, ${
     mib(stats.bytesSent)
-  } MiB sent; hooks: ${stats.hookCalls} calls, ${stats.hookThrows} threw on purpose`,
+  } MiB sent; hooks: ${stats.hookCalls} calls, ${stats.hookThrows} threw on purpose; client console.error lines: ${stats.consoleErrors}`,
 );
 console.log(
   `  memory: heapUsed up to ${
