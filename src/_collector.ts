@@ -140,8 +140,15 @@ export class BodyCollector {
     const first = this.#first;
     if (first !== undefined) {
       this.#first = undefined;
-      this.#length = 0;
-      this.#place(first, 0, first.length);
+      if (this.#pieces) {
+        // Handed out as pieces, a body keeps the views at either end
+        // whatever their size: two per frame, never one per byte.
+        this.#done.push(first);
+        this.#held += first.buffer.byteLength;
+      } else {
+        this.#length = 0;
+        this.#place(first, 0, first.length);
+      }
     }
     this.#place(chunk, from, to);
   }
@@ -181,18 +188,20 @@ export class BodyCollector {
 
   /**
    * Takes the body, completed by `chunk[from, to)`, as the list of its
-   * pieces: views of the chunks it came in, and of the blocks small pieces
-   * were copied into.
+   * pieces: views of the chunks it came in (always of the first and the
+   * last), and of the blocks small pieces in between were copied into.
    */
   takePieces(chunk: Uint8Array, from: number, to: number): Uint8Array[] {
     let pieces: Uint8Array[];
+    const first = this.#first;
     if (this.#length === 0) {
       pieces = [chunk.subarray(from, to)];
-    } else if (this.#first !== undefined && from === to) {
-      pieces = [this.#first];
+    } else if (first !== undefined) {
+      pieces = from === to ? [first] : [first, chunk.subarray(from, to)];
     } else {
-      this.add(chunk, from, to);
+      // The last piece by reference, as the first (see add).
       this.#close();
+      if (from < to) this.#done.push(chunk.subarray(from, to));
       pieces = this.#done;
       this.#done = [];
     }
