@@ -13,9 +13,11 @@
 //   client     the same body written by a server on 127.0.0.1 one byte per
 //              write, received by StompClient over TCP (the server runs as a
 //              subprocess, so only the client's memory is counted)
+//   head       a header block of --bytes (at most 256 KiB by default limits)
+//              fed to StompDecoderStream one byte per chunk
 //   upfront    a frame declaring content-length:67108864 followed by 3 bytes:
 //              what the decoder holds after them
-//   all        stream, stream --bodyChunks, client and upfront
+//   all        stream, stream --bodyChunks, client and upfront (not head)
 //
 // Used by tests/integration/trickle_memory_test.ts, which asserts bounds.
 
@@ -81,6 +83,26 @@ async function stream(bytes: number, bodyChunks: boolean) {
   );
   frame.body; // kept alive until measured
   return result;
+}
+
+/** A header block of about `bytes` bytes fed one byte per chunk. */
+async function head(bytes: number) {
+  const decoder = new StompDecoderStream({ maxHeaderLineBytes: bytes + 16 });
+  const writer = decoder.writable.getWriter();
+  const next = decoder.readable.getReader().read();
+  const block = encoder.encode(`SEND\nx:${"v".repeat(bytes)}\n\n`);
+  const before = sample();
+  for (let i = 0; i < block.length - 1; i++) {
+    await writer.write(block.slice(i, i + 1));
+  }
+  const during = sample();
+  await writer.write(encoder.encode("\n\0"));
+  const { value: frame } = await next;
+  if (frame?.headers.get("x")?.length !== bytes) {
+    throw new Error("Cannot measure: the header did not come whole");
+  }
+  const after = sample();
+  return report("header block", block.length, before, during, after);
 }
 
 function report(
@@ -268,6 +290,9 @@ switch (Deno.args[0]) {
   case "client":
     console.log(JSON.stringify(await client(bytes)));
     break;
+  case "head":
+    console.log(JSON.stringify(await head(bytes)));
+    break;
   case "upfront":
     console.log(JSON.stringify(upfront()));
     break;
@@ -279,6 +304,6 @@ switch (Deno.args[0]) {
     break;
   default:
     throw new Error(
-      "Usage: trickle_memory.ts stream|client|upfront|all [--bytes=N] [--bodyChunks]",
+      "Usage: trickle_memory.ts stream|client|head|upfront|all [--bytes=N] [--bodyChunks]",
     );
 }
