@@ -1,8 +1,9 @@
 // What a body trickled one byte at a time costs the receiver, measured on the
 // heap of a subprocess of its own (tests/bench/trickle_memory.ts, after a
 // full GC): through StompDecoderStream, and through StompClient over TCP
-// from a server on 127.0.0.1 that writes one byte per write; and what a
-// declared content-length makes the decoder hold before its bytes come.
+// from a server on 127.0.0.1 that writes one byte per write; a header block
+// fed the same way; and what a declared content-length makes the decoder
+// hold before its bytes come.
 // Heap here is V8's heap plus external memory (ArrayBuffer contents).
 
 import { assertEquals, assertLessOrEqual } from "@std/assert";
@@ -72,6 +73,12 @@ Deno.test("StompClient receiving a body written one byte per write over TCP hold
   // Before: 154.7 B of heap and 473 B of RSS per byte (reads of 1.36 B).
   const result: Trickle = await measure("client", "--bytes=500000");
   assertEquals(result.bodyBytes, 500_000);
+  assertInProportion(result);
+});
+
+Deno.test("StompDecoderStream fed a header block one byte per chunk holds at most about two bytes of heap per byte", async () => {
+  // Before: 211.2 B of heap per byte (a view per byte, until the block ended).
+  const result: Trickle = await measure("head", "--bytes=200000");
   assertInProportion(result);
 });
 
