@@ -575,7 +575,11 @@ async function runSession(run: Run, index: number): Promise<Session> {
     }
     let held: Uint8Array | undefined;
     if (sabotage === "memory") {
-      held = new Uint8Array((options.maxRssMiB ?? 768) * MiB).fill(1);
+      // Enough to cross the RSS bound, and no more.
+      const over = (options.maxRssMiB ?? 768) * MiB - Deno.memoryUsage().rss;
+      held = new Uint8Array(Math.max(0, over) + 32 * MiB).fill(1);
+      // Held across a few samples.
+      await new Promise((resolve) => setTimeout(resolve, 60));
     }
     client = await session.track(
       "connect",
