@@ -37,7 +37,8 @@ export interface UnsubscribeOptions extends OperationOptions {
  *
  * The iteration ends when {@linkcode unsubscribe} is called or the client
  * disconnects, after the buffered messages (in the `client` ack modes the
- * buffered messages are dropped instead, and the broker redelivers them).
+ * buffered messages are dropped instead, and the broker redelivers them),
+ * and when a {@linkcode drain} has handed out the last message at hand.
  * Breaking out of a `for await` loop unsubscribes. If the connection is lost
  * for good the iteration throws a {@linkcode StompConnectionError}.
  *
