@@ -1,54 +1,68 @@
-// Serves examples/browser/ on 127.0.0.1, with main.ts bundled for the browser
-// by `deno bundle` into a temporary directory:
+// Serves examples/browser/ on 127.0.0.1, with its page scripts bundled for
+// the browser by `deno bundle` into a temporary directory:
 //
 //   deno run -A examples/browser/serve.ts
 //
-// then open the printed address (two tabs to chat). PORT picks the port
-// (default 8000; 0 for any free one).
+// then open the printed addresses (two tabs to chat): `/` is the chat on the
+// low-level codec (main.ts), `/client` the chat on StompClient (client.ts).
+// PORT picks the port (default 8000; 0 for any free one).
 
 const here = new URL("./", import.meta.url);
 const root = new URL("../../", here);
 const dir = await Deno.makeTempDir({ prefix: "stomper-example-" });
-const bundled = `${dir}/main.js`;
 
 // Bundle with the import map this script runs under, when it has one (the
 // repository's offline map, tests/offline/import_map.json, maps @std/*).
 const offline = import.meta.resolve("@std/bytes").includes("/tests/offline/");
-const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "bundle",
-    ...(offline
-      ? [
-        `--import-map=${
-          new URL("tests/offline/import_map.json", root).pathname
-        }`,
-      ]
-      : []),
-    "--platform=browser",
-    `--output=${bundled}`,
-    new URL("main.ts", here).pathname,
-  ],
-  cwd: root.pathname,
-  stdout: "null",
-  stderr: "piped",
-}).output();
-if (code !== 0) {
-  console.error(new TextDecoder().decode(stderr));
-  Deno.exit(1);
+
+async function bundle(entry: string): Promise<string> {
+  const output = `${dir}/${entry.replace(/\.ts$/, ".js")}`;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      ...(offline
+        ? [
+          `--import-map=${
+            new URL("tests/offline/import_map.json", root).pathname
+          }`,
+        ]
+        : []),
+      "--platform=browser",
+      `--output=${output}`,
+      new URL(entry, here).pathname,
+    ],
+    cwd: root.pathname,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    console.error(new TextDecoder().decode(stderr));
+    Deno.exit(1);
+  }
+  return await Deno.readTextFile(output);
 }
+
+const [mainJs, clientJs] = await Promise.all([
+  bundle("main.ts"),
+  bundle("client.ts"),
+]);
+const html = "text/html; charset=utf-8";
+const js = "text/javascript";
 const files: Record<string, [string, string]> = {
-  "/": [
-    await Deno.readTextFile(new URL("index.html", here)),
-    "text/html; charset=utf-8",
-  ],
-  "/main.js": [await Deno.readTextFile(bundled), "text/javascript"],
+  "/": [await Deno.readTextFile(new URL("index.html", here)), html],
+  "/main.js": [mainJs, js],
+  "/client": [await Deno.readTextFile(new URL("client.html", here)), html],
+  "/client.js": [clientJs, js],
 };
 await Deno.remove(dir, { recursive: true });
 
 Deno.serve({
   hostname: "127.0.0.1",
   port: Number(Deno.env.get("PORT") ?? 8000),
-  onListen: ({ port }) => console.log(`Listening on http://127.0.0.1:${port}/`),
+  onListen: ({ port }) =>
+    console.log(
+      `Listening on http://127.0.0.1:${port}/ (StompClient page: http://127.0.0.1:${port}/client)`,
+    ),
 }, (request) => {
   const file = files[new URL(request.url).pathname];
   return file === undefined

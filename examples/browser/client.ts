@@ -1,0 +1,72 @@
+/// <reference lib="dom" />
+// The page script of examples/browser/client.html: a chat over a STOMP topic
+// with StompClient, through RabbitMQ Web-STOMP. It subscribes, sends,
+// reconnects by itself when the connection is lost (resubscribing), and
+// shows the client's state. serve.ts bundles it for the browser; open
+// http://127.0.0.1:8000/client in two tabs to chat between them.
+// ?ws=ws://host:port/path picks another broker, ?topic=/topic/name another
+// topic.
+
+import { StompClient, workerTimers } from "@stomper/stomp";
+
+const params = new URLSearchParams(location.search);
+const url = params.get("ws") ?? "ws://127.0.0.1:15674/ws";
+const topic = params.get("topic") ?? "/topic/stomper-chat";
+
+const $ = (id: string) => document.getElementById(id)!;
+const state = $("state");
+const detail = $("detail");
+const input = $("text") as HTMLInputElement;
+const button = $("send") as HTMLButtonElement;
+
+function log(text: string, kind = "message") {
+  const item = document.createElement("li");
+  item.className = kind;
+  item.textContent = text;
+  $("log").append(item);
+}
+
+let client: StompClient | undefined;
+
+$("form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (client === undefined || input.value === "") return;
+  // While reconnecting, the send waits and goes out once connected.
+  client.send(topic, input.value).catch((error) =>
+    log(`${error.message}`, "error")
+  );
+  input.value = "";
+});
+
+async function main() {
+  client = await StompClient.connectUrl(url, {
+    login: "guest",
+    passcode: "guest",
+    // Heart-beats from the broker only: RabbitMQ Web-STOMP can reset a
+    // connection that gets client heart-beats during a burst of sends.
+    heartBeat: [0, 10_000],
+    // Reconnection delays and heart-beat checks keep their times in a
+    // hidden tab, whose own timers the browser slows down.
+    timers: workerTimers(),
+    reconnect: { initialDelay: 500, maxDelay: 5_000 },
+    onStateChange({ state: now, error, client }) {
+      state.textContent = now;
+      detail.textContent = now === "connected"
+        ? `${client.server ?? "a broker"} at ${url}, STOMP ${client.version}`
+        : error?.message ?? "";
+      input.disabled = button.disabled = now === "closed";
+    },
+  });
+
+  input.focus();
+
+  // The subscription survives reconnections: the client subscribes again.
+  for await (const message of await client.subscribe(topic)) {
+    log(message.text);
+  }
+}
+
+main().catch((error) => {
+  state.textContent = "failed";
+  detail.textContent = error.message;
+});
