@@ -70,6 +70,10 @@ export class BodyCollector {
   #length = 0;
   /** The most bytes the body can have: its declared length, or the limit. */
   #cap = 0;
+  /** Whether `#cap` is a declared length (the body will have just that). */
+  #declared = false;
+  /** Whether `#block` is the whole body's array (a declared length). */
+  #whole = false;
   /**
    * The first piece, kept by reference until a second one comes: a body
    * that arrives in one piece (its NUL in the next chunk) stays a view.
@@ -113,10 +117,14 @@ export class BodyCollector {
     return this.#allocated;
   }
 
-  /** Starts a body of at most `cap` bytes (a declared length, or the limit). */
-  start(cap: number): void {
+  /**
+   * Starts a body of at most `cap` bytes: its declared length, or the
+   * limit.
+   */
+  start(cap: number, declared: boolean): void {
     this.clear();
     this.#cap = cap;
+    this.#declared = declared;
   }
 
   /** Drops what was collected. */
@@ -127,6 +135,7 @@ export class BodyCollector {
     this.#block = undefined;
     this.#start = this.#used = 0;
     this.#held = this.#allocated = 0;
+    this.#whole = false;
   }
 
   /** Adds `chunk[from, to)` to the body. */
@@ -170,13 +179,9 @@ export class BodyCollector {
       const size = to - from;
       if (first !== undefined) {
         body = join([first], this.#length + size, chunk, from, to);
-      } else if (
-        block !== undefined && this.#done.length === 0 && this.#start === 0 &&
-        block !== this.#spare && this.#used + size === block.length
-      ) {
-        // A declared body that fills its block: the block is the body.
-        copyInto(block, this.#used, chunk, from, to);
-        body = block;
+      } else if (this.#whole) {
+        copyInto(block!, this.#used, chunk, from, to);
+        body = block!;
       } else {
         this.#close();
         body = join(this.#done, this.#length + size, chunk, from, to);
@@ -219,9 +224,25 @@ export class BodyCollector {
 
   #place(chunk: Uint8Array, from: number, to: number): void {
     let size = to - from;
-    // A body copied out in the end and whose declared length is modest
-    // fills one block of that length instead: one copy, no join.
-    if (size >= REF_MIN && (this.#pieces || this.#cap > UPFRONT_BYTES)) {
+    if (this.#whole) {
+      copyInto(this.#block!, this.#used, chunk, from, to);
+      this.#used += size;
+      this.#length += size;
+      return;
+    }
+    const before = this.#length;
+    if (
+      this.#declared && !this.#pieces &&
+      this.#cap - before <= Math.max(UPFRONT_BYTES, before)
+    ) {
+      // A declared body copied out in the end, modest or at least half
+      // arrived: its array now (at most twice what came), the rest copied
+      // straight into it, and no join at the end.
+      this.#toWhole();
+      this.#place(chunk, from, to);
+      return;
+    }
+    if (size >= REF_MIN) {
       // By reference, if what that keeps alive stays within about twice
       // the body (a chunk may be a view of a much larger buffer), allowing
       // for the chunks at either end, which hold other frames too.
@@ -252,13 +273,30 @@ export class BodyCollector {
     }
   }
 
+  /** Moves what was collected into one array of the declared length. */
+  #toWhole(): void {
+    const whole = new Uint8Array(this.#cap);
+    this.#close();
+    let at = 0;
+    for (const piece of this.#done) {
+      copyInto(whole, at, piece, 0, piece.length);
+      at += piece.length;
+    }
+    if (this.#done.length > 0) this.#done = [];
+    this.#block = whole;
+    this.#start = 0;
+    this.#used = at;
+    this.#held = this.#allocated = whole.length;
+    this.#whole = true;
+  }
+
   /** A block for the next `size` bytes, of which `#length` include these. */
   #newBlock(size: number): Uint8Array {
     const before = this.#length - size;
     const rest = this.#cap - before;
     let block: Uint8Array;
     if (rest <= UPFRONT_BYTES) {
-      // A modest rest (or a declared body that is modest): exactly it.
+      // A modest rest: exactly it.
       block = new Uint8Array(rest);
     } else if (
       !this.#pieces && this.#block === undefined && this.#done.length === 0

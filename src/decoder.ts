@@ -699,7 +699,7 @@ export class StompDecoder {
         this.#emit(chunk.subarray(pos, nul), base + nul, onFrame);
         return nul + 1;
       }
-      this.#body.start(this.#maxBody);
+      this.#body.start(this.#maxBody, false);
       this.#state = State.BodyNul;
       return pos;
     }
@@ -716,7 +716,7 @@ export class StompDecoder {
       return pos + length + 1;
     }
     this.#bodyRemaining = length;
-    this.#body.start(length);
+    this.#body.start(length, true);
     this.#state = State.BodyLength;
     return pos;
   }
