@@ -9,7 +9,8 @@
 // other pieces are copied into blocks that grow geometrically (each about
 // as large as the body so far), so that what is held stays within about
 // twice the bytes received. A declared length is allocated in full only
-// when it is modest; a larger one grows with what arrives.
+// when it is modest or half of it has come; until then it grows with what
+// arrives.
 
 /**
  * A declared body up to this size gets, once it spans chunks, one array of

@@ -139,7 +139,7 @@ function checkLimit(
  * the body (at most about twice the bytes received), and a declared
  * content-length is allocated in full only up to 64 KiB (such a body is
  * copied once, into an array of its length); a larger one grows with what
- * arrives. With the `bodyChunks` option the frame keeps those views and
+ * arrives, and gets its array once half of it has come. With the `bodyChunks` option the frame keeps those views and
  * blocks and joins them when its `body` is first read. A header block that
  * spans chunks is copied as it arrives.
  *
@@ -301,7 +301,8 @@ export class StompDecoder {
    * a KiB by reference, smaller ones copied), or when larger, the arrays
    * allocated to copy them into: at most about twice the bytes received,
    * plus a block of 64 KiB at most (a declared content-length is not
-   * allocated in full before its bytes come, unless it is at most 64 KiB).
+   * allocated in full before half of it has come, unless it is at most 64
+   * KiB).
    * Never more than the limits allow.
    *
    * @example A declared length is not allocated before its bytes come
