@@ -15,8 +15,9 @@ export interface WorkerTimersOptions {
    * a Content Security Policy without `worker-src blob:`): `true` runs them
    * on the runtime's own `setTimeout`, `false` makes {@linkcode workerTimers}
    * throw a `TypeError` when an API is missing or the worker cannot be
-   * constructed (a worker that fails later, once started, still falls back:
-   * the calls pending cannot be lost).
+   * constructed. A worker that fails once constructed falls back either way,
+   * so that no pending call is lost: Chromium constructs a worker its
+   * Content Security Policy refuses, and reports the refusal a moment later.
    *
    * @default {true}
    */

@@ -22,11 +22,17 @@
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
 import { chromium } from "npm:playwright-core@1";
 import type { Browser, Page } from "npm:playwright-core@1";
-import { pageResult, serveFiles, watchProblems } from "./_browser.ts";
+import {
+  launchChromium,
+  pageResult,
+  serveFiles,
+  watchProblems,
+} from "./_browser.ts";
 import { bundle, runUnderNode } from "./_bundle.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
 import { sleep, within } from "../_helpers.ts";
 import type { WorkerTimersSnapshot } from "./worker_timers/page.ts";
+import type { CspPageResult } from "./worker_timers/csp_page.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 // How long a hidden tab keeps one wake-up a second before one a minute.
@@ -228,6 +234,75 @@ Deno.test("workerTimers keeps heart-beats at the negotiated rate in a hidden, th
       await browser.close().catch(() => {});
       process.kill("SIGTERM");
       await process.status;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("workerTimers falls back to the page's timers under a Content Security Policy without blob: workers in Chromium", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stomper-worker-timers-" });
+  try {
+    const pageJs = await bundle(
+      "tests/integration/worker_timers/csp_page.ts",
+      `${dir}/page.js`,
+    );
+    const policies: Record<string, string> = {
+      "/forbidden": "script-src 'self'; worker-src 'self'",
+      "/allowed": "script-src 'self'; worker-src 'self' blob:",
+    };
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === "/page.js") {
+          return new Response(pageJs, {
+            headers: { "content-type": "text/javascript; charset=utf-8" },
+          });
+        }
+        const policy = policies[path];
+        return policy === undefined
+          ? new Response("not found", { status: 404 })
+          : new Response(HTML, {
+            headers: {
+              "content-type": "text/html; charset=utf-8",
+              "content-security-policy": policy,
+            },
+          });
+      },
+    );
+    const context = await launchChromium(`${dir}/profile`);
+    try {
+      const results: Record<string, CspPageResult> = {};
+      for (const path of Object.keys(policies)) {
+        const page = await context.newPage();
+        const problems = watchProblems(page);
+        await page.goto(`http://127.0.0.1:${server.addr.port}${path}`);
+        results[path] = await pageResult<CspPageResult>(
+          page,
+          problems,
+          10_000,
+          `the page at ${path}`,
+        );
+        await page.close();
+      }
+      // Chromium constructs the refused worker and reports the refusal a
+      // moment later (an error event): the call made meanwhile moves to the
+      // page's timers, keeping its due time, and fallback: false cannot
+      // throw.
+      const forbidden = results["/forbidden"]!;
+      assertEquals(forbidden.inWorkerAtFirst, true);
+      assertEquals(forbidden.inWorkerLater, false);
+      assertEquals(forbidden.strict, "");
+      assertGreaterOrEqual(forbidden.firedAfter, 49);
+      assert(forbidden.firedAfter < 400, `${forbidden.firedAfter} ms`);
+      const allowed = results["/allowed"]!;
+      assertEquals(allowed.inWorkerAtFirst, true);
+      assertEquals(allowed.inWorkerLater, true);
+      assertGreaterOrEqual(allowed.firedAfter, 49);
+      assertEquals(allowed.strict, "");
+    } finally {
+      await context.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
