@@ -7,7 +7,7 @@
 // ?ws=ws://host:port/path picks another broker, ?topic=/topic/name another
 // topic.
 
-import { StompClient, workerTimers } from "@stomper/stomp";
+import { StompClient, workerTimers } from "@stomper/stomp/browser";
 
 const params = new URLSearchParams(location.search);
 const url = params.get("ws") ?? "ws://127.0.0.1:15674/ws";
