@@ -44,21 +44,12 @@ export interface WorkerTimers extends StompTimers, Disposable {
 
 // The worker: [id, delay] arms a timer, [id, -1] cancels it; it posts the id
 // of each timer that fires, and 0 once it runs. Valid as a classic script
-// (browsers) and as a module (Deno supports only module workers).
-const WORKER_SOURCE = `const timers = new Map();
-onmessage = ({ data: [id, delay] }) => {
-  if (delay < 0) {
-    clearTimeout(timers.get(id));
-    timers.delete(id);
-  } else {
-    timers.set(id, setTimeout(() => {
-      timers.delete(id);
-      postMessage(id);
-    }, delay));
-  }
-};
-postMessage(0);
-`;
+// (browsers) and as a module (Deno supports only module workers); written
+// small, since bundlers do not minify a string.
+const WORKER_SOURCE = "const t=new Map;" +
+  "onmessage=({data:[i,d]})=>{if(d<0){clearTimeout(t.get(i));t.delete(i)}" +
+  "else t.set(i,setTimeout(()=>{t.delete(i);postMessage(i)},d))};" +
+  "postMessage(0)";
 
 interface Pending {
   readonly callback: () => void;
