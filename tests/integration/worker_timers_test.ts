@@ -30,7 +30,9 @@ import {
 } from "./_browser.ts";
 import { bundle, runUnderNode } from "./_bundle.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
-import { sleep, within } from "../_helpers.ts";
+import { BROKERS } from "./_client.ts";
+import { assertReachable } from "./_codec_session.ts";
+import { sleep, uniqueQueue, within } from "../_helpers.ts";
 import type { WorkerTimersSnapshot } from "./worker_timers/page.ts";
 import type { CspPageResult } from "./worker_timers/csp_page.ts";
 
@@ -145,6 +147,7 @@ function largestGap(times: number[]): number {
 }
 
 Deno.test("workerTimers keeps heart-beats at the negotiated rate in a hidden, throttled Chromium tab", async () => {
+  await assertReachable(BROKERS.rabbitmqWs, "RabbitMQ Web-STOMP");
   const brokerOptions = {
     webSocket: true,
     // Wants a heart-beat every second; drops a client silent for 2 s.
@@ -173,14 +176,18 @@ Deno.test("workerTimers keeps heart-beats at the negotiated rate in a hidden, th
       const query = new URLSearchParams({
         worker: workerBroker.webSocketUrl!,
         page: pageBroker.webSocketUrl!,
+        rabbitmq: BROKERS.rabbitmqWs,
+        queue: uniqueQueue("worker-timers"),
       });
       await page.goto(`http://127.0.0.1:${server.addr.port}/?${query}`);
-      await pageResult<void>(page, problems, 20_000, "both clients to connect");
+      await pageResult<void>(page, problems, 20_000, "the clients to connect");
       const before = await snapshot(page);
       assertEquals(before.visibility, "visible");
       assert(before.worker.inWorker, "the page made no Worker");
       assertEquals(before.worker.heartBeatSend, 1000);
       assertEquals(before.page.heartBeatSend, 1000);
+      assertEquals(before.rabbitmqWorker.heartBeatSend, 1000);
+      assertEquals(before.rabbitmqPage.heartBeatSend, 1000);
       // A few visible seconds: the page's timers at full speed, and the
       // heart-beat timer chain long enough for intensive throttling.
       await sleep(1500);
@@ -229,6 +236,18 @@ Deno.test("workerTimers keeps heart-beats at the negotiated rate in a hidden, th
       const gap = largestGap([hiddenAt, ...beats]);
       // Sent after 800 ms of idle link; the broker would drop at 2000 ms.
       assert(gap < 1700, `heart-beats ${Math.round(gap)} ms apart`);
+
+      // RabbitMQ too drops the client on page timers, and keeps the one on
+      // worker timers, which still gets its receipts.
+      assertEquals(after.rabbitmqPage.state, "closed");
+      assertEquals(after.rabbitmqWorker.state, "connected");
+      assertEquals(
+        await page.evaluate(() =>
+          (globalThis as unknown as { stomperRoundTrip(): Promise<string> })
+            .stomperRoundTrip()
+        ),
+        "ok",
+      );
       assertEquals(problems, []);
     } finally {
       await browser.close().catch(() => {});

@@ -1,9 +1,13 @@
 // Runs in headless Chromium, bundled by worker_timers_test.ts with `deno
-// bundle --platform browser`: two StompClients with client heart-beats each
-// 1000 ms, one on workerTimers() and one on the page's own timers, each to
-// its own test broker over WebSocket; a chain of 250 ms page timers measures
-// how much the page is throttled. The test reads `globalThis.stomperResult`
-// (both connected) and then `globalThis.stomperSnapshot()` as it goes.
+// bundle --platform browser`: StompClients with client heart-beats every
+// 1000 ms, in pairs, one on workerTimers() and one on the page's own timers:
+// a pair to two test brokers over WebSocket (each its own, which counts the
+// heart-beats it gets), a pair to RabbitMQ Web-STOMP. A chain of 250 ms page
+// timers measures how much the page is throttled. The test reads
+// `globalThis.stomperResult` (all connected), then
+// `globalThis.stomperSnapshot()` as it goes and
+// `globalThis.stomperRoundTrip()` (a SEND with a receipt to RabbitMQ on worker
+// timers) at the end.
 
 import {
   StompClient,
@@ -19,6 +23,9 @@ export interface WorkerTimersSnapshot {
   worker: { state: StompClientState; inWorker: boolean; heartBeatSend: number };
   /** The client on the page's own timers. */
   page: { state: StompClientState; heartBeatSend: number };
+  /** The clients to RabbitMQ, on worker timers and on the page's. */
+  rabbitmqWorker: { state: StompClientState; heartBeatSend: number };
+  rabbitmqPage: { state: StompClientState; heartBeatSend: number };
   /** `performance.now()` of each run of the 250 ms page-timer chain. */
   pageTicks: number[];
   /** The page's `performance.now()` when the snapshot was taken. */
@@ -43,10 +50,24 @@ async function run(): Promise<void> {
     // The broker ends a connection it drops; nothing to report here.
     onError: () => {},
   };
-  const [onWorker, onPage] = await Promise.all([
+  const rabbitmq = {
+    ...options,
+    login: "guest",
+    passcode: "guest",
+  };
+  const [onWorker, onPage, rabbitmqWorker, rabbitmqPage] = await Promise.all([
     StompClient.connectUrl(params.get("worker")!, { ...options, timers }),
     StompClient.connectUrl(params.get("page")!, options),
+    StompClient.connectUrl(params.get("rabbitmq")!, { ...rabbitmq, timers }),
+    StompClient.connectUrl(params.get("rabbitmq")!, rabbitmq),
   ]);
+  const queue = params.get("queue")!;
+  (globalThis as { stomperRoundTrip?: () => Promise<string> })
+    .stomperRoundTrip = () =>
+      rabbitmqWorker.send(queue, "still here", { receipt: true }).then(
+        () => "ok",
+        (error) => `${error}`,
+      );
   (globalThis as { stomperSnapshot?: () => WorkerTimersSnapshot })
     .stomperSnapshot = () => ({
       visibility: document.visibilityState,
@@ -56,6 +77,14 @@ async function run(): Promise<void> {
         heartBeatSend: onWorker.heartBeat.send,
       },
       page: { state: onPage.state, heartBeatSend: onPage.heartBeat.send },
+      rabbitmqWorker: {
+        state: rabbitmqWorker.state,
+        heartBeatSend: rabbitmqWorker.heartBeat.send,
+      },
+      rabbitmqPage: {
+        state: rabbitmqPage.state,
+        heartBeatSend: rabbitmqPage.heartBeat.send,
+      },
       pageTicks,
       now: performance.now(),
     });
