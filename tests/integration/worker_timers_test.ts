@@ -102,7 +102,7 @@ async function launchThrottlingChromium(
 // Reads stderr until Chromium prints its DevTools address, then drains the
 // rest so Chromium never blocks on a full pipe.
 async function devToolsEndpoint(
-  stderr: ReadableStream<Uint8Array>,
+  stderr: ReadableStream<Uint8Array<ArrayBuffer>>,
 ): Promise<string> {
   const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
