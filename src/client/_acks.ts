@@ -7,6 +7,7 @@
 import type { AckTarget } from "../builders.ts";
 import type { StompVersion } from "../frame.ts";
 import type { StompHeaders } from "../headers.ts";
+import { StompConnectionError } from "./errors.ts";
 
 /**
  * What an ACK or NACK of a MESSAGE with `headers` names under `version`, or
@@ -47,4 +48,34 @@ export function ackList(
   }
   if (target.subscription === "") return undefined;
   return ["message-id", target.messageId, "subscription", target.subscription];
+}
+
+/**
+ * Why an ACK or NACK of a MESSAGE with `headers` cannot be written under
+ * `version` through the server's fault: the header that version needs is
+ * missing or empty (a protocol violation). `undefined` otherwise (a NACK
+ * under STOMP 1.0 is the caller's mistake, told by the session).
+ */
+export function ackFault(
+  command: "ACK" | "NACK",
+  version: StompVersion,
+  headers: StompHeaders,
+): StompConnectionError | undefined {
+  if (command === "NACK" && version === "1.0") return undefined;
+  const names = version === "1.2"
+    ? ["ack"]
+    : version === "1.1" && headers.get("subscription") !== undefined
+    ? ["message-id", "subscription"]
+    : ["message-id"];
+  const name = names.find((n) => !headers.get(n));
+  if (name === undefined) return undefined;
+  return new StompConnectionError(
+    `Cannot ${command === "ACK" ? "acknowledge" : "reject"} message ${
+      JSON.stringify(headers.get("message-id"))
+    }: the server sent it with ${
+      headers.get(name) === undefined ? "no" : "an empty"
+    } ${
+      JSON.stringify(name)
+    } header, which STOMP ${version} needs (a protocol violation)`,
+  );
 }

@@ -25,7 +25,7 @@ import {
   Connection,
   type ConnectionHandlers,
 } from "./_connection.ts";
-import { Message, type Subscription } from "./_impl.ts";
+import { type EpochFate, Message, type Subscription } from "./_impl.ts";
 import { Deadlines, type Operation } from "./_operation.ts";
 import { type ClientState, Operations } from "./_operations.ts";
 import type { ClientSettings } from "./_options.ts";
@@ -58,7 +58,8 @@ export class ClientCore implements ClientState {
   readonly #client: StompClient;
 
   #state: StompClientState = "connecting";
-  #epoch = 1;
+  /** The connection operations issued now go out on, and its fate. */
+  #fate: EpochFate = { epoch: 1, lost: undefined };
   #connection: Connection | undefined;
   #ready = false;
   #closeError: Error | undefined;
@@ -112,7 +113,11 @@ export class ClientCore implements ClientState {
   }
 
   get epoch(): number {
-    return this.#epoch;
+    return this.#fate.epoch;
+  }
+
+  get fate(): EpochFate {
+    return this.#fate;
   }
 
   get ready(): boolean {
@@ -358,7 +363,7 @@ export class ClientCore implements ClientState {
       const connection = await attempt.open(
         (stop) => broker.open(stop),
         (transport) =>
-          new Connection(this.#epoch, transport, {
+          new Connection(this.#fate.epoch, transport, {
             stats: this.#stats,
             trace: settings.trace,
             redact: settings.redact,
@@ -518,16 +523,14 @@ export class ClientCore implements ClientState {
     const wasUp = this.#ready;
     this.#ready = false;
     const sending = this.session.heartBeat.send > 0;
+    // CONNECTED came: the session forgets the transactions begun for it.
+    const established = this.session.version !== undefined;
     this.session.reset();
     if (this.#goodbyeEpoch === connection.epoch) {
       // DISCONNECT went out: a server closing instead of answering is done.
       this.#goodbye?.resolve();
       return;
     }
-    if (!wasUp) return;
-    // From here on, operations go out on the next connection.
-    const epoch = connection.epoch;
-    this.#epoch = epoch + 1;
     const lost = webStompHint(
       error instanceof StompConnectionError
         ? error
@@ -537,10 +540,17 @@ export class ClientCore implements ClientState {
       this.#serverName,
       sending,
     );
-    this.#receipts.lost(epoch, lost);
-    this.outbox.lost(epoch, lost);
-    this.ops.requests.lost(epoch, lost);
-    this.ops.subscriptions.lost(epoch, lost);
+    if (!wasUp) {
+      // An attempt failed after CONNECTED: what was bound to its connection
+      // (a BEGIN issued while reconnecting, and all of its transaction)
+      // ends with it, as the session forgot it; the attempt's failure is
+      // reported as such.
+      if (established) this.#endEpoch(connection.epoch, lost);
+      return;
+    }
+    this.#endEpoch(connection.epoch, lost);
+    this.ops.requests.lost(connection.epoch, lost);
+    this.ops.subscriptions.lost(connection.epoch, lost);
     // An ERROR that ended it was reported as itself.
     if (!(lost.cause instanceof StompServerError)) this.report(lost);
     // The state changes now, not a turn later: code resuming from an
@@ -549,6 +559,17 @@ export class ClientCore implements ClientState {
     else if (this.#state !== "disconnecting") {
       this.#setState("reconnecting", lost);
     }
+  }
+
+  /**
+   * Connection `epoch` ended with `lost`: what was bound to it fails, and
+   * operations issued from now on go out on the next connection.
+   */
+  #endEpoch(epoch: number, lost: StompConnectionError): void {
+    this.#fate.lost = lost;
+    this.#fate = { epoch: epoch + 1, lost: undefined };
+    this.#receipts.lost(epoch, lost);
+    this.outbox.lost(epoch, lost);
   }
 
   /** Closes the client for good; `error` undefined means a clean close. */
@@ -570,7 +591,7 @@ export class ClientCore implements ClientState {
     this.outbox.closed(closing);
     this.#goodbye?.fail(closing, false);
     this.ops.requests.closed(closing);
-    this.ops.subscriptions.closed(failure);
+    this.ops.subscriptions.closed(failure, closing);
     this.#deadlines.close();
     const reading = connection?.reading ?? Promise.resolve();
     reading.then(() => {

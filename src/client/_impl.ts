@@ -10,6 +10,7 @@ import type { StompHeaders } from "../headers.ts";
 import type { MessageAckOptions, StompMessage } from "./message.ts";
 import type { DrainOptions } from "./options.ts";
 import type { SessionSubscription } from "./session.ts";
+import { StompConnectionError } from "./errors.ts";
 import { noop } from "./_util.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
@@ -19,6 +20,12 @@ import type {
   TransactionEndOptions,
   TransactionSendOptions,
 } from "./transaction.ts";
+
+/** A subscribe() call waiting for its RECEIPT (an operation). */
+export interface Confirming {
+  resolve(subscription: Subscription): void;
+  fail(error: unknown, report: boolean): void;
+}
 
 /** What a message asks of the client: to acknowledge it, or to refuse. */
 export interface Acknowledger {
@@ -181,7 +188,7 @@ export class Subscription implements StompSubscription {
   /** The connection its SUBSCRIBE last went out on; `undefined` before. */
   #wireEpoch: number | undefined;
   /** The subscribe() call waiting for the RECEIPT, when it asked for one. */
-  #confirming: { resolve(subscription: Subscription): void } | undefined;
+  #confirming: Confirming | undefined;
   #queue: Message[] = [];
   #head = 0;
   /** The body bytes of the messages from `#head` on. */
@@ -248,10 +255,11 @@ export class Subscription implements StompSubscription {
     this.#wireEpoch = epoch;
   }
 
-  /** subscribe() waits for the RECEIPT: `confirmed` resolves `waiting`. */
-  awaitReceipt(
-    waiting: { resolve(subscription: Subscription): void } | undefined,
-  ): void {
+  /**
+   * subscribe() waits for the RECEIPT: `confirmed` resolves `waiting`,
+   * `unconfirmed` or the end of the subscription rejects it.
+   */
+  awaitReceipt(waiting: Confirming | undefined): void {
     this.#confirming = waiting;
   }
 
@@ -260,6 +268,18 @@ export class Subscription implements StompSubscription {
     const waiting = this.#confirming;
     this.#confirming = undefined;
     waiting?.resolve(this);
+  }
+
+  /**
+   * The SUBSCRIBE will not be confirmed (the client closed): whoever waited
+   * for it rejects with `error`. A subscription restored after a lost
+   * connection has no RECEIPT pending until it is written again, so only it
+   * can end that wait.
+   */
+  unconfirmed(error: Error): void {
+    const waiting = this.#confirming;
+    this.#confirming = undefined;
+    waiting?.fail(error, false);
   }
 
   get buffered(): number {
@@ -419,6 +439,15 @@ export class Subscription implements StompSubscription {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
+    if (this.#confirming !== undefined) {
+      this.unconfirmed(
+        error instanceof Error ? error : new StompConnectionError(
+          `Cannot subscribe to ${
+            JSON.stringify(this.destination)
+          }: the subscription ended before the server confirmed it`,
+        ),
+      );
+    }
     // A drain sees what was left before it is dropped.
     this.#drain?.changed();
     if (this.ack !== "auto") this.#clear();
@@ -522,22 +551,41 @@ export class Subscription implements StompSubscription {
   }
 }
 
+/**
+ * A connection the client's operations were bound to, and the error it
+ * ended with, once it has (set by the client's core).
+ */
+export interface EpochFate {
+  readonly epoch: number;
+  lost: Error | undefined;
+}
+
 export class Transaction implements StompTransaction {
   readonly id: string;
   /** The connection the transaction lives on. */
   readonly epoch: number;
+  readonly #fate: EpochFate;
   readonly #client: TransactionOwner;
   #state: StompTransactionState = "active";
   #settled: Message[] = [];
 
-  constructor(id: string, epoch: number, client: TransactionOwner) {
+  constructor(id: string, fate: EpochFate, client: TransactionOwner) {
     this.id = id;
-    this.epoch = epoch;
+    this.epoch = fate.epoch;
+    this.#fate = fate;
     this.#client = client;
   }
 
+  /** Aborted, too, once the broker aborted it with its lost connection. */
   get state(): StompTransactionState {
-    return this.#state;
+    return this.#state === "active" && this.#fate.lost !== undefined
+      ? "aborted"
+      : this.#state;
+  }
+
+  /** The error its connection ended with, once lost. */
+  get lost(): Error | undefined {
+    return this.#fate.lost;
   }
 
   send(
@@ -575,7 +623,7 @@ export class Transaction implements StompTransaction {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#state !== "active") return;
+    if (this.state !== "active") return;
     await this.abort().catch(noop);
   }
 
@@ -604,15 +652,24 @@ export class Transaction implements StompTransaction {
     return message.settle(command, options, this);
   }
 
-  /** A refusal when the transaction has ended, else `undefined`. */
+  /**
+   * A refusal when the transaction has ended (a `TypeError` if the caller
+   * ended it, a `StompConnectionError` if its connection was lost), else
+   * `undefined`.
+   */
   #check(verb: string): Promise<never> | undefined {
-    if (this.#state === "active") return undefined;
+    const lost = this.#fate.lost;
+    if (this.#state === "active" && lost === undefined) return undefined;
+    const id = JSON.stringify(this.id);
     return this.#client.refuse(
-      new TypeError(
-        `Cannot ${verb} transaction ${
-          JSON.stringify(this.id)
-        }: it was ${this.#state} already`,
-      ),
+      this.#state === "active"
+        ? new StompConnectionError(
+          `Cannot ${verb} transaction ${id}: it was lost with its connection (the broker aborted it)`,
+          { cause: lost },
+        )
+        : new TypeError(
+          `Cannot ${verb} transaction ${id}: it was ${this.#state} already`,
+        ),
     );
   }
 }

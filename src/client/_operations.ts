@@ -12,6 +12,7 @@ import type { Connection } from "./_connection.ts";
 import { StompConnectionError, StompServerError } from "./errors.ts";
 import {
   type Acknowledger,
+  type EpochFate,
   type Message,
   type Subscription,
   type SubscriptionOwner,
@@ -54,7 +55,7 @@ import type {
   TransactionSendOptions,
 } from "./transaction.ts";
 import type { ConnectionStats } from "./_wiretap.ts";
-import { ackList } from "./_acks.ts";
+import { ackFault, ackList } from "./_acks.ts";
 import { noop } from "./_util.ts";
 import { type DrainHost, drainSubscription } from "./_drain.ts";
 import type { DrainOptions } from "./options.ts";
@@ -64,6 +65,8 @@ export interface ClientState {
   readonly state: StompClientState;
   /** The connection that operations issued now go out on. */
   readonly epoch: number;
+  /** That connection's fate: the error it ends with, once it has. */
+  readonly fate: EpochFate;
   /** The current connection is up: CONNECTED came, subscriptions restored. */
   readonly ready: boolean;
   readonly connection: Connection | undefined;
@@ -402,9 +405,9 @@ export class Operations
         ...(options.headers === undefined ? {} : { headers: options.headers }),
         ...(confirmed ? { receipt: true } : {}),
       });
-      const epoch = this.#client.epoch;
-      const value = new Transaction(out.transaction, epoch, this);
-      return { out, value, epoch };
+      const fate = this.#client.fate;
+      const value = new Transaction(out.transaction, fate, this);
+      return { out, value, epoch: fate.epoch };
     });
   }
 
@@ -436,6 +439,12 @@ export class Operations
           this.#checkTransaction(transaction, verb);
         }
         this.checkOpen(`${verb} message ${id}`);
+        const fault = ackFault(
+          command,
+          client.connection!.version,
+          message.headers,
+        );
+        if (fault !== undefined) throw fault;
         const ackOptions = {
           ...(confirmed ? { receipt: true } : {}),
           ...(options.headers === undefined
@@ -589,6 +598,7 @@ export class Operations
         `Cannot ${verb} transaction ${
           JSON.stringify(transaction.id)
         }: it was lost with its connection (the broker aborted it)`,
+        { cause: transaction.lost },
       );
     }
     this.checkOpen(`${verb} transaction ${JSON.stringify(transaction.id)}`);

@@ -11,6 +11,7 @@ import type {
 } from "./session.ts";
 import { Subscription, type SubscriptionOwner } from "./_impl.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
+import { StompConnectionError } from "./errors.ts";
 
 /** A SUBSCRIBE that restores a subscription on a new connection. */
 export interface Restored {
@@ -135,9 +136,19 @@ export class Subscriptions {
     }
   }
 
-  /** The client closed: every subscription ends, with `error` if it failed. */
-  closed(error: Error | undefined): void {
-    for (const subscription of this.#byId.values()) subscription.end(error);
+  /**
+   * The client closed: every subscription ends, with `error` if it failed;
+   * a subscribe() still waiting for its RECEIPT rejects with `closing`.
+   */
+  closed(
+    error: Error | undefined,
+    closing: Error = error ??
+      new StompConnectionError("The client was closed"),
+  ): void {
+    for (const subscription of this.#byId.values()) {
+      subscription.unconfirmed(closing);
+      subscription.end(error);
+    }
     this.#byId.clear();
   }
 }

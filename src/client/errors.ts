@@ -165,8 +165,12 @@ function describeError(frame: StompFrame): string {
  * The connection failed, was lost, or is not open: the transport ended or
  * errored, the server fell silent for longer than the heart-beat allows, a
  * timeout passed, or the client was closed. Every operation waiting on the
- * connection rejects with it; `cause` holds the underlying error, such as a
- * {@linkcode StompServerError}, a transport error or a `StompSyntaxError`.
+ * connection rejects with it, at the latest when the client closes; `cause`
+ * holds the underlying error, such as a {@linkcode StompServerError}, a
+ * transport error or a `StompSyntaxError`. It is also the error of a protocol
+ * violation by the server that the client cannot act on (its message says
+ * so): acknowledging a MESSAGE sent without the `ack` header (STOMP 1.2) or
+ * the `message-id` header (1.0, 1.1) that an ACK or NACK must name.
  *
  * @example Wrapping a transport failure
  * ```ts

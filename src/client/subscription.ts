@@ -192,7 +192,10 @@ export interface MessageAckOptions extends OperationOptions {
  *
  * A message can be acknowledged once, on the connection it arrived on: after a
  * reconnection `ack()` rejects with a {@linkcode StompConnectionError}, since
- * the broker has put the message back and will deliver it again.
+ * the broker has put the message back and will deliver it again. So does an
+ * `ack()` or `nack()` of a message the server sent without the header the
+ * frame must name (`ack` under STOMP 1.2, `message-id` before): a protocol
+ * violation, which the error's message names.
  *
  * @example Acknowledging each message
  * ```ts

@@ -48,9 +48,11 @@ export type StompTransactionState = "active" | "committed" | "aborted";
 
 /**
  * A transaction begun by {@linkcode StompClient.begin}. A transaction lives
- * on one connection: if it is lost the broker aborts the transaction, and its
- * methods reject with a {@linkcode StompConnectionError}. Disposing of an
- * active transaction (`await using`) aborts it.
+ * on one connection: if it is lost the broker aborts the transaction, its
+ * {@linkcode StompTransaction.state} becomes `"aborted"`, and its methods
+ * reject with a {@linkcode StompConnectionError} whose `cause` is the loss
+ * (a `TypeError` stays the answer for a transaction the caller committed or
+ * aborted). Disposing of an active transaction (`await using`) aborts it.
  *
  * @example Commit delivers, abort does not
  * ```ts
@@ -76,7 +78,10 @@ export type StompTransactionState = "active" | "committed" | "aborted";
 export interface StompTransaction extends AsyncDisposable {
   /** The transaction id. */
   readonly id: string;
-  /** Whether the transaction is active, committed or aborted. */
+  /**
+   * Whether the transaction is active, committed or aborted (by the caller,
+   * or by the broker with a lost connection).
+   */
   readonly state: StompTransactionState;
   /**
    * Sends a message that is delivered only if the transaction commits.
