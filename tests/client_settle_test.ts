@@ -389,3 +389,40 @@ for (const fault of FAULTS) {
     await client.closed.catch(() => {});
   });
 }
+
+for (const version of ["1.0", "1.1", "1.2"] as const) {
+  for (const bodyChunks of [false, true]) {
+    Deno.test(
+      `StompClient.connectUrl rejects with the first of two ERRORs that follow CONNECTED, the first in its write (STOMP ${version}${
+        bodyChunks ? ", bodyChunks" : ""
+      }, scripted server)`,
+      async () => {
+        const frame = (text: string) =>
+          encodeFrame(errorFrame(text, "Reason: {shutdown,\n{x,"), { version });
+        await using server = scriptedServers([async (peer) => {
+          assertEquals((await peer.next()).command, "CONNECT");
+          const hello = encodeFrame(
+            connected({ version, heartBeat: [0, 20] }),
+            { version },
+          );
+          const first = frame("Bad CONNECT 461");
+          const both = new Uint8Array(hello.length + first.length);
+          both.set(hello);
+          both.set(first, hello.length);
+          await peer.send(both);
+          await peer.send(frame("Bad CONNECT 881")).catch(() => {});
+        }]);
+        const failure = await assertRejects(
+          () =>
+            StompClient.connectUrl(server.url, {
+              ...QUIET,
+              heartBeat: [20, 20],
+              bodyChunks,
+            }),
+          StompServerError,
+        );
+        assertMatch(failure.message, /^Bad CONNECT 461: Reason/);
+      },
+    );
+  }
+}
