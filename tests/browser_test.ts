@@ -27,14 +27,14 @@ Deno.test("browser entry exports what mod.ts does but the TCP transports", () =>
   }
 });
 
-Deno.test("browser entry's StompClient.connectUrl speaks ws: and refuses tcp:, naming the entry point with TCP, in a Worker that loads it alone", async () => {
+Deno.test("browser entry's StompClient.connectUrl speaks ws: and refuses tcp:, and its connectWebSocket refuses TLS settings, each naming the entry point with them, in a Worker that loads it alone", async () => {
   await using broker = StompTestBroker.listen({ webSocket: true });
   const worker = new Worker(
     new URL("./_browser_entry_worker.ts", import.meta.url),
     { type: "module" },
   );
   try {
-    const answer = new Promise<{ ws?: string; tcp?: string }>(
+    const answer = new Promise<{ ws?: string; tcp?: string; tls?: string }>(
       (resolve, reject) => {
         worker.onmessage = (event) => resolve(event.data);
         worker.onerror = (event) => {
@@ -48,6 +48,8 @@ Deno.test("browser entry's StompClient.connectUrl speaks ws: and refuses tcp:, n
       ws: "over ws",
       tcp:
         'TypeError: Cannot open transport: tcp: URLs need the TCP transports, which "@stomper/stomp/browser" leaves out; import from "@stomper/stomp" instead',
+      tls:
+        `TypeError: Cannot connect over WebSocket: caCerts, cert and key are taken only in Deno, through "@stomper/stomp" ("@stomper/stomp/browser" leaves TLS settings out, and other runtimes' WebSockets take none); trust the certificate authority in the runtime instead (a browser: its certificate store), or import from "@stomper/stomp" in Deno`,
     });
   } finally {
     worker.terminate();

@@ -1,6 +1,8 @@
 // TLS settings shared by the transports: their checks, Deno's HTTP client
 // for wss:, and the hints that turn a certificate error into what to do.
 
+import type { WebSocketTls } from "./_wss.ts";
+
 /** The TLS settings a transport takes. */
 export interface TlsSettings {
   caCerts?: string[];
@@ -181,3 +183,42 @@ export function denoHttpClient(
   }
   return deno.createHttpClient(options);
 }
+
+const WEBSOCKET_CONTEXT = "Cannot connect over WebSocket";
+
+/** connectWebSocket's TLS settings, registered by open.ts. */
+export const WEBSOCKET_TLS: WebSocketTls = {
+  check(options, url) {
+    const tls = tlsSettings(options, WEBSOCKET_CONTEXT);
+    if (url.protocol === "ws:") {
+      refuseTlsSettings(tls, `ws://${url.host}`, "wss:", WEBSOCKET_CONTEXT);
+    }
+    return tls;
+  },
+  client(settings, url) {
+    // Deno's WebSocket takes TLS settings through an HTTP client; no other
+    // does, and connecting without them would trust what the user did not
+    // ask.
+    if (url.protocol !== "wss:" || !hasTlsSettings(settings)) return undefined;
+    let client: Deno.HttpClient | undefined;
+    try {
+      client = denoHttpClient(settings);
+    } catch (cause) {
+      throw new TypeError(
+        `${WEBSOCKET_CONTEXT}: caCerts, cert or key cannot be used: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { cause },
+      );
+    }
+    if (client === undefined) {
+      throw new TypeError(
+        `${WEBSOCKET_CONTEXT}: caCerts, cert and key need Deno (this runtime's WebSocket takes no TLS settings); trust the certificate authority in the runtime instead (Node: NODE_EXTRA_CA_CERTS=ca.pem; a browser: its certificate store), or connect with a tls: URL, whose transport takes them`,
+      );
+    }
+    return client;
+  },
+  describe(message, host) {
+    return describeDenoTlsError(message, host, false);
+  },
+};

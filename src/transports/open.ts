@@ -7,6 +7,8 @@
 
 import { isCloudflareWorkers, isDeno, isNodeLike } from "./_runtime.ts";
 import { openUrl, registerTcpOpener } from "./_open.ts";
+import { WEBSOCKET_TLS } from "./_tls.ts";
+import { registerWebSocketTls } from "./_wss.ts";
 import { connectCloudflareTcp } from "./cloudflare.ts";
 import { connectTcp, type TcpConnectOptions } from "./deno.ts";
 import { connectNodeTcp, type NodeTcpConnectOptions } from "./node.ts";
@@ -24,6 +26,8 @@ registerTcpOpener((url, options) => {
   if (isNodeLike()) return connectNodeTcp(url, options);
   return undefined;
 });
+// And connectWebSocket its TLS settings for wss: URLs.
+registerWebSocketTls(WEBSOCKET_TLS);
 
 /**
  * Options of {@linkcode openTransport}: those of the TCP/TLS (Deno and Node)

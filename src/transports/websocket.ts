@@ -8,13 +8,7 @@
 
 import { redactUrl } from "../_redact.ts";
 import { registerMessageSender } from "./_messages.ts";
-import {
-  denoHttpClient,
-  describeDenoTlsError,
-  hasTlsSettings,
-  refuseTlsSettings,
-  tlsSettings,
-} from "./_tls.ts";
+import { webSocketTls } from "./_wss.ts";
 import { WEBSOCKET_HINT } from "./_url.ts";
 import {
   abortPhrase,
@@ -168,7 +162,9 @@ export interface WebSocketConnectOptions extends WebSocketTransportOptions {
    * a `TypeError` rather than connect without them; trust the authority in
    * the runtime instead (`NODE_EXTRA_CA_CERTS` for Node, the system's or
    * browser's certificate store), or connect with a `tls:` URL. Unused for
-   * `ws:` URLs (refused there, as a sign that `wss:` was meant).
+   * `ws:` URLs (refused there, as a sign that `wss:` was meant). Loaded
+   * from `"@stomper/stomp/browser"`, which leaves TLS settings out to stay
+   * small, it refuses them in every runtime.
    */
   caCerts?: string[];
   /**
@@ -692,13 +688,15 @@ export async function connectWebSocket(
   }
   // Checked before the socket opens, so that a bad option leaves none open.
   const transportOptions = settings(options, "Cannot connect over WebSocket");
-  const tls = tlsSettings(options, "Cannot connect over WebSocket");
-  if (parsed.protocol === "ws:") {
-    refuseTlsSettings(
-      tls,
-      `ws://${parsed.host}`,
-      "wss:",
-      "Cannot connect over WebSocket",
+  const tlsPart = webSocketTls();
+  const tls = tlsPart?.check(options, parsed);
+  if (
+    tlsPart === undefined &&
+    (options.caCerts !== undefined || options.cert !== undefined ||
+      options.key !== undefined)
+  ) {
+    throw new TypeError(
+      'Cannot connect over WebSocket: caCerts, cert and key are taken only in Deno, through "@stomper/stomp" ("@stomper/stomp/browser" leaves TLS settings out, and other runtimes\' WebSockets take none); trust the certificate authority in the runtime instead (a browser: its certificate store), or import from "@stomper/stomp" in Deno',
     );
   }
   const signal = connectSignal(options, "connect over WebSocket");
@@ -710,26 +708,7 @@ export async function connectWebSocket(
       `Cannot connect over WebSocket: this runtime has no global WebSocket (${WEBSOCKET_HINT}; or pass such a socket to fromWebSocket)`,
     );
   }
-  // Deno's WebSocket takes TLS settings through an HTTP client; no other
-  // does, and connecting without them would trust what the user did not ask.
-  let client: ReturnType<typeof denoHttpClient>;
-  try {
-    client = parsed.protocol === "wss:" && hasTlsSettings(tls)
-      ? denoHttpClient(tls)
-      : undefined;
-  } catch (cause) {
-    throw new TypeError(
-      `Cannot connect over WebSocket: caCerts, cert or key cannot be used: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
-      { cause },
-    );
-  }
-  if (parsed.protocol === "wss:" && hasTlsSettings(tls) && !client) {
-    throw new TypeError(
-      "Cannot connect over WebSocket: caCerts, cert and key need Deno (this runtime's WebSocket takes no TLS settings); trust the certificate authority in the runtime instead (Node: NODE_EXTRA_CA_CERTS=ca.pem; a browser: its certificate store), or connect with a tls: URL, whose transport takes them",
-    );
-  }
+  const client = tls && tlsPart?.client(tls, parsed);
   let socket: WebSocket;
   try {
     socket = client === undefined
@@ -795,7 +774,7 @@ export async function connectWebSocket(
       detail = `the connection failed${
         failure === undefined
           ? " (refused, unreachable, or the upgrade was rejected)"
-          : ` (${describeDenoTlsError(failure, parsed.hostname, false)})`
+          : ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
       }`;
     } else {
       detail = cause instanceof Error ? cause.message : String(cause);

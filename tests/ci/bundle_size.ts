@@ -23,7 +23,7 @@ const README_HEADING = "## Quick start: a browser page";
  * until it is met, the budget is the size reached, rounded up to the next
  * 512 bytes, so that growth fails CI.
  */
-export const BUDGET = 33280;
+export const BUDGET = 32768;
 
 /** What {@linkcode measure} found. */
 export interface BundleSize {
