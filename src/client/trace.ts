@@ -180,7 +180,9 @@ export function redactFrame(
 
 // How much of a body a trace line shows.
 const BODY_PREVIEW = 32;
-const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
+// Marked pure so that bundlers drop it with formatTraceEvent when a program
+// does not format trace lines (a `new` at module level is kept otherwise).
+const lenient = /* @__PURE__ */ new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The text on one line: control characters and backslashes escaped. */
 function oneLine(text: string): string {
