@@ -17,6 +17,7 @@
 
 export * from "./builders.ts";
 export * from "./decoder.ts";
+export * from "./decoder_stream.ts";
 export * from "./encoder.ts";
 export * from "./errors.ts";
 export * from "./frame.ts";

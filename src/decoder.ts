@@ -1,6 +1,7 @@
 /**
  * Decoding bytes to STOMP frames: the synchronous {@linkcode StompDecoder}
- * and the {@linkcode StompDecoderStream} that wraps it.
+ * (and `decodeFrame` for one frame); `decoder_stream.ts` has the stream that
+ * wraps it.
  *
  * @module
  */
@@ -9,97 +10,21 @@ import { concat } from "@std/bytes";
 import { BodyCollector, copyInto } from "./_collector.ts";
 import { checkVersion } from "./_escape.ts";
 import { HEAD_INVALID, HeadParser, quote } from "./_head.ts";
+import { checkLimit, type DecodeOptions } from "./_decode_options.ts";
 import { StompSyntaxError } from "./errors.ts";
 import { StompFrame, type StompVersion } from "./frame.ts";
+
+export {
+  type DecodeLimits,
+  type DecodeOptions,
+  DEFAULT_DECODE_LIMITS,
+} from "./_decode_options.ts";
 
 const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
 /** The header scratch's first size (it grows, within maxHeaderBytes). */
 const SCRATCH_BYTES = 4096;
-
-/** Size limits of the decoder. Crossing one throws a `RangeError`. */
-export interface DecodeLimits {
-  /** Bytes in one header line (the command line included), without its EOL. */
-  readonly maxHeaderLineBytes: number;
-  /** Bytes in the whole header block: command line, headers and EOLs. */
-  readonly maxHeaderBytes: number;
-  /** Header lines in one frame. */
-  readonly maxHeaders: number;
-  /** Bytes in one frame body. */
-  readonly maxBodyBytes: number;
-}
-
-/**
- * The default limits: 64 KiB per header line, 256 KiB of header block, 1000
- * headers, and 64 MiB of body. RabbitMQ accepts bodies up to 128 MiB and
- * ActiveMQ 100 MiB; raise `maxBodyBytes` to receive such frames.
- *
- * @example Reading the defaults
- * ```ts
- * import { DEFAULT_DECODE_LIMITS } from "@stomper/stomp";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(DEFAULT_DECODE_LIMITS.maxHeaders, 1000);
- * ```
- */
-export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
-  maxHeaderLineBytes: 64 * 1024,
-  maxHeaderBytes: 256 * 1024,
-  maxHeaders: 1000,
-  maxBodyBytes: 64 * 1024 * 1024,
-});
-
-/** Options for {@linkcode StompDecoder} and {@linkcode StompDecoderStream}. */
-export interface DecodeOptions extends Partial<DecodeLimits> {
-  /**
-   * The protocol version whose escaping rules apply to header values
-   * (CONNECT and CONNECTED frames are never unescaped). It can be changed
-   * later through the `version` property, once negotiated.
-   *
-   * @default {"1.2"}
-   */
-  version?: StompVersion;
-  /**
-   * Called for each heart-beat (an EOL between frames). Any received byte is
-   * proof of liveness; this reports the ones that carry no frame.
-   */
-  onHeartbeat?: () => void;
-  /**
-   * Resynchronise after malformed input instead of failing: the error goes to
-   * `onError`, the input is skipped up to and including the next NUL (the
-   * likely end of the broken frame), and decoding carries on. Limit errors
-   * (`RangeError`) are never skipped. Requires `onError`.
-   *
-   * @default {false}
-   */
-  resync?: boolean;
-  /** Receives each syntax error skipped when `resync` is on. */
-  onError?: (error: StompSyntaxError) => void;
-  /**
-   * Hand out a body that spans chunks without copying it: the frame keeps
-   * the views of the chunks it arrived in ({@linkcode StompFrame.bodyChunks})
-   * and joins them into one array only when its `body` (or `text`) is first
-   * read. A consumer that writes the chunks on, or only needs
-   * {@linkcode StompFrame.bodyLength}, never pays for the copy. Pieces
-   * under 1 KiB, and pieces whose chunk's buffer is much larger than they
-   * are, are copied into blocks instead (a view per byte of a trickled body
-   * would cost a hundred times the byte), so a frame holds at most about
-   * twice its body.
-   *
-   * The views must stay valid: the source must hand out a fresh buffer per
-   * chunk and never write into one it has handed out. Deno's
-   * `conn.readable`, a WebSocket's messages, `fetch` bodies and the
-   * transports of this package do; a reader that reuses one buffer for
-   * every read (a BYOB reader, `conn.read(buffer)` into the same buffer)
-   * does not. Each frame keeps the chunks it holds views of alive as long
-   * as it is kept. `maxBodyBytes` bounds the body, and `buffered`, as
-   * without the option.
-   *
-   * @default {false}
-   */
-  bodyChunks?: boolean;
-}
 
 // Decoder states, as plain numbers for the hot loop.
 const State = {
@@ -112,19 +37,6 @@ const State = {
   Failed: 6,
 } as const;
 type State = typeof State[keyof typeof State];
-
-function checkLimit(
-  name: keyof DecodeLimits,
-  value: number | undefined,
-): number {
-  if (value === undefined) return DEFAULT_DECODE_LIMITS[name];
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `Cannot create decoder: ${name} must be a non-negative integer, got ${value}`,
-    );
-  }
-  return value;
-}
 
 /**
  * The synchronous STOMP decoder: push bytes, get frames.
@@ -139,8 +51,9 @@ function checkLimit(
  * the body (at most about twice the bytes received), and a declared
  * content-length is allocated in full only up to 64 KiB (such a body is
  * copied once, into an array of its length); a larger one grows with what
- * arrives, and gets its array once half of it has come. With the `bodyChunks` option the frame keeps those views and
- * blocks and joins them when its `body` is first read. A header block that
+ * arrives, and gets its array once half of it has come. With the
+ * `bodyChunks` option the frame keeps those views and blocks and joins them
+ * when its `body` is first read. A header block that
  * spans chunks is copied as it arrives.
  *
  * Malformed input throws a {@linkcode StompSyntaxError} (or, with `resync`,
@@ -844,58 +757,4 @@ export function decodeFrame(
     );
   }
   return frame;
-}
-
-/**
- * A `TransformStream` of bytes to STOMP frames, wrapping
- * {@linkcode StompDecoder}.
- *
- * Heart-beats go to `onHeartbeat`; malformed input errors the stream with a
- * {@linkcode StompSyntaxError} (or, with `resync`, goes to `onError`); input
- * that ends inside a frame errors the stream too.
- *
- * @example Decoding a byte stream
- * ```ts
- * import { StompDecoderStream } from "@stomper/stomp";
- * import { assertEquals } from "@std/assert";
- *
- * const bytes = new TextEncoder().encode("RECEIPT\nreceipt-id:7\n\n\0\n");
- * let heartbeats = 0;
- * const frames = await Array.fromAsync(
- *   ReadableStream.from([bytes.subarray(0, 5), bytes.subarray(5)])
- *     .pipeThrough(new StompDecoderStream({ onHeartbeat: () => heartbeats++ })),
- * );
- * assertEquals(frames.map((f) => f.headers.get("receipt-id")), ["7"]);
- * assertEquals(heartbeats, 1);
- * ```
- */
-export class StompDecoderStream
-  extends TransformStream<Uint8Array, StompFrame> {
-  #decoder: StompDecoder;
-
-  /**
-   * Constructs a new instance.
-   *
-   * @param options Version, limits, heart-beat, resync and body options.
-   */
-  constructor(options: DecodeOptions = {}) {
-    const decoder = new StompDecoder(options);
-    super({
-      transform(chunk, controller) {
-        decoder.decode(chunk, (frame) => controller.enqueue(frame));
-      },
-      flush() {
-        decoder.end();
-      },
-    });
-    this.#decoder = decoder;
-  }
-
-  /** The version whose escaping rules apply to the frames that follow. */
-  get version(): StompVersion {
-    return this.#decoder.version;
-  }
-  set version(version: StompVersion) {
-    this.#decoder.version = version;
-  }
 }

@@ -7,7 +7,8 @@ import { Buffer } from "node:buffer";
 import { FrameImpl, Parser } from "npm:@stomp/stompjs@7";
 import stompit from "npm:stompit@1";
 import { encodeFrame } from "../../src/encoder.ts";
-import { StompDecoder, StompDecoderStream } from "../../src/decoder.ts";
+import { StompDecoder } from "../../src/decoder.ts";
+import { StompDecoderStream } from "../../src/decoder_stream.ts";
 import type { StompFrame } from "../../src/frame.ts";
 import {
   type Chunks,

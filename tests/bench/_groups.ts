@@ -2,7 +2,8 @@
 // for why): it builds its workloads, warms every contender up, then times
 // interleaved rounds and prints a GroupResult as JSON.
 
-import { StompDecoder, StompDecoderStream } from "../../src/decoder.ts";
+import { StompDecoder } from "../../src/decoder.ts";
+import { StompDecoderStream } from "../../src/decoder_stream.ts";
 import type { StompFrame } from "../../src/frame.ts";
 import {
   checkDecoded,

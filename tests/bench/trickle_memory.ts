@@ -21,7 +21,8 @@
 //
 // Used by tests/integration/trickle_memory_test.ts, which asserts bounds.
 
-import { StompDecoder, StompDecoderStream } from "../../src/decoder.ts";
+import { StompDecoder } from "../../src/decoder.ts";
+import { StompDecoderStream } from "../../src/decoder_stream.ts";
 import { StompClient } from "../../src/client/mod.ts";
 import { connectTcp } from "../../src/transports/mod.ts";
 import { flag } from "./_args.ts";
