@@ -4,6 +4,8 @@
  * @module
  */
 
+import { TransportConnectError } from "./errors.ts";
+
 /** The default connect timeout, in milliseconds. */
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
@@ -81,4 +83,33 @@ export function raceSignal<T>(
       },
     );
   });
+}
+
+/**
+ * The error of a connection that could not be made: why the signal aborted
+ * (a timeout or the caller's abort), or else what went wrong, in words.
+ *
+ * @param name The target as the caller named it (a URL or host and port).
+ * @param url The URL the error reports.
+ * @param signal The connect signal, if any.
+ * @param timeout The timeout that was set.
+ * @param cause What failed.
+ * @param describe Puts a failure that is not an abort in words.
+ * @returns The error to throw.
+ */
+export function connectFailure(
+  name: string,
+  url: string,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  cause: unknown,
+  describe: (cause: unknown) => string,
+): TransportConnectError {
+  const aborted = signal?.aborted === true;
+  return new TransportConnectError(
+    `Cannot connect to ${JSON.stringify(name)}: ${
+      aborted ? abortPhrase(signal, timeout) : describe(cause)
+    }`,
+    { url, cause: aborted ? signal.reason : cause },
+  );
 }

@@ -15,11 +15,10 @@
  * @module
  */
 
-import { abortPhrase, connectSignal, raceSignal } from "./_signal.ts";
+import { connectFailure, connectSignal, raceSignal } from "./_signal.ts";
 import { type TlsSettings, tlsSettings } from "./_tls.ts";
 import { tcpTarget } from "./_url.ts";
 import { STOMP_PORTS } from "./deno.ts";
-import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 
 /**
@@ -290,17 +289,15 @@ export async function connectCloudflareTcp(
       { cause },
     );
   }
-  const fail = (cause: unknown) => {
-    const aborted = signal?.aborted === true;
-    return new TransportConnectError(
-      `Cannot connect to ${JSON.stringify(target.name)}: ${
-        aborted
-          ? abortPhrase(signal, options.timeout)
-          : describe(cause, target.tls)
-      }`,
-      { url: target.url.href, cause: aborted ? signal.reason : cause },
+  const fail = (cause: unknown) =>
+    connectFailure(
+      target.name,
+      target.url.href,
+      signal,
+      options.timeout,
+      cause,
+      (cause) => describe(cause, target.tls),
     );
-  };
   if (signal?.aborted) throw fail(signal.reason);
   let socket: ReturnType<SocketsModule["connect"]>;
   try {

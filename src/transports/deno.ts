@@ -9,8 +9,8 @@
  * @module
  */
 
-import { abortPhrase, connectSignal, raceSignal } from "./_signal.ts";
-import { TransportConnectError } from "./errors.ts";
+import { connectFailure, connectSignal, raceSignal } from "./_signal.ts";
+import type { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 import { tcpTarget } from "./_url.ts";
 import {
@@ -325,14 +325,13 @@ export async function connectTcp(
       }
     }
   } catch (cause) {
-    const aborted = signal?.aborted === true;
-    throw new TransportConnectError(
-      `Cannot connect to ${JSON.stringify(target)}: ${
-        aborted
-          ? abortPhrase(signal, options.timeout)
-          : describe(cause, hostname, true)
-      }`,
-      { url: parsed.href, cause: aborted ? signal.reason : cause },
+    throw connectFailure(
+      target,
+      parsed.href,
+      signal,
+      options.timeout,
+      cause,
+      (cause) => describe(cause, hostname, true),
     );
   }
   const transportOptions: FromConnOptions = {};

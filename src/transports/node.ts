@@ -12,7 +12,7 @@
 
 import type { Socket } from "node:net";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
-import { abortPhrase, connectSignal } from "./_signal.ts";
+import { connectFailure, connectSignal } from "./_signal.ts";
 import { tcpTarget } from "./_url.ts";
 import {
   nameHint,
@@ -21,7 +21,6 @@ import {
   TRUST_HINT,
 } from "./_tls.ts";
 import { STOMP_PORTS } from "./deno.ts";
-import { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 
 /** Options of {@linkcode connectNodeTcp}. */
@@ -251,17 +250,15 @@ export async function connectNodeTcp(
   }
   const { caCerts, cert, key } = settings;
   const signal = connectSignal(options, "connect over TCP");
-  const fail = (cause: unknown) => {
-    const aborted = signal?.aborted === true;
-    return new TransportConnectError(
-      `Cannot connect to ${JSON.stringify(target.name)}: ${
-        aborted
-          ? abortPhrase(signal, options.timeout)
-          : describe(cause, target.hostname)
-      }`,
-      { url: target.url.href, cause: aborted ? signal.reason : cause },
+  const fail = (cause: unknown) =>
+    connectFailure(
+      target.name,
+      target.url.href,
+      signal,
+      options.timeout,
+      cause,
+      (cause) => describe(cause, target.hostname),
     );
-  };
   if (signal?.aborted) throw fail(signal.reason);
 
   const net = await import("node:net");
