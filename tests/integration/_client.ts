@@ -4,6 +4,7 @@
 import { StompClient, type StompClientOptions } from "@stomper/stomp/client";
 import type { StompMessage } from "@stomper/stomp/client";
 import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
+import { within } from "../_helpers.ts";
 
 export { BROKERS, START_HINT };
 // The cli_*_test.ts files still import these from here; every other test
@@ -152,5 +153,86 @@ export async function dropRabbitMqConnections(): Promise<void> {
         new TextDecoder().decode(stderr)
       }`,
     );
+  }
+}
+
+/** The CLI as a child process, its output collected as it comes. */
+export class CliProcess implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #output: Promise<void>;
+  readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
+  stdout = "";
+  stderr = "";
+
+  constructor(...args: string[]) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: cliArgs(...args),
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { NO_COLOR: "1" },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.stdin = this.#child.stdin.getWriter();
+    const collect = async (
+      stream: ReadableStream<Uint8Array>,
+      add: (text: string) => void,
+    ) => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) {
+        add(decoder.decode(chunk, { stream: true }));
+      }
+    };
+    this.#output = Promise.all([
+      collect(this.#child.stdout, (text) => this.stdout += text),
+      collect(this.#child.stderr, (text) => this.stderr += text),
+    ]).then(() => {});
+  }
+
+  get status(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
+  }
+
+  /** Sends the tool a signal. */
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
+  /** Writes text to the tool's standard input. */
+  async write(text: string): Promise<void> {
+    await this.stdin.write(new TextEncoder().encode(text));
+  }
+
+  /** The exit status, once the tool has exited and its output is read. */
+  async exited(ms: number): Promise<number> {
+    const status = await within(this.#child.status, ms, "the tool's exit");
+    await this.#output;
+    return status.code;
+  }
+
+  /**
+   * Sends the signal and waits for the process to end: its status, and the
+   * milliseconds from the signal to the exit. Fails after 1000 ms.
+   */
+  async stop(
+    signal: "SIGINT" | "SIGTERM",
+  ): Promise<{ status: Deno.CommandStatus; ms: number }> {
+    const start = performance.now();
+    this.#child.kill(signal);
+    const status = await within(this.#child.status, 1000, `exit on ${signal}`);
+    const ms = Math.round(performance.now() - start);
+    console.log(`${signal}: exited ${status.code} after ${ms} ms`);
+    return { status, ms };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Exited already.
+    }
+    await this.stdin.close().catch(() => {});
+    await this.#child.status;
+    await this.#output;
   }
 }

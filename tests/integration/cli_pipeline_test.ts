@@ -7,13 +7,14 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import {
   BROKERS,
   cliArgs,
+  CliProcess,
   connectTo,
   Inbox,
   START_HINT,
   withGuest,
 } from "./_client.ts";
 import { ChaosRelay } from "../_chaos.ts";
-import { eventually, uniqueQueue, within } from "../_helpers.ts";
+import { eventually, uniqueQueue } from "../_helpers.ts";
 
 /** A word a shell takes as it is. */
 function quote(word: string): string {
@@ -45,72 +46,6 @@ async function bash(
     stderr: decoder.decode(stderr),
     ms: Math.round(performance.now() - start),
   };
-}
-
-/** The tool as a child process, its output collected as it comes. */
-class CliProcess implements AsyncDisposable {
-  readonly #child: Deno.ChildProcess;
-  readonly #output: Promise<void>;
-  readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
-  stdout = "";
-  stderr = "";
-
-  constructor(...args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: cliArgs(...args),
-      cwd: new URL("../../", import.meta.url).pathname,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stdin = this.#child.stdin.getWriter();
-    const collect = async (
-      stream: ReadableStream<Uint8Array>,
-      add: (text: string) => void,
-    ) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) {
-        add(decoder.decode(chunk, { stream: true }));
-      }
-    };
-    this.#output = Promise.all([
-      collect(this.#child.stdout, (text) => this.stdout += text),
-      collect(this.#child.stderr, (text) => this.stderr += text),
-    ]).then(() => {});
-  }
-
-  get status(): Promise<Deno.CommandStatus> {
-    return this.#child.status;
-  }
-
-  /** Sends the tool a signal. */
-  kill(signal: Deno.Signal): void {
-    this.#child.kill(signal);
-  }
-
-  /** Writes text to the tool's standard input. */
-  async write(text: string): Promise<void> {
-    await this.stdin.write(new TextEncoder().encode(text));
-  }
-
-  /** The exit status, once the tool has exited and its output is read. */
-  async exited(ms: number): Promise<number> {
-    const status = await within(this.#child.status, ms, "the tool's exit");
-    await this.#output;
-    return status.code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Exited already.
-    }
-    await this.stdin.close().catch(() => {});
-    await this.#child.status;
-    await this.#output;
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

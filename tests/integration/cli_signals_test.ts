@@ -9,73 +9,13 @@ import { StompTestBroker } from "@stomper/stomp/testing";
 import { scriptedServer } from "../_peer.ts";
 import {
   BROKERS,
-  cliArgs,
+  CliProcess,
   connectTo,
   Inbox,
   START_HINT,
   withGuest,
 } from "./_client.ts";
-import { eventually, uniqueQueue, within } from "../_helpers.ts";
-
-/** The CLI running as a subprocess, its output collected as it comes. */
-class CliProcess implements AsyncDisposable {
-  readonly #child: Deno.ChildProcess;
-  readonly #output: Promise<void>;
-  readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
-  stdout = "";
-  stderr = "";
-
-  constructor(...args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: cliArgs(...args),
-      cwd: new URL("../../", import.meta.url).pathname,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stdin = this.#child.stdin.getWriter();
-    const collect = async (
-      stream: ReadableStream<Uint8Array>,
-      add: (text: string) => void,
-    ) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) {
-        add(decoder.decode(chunk, { stream: true }));
-      }
-    };
-    this.#output = Promise.all([
-      collect(this.#child.stdout, (text) => this.stdout += text),
-      collect(this.#child.stderr, (text) => this.stderr += text),
-    ]).then(() => {});
-  }
-
-  /**
-   * Sends the signal and waits for the process to end: its status, and the
-   * milliseconds from the signal to the exit. Fails after 1000 ms.
-   */
-  async stop(
-    signal: "SIGINT" | "SIGTERM",
-  ): Promise<{ status: Deno.CommandStatus; ms: number }> {
-    const start = performance.now();
-    this.#child.kill(signal);
-    const status = await within(this.#child.status, 1000, `exit on ${signal}`);
-    const ms = Math.round(performance.now() - start);
-    console.log(`${signal}: exited ${status.code} after ${ms} ms`);
-    return { status, ms };
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Exited already.
-    }
-    await this.stdin.close().catch(() => {});
-    await this.#child.status;
-    await this.#output;
-  }
-}
+import { eventually, uniqueQueue } from "../_helpers.ts";
 
 /** Asserts the CLI exited by itself with `code`, in time. */
 function assertExited(
