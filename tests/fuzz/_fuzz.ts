@@ -24,6 +24,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes";
 import {
   COMMANDS,
   type DecodeOptions,
@@ -317,18 +318,6 @@ function decodedForm(frame: IntendedFrame): PlainFrame {
   return { command: frame.command, headers, body: frame.body };
 }
 
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 const LF_BYTES = new Uint8Array([0x0a]);
 const CRLF_BYTES = new Uint8Array([0x0d, 0x0a]);
 
@@ -371,7 +360,7 @@ function roundTrip(
       } catch (error) {
         if (!(error instanceof TypeError)) {
           return {
-            bytes: concatBytes(parts),
+            bytes: concat(parts),
             frames,
             heartbeats,
             refused,
@@ -380,7 +369,7 @@ function roundTrip(
         }
         if (ok) {
           return {
-            bytes: concatBytes(parts),
+            bytes: concat(parts),
             frames,
             heartbeats,
             refused,
@@ -395,7 +384,7 @@ function roundTrip(
       }
       if (!ok) {
         return {
-          bytes: concatBytes(parts),
+          bytes: concat(parts),
           frames,
           heartbeats,
           refused,
@@ -410,7 +399,7 @@ function roundTrip(
     }
     eols();
   }
-  return { bytes: concatBytes(parts), frames, heartbeats, refused };
+  return { bytes: concat(parts), frames, heartbeats, refused };
 }
 
 function randomBytes(random: () => number): Uint8Array {
@@ -437,7 +426,7 @@ function oversized(random: () => number): Uint8Array {
     head += "h" + i + ":" + "v".repeat(Math.max(0, line - 3)) + "\n";
   }
   const body = new Uint8Array(int(random, 2 * LIMITS.maxBodyBytes)).fill(0x62);
-  return concatBytes([encoder.encode(head + "\n"), body, new Uint8Array(1)]);
+  return concat([encoder.encode(head + "\n"), body, new Uint8Array(1)]);
 }
 
 function mutate(random: () => number, source: Uint8Array): Uint8Array {
@@ -499,7 +488,7 @@ export function generateInput(
         sources.push(made.bytes);
       }
     }
-    const bytes = mutate(random, concatBytes(sources));
+    const bytes = mutate(random, concat(sources));
     return { ...base, kind: "mutated", bytes, refused };
   }
   const made = roundTrip(random, version, codec.encode);

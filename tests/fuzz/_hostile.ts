@@ -18,6 +18,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes";
 import { StompDecoder, type StompFrame } from "../../mod.ts";
 import { prng } from "../_helpers.ts";
 import { generateInput, inputSeed } from "./_fuzz.ts";
@@ -96,18 +97,6 @@ function weighted<K extends string>(
     if (r < 0) return key;
   }
   return entries[entries.length - 1]![0];
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** A frame written by hand, so that it can be as wrong as wanted. */
