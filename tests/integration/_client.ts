@@ -52,6 +52,16 @@ export function cliArgs(...args: string[]): string[] {
   ];
 }
 
+/** A word a shell takes as it is. */
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The CLI as a shell command line (for bash pipelines), arguments quoted. */
+export function cliCommandLine(...args: string[]): string {
+  return [Deno.execPath(), ...cliArgs(...args)].map(shellQuote).join(" ");
+}
+
 /** guest:guest@ added to a broker URL. */
 export function withGuest(url: string): string {
   const parsed = new URL(url);

@@ -6,18 +6,13 @@
 import { assertEquals } from "@std/assert";
 import {
   BROKERS,
-  cliArgs,
+  cliCommandLine,
   connectTo,
   Inbox,
   START_HINT,
   withGuest,
 } from "./_client.ts";
 import { uniqueQueue, within } from "../_helpers.ts";
-
-/** A word a shell takes as it is. */
-function quote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
 
 /**
  * `stomper ... | head -1` run by bash. Standard output is head's alone (bash
@@ -32,8 +27,7 @@ class Pipeline implements AsyncDisposable {
   #errors = "";
 
   constructor(...args: string[]) {
-    const stomper = [Deno.execPath(), ...cliArgs(...args)].map(quote)
-      .join(" ");
+    const stomper = cliCommandLine(...args);
     const script = `{ ${stomper} & pid=$!
   echo "stomper pid $pid" >&2
   wait $pid

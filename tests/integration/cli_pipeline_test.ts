@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import {
   BROKERS,
-  cliArgs,
+  cliCommandLine as stomper,
   CliProcess,
   connectTo,
   Inbox,
@@ -15,16 +15,6 @@ import {
 } from "./_client.ts";
 import { ChaosRelay } from "../_chaos.ts";
 import { eventually, uniqueQueue } from "../_helpers.ts";
-
-/** A word a shell takes as it is. */
-function quote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The tool as a shell command line. */
-function stomper(...args: string[]): string {
-  return [Deno.execPath(), ...cliArgs(...args)].map(quote).join(" ");
-}
 
 /** Runs a bash script in the project root: its status, output and time. */
 async function bash(
