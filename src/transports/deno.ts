@@ -10,7 +10,6 @@
  */
 
 import { connectFailure, connectSignal, raceSignal } from "./_signal.ts";
-import type { TransportConnectError } from "./errors.ts";
 import type { StompTransport } from "./transport.ts";
 import { tcpTarget } from "./_url.ts";
 import {
