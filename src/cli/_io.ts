@@ -76,19 +76,36 @@ export const OUTPUT_CLOSED = 141;
 
 const noop = () => {};
 
-/** Reads a stream to its end; cancels it when the signal aborts. */
+/** The message of an input over the largest body the tool sends. */
+function tooLong(what: string, limit: number): string {
+  return `Cannot send ${what}: it is over ${limit} bytes, the largest body the tool sends (maxSendBodyBytes)`;
+}
+
+/**
+ * Reads a stream to its end; cancels it when the signal aborts. Past `limit`
+ * bytes it cancels the stream and throws a RangeError, so an input that never
+ * ends (`/dev/zero`) is not held in memory.
+ */
 export async function readAll(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal | undefined,
+  limit = Infinity,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const cancel = () => reader.cancel(signal?.reason).catch(noop);
   signal?.addEventListener("abort", cancel, { once: true });
   try {
     const chunks: Uint8Array[] = [];
+    let length = 0;
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
+      length += value.length;
+      if (length > limit) {
+        signal?.throwIfAborted();
+        await reader.cancel().catch(noop);
+        throw new RangeError(tooLong("standard input", limit));
+      }
       chunks.push(value);
     }
     // A cancelled read ends as the end of input would, with the body cut
@@ -117,23 +134,34 @@ export interface InputLine {
  * line without an LF too. A line within one chunk is a view of it; one that
  * spans chunks is gathered once its end comes. When the signal aborts the
  * stream is cancelled and the generator throws the signal's reason: a line
- * cut short by the abort is never yielded.
+ * cut short by the abort is never yielded. A line longer than `limit` bytes
+ * (its LF or CRLF left out) cancels the stream and throws a RangeError once
+ * that much of it was read, so a line that never ends is not held in memory.
  */
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal | undefined,
+  limit = Infinity,
 ): AsyncGenerator<InputLine> {
   const reader = stream.getReader();
   const cancel = () => reader.cancel(signal?.reason).catch(noop);
   signal?.addEventListener("abort", cancel, { once: true });
   let number = 0;
-  const line = (bytes: Uint8Array): InputLine => ({
-    bytes: bytes.at(-1) === CR ? bytes.subarray(0, -1) : bytes,
-    number: ++number,
-  });
+  const tooLongLine = async () => {
+    await reader.cancel().catch(noop);
+    return new RangeError(
+      tooLong(`line ${number + 1} of standard input`, limit),
+    );
+  };
+  const line = async (bytes: Uint8Array): Promise<InputLine> => {
+    if (bytes.at(-1) === CR) bytes = bytes.subarray(0, -1);
+    if (bytes.length > limit) throw await tooLongLine();
+    return { bytes, number: ++number };
+  };
   try {
     // The pieces of a line that started in an earlier chunk.
     let pieces: Uint8Array[] = [];
+    let pending = 0;
     while (true) {
       const { done, value } = await reader.read();
       signal?.throwIfAborted();
@@ -145,13 +173,19 @@ export async function* readLines(
         at = value.indexOf(LF, from)
       ) {
         const end = value.subarray(from, at);
-        yield line(pieces.length === 0 ? end : concat([...pieces, end]));
+        yield await line(pieces.length === 0 ? end : concat([...pieces, end]));
         pieces = [];
+        pending = 0;
         from = at + 1;
       }
-      if (from < value.length) pieces.push(value.subarray(from));
+      if (from < value.length) {
+        pieces.push(value.subarray(from));
+        pending += value.length - from;
+        // One byte more than the limit may be the CR of a CRLF.
+        if (pending > limit + 1) throw await tooLongLine();
+      }
     }
-    if (pieces.length > 0) yield line(concat(pieces));
+    if (pieces.length > 0) yield await line(concat(pieces));
   } finally {
     signal?.removeEventListener("abort", cancel);
     reader.releaseLock();

@@ -7,6 +7,7 @@ import type { StompClientOptions } from "../client/options.ts";
 import type { StompMessage } from "../client/message.ts";
 import { StompConnectionError } from "../client/errors.ts";
 import { traceLogger } from "../client/trace.ts";
+import { DEFAULT_DECODE_LIMITS } from "../_decode_options.ts";
 import type { OpenTransportOptions } from "../transports/open.ts";
 import { raceSignal } from "../transports/_signal.ts";
 import { type Parsed, UsageError } from "./_flags.ts";
@@ -30,6 +31,12 @@ const MAX_PREFETCH = 65535;
 
 /** The headers that bound how many unacknowledged messages a broker sends. */
 const PREFETCH_HEADERS = ["prefetch-count", "activemq.prefetchSize"] as const;
+
+/**
+ * The largest body the tool sends: the client's default maxSendBodyBytes. A
+ * longer standard input (or line of it) is refused once that much was read.
+ */
+const MAX_BODY = DEFAULT_DECODE_LIMITS.maxBodyBytes;
 
 /** How long a stopped tool waits for the broker to confirm DISCONNECT. */
 const STOP_TIMEOUT = 500;
@@ -310,12 +317,26 @@ async function sendLines(
     : streamOf(await step(io.readStdin()));
   let bytes = 0;
   let sent = 0;
-  const lines: AsyncIterator<InputLine> = readLines(input, io.signal);
+  const lines: AsyncIterator<InputLine> = readLines(
+    input,
+    io.signal,
+    MAX_BODY,
+  );
   // A connection lost while the input is quiet (`tail -f`) ends the tool
   // then, not when the next line comes.
   const lost = client.closed.then(() => LOST, (error: unknown) => error);
   while (true) {
-    const next = await step(Promise.race([lines.next(), lost]));
+    let next: IteratorResult<InputLine> | unknown;
+    try {
+      next = await step(Promise.race([lines.next(), lost]));
+    } catch (error) {
+      if (!(error instanceof RangeError) || io.signal?.aborted) throw error;
+      // A line too long to send: those before it go first.
+      await window.finish();
+      throw new RangeError(`${error.message} (${were(sent, what)} before it)`, {
+        cause: error,
+      });
+    }
     if (!isLine(next)) {
       // The SENDs still waiting fail first, naming their line.
       await window.finish();
@@ -397,7 +418,7 @@ async function send(
     body = parsed.body;
   } else {
     const read = io.readStdin ??
-      (() => readAll(Deno.stdin.readable, io.signal));
+      (() => readAll(Deno.stdin.readable, io.signal, MAX_BODY));
     // The whole of standard input, or nothing: sent only once it ended.
     body = await step(read());
   }
