@@ -82,7 +82,10 @@ function header(text: string): [string, string] {
   if (colon <= 0) {
     throw new UsageError(`Header ${JSON.stringify(text)} is not name:value`);
   }
-  return [text.slice(0, colon), text.slice(colon + 1)];
+  // "name: value", as --show-headers prints it and curl takes it: the
+  // spaces after the colon would otherwise be part of the value (STOMP
+  // trims nothing), and "persistent: true" would not be persistent.
+  return [text.slice(0, colon), text.slice(colon + 1).replace(/^[ \t]+/, "")];
 }
 
 function ackMode(text: string): AckMode {
@@ -104,7 +107,8 @@ export const FLAGS = [
     arg: "name:value",
     repeat: true,
     parse: header,
-    help: "add a header (repeatable)",
+    help:
+      "add a header (repeatable); spaces and tabs after the colon are dropped",
   },
   {
     name: "--content-type",
