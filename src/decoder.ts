@@ -7,6 +7,7 @@
  */
 
 import { concat } from "@std/bytes";
+import { notBytes } from "./_body.ts";
 import { BodyCollector, copyInto } from "./_collector.ts";
 import { checkVersion } from "./_escape.ts";
 import { HEAD_INVALID, HeadParser, quote } from "./_head.ts";
@@ -254,6 +255,9 @@ export class StompDecoder {
    *
    * @param chunk The next bytes of the stream.
    * @returns The frames completed by this chunk, in order.
+   * @throws {TypeError} When `chunk` is not a `Uint8Array` (a string, an
+   * `ArrayBuffer`): nothing of it is decoded, and the decoder goes on with
+   * the next chunk.
    */
   push(chunk: Uint8Array): StompFrame[] {
     const frames: StompFrame[] = [];
@@ -267,8 +271,10 @@ export class StompDecoder {
    *
    * @param chunk The next bytes of the stream.
    * @param onFrame Receives each frame.
+   * @throws {TypeError} When `chunk` is not a `Uint8Array`, as `push`.
    */
   decode(chunk: Uint8Array, onFrame: (frame: StompFrame) => void): void {
+    if (!(chunk instanceof Uint8Array)) chunk = foreignChunk(chunk);
     if (this.#state === State.Failed) throw this.#failure;
     let base = this.#base;
     let n = chunk.length;
@@ -757,4 +763,22 @@ export function decodeFrame(
     );
   }
   return frame;
+}
+
+/**
+ * A chunk that is not a `Uint8Array` of this realm: one of another realm (an
+ * iframe's, a `node:vm` context's) as a view here; anything else, which
+ * JavaScript callers can pass (a text WebSocket message, an ArrayBuffer), is
+ * a `TypeError`, never bytes read as nothing.
+ */
+function foreignChunk(chunk: unknown): Uint8Array {
+  if (Object.prototype.toString.call(chunk) === "[object Uint8Array]") {
+    const view = chunk as Uint8Array;
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  }
+  throw new TypeError(
+    `Cannot decode frames: a chunk must be a Uint8Array, got ${
+      notBytes(chunk)
+    }`,
+  );
 }
