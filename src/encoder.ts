@@ -113,11 +113,13 @@ export function encodeFrame(
   options: EncodeOptions = {},
 ): Uint8Array<ArrayBuffer> {
   if (frame === HEARTBEAT) return HEARTBEAT_BYTES.slice();
+  if (typeof frame !== "object" || frame === null) notAFrame(frame);
   const version = options.version === undefined
     ? "1.2"
     : checkVersion(options.version, "Cannot encode frame");
   const command = frame.command;
   if (!isStompCommand(command)) {
+    if (command === undefined) notAFrame(frame);
     throw new TypeError(
       `Cannot encode frame: unknown command ${JSON.stringify(command)}`,
     );
@@ -184,6 +186,22 @@ export function encodeFrame(
   out.set(body, headLength);
   out[out.length - 1] = NUL;
   return out;
+}
+
+/** The `TypeError` for a value given to encode that is not a frame. */
+function notAFrame(value: unknown): never {
+  const kind = value === null
+    ? "null"
+    : value instanceof Uint8Array
+    ? "a Uint8Array (bytes already encoded go to the byte stream as they are)"
+    : typeof value === "object"
+    ? "an object without a command"
+    : typeof value === "undefined"
+    ? "undefined"
+    : `a ${typeof value}`;
+  throw new TypeError(
+    `Cannot encode frame: expected a frame or HEARTBEAT, got ${kind}`,
+  );
 }
 
 /**
