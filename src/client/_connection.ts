@@ -21,6 +21,7 @@ import {
 } from "./_outbox.ts";
 import { notText } from "./_sends.ts";
 import { encodeWhole } from "./_encoding.ts";
+import { UnconfirmedWindow } from "./_unconfirmed.ts";
 import type { NegotiatedHeartBeat } from "./session.ts";
 import { HeartBeatScheduler } from "../_heartbeat.ts";
 import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
@@ -47,6 +48,11 @@ export interface ConnectionOptions extends Partial<WiretapOptions> {
   readonly grace: number;
   /** The decoder's `bodyChunks` option (the client option of that name). */
   readonly bodyChunks?: boolean | undefined;
+  /**
+   * Over an unpaced transport, the bytes that may be written unconfirmed
+   * (the client option of that name); unset or Infinity: no bound.
+   */
+  readonly unconfirmedBytes?: number | undefined;
 }
 
 /**
@@ -184,6 +190,10 @@ export class Connection {
   #flow: Deferred<void> | undefined;
   #outbox: Outbox | undefined;
   #pumping = false;
+  /** Over an unpaced transport: what the server has not confirmed. */
+  readonly #window: UnconfirmedWindow | undefined;
+  /** The writer waits for the window (a heart-beat may go meanwhile). */
+  #held = false;
   // A write deferred to the end of the task (see kick).
   #flush: ReturnType<typeof setTimeout> | undefined;
 
@@ -197,7 +207,12 @@ export class Connection {
     this.transport = transport;
     this.#options = options;
     this.#handlers = handlers;
-    this.#coalesce = transport.coalesce === true;
+    const unconfirmed = options.unconfirmedBytes ?? Infinity;
+    this.#window = transport.unpaced === true && unconfirmed !== Infinity
+      ? new UnconfirmedWindow(unconfirmed, options.timers)
+      : undefined;
+    // The window reads one frame per chunk.
+    this.#coalesce = transport.coalesce === true && this.#window === undefined;
     this.textOnly =
       (transport as { messageType?: unknown }).messageType === "text";
     this.#writer = transport.writable.getWriter();
@@ -238,7 +253,7 @@ export class Connection {
     this.#heartBeats = new HeartBeatScheduler(options.timers, {
       beat: () => {
         // A write under way counts as one.
-        if (this.#pumping) return false;
+        if (this.#pumping && !this.#held) return false;
         this.#wiretap.sent(0, EOL.length, [EOL]);
         this.#write(EOL).catch(noop);
         return true;
@@ -317,6 +332,14 @@ export class Connection {
     queueMicrotask(() => this.#pump());
   }
 
+  /**
+   * A RECEIPT no operation waited for came: one the window asked, if it
+   * names it.
+   */
+  confirmed(id: string): void {
+    this.#window?.receipt(id);
+  }
+
   /** A subscription's buffer has room again (or ended): read on. */
   resume(): void {
     const flow = this.#flow;
@@ -332,6 +355,7 @@ export class Connection {
     this.error = error;
     if (this.#flush !== undefined) clearTimeout(this.#flush);
     this.#heartBeats.stop();
+    this.#window?.end();
     try {
       this.transport.close();
     } catch {
@@ -345,8 +369,15 @@ export class Connection {
 
   async #pump(): Promise<void> {
     const outbox = this.#outbox!;
+    const window = this.#window;
     try {
       while (!this.dead) {
+        if (window?.holding === true) {
+          this.#held = true;
+          await window.wait();
+          this.#held = false;
+          continue;
+        }
         const entries: Outgoing[] = [];
         const chunks: Uint8Array[] = [];
         let bytes = 0;
@@ -394,6 +425,7 @@ export class Connection {
         // and whatever asked for a receipt fails with it.
         outbox.written(entries, this.epoch);
         if (chunks.length === 0) continue;
+        if (window !== undefined) bytes += window.count(chunks);
         this.#wiretap.sent(frames, bytes, chunks);
         this.#heartBeats.sent();
         if (this.#coalesce) {

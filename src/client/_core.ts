@@ -370,6 +370,7 @@ export class ClientCore implements ClientState {
             hooks: this.#hooks,
             limits: settings.limits,
             bodyChunks: settings.bodyChunks,
+            unconfirmedBytes: settings.unconfirmedBytes,
             timers: settings.timers,
             grace: settings.grace,
           }, this.#handlers),
@@ -455,10 +456,13 @@ export class ClientCore implements ClientState {
         }
         return;
       }
-      case "receipt":
-        this.#receipts.take(event.receiptId)?.confirm();
+      case "receipt": {
+        const pending = this.#receipts.take(event.receiptId);
+        if (pending !== undefined) pending.confirm();
+        else connection.confirmed(event.receiptId);
         if (event.disconnected) this.#goodbye?.resolve();
         return;
+      }
       case "error": {
         const error = event.error;
         // RabbitMQ names no receipt when it refuses a destination; the

@@ -32,6 +32,8 @@ export interface ClientSettings {
   readonly highWaterMarkBytes: number;
   readonly maxSendBody: number;
   readonly sendBufferSize: number;
+  /** Bytes unconfirmed over an unpaced transport; Infinity: no bound. */
+  readonly unconfirmedBytes: number;
   readonly limits: Partial<DecodeLimits>;
   readonly policy: ReconnectPolicy | undefined;
   /** Which credentials the options gave (they win over a URL's). */
@@ -105,6 +107,16 @@ export function resolveOptions(
     "sendBufferSize",
     options.sendBufferSize ?? 4 * 1024 * 1024,
   );
+  const unconfirmedBytes = options.unconfirmedBytes ?? 1024 * 1024;
+  if (
+    unconfirmedBytes !== Infinity &&
+    (typeof unconfirmedBytes !== "number" ||
+      !Number.isSafeInteger(unconfirmedBytes) || unconfirmedBytes < 1)
+  ) {
+    throw new RangeError(
+      `Cannot create client: unconfirmedBytes must be a positive integer or Infinity, got ${unconfirmedBytes}`,
+    );
+  }
   if (
     options.beforeConnect !== undefined &&
     typeof options.beforeConnect !== "function"
@@ -149,6 +161,7 @@ export function resolveOptions(
     highWaterMarkBytes,
     maxSendBody,
     sendBufferSize,
+    unconfirmedBytes,
     limits: options.decodeLimits ?? {},
     policy,
     credentials: {

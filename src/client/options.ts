@@ -265,6 +265,63 @@ export interface StompClientOptions extends StompSessionOptions {
    */
   sendBufferSize?: number;
   /**
+   * Over a transport whose writes cannot wait for the network because it
+   * cannot tell what it still holds (`StompTransport.unpaced`: a SockJS
+   * socket, which has no `bufferedAmount`), the bytes written but not yet
+   * confirmed by the server up to which writing goes on. Every half of it,
+   * the client asks a receipt on the next SEND (a header of its own, one
+   * receipt at a time, never seen by the caller); once the server has
+   * answered one on a connection, writing waits while more than this is
+   * unconfirmed (up to one write of 64 KiB more), and `sendBufferSize`
+   * then holds producers back as over any full transport. A server that
+   * answers no receipt (Spring's simple broker) is never waited for:
+   * writes go on unbounded, as without this option. `Infinity` turns it
+   * off. Other transports wait for the network themselves; there it is
+   * unused. See docs/sockjs.md.
+   *
+   * @example A socket that cannot say what it holds
+   * ```ts
+   * import { StompClient } from "@stomper/stomp/client";
+   * import { StompTestBroker } from "@stomper/stomp/testing";
+   * import { fromWebSocket, type WebSocketLike } from "@stomper/stomp/transports";
+   * import { assert, assertEquals } from "@std/assert";
+   *
+   * await using broker = StompTestBroker.listen({ webSocket: true });
+   * const socket = new WebSocket(broker.webSocketUrl!, "v12.stomp");
+   * // A real WebSocket, seen as SockJS's: no bufferedAmount.
+   * const sockJsLike: WebSocketLike = {
+   *   get readyState() {
+   *     return socket.readyState;
+   *   },
+   *   send: (data) => socket.send(data),
+   *   close: (code, reason) => socket.close(code, reason),
+   *   addEventListener: (type, listener) =>
+   *     socket.addEventListener(type, listener),
+   *   removeEventListener: (type, listener) =>
+   *     socket.removeEventListener(type, listener),
+   * };
+   * let asked = 0;
+   * await using client = await StompClient.connect(fromWebSocket(sockJsLike), {
+   *   unconfirmedBytes: 16 * 1024,
+   *   trace: (event) => {
+   *     if (event.direction === "out" && event.frame?.headers.has("receipt")) {
+   *       asked++;
+   *     }
+   *   },
+   * });
+   * for (let i = 0; i < 64; i++) {
+   *   await client.send("/queue/unconfirmed", "x".repeat(1024));
+   * }
+   * await client.send("/queue/unconfirmed", "last", { receipt: true });
+   * // Receipts the client asked for itself, besides the one asked here.
+   * assert(asked > 1);
+   * assertEquals(client.bufferedAmount, 0);
+   * ```
+   *
+   * @default {1048576}
+   */
+  unconfirmedBytes?: number;
+  /**
    * The largest body `send` accepts, in bytes (text counted as UTF-8); a
    * larger one rejects with a `RangeError` and is not sent. Brokers take far
    * more (RabbitMQ 128 MiB, ActiveMQ 100 MiB), but every consumer must be

@@ -47,6 +47,8 @@ export interface SessionOptions {
   readonly server: string;
   /** Whether each frame written ends with `\0\n` rather than `\0`. */
   readonly eolAfterFrame: boolean;
+  /** Whether frames other than DISCONNECT get the RECEIPT they ask (unset: yes). */
+  readonly receipts?: boolean;
   /** The clock of the heart-beats. */
   readonly timers: HeartBeatTimers;
 }
@@ -297,7 +299,10 @@ export class BrokerSession {
       }
       throw error;
     }
-    if (receipt !== undefined && !this.#closed) {
+    if (
+      receipt !== undefined && !this.#closed &&
+      (this.#options.receipts !== false || frame.command === "DISCONNECT")
+    ) {
       this.#send(receiptFrame(receipt));
       if (frame.command === "DISCONNECT") this.#closeAfterWrites();
     } else if (frame.command === "DISCONNECT") {

@@ -80,6 +80,15 @@ export interface StompTestBrokerOptions {
    * @default {true}
    */
   eolAfterFrame?: boolean;
+  /**
+   * Whether a frame that asks a receipt gets its RECEIPT. `false` answers
+   * DISCONNECT's only, as Spring's simple broker (`enableSimpleBroker`)
+   * does: for testing a client against a server that confirms nothing (an
+   * ERROR still names the receipt of the frame it refuses).
+   *
+   * @default {true}
+   */
+  receipts?: boolean;
   /** Called with every frame received, before the broker acts on it. */
   onFrame?: (frame: StompFrame, connection: string) => void;
 }
@@ -190,6 +199,7 @@ export class StompTestBroker implements AsyncDisposable {
       heartBeatGrace: grace,
       server: options.server ?? "stomper-test-broker",
       eolAfterFrame: options.eolAfterFrame ?? true,
+      receipts: options.receipts ?? true,
       timers: SYSTEM_TIMERS,
     };
     this.#login = options.login;

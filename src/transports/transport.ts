@@ -36,6 +36,15 @@ export interface StompTransport {
    */
   readonly coalesce?: boolean;
   /**
+   * Whether writes resolve without waiting for the network, because the
+   * transport cannot tell what it still holds: true for a WebSocket-like
+   * socket without `bufferedAmount` (SockJS), whose HTTP transports keep
+   * what they have not yet posted in memory. `StompClient` then bounds what
+   * is in flight with receipts instead (its `unconfirmedBytes` option);
+   * unset for a transport whose writes wait while it is full.
+   */
+  readonly unpaced?: boolean;
+  /**
    * Closes the connection at once, in both directions, releasing the
    * resource even if the streams are locked or mid-write.
    */

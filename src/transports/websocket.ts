@@ -68,8 +68,9 @@ export type WebSocketMessageType = "binary" | "text";
  *   turns anything else into a string): frames go as text messages unless
  *   `messageType` says otherwise, and `"binary"` is refused.
  * - Without `bufferedAmount`, the socket cannot say how much it still holds,
- *   so writes are paced instead (see
- *   {@linkcode WebSocketTransportOptions.highWaterMark}).
+ *   so writes never wait for it: the transport is marked
+ *   {@linkcode StompTransport.unpaced}, and `StompClient` bounds what is in
+ *   flight with receipts instead (its `unconfirmedBytes` option).
  *
  * Events are read with `addEventListener`: `message` (its `data` a string
  * or an `ArrayBuffer`), `close` (its `code`, `reason` and `wasClean`),
@@ -91,6 +92,8 @@ export type WebSocketMessageType = "binary" | "text";
  * };
  * const transport = fromWebSocket(sockJsLike);
  * assertEquals(transport.messageType, "text");
+ * // Its writes cannot wait for the network: StompClient asks for receipts.
+ * assertEquals(transport.unpaced, true);
  * ```
  */
 export interface WebSocketLike {
@@ -131,8 +134,9 @@ export interface WebSocketTransportOptions {
    * Bytes queued in the socket (`bufferedAmount`) above which a write waits
    * until the queue drains back to this mark. A socket without
    * `bufferedAmount` (SockJS) cannot say what it holds, so there writes
-   * never wait: only the server can confirm what it has taken, and a
-   * receipt is how to wait for it (see docs/sockjs.md).
+   * never wait and the transport is marked `unpaced`: only the server can
+   * confirm what it has taken, and `StompClient` asks it with receipts (its
+   * `unconfirmedBytes` option; see docs/sockjs.md).
    *
    * @default {1048576}
    */
@@ -337,8 +341,8 @@ function decodeText(bytes: Uint8Array): string {
  *   `"text"` (the default for a socket without `binaryType`, which carries
  *   text only); a chunk longer than `maxMessageBytes` as several, in order.
  *   Writes wait for the socket to open, and wait while `bufferedAmount` is
- *   above `highWaterMark` (for a socket without `bufferedAmount`, see
- *   `highWaterMark`).
+ *   above `highWaterMark`; a socket without `bufferedAmount` is never
+ *   waited for, and the transport says so with `unpaced: true`.
  * - A close with code 1000 or no code ends `readable` normally, as does any
  *   close after `close()` or closing `writable`; any other close errors it
  *   with a {@linkcode WebSocketClosedError} carrying the code and reason.
@@ -610,6 +614,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     socket,
     closed,
     messageType,
+    ...(measured ? {} : { unpaced: true }),
   };
   registerMessageSender(transport, (chunks) => {
     if (socket.readyState !== OPEN) return false;
