@@ -48,7 +48,15 @@ async function main() {
     // Reconnection delays and heart-beat checks keep their times in a
     // hidden tab, whose own timers the browser slows down.
     timers: workerTimers(),
-    reconnect: { initialDelay: 500, maxDelay: 5_000 },
+    reconnect: {
+      initialDelay: 500,
+      maxDelay: 5_000,
+      // While the client tries again (the first connection too), say why
+      // the last attempt failed: otherwise the page only says "connecting".
+      onFailedAttempt(error, attempt) {
+        detail.textContent = `attempt ${attempt} failed: ${error.message}`;
+      },
+    },
     onStateChange({ state: now, error, client }) {
       state.textContent = now;
       detail.textContent = now === "connected"
@@ -61,12 +69,22 @@ async function main() {
   input.focus();
 
   // The subscription survives reconnections: the client subscribes again.
-  for await (const message of await client.subscribe(topic)) {
-    log(message.text);
+  // One the broker refuses (a destination it does not know) ends here, and
+  // the client stays connected.
+  try {
+    for await (const message of await client.subscribe(topic)) {
+      log(message.text);
+    }
+  } catch (error) {
+    log(`Subscription to ${topic} ended: ${(error as Error).message}`, "error");
   }
 }
 
 main().catch((error) => {
+  // Connecting failed for good: after the retries, the last attempt's error
+  // is the cause.
   state.textContent = "failed";
-  detail.textContent = error.message;
+  detail.textContent = error.cause instanceof Error
+    ? `${error.message}: ${error.cause.message}`
+    : error.message;
 });
