@@ -312,9 +312,13 @@ async function sendLines(
       { cause: error },
     );
   });
-  const input = io.readStdin === undefined
-    ? Deno.stdin.readable
-    : streamOf(await step(io.readStdin()));
+  let input: ReadableStream<Uint8Array>;
+  if (io.readStdin === undefined) {
+    atTerminal(io, "Reading standard input: one message per line");
+    input = Deno.stdin.readable;
+  } else {
+    input = streamOf(await step(io.readStdin()));
+  }
   let bytes = 0;
   let sent = 0;
   const lines: AsyncIterator<InputLine> = readLines(
@@ -370,6 +374,22 @@ async function sendLines(
   );
 }
 
+/**
+ * Says what the tool waits for when the process's standard input is a
+ * terminal: a user who left out the body would otherwise see it hang.
+ */
+function atTerminal(io: CliIO, doing: string): void {
+  let terminal = false;
+  try {
+    terminal = Deno.stdin.isTerminal();
+  } catch {
+    // No standard input to ask: nothing to say.
+  }
+  if (!terminal) return;
+  const end = Deno.build.os === "windows" ? "Ctrl-Z, Enter" : "Ctrl-D";
+  io.error(`stomper: ${doing}, until end of input (${end})`);
+}
+
 /** "3 messages were confirmed", "1 message was written". */
 function were(count: number, what: string): string {
   return count === 1
@@ -417,8 +437,10 @@ async function send(
   if (parsed.body !== undefined && parsed.body !== "-") {
     body = parsed.body;
   } else {
-    const read = io.readStdin ??
-      (() => readAll(Deno.stdin.readable, io.signal, MAX_BODY));
+    const read = io.readStdin ?? (() => {
+      atTerminal(io, "Reading the body from standard input");
+      return readAll(Deno.stdin.readable, io.signal, MAX_BODY);
+    });
     // The whole of standard input, or nothing: sent only once it ended.
     body = await step(read());
   }
