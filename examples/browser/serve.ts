@@ -9,6 +9,46 @@
 
 const here = new URL("./", import.meta.url);
 const root = new URL("../../", here);
+
+// The port first: a port in use (another server on 8000) is said at once,
+// before the bundling.
+const portText = Deno.env.get("PORT") ?? "8000";
+const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+if (!(port >= 0 && port <= 65535)) {
+  console.error(
+    `Cannot serve: PORT must be a port number from 0 to 65535 (0 for any free one), got ${
+      JSON.stringify(portText)
+    }`,
+  );
+  Deno.exit(2);
+}
+
+const html = "text/html; charset=utf-8";
+const js = "text/javascript";
+let ready: (files: Record<string, [string, string]>) => void;
+const files = new Promise<Record<string, [string, string]>>((resolve) =>
+  ready = resolve
+);
+
+let server: Deno.HttpServer<Deno.NetAddr>;
+try {
+  server = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen() {} },
+    async (request) => {
+      const file = (await files)[new URL(request.url).pathname];
+      return file === undefined
+        ? new Response("Not found", { status: 404 })
+        : new Response(file[0], { headers: { "content-type": file[1] } });
+    },
+  );
+} catch (error) {
+  if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  console.error(
+    `Cannot serve on 127.0.0.1:${port}: the port is in use; pick another with PORT (0 for any free one)`,
+  );
+  Deno.exit(1);
+}
+
 const dir = await Deno.makeTempDir({ prefix: "stomper-example-" });
 
 // Bundle with the import map this script runs under, when it has one (the
@@ -37,6 +77,12 @@ async function bundle(entry: string): Promise<string> {
   }).output();
   if (code !== 0) {
     console.error(new TextDecoder().decode(stderr));
+    if (!offline) {
+      console.error(
+        "Without jsr.io access, run it with the offline import map: deno run --import-map=tests/offline/import_map.json -A examples/browser/serve.ts",
+      );
+    }
+    await Deno.remove(dir, { recursive: true });
     Deno.exit(1);
   }
   return await Deno.readTextFile(output);
@@ -46,26 +92,13 @@ const [mainJs, clientJs] = await Promise.all([
   bundle("main.ts"),
   bundle("client.ts"),
 ]);
-const html = "text/html; charset=utf-8";
-const js = "text/javascript";
-const files: Record<string, [string, string]> = {
+ready!({
   "/": [await Deno.readTextFile(new URL("index.html", here)), html],
   "/main.js": [mainJs, js],
   "/client": [await Deno.readTextFile(new URL("client.html", here)), html],
   "/client.js": [clientJs, js],
-};
+});
 await Deno.remove(dir, { recursive: true });
 
-Deno.serve({
-  hostname: "127.0.0.1",
-  port: Number(Deno.env.get("PORT") ?? 8000),
-  onListen: ({ port }) =>
-    console.log(
-      `Listening on http://127.0.0.1:${port}/ (StompClient page: http://127.0.0.1:${port}/client)`,
-    ),
-}, (request) => {
-  const file = files[new URL(request.url).pathname];
-  return file === undefined
-    ? new Response("Not found", { status: 404 })
-    : new Response(file[0], { headers: { "content-type": file[1] } });
-});
+const address = `http://127.0.0.1:${server.addr.port}/`;
+console.log(`Listening on ${address} (StompClient page: ${address}client)`);
