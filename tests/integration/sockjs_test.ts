@@ -8,10 +8,20 @@
 // through an idle spell, text and UTF-8 bytes both ways, a frame split into
 // several messages, and a body that is not UTF-8 refused alone.
 //
+// Then bursts of awaited sends over xhr-streaming (sockjs/burst.ts): the
+// client's own receipts bound what SockJS holds unconfirmed, and a broker
+// that answers none (as Spring's simple broker) is not waited for.
+//
 // The npm packages are installed here on first use, into a cache directory
 // outside the tree; the npm registry must be reachable then.
 
-import { assert, assertEquals, assertGreater } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertLessOrEqual,
+} from "@std/assert";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import {
   assertBrowserSetup,
@@ -23,6 +33,7 @@ import { bundle } from "./_bundle.ts";
 import { BROKERS } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
 import { NODE, npmPackages, startServer } from "./sockjs/_server.ts";
+import { BODY_BYTES, burst } from "./sockjs/burst.ts";
 import {
   LARGE_BODY,
   SOCKJS_TRANSPORTS,
@@ -188,4 +199,62 @@ Deno.test("StompClient runs over SockJS in headless Chromium on every SockJS tra
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+// A window of 256 KiB; what one write of the client can add past it (two
+// batches of 64 KiB and a frame); a burst of 4 MiB.
+const WINDOW = 256 * 1024;
+const ONE_WRITE = 2 * 64 * 1024 + BODY_BYTES + 128;
+const SENDS = 1024;
+
+Deno.test("StompClient keeps at most unconfirmedBytes and one write unconfirmed in SockJS over xhr-streaming in Node", async () => {
+  const npmDir = await npmPackages();
+  await using broker = StompTestBroker.listen({
+    login: "guest",
+    passcode: "guest",
+  });
+  await using server = await startServer(npmDir, broker.port);
+  const queue = uniqueQueue("sockjs-window");
+  const result = await burst({
+    transport: "xhr-streaming",
+    url: `${server.origin}/stomp`,
+    npmDir,
+    queue,
+    sends: SENDS,
+    unconfirmedBytes: WINDOW,
+  });
+  console.log(JSON.stringify(result));
+  // Measured on the SockJS socket, from the frames and RECEIPTs it carried.
+  assertLessOrEqual(result.peakUnconfirmedKiB * 1024, WINDOW + ONE_WRITE);
+  assertGreaterOrEqual(
+    result.windowReceipts,
+    (SENDS * BODY_BYTES) / WINDOW,
+    JSON.stringify(result),
+  );
+  assertEquals(broker.depth(queue), SENDS + 1);
+});
+
+Deno.test("StompClient sends all over SockJS to a broker that answers no receipt (as Spring's simple broker), asking its own receipt once", async () => {
+  const npmDir = await npmPackages();
+  await using broker = StompTestBroker.listen({
+    login: "guest",
+    passcode: "guest",
+    receipts: false,
+  });
+  await using server = await startServer(npmDir, broker.port);
+  const queue = uniqueQueue("sockjs-no-receipts");
+  const result = await burst({
+    transport: "xhr-streaming",
+    url: `${server.origin}/stomp`,
+    npmDir,
+    queue,
+    sends: SENDS / 2,
+    unconfirmedBytes: WINDOW,
+    noReceipts: true,
+  });
+  console.log(JSON.stringify(result));
+  assertEquals(result.windowReceipts, 1);
+  // Everything went, unbounded as without the option.
+  assertGreater(result.peakUnconfirmedKiB * 1024, WINDOW + ONE_WRITE);
+  assertEquals(broker.depth(queue), SENDS / 2 + 1);
 });
