@@ -270,14 +270,14 @@ export interface StompClientOptions extends StompSessionOptions {
    * socket, which has no `bufferedAmount`), the bytes written but not yet
    * confirmed by the server up to which writing goes on. Every half of it,
    * the client asks a receipt on the next SEND (a header of its own, one
-   * receipt at a time, never seen by the caller); once the server has
-   * answered one on a connection, writing waits while more than this is
-   * unconfirmed (up to one write of 64 KiB more), and `sendBufferSize`
-   * then holds producers back as over any full transport. A server that
-   * answers no receipt (Spring's simple broker) is never waited for:
-   * writes go on unbounded, as without this option. `Infinity` turns it
-   * off. Other transports wait for the network themselves; there it is
-   * unused. See docs/sockjs.md.
+   * receipt at a time, never seen by the caller), and writing waits while
+   * more than this is unconfirmed (at most one write, 128 KiB, over);
+   * `sendBufferSize` then holds producers back as over any full transport.
+   * For the first receipt of a connection it waits 1 s at most: a server
+   * that has not answered by then (Spring's simple broker answers none) is
+   * not waited for again on that connection, and writes go on unbounded.
+   * `Infinity` turns it off. Other transports wait for the network
+   * themselves; there it is unused. See docs/sockjs.md.
    *
    * @example A socket that cannot say what it holds
    * ```ts
