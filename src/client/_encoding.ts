@@ -44,18 +44,6 @@ export function encodeWhole(
 }
 
 const LF = 0x0a;
-const CR = 0x0d;
-const SEND_LINE = new TextEncoder().encode("SEND\n");
-const RECEIPT_NAME = new TextEncoder().encode("receipt:");
-
-/** Whether `bytes` holds `part` at `at`. */
-function holds(bytes: Uint8Array, at: number, part: Uint8Array): boolean {
-  if (at + part.length > bytes.length) return false;
-  for (let i = 0; i < part.length; i++) {
-    if (bytes[at + i] !== part[i]) return false;
-  }
-  return true;
-}
 
 /**
  * A copy of an encoded SEND frame asking a receipt with `id` (which needs
@@ -66,19 +54,20 @@ export function withReceipt(
   frame: Uint8Array,
   id: string,
 ): Uint8Array | undefined {
-  if (!holds(frame, 0, SEND_LINE)) return undefined;
-  let at = SEND_LINE.length;
-  // The header lines, up to the empty line before the body.
-  while (at < frame.length && frame[at] !== LF && frame[at] !== CR) {
-    if (holds(frame, at, RECEIPT_NAME)) return undefined;
+  // The command line, then each header line up to the empty one.
+  for (let at = 0, line = 0; frame[at] !== LF; line++) {
     const end = frame.indexOf(LF, at);
     if (end === -1) return undefined;
+    const text = String.fromCharCode(
+      ...frame.subarray(at, Math.min(end, at + 8)),
+    );
+    if (line === 0 ? text !== "SEND" : text === "receipt:") return undefined;
     at = end + 1;
   }
   const header = new TextEncoder().encode(`receipt:${id}\n`);
   const out = new Uint8Array(frame.length + header.length);
-  out.set(frame.subarray(0, SEND_LINE.length));
-  out.set(header, SEND_LINE.length);
-  out.set(frame.subarray(SEND_LINE.length), SEND_LINE.length + header.length);
+  out.set(frame.subarray(0, 5));
+  out.set(header, 5);
+  out.set(frame.subarray(5), 5 + header.length);
   return out;
 }

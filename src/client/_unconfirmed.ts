@@ -25,7 +25,7 @@ export const FIRST_ANSWER_MS = 1000;
 
 export class UnconfirmedWindow {
   /** The bytes that may be unconfirmed before the writer waits. */
-  readonly limit: number;
+  readonly #limit: number;
   readonly #timers: StompTimers;
   /** Bytes written since the last receipt asked, at which the next is. */
   readonly #askEvery: number;
@@ -48,19 +48,9 @@ export class UnconfirmedWindow {
   #released: Deferred<void> | undefined;
 
   constructor(limit: number, timers: StompTimers) {
-    this.limit = limit;
+    this.#limit = limit;
     this.#timers = timers;
     this.#askEvery = limit / 2;
-  }
-
-  /** Bytes written and not yet confirmed. */
-  get unconfirmed(): number {
-    return this.#written - this.#confirmed;
-  }
-
-  /** The receipt the window waits for, if one was asked and not answered. */
-  get pending(): string | undefined {
-    return this.#pending;
   }
 
   /**
@@ -71,7 +61,7 @@ export class UnconfirmedWindow {
   get holding(): boolean {
     return this.#pending !== undefined && !this.#ended &&
       (this.#answered || !this.#unanswered) &&
-      this.#written - this.#confirmed > this.limit;
+      this.#written - this.#confirmed > this.#limit;
   }
 
   /**

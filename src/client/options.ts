@@ -288,6 +288,7 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * await using broker = StompTestBroker.listen({ webSocket: true });
    * const socket = new WebSocket(broker.webSocketUrl!, "v12.stomp");
+   * socket.binaryType = "arraybuffer";
    * // A real WebSocket, seen as SockJS's: no bufferedAmount.
    * const sockJsLike: WebSocketLike = {
    *   get readyState() {
