@@ -4,7 +4,9 @@
 
 import { chromium } from "npm:playwright-core@1";
 import type { BrowserContext, Page } from "npm:playwright-core@1";
+import { importMapArgs } from "./_bundle.ts";
 import { assertReachable } from "./_codec_session.ts";
+import { assert } from "@std/assert";
 import { within } from "../_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -84,4 +86,52 @@ export function pageResult<T>(
   ).catch((error) => {
     throw new Error(`${error.message}\n${problems.join("\n")}`);
   });
+}
+
+/** examples/browser/serve.ts, running: where it serves each page. */
+export interface ExampleServer extends AsyncDisposable {
+  /** The codec chat page, `http://127.0.0.1:PORT/`. */
+  readonly address: string;
+  /** The StompClient page, `http://127.0.0.1:PORT/client`. */
+  readonly clientPage: string;
+}
+
+/**
+ * Starts examples/browser/serve.ts as a user does, in a subprocess on a
+ * free port, and waits (60 s at most, for its bundling) for the line that
+ * says where it listens. Disposing it stops the process.
+ */
+export async function startExampleServer(): Promise<ExampleServer> {
+  const serve = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...importMapArgs(), "-A", "examples/browser/serve.ts"],
+    cwd: new URL("../../", import.meta.url).pathname,
+    env: { PORT: "0" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = serve.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const stop = async () => {
+    serve.kill("SIGTERM");
+    await lines.cancel();
+    await serve.status;
+  };
+  try {
+    const { value: line } = await within(
+      lines.read(),
+      60_000,
+      "serve.ts to print its address",
+    );
+    const match =
+      /^Listening on (http:\/\/127\.0\.0\.1:\d+\/) \(StompClient page: (\S+)\)/
+        .exec(line ?? "");
+    assert(match !== null, `unexpected serve.ts output: ${line}`);
+    return {
+      address: match[1]!,
+      clientPage: match[2]!,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

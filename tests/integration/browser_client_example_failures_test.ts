@@ -3,49 +3,15 @@
 // cannot be reached, and a topic the broker refuses, must be said on the
 // page, not shown as "connecting" or "connected" with nothing more.
 
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "npm:playwright-core@1";
 import {
   assertBrowserSetup,
   launchChromium,
+  startExampleServer,
   watchProblems,
 } from "./_browser.ts";
-import { importMapArgs } from "./_bundle.ts";
 import { BROKERS } from "./_codec_session.ts";
-import { within } from "../_helpers.ts";
-
-/** Starts examples/browser/serve.ts on a free port; returns its address. */
-async function startServe(): Promise<
-  { address: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const serve = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...importMapArgs(), "-A", "examples/browser/serve.ts"],
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { PORT: "0" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = serve.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stop = async () => {
-    serve.kill("SIGTERM");
-    await lines.cancel();
-    await serve.status;
-  };
-  try {
-    const { value: line } = await within(
-      lines.read(),
-      60_000,
-      "serve.ts to print its address",
-    );
-    const address = /StompClient page: (http:\/\/127\.0\.0\.1:\d+\/client)/
-      .exec(line ?? "")?.[1];
-    assert(address !== undefined, `unexpected serve.ts output: ${line}`);
-    return { address, [Symbol.asyncDispose]: stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
 
 /** A port on 127.0.0.1 where nothing listens. */
 function closedPort(): number {
@@ -59,14 +25,14 @@ async function withPage(
   query: Record<string, string>,
   body: (page: Page, problems: string[]) => Promise<void>,
 ): Promise<void> {
-  await using serve = await startServe();
+  await using serve = await startExampleServer();
   const dir = await Deno.makeTempDir({ prefix: "stomper-browser-failures-" });
   try {
     const context = await launchChromium(`${dir}/profile`);
     try {
       const page = await context.newPage();
       const problems = watchProblems(page);
-      await page.goto(`${serve.address}?${new URLSearchParams(query)}`);
+      await page.goto(`${serve.clientPage}?${new URLSearchParams(query)}`);
       await body(page, problems);
     } finally {
       await context.close();

@@ -3,51 +3,18 @@
 // behind a ChaosRelay so the test can cut the connection and watch the page
 // reconnect, resubscribe and send again.
 
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "npm:playwright-core@1";
 import {
   assertBrowserSetup,
   launchChromium,
+  startExampleServer,
   watchProblems,
 } from "./_browser.ts";
-import { importMapArgs } from "./_bundle.ts";
 import { BROKERS } from "./_codec_session.ts";
 import { StompClient } from "../../mod.ts";
 import { ChaosRelay } from "../_chaos.ts";
-import { uniqueTopic, within } from "../_helpers.ts";
-
-/** Starts examples/browser/serve.ts on a free port; returns its address. */
-async function startServe(): Promise<
-  { address: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const serve = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...importMapArgs(), "-A", "examples/browser/serve.ts"],
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { PORT: "0" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = serve.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stop = async () => {
-    serve.kill("SIGTERM");
-    await lines.cancel();
-    await serve.status;
-  };
-  try {
-    const { value: line } = await within(
-      lines.read(),
-      60_000,
-      "serve.ts to print its address",
-    );
-    const address = /StompClient page: (http:\/\/127\.0\.0\.1:\d+\/client)/
-      .exec(line ?? "")?.[1];
-    assert(address !== undefined, `unexpected serve.ts output: ${line}`);
-    return { address, [Symbol.asyncDispose]: stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
+import { uniqueTopic } from "../_helpers.ts";
 
 async function sendFromPage(page: Page, text: string): Promise<void> {
   await page.fill("#text", text);
@@ -72,7 +39,7 @@ Deno.test("examples/browser/client.html subscribes, sends, shows its state and r
     hostname: webStomp.hostname,
     port: Number(webStomp.port),
   });
-  await using serve = await startServe();
+  await using serve = await startExampleServer();
   const topic = uniqueTopic("browser-client");
   const dir = await Deno.makeTempDir({ prefix: "stomper-browser-client-" });
   try {
@@ -81,7 +48,9 @@ Deno.test("examples/browser/client.html subscribes, sends, shows its state and r
       const page = await context.newPage();
       const problems = watchProblems(page);
       const ws = `ws://127.0.0.1:${relay.port}${webStomp.pathname}`;
-      await page.goto(`${serve.address}?${new URLSearchParams({ ws, topic })}`);
+      await page.goto(
+        `${serve.clientPage}?${new URLSearchParams({ ws, topic })}`,
+      );
       await stateIs(page, "connected");
       assertMatch(
         (await page.textContent("#detail")) ?? "",

@@ -8,11 +8,12 @@ import {
   launchChromium,
   pageResult,
   serveFiles,
+  startExampleServer,
   watchProblems,
 } from "./_browser.ts";
-import { bundle, importMapArgs } from "./_bundle.ts";
+import { bundle } from "./_bundle.ts";
 import { BROKERS } from "./_codec_session.ts";
-import { uniqueQueue, within } from "../_helpers.ts";
+import { uniqueQueue } from "../_helpers.ts";
 import type { PageResult } from "./browser/page.ts";
 
 Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", async () => {
@@ -72,32 +73,14 @@ Deno.test("connectWebSocket in headless Chromium talks Web-STOMP to RabbitMQ", a
 
 Deno.test("examples/browser chats over a STOMP topic in headless Chromium", async () => {
   await assertBrowserSetup(BROKERS.rabbitmqWs);
-  const serve = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...importMapArgs(), "-A", "examples/browser/serve.ts"],
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { PORT: "0" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  await using serve = await startExampleServer();
   const dir = await Deno.makeTempDir({ prefix: "stomper-browser-" });
-  const lines = serve.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    const { value: line } = await within(
-      lines.read(),
-      30_000,
-      "serve.ts to print its address",
-    );
-    const address = /Listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(
-      line ?? "",
-    )
-      ?.[1];
-    assert(address !== undefined, `unexpected serve.ts output: ${line}`);
-
     const context = await launchChromium(`${dir}/profile`);
     try {
       const page = await context.newPage();
       const query = new URLSearchParams({ ws: BROKERS.rabbitmqWs });
-      await page.goto(`${address}?${query}`);
+      await page.goto(`${serve.address}?${query}`);
       await page.locator("#status", { hasText: /^connected/ }).waitFor({
         timeout: 10_000,
       });
@@ -115,9 +98,6 @@ Deno.test("examples/browser chats over a STOMP topic in headless Chromium", asyn
       await context.close();
     }
   } finally {
-    serve.kill("SIGTERM");
-    await lines.cancel();
-    await serve.status;
     await Deno.remove(dir, { recursive: true });
   }
 });
