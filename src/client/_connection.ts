@@ -159,6 +159,12 @@ export class ConnectAttempt {
 
 const EOL = new Uint8Array([0x0a]);
 
+/**
+ * How long, after a failed write, the read side may take to read what the
+ * server sent before it closed (an ERROR is then already on the socket).
+ */
+const WRITE_FAILURE_GRACE_MS = 200;
+
 export class Connection {
   readonly epoch: number;
   readonly transport: StompTransport;
@@ -196,6 +202,8 @@ export class Connection {
   #held = false;
   // A write deferred to the end of the task (see kick).
   #flush: ReturnType<typeof setTimeout> | undefined;
+  /** A write failed: settles once the connection has ended (see #writeFailed). */
+  #writeFailure: Promise<void> | undefined;
 
   constructor(
     epoch: number,
@@ -478,13 +486,7 @@ export class Connection {
     try {
       await sent;
     } catch (cause) {
-      this.lose(
-        new StompConnectionError(
-          `Connection lost while sending: ${describe(cause)}`,
-          { cause },
-        ),
-      );
-      throw this.error;
+      await this.#writeFailed(cause);
     }
     return true;
   }
@@ -495,14 +497,42 @@ export class Connection {
     try {
       await this.#writer.write(bytes);
     } catch (cause) {
-      this.lose(
-        new StompConnectionError(
-          `Connection lost while sending: ${describe(cause)}`,
-          { cause },
-        ),
-      );
-      throw this.error;
+      await this.#writeFailed(cause);
     }
+  }
+
+  /**
+   * A write failed, most often because the server closed the connection
+   * (EPIPE, ECONNRESET), perhaps after an ERROR that is still to be read:
+   * the read side gets a short while to read it, so that the connection
+   * ends with the server's reason rather than with the write's failure.
+   * Every failed write waits for the same outcome, then throws it.
+   */
+  async #writeFailed(cause: unknown): Promise<never> {
+    this.#writeFailure ??= this.#afterWriteFailure(cause);
+    await this.#writeFailure;
+    throw this.error;
+  }
+
+  async #afterWriteFailure(cause: unknown): Promise<void> {
+    if (!this.dead) {
+      const timers = this.#options.timers;
+      let timer: unknown;
+      await Promise.race([
+        this.reading,
+        new Promise<void>((resolve) => {
+          timer = timers.setTimeout(resolve, WRITE_FAILURE_GRACE_MS);
+        }),
+      ]);
+      timers.clearTimeout(timer);
+    }
+    // Nothing came to end it: the write's failure does.
+    this.lose(
+      new StompConnectionError(
+        `Connection lost while sending: ${describe(cause)}`,
+        { cause },
+      ),
+    );
   }
 
   async #read(): Promise<void> {
