@@ -24,12 +24,13 @@ function assertStringIncludes(actual: string, expected: string): void {
   );
 }
 
-/** One unmasked binary WebSocket message holding `bytes`. */
-function binaryMessage(bytes: Uint8Array): Uint8Array {
+/** One unmasked WebSocket message holding `bytes`, binary unless `text`. */
+function binaryMessage(bytes: Uint8Array, text = false): Uint8Array {
   const length = bytes.length;
+  const opcode = text ? 0x81 : 0x82;
   const head = length < 126
-    ? [0x82, length]
-    : [0x82, 126, length >> 8, length & 0xff];
+    ? [opcode, length]
+    : [opcode, 126, length >> 8, length & 0xff];
   const out = new Uint8Array(head.length + length);
   out.set(head);
   out.set(bytes, head.length);
@@ -39,10 +40,14 @@ function binaryMessage(bytes: Uint8Array): Uint8Array {
 /**
  * A scripted WebSocket server: takes the upgrade, answers the CONNECT with
  * a CONNECTED naming `server` (heart-beats 100,100), waits `resetAfter` ms
- * reading nothing more, then closes with the client's frames unread (a
- * reset).
+ * reading nothing more, writes `last` (raw bytes) if given, then closes
+ * with the client's frames unread (a reset).
  */
-function resettingServer(server: string, resetAfter: number) {
+function resettingServer(
+  server: string,
+  resetAfter: number,
+  last?: Uint8Array,
+) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const served = (async () => {
     const conn = await listener.accept();
@@ -76,6 +81,7 @@ function resettingServer(server: string, resetAfter: number) {
       ),
     );
     await sleep(resetAfter);
+    if (last !== undefined) await conn.write(last).catch(() => 0);
     conn.close();
   })();
   return {
@@ -91,8 +97,9 @@ function resettingServer(server: string, resetAfter: number) {
 async function lostWith(
   server: string,
   options: StompClientOptions,
+  last?: Uint8Array,
 ): Promise<StompConnectionError> {
-  await using scripted = resettingServer(server, 200);
+  await using scripted = resettingServer(server, 200, last);
   const reported: Error[] = [];
   const client = await StompClient.connectUrl(scripted.url, {
     ...options,
@@ -123,4 +130,28 @@ Deno.test("StompClient gives no Web-STOMP hint without client heart-beats, or fo
   const other = await lostWith("ActiveMQ/5.17.6", { heartBeat: [50, 0] });
   assertStringIncludes(other.message, "WebSocket closed with code");
   assert(!other.message.includes("Web-STOMP"), other.message);
+});
+
+Deno.test("StompClient says a text message that is not UTF-8 comes from a binary body on a text-mode endpoint, not from heart-beats (scripted RabbitMQ WebSocket server)", async () => {
+  // A MESSAGE whose body is not UTF-8, in a text WebSocket message: what
+  // RabbitMQ's Web-STOMP with ws_frame = text delivers for a binary body.
+  const message = new Uint8Array([
+    ...new TextEncoder().encode(
+      "MESSAGE\ndestination:/queue/a\nmessage-id:1\nsubscription:0\n\n",
+    ),
+    0xff,
+    0xfe,
+    0x00,
+  ]);
+  const error = await lostWith(
+    "RabbitMQ/3.10.8",
+    { heartBeat: [50, 0] },
+    binaryMessage(message, true),
+  );
+  assertStringIncludes(error.message, "WebSocket closed with code");
+  assertStringIncludes(
+    error.message,
+    "(Invalid UTF-8): the server sent a text message that is not UTF-8: a binary body published to a text-mode endpoint (such as RabbitMQ's Web-STOMP with ws_frame = text) reaches its consumers so; publish binary bodies over TCP or a binary-mode endpoint",
+  );
+  assert(!error.message.includes(HINT), error.message);
 });

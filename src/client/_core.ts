@@ -535,7 +535,7 @@ export class ClientCore implements ClientState {
       this.#goodbye?.resolve();
       return;
     }
-    const lost = webStompHint(
+    const lost = lossHint(
       error instanceof StompConnectionError
         ? error
         : new StompConnectionError(`Connection lost: ${describe(error)}`, {
@@ -681,27 +681,43 @@ export class ClientCore implements ClientState {
 }
 
 /**
- * A lost connection with what is known of its cause, when it fits: RabbitMQ
- * 3.10's Web-STOMP resets (no close frame) a WebSocket connection that
- * carries client heart-beats during a burst of sends (it logs
- * `{unexpected_message,resume}` from rabbit_heartbeat); without client
- * heart-beats the same burst goes through.
+ * A lost connection with what is known of its cause, when it fits:
+ * - a WebSocket the runtime closed for a text message that is not UTF-8
+ *   (Deno says "Invalid UTF-8"): a binary body published to a text-mode
+ *   endpoint (RabbitMQ's Web-STOMP with `ws_frame = text`) reaches every
+ *   consumer so;
+ * - RabbitMQ 3.10's Web-STOMP resets (no close frame, no other reason) a
+ *   WebSocket connection that carries client heart-beats during a burst of
+ *   sends (it logs `{unexpected_message,resume}` from rabbit_heartbeat);
+ *   without client heart-beats the same burst goes through.
  */
-function webStompHint(
+function lossHint(
   lost: StompConnectionError,
   server: string | undefined,
   sending: boolean,
 ): StompConnectionError {
-  if (!sending || !/^RabbitMQ\//i.test(server ?? "")) return lost;
   let cause: unknown = lost.cause;
   while (cause instanceof Error && cause.name !== "WebSocketClosedError") {
     cause = cause.cause;
   }
   // Not imported: the client does not pull the WebSocket transport in.
-  const closed = cause as { wasClean?: boolean; code?: number } | undefined;
+  const closed = cause as
+    | { wasClean?: boolean; code?: number; reason?: string; detail?: string }
+    | undefined;
+  if (closed === undefined || closed.wasClean === true) return lost;
+  const detail = closed.detail ?? "";
+  if (/invalid utf-?8/i.test(detail)) {
+    return new StompConnectionError(
+      `${lost.message}: the server sent a text message that is not UTF-8: a binary body published to a text-mode endpoint (such as RabbitMQ's Web-STOMP with ws_frame = text) reaches its consumers so; publish binary bodies over TCP or a binary-mode endpoint`,
+      { cause: lost.cause },
+    );
+  }
+  // Only a close that says nothing else: no reason, or a reset.
+  const reset = (closed.reason ?? "") === "" &&
+    (detail === "" || /reset|eof|broken pipe/i.test(detail));
   if (
-    closed === undefined || closed.wasClean === true ||
-    (closed.code !== 0 && closed.code !== 1006)
+    !reset || (closed.code !== 0 && closed.code !== 1006) || !sending ||
+    !/^RabbitMQ\//i.test(server ?? "")
   ) return lost;
   return new StompConnectionError(
     `${lost.message}: RabbitMQ's Web-STOMP is known to reset connections that carry client heart-beats during bursts of sends; use heartBeat: [0, N] (the server's heart-beats only)`,

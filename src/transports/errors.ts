@@ -100,6 +100,9 @@ export interface WebSocketClosedErrorOptions {
  * assertEquals(error.code, 1011);
  * assertEquals(error.reason, "internal error");
  * assertEquals(error.message, 'WebSocket closed with code 1011: "internal error"');
+ * const dropped = new WebSocketClosedError(0, "", { detail: "Unexpected EOF" });
+ * assertEquals(dropped.detail, "Unexpected EOF");
+ * assertEquals(dropped.message, "WebSocket closed with code 0 (Unexpected EOF)");
  * ```
  */
 export class WebSocketClosedError extends Error {
@@ -109,6 +112,11 @@ export class WebSocketClosedError extends Error {
   readonly reason: string;
   /** Whether the closing handshake completed. */
   readonly wasClean: boolean;
+  /**
+   * What the runtime said went wrong (such as Deno's "Invalid UTF-8" or
+   * "Unexpected EOF"); empty when it said nothing, as browsers do.
+   */
+  readonly detail: string;
 
   /**
    * Constructs a new instance.
@@ -135,5 +143,6 @@ export class WebSocketClosedError extends Error {
     this.code = code;
     this.reason = reason;
     this.wasClean = options.wasClean ?? false;
+    this.detail = options.detail ?? "";
   }
 }
