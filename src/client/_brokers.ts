@@ -28,6 +28,11 @@ export interface BrokerAttempt {
   open(signal: AbortSignal): Promise<StompTransport>;
   /** What CONNECT carries in place of the options, for this attempt. */
   overrides(): ConnectOverrides;
+  /**
+   * The URL (without credentials) this attempt opens, once known (after
+   * `beforeConnect`); `undefined` before, or for a transport without one.
+   */
+  readonly url: URL | undefined;
 }
 
 export class Brokers {
@@ -64,6 +69,7 @@ export class Brokers {
     const list = this.#list;
     let broker = list?.[(number - 1) % list.length];
     let settings: ConnectSettings = {};
+    let opens: URL | undefined;
     const open = async (signal: AbortSignal) => {
       let url = broker?.url;
       const beforeConnect = this.#beforeConnect;
@@ -96,7 +102,7 @@ export class Brokers {
           url = broker.url;
         }
       }
-      this.#url = url;
+      this.#url = opens = url;
       const source = this.#source;
       return typeof source === "function"
         ? await source({ number, reconnecting, url, signal })
@@ -110,7 +116,13 @@ export class Brokers {
       host: settings.host,
       headers: settings.headers,
     });
-    return { open, overrides };
+    return {
+      open,
+      overrides,
+      get url() {
+        return opens;
+      },
+    };
   }
 }
 
@@ -130,8 +142,14 @@ export function urlSource(
   options: OpenTransportOptions,
 ): (attempt: ConnectAttempt) => Promise<StompTransport> {
   return async (attempt: ConnectAttempt) => {
+    // The attempt given up (its timeout, connect()'s signal) stops the
+    // opening too: a WebSocket left unanswered would stay open until the
+    // transport's own timeout.
+    const signal = options.signal === undefined
+      ? attempt.signal
+      : AbortSignal.any([options.signal, attempt.signal]);
     try {
-      return await openUrl(attempt.url!, options);
+      return await openUrl(attempt.url!, { ...options, signal });
     } catch (error) {
       // A transport option it refuses is refused on every attempt.
       if (error instanceof TypeError || error instanceof RangeError) {

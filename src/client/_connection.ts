@@ -10,6 +10,8 @@ import { type DecodeLimits, StompDecoder } from "../decoder.ts";
 import type { StompFrame, StompVersion } from "../frame.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { type MessageSender, messageSender } from "../transports/_messages.ts";
+import { tcpSchemeIsTls, websocketPortHint } from "../transports/_url.ts";
+import { redactUrl } from "../_redact.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompTimers } from "./options.ts";
 import {
@@ -53,6 +55,8 @@ export interface ConnectionOptions extends Partial<WiretapOptions> {
    * (the client option of that name); unset or Infinity: no bound.
    */
   readonly unconfirmedBytes?: number | undefined;
+  /** The URL connected to, if known: named when the server is no STOMP one. */
+  readonly url?: URL | undefined;
 }
 
 /**
@@ -72,10 +76,15 @@ export class ConnectAttempt {
   readonly #onAbort: (() => void) | undefined;
   #connection: Connection | undefined;
 
+  /**
+   * @param where The URL being connected to, once known (named in the
+   * timeout's message).
+   */
   constructor(
     timeout: number,
     signal: AbortSignal | undefined,
     timers: StompTimers,
+    where: () => URL | undefined = () => undefined,
   ) {
     if (signal?.aborted) {
       throw new StompConnectionError("Connection attempt aborted", {
@@ -86,14 +95,7 @@ export class ConnectAttempt {
     this.#signal = signal;
     this.#stop.promise.catch(noop);
     this.#timer = timeout === 0 ? undefined : timers.setTimeout(
-      () =>
-        this.#fail(
-          new StompConnectionError(
-            this.#connection === undefined
-              ? `Cannot connect within ${timeout} ms: the transport did not open`
-              : `No CONNECTED frame within ${timeout} ms`,
-          ),
-        ),
+      () => this.#fail(timedOut(timeout, where(), this.#connection)),
       timeout,
     );
     if (signal !== undefined) {
@@ -157,6 +159,26 @@ export class ConnectAttempt {
   }
 }
 
+/** The error of an attempt that did not connect within `timeout` ms. */
+function timedOut(
+  timeout: number,
+  url: URL | undefined,
+  connection: Connection | undefined,
+): StompConnectionError {
+  const where = url === undefined ? "" : ` ${JSON.stringify(redactUrl(url))}`;
+  return new StompConnectionError(
+    connection === undefined
+      ? `Cannot connect${
+        where === "" ? "" : ` to${where}`
+      } within ${timeout} ms: the transport did not open${
+        url === undefined ? "" : websocketPortHint(url)
+      }`
+      : `No CONNECTED frame from${
+        where === "" ? " the server" : where
+      } within ${timeout} ms`,
+  );
+}
+
 const EOL = new Uint8Array([0x0a]);
 
 /**
@@ -202,6 +224,9 @@ export class Connection {
   #held = false;
   // A write deferred to the end of the task (see kick).
   #flush: ReturnType<typeof setTimeout> | undefined;
+  /** The first bytes the server sent, until CONNECTED came. */
+  #head: Uint8Array | undefined;
+  #connected = false;
   /** A write failed: settles once the connection has ended (see #writeFailed). */
   #writeFailure: Promise<void> | undefined;
 
@@ -295,6 +320,7 @@ export class Connection {
     this.#decoder.version = version;
     this.#wiretap.version = version;
     this.heartBeat = heartBeat;
+    this.#connected = true;
     this.#heartBeats.start(heartBeat, this.#options.grace);
     this.handshake.resolve();
   }
@@ -571,17 +597,28 @@ export class Connection {
         }
         this.#heartBeats.received();
         this.#wiretap.read(value.length);
+        const head = this.#connected
+          ? undefined
+          : this.#head ??= value.slice(0, 5);
         try {
           this.#decoder.decode(value, this.#onFrame);
         } catch (cause) {
           if (cause instanceof StompConnectionError) throw cause;
           throw new StompConnectionError(
-            `Cannot decode data from the server: ${describe(cause)}${
-              limitHint(describe(cause))
-            }`,
+            (head === undefined
+              ? undefined
+              : notStomp(head, this.#options.url)) ??
+              `Cannot decode data from the server: ${describe(cause)}${
+                limitHint(describe(cause))
+              }`,
             { cause },
           );
         }
+        // A TLS record need not be a syntax error yet: never wait for more.
+        const tls = head === undefined
+          ? undefined
+          : notStomp(head, this.#options.url, true);
+        if (tls !== undefined) throw new StompConnectionError(tls);
       }
     } catch (cause) {
       this.lose(
@@ -617,6 +654,42 @@ function refuseBinary(entry: SendEntry | FrameEntry): void {
     : frame?.headers.get("destination") ?? "";
   const refused = notText(destination, body);
   if (refused !== undefined) throw refused;
+}
+
+/**
+ * For the first bytes a server sent before CONNECTED, when they say it is no
+ * STOMP server: a TLS record (a TLS port reached over plain TCP) or an HTTP
+ * response (a WebSocket endpoint reached over TCP), what to connect with
+ * instead; else `undefined`. `tlsOnly`: a TLS record only.
+ */
+function notStomp(
+  head: Uint8Array,
+  url: URL | undefined,
+  tlsOnly = false,
+): string | undefined {
+  const where = url === undefined
+    ? "Cannot connect: the server"
+    : `Cannot connect to ${JSON.stringify(redactUrl(url))}: the port`;
+  // A TLS alert (0x15) or handshake (0x16) record, of version 3.x.
+  if ((head[0] === 0x15 || head[0] === 0x16) && head[1] === 0x03) {
+    const use = url === undefined || tcpSchemeIsTls(url.protocol) !== false
+      ? "connect over TLS"
+      : `use ${JSON.stringify(`tls://${url.host}`)}`;
+    return `${where} speaks TLS (it answered with a TLS record): ${use}`;
+  }
+  if (tlsOnly) return undefined;
+  if (new TextDecoder().decode(head) === "HTTP/") {
+    return `${where} speaks HTTP (it answered with an HTTP response): a WebSocket endpoint takes a ws:// URL with its path${
+      url === undefined || tcpSchemeIsTls(url.protocol) === undefined
+        ? ""
+        : `, such as ${
+          JSON.stringify(
+            `${tcpSchemeIsTls(url.protocol) ? "wss" : "ws"}://${url.host}/ws`,
+          )
+        }`
+    }`;
+  }
+  return undefined;
 }
 
 /**

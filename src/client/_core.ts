@@ -317,7 +317,7 @@ export class ClientCore implements ClientState {
         new StompConnectionError(
           `Cannot ${up ? "reconnect" : "connect"}: gave up after ${
             this.#attempts.policy!.retries
-          } retries`,
+          } retries; last error: ${last.message}`,
           { cause: last },
         ),
         up,
@@ -358,6 +358,7 @@ export class ClientCore implements ClientState {
       settings.connectTimeout,
       signal,
       settings.timers,
+      () => broker.url,
     );
     try {
       const connection = await attempt.open(
@@ -371,6 +372,7 @@ export class ClientCore implements ClientState {
             limits: settings.limits,
             bodyChunks: settings.bodyChunks,
             unconfirmedBytes: settings.unconfirmedBytes,
+            url: broker.url,
             timers: settings.timers,
             grace: settings.grace,
           }, this.#handlers),

@@ -15,6 +15,22 @@ export function hostPortHint(text: string): string {
 }
 
 /**
+ * For a WebSocket URL whose socket did not open (no answer to the upgrade
+ * in time, or an answer that is not HTTP), as the end of an error message:
+ * a port that speaks STOMP over TCP (or TLS) answers so, and the URL may
+ * mean `tcp://` (`tls://`); else "".
+ */
+export function websocketPortHint(url: URL): string {
+  const secure = url.protocol === "wss:";
+  if (!secure && url.protocol !== "ws:") return "";
+  return ` (if this port speaks STOMP over ${
+    secure ? "TLS" : "TCP"
+  } rather than WebSocket, use ${
+    JSON.stringify(`${secure ? "tls" : "tcp"}://${url.host}`)
+  })`;
+}
+
+/**
  * Whether a URL scheme names TLS (`tls:`, `stomp+ssl:`) or plain TCP (`tcp:`,
  * `stomp:`); `undefined` for any other scheme.
  */

@@ -9,7 +9,7 @@
 import { redactUrl } from "../_redact.ts";
 import { registerMessageSender } from "./_messages.ts";
 import { webSocketTls } from "./_wss.ts";
-import { WEBSOCKET_HINT } from "./_url.ts";
+import { WEBSOCKET_HINT, websocketPortHint } from "./_url.ts";
 import {
   abortPhrase,
   connectSignal,
@@ -771,6 +771,12 @@ export async function connectWebSocket(
     let detail: string;
     if (aborted) {
       detail = abortPhrase(signal, options.timeout ?? DEFAULT_CONNECT_TIMEOUT);
+      if (
+        signal.reason instanceof DOMException &&
+        signal.reason.name === "TimeoutError"
+      ) {
+        detail += websocketPortHint(parsed);
+      }
     } else if (
       cause instanceof WebSocketClosedError && !cause.wasClean &&
       (cause.code === 1006 || cause.code === 0)
@@ -781,6 +787,10 @@ export async function connectWebSocket(
           ? " (refused, unreachable, or the upgrade was rejected)"
           : ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
       }`;
+      // Deno's words for an answer to the upgrade that is not HTTP.
+      if (failure !== undefined && /invalid HTTP/i.test(failure)) {
+        detail += websocketPortHint(parsed);
+      }
     } else {
       detail = cause instanceof Error ? cause.message : String(cause);
     }
