@@ -582,12 +582,17 @@ export class Operations
     return op;
   }
 
-  /** Throws the `StompConnectionError` of a closing or closed client. */
+  /**
+   * Throws the `StompConnectionError` of a closing or closed client; one
+   * closed by a failure (a lost connection, reconnection given up) names it.
+   */
   checkOpen(verb: string): void {
     const { state, closeError } = this.#client;
     if (state !== "closed" && state !== "disconnecting") return;
     throw new StompConnectionError(
-      `Cannot ${verb}: the client is ${state}`,
+      `Cannot ${verb}: the client is ${state}${
+        closeError === undefined ? "" : `: ${closeError.message}`
+      }`,
       closeError === undefined ? undefined : { cause: closeError },
     );
   }
