@@ -37,12 +37,19 @@ export function secretNames(names: Iterable<string> | undefined): Set<string> {
 // Where a URL starts, and the `user:` before a password.
 const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
 const USER = /^[^\s:/@]*:/;
+// `user:password@` where a URL's `scheme://` was left out (which parses as a
+// scheme named after the user), at the start of the text or of a quoted value
+// only, so that a header such as `reply:a@b` in a trace line stays as it is.
+// The password runs to the last `@` before a space or a quote; a run that
+// holds a `//` is a URL with its scheme (redactPasswords' part).
+const BARE_USERINFO = /(^|["'])([^\s"'/:@]+):(?:(?!\/\/)[^\s"'])+@/g;
 // `?name=value` and `&name=value` pairs of query strings.
 const QUERY_PAIR = /([?&;])([^=&#\s?;]+)=([^&#\s;"')]*)/g;
 
 /**
  * A URL, or any text that may hold URLs (an error message, a failover
- * string), with credentials hidden: the password of `user:password@` and the
+ * string), with credentials hidden: the password of `user:password@` (also
+ * where `scheme://` was left out: `user:password@host:port`) and the
  * values of query parameters whose names look secret become `***`. The user
  * name stays, as it helps to tell which account failed. Text that is not a
  * URL is handled too, so a URL too broken to parse still hides its password.
@@ -56,7 +63,12 @@ export function redactUrl(
   extra?: ReadonlySet<string>,
 ): string {
   let out = String(text);
-  if (out.includes("@")) out = redactPasswords(out);
+  if (out.includes("@")) {
+    out = redactPasswords(out).replace(
+      BARE_USERINFO,
+      (_, start: string, user: string) => `${start}${user}:${REDACTED}@`,
+    );
+  }
   if (out.includes("=")) {
     out = out.replace(
       QUERY_PAIR,

@@ -31,6 +31,31 @@ Deno.test("redactUrl hides the password of a URL, whatever it holds", () => {
   );
 });
 
+Deno.test("redactUrl hides the password of a URL written without its scheme's //", () => {
+  const cases: [string, string][] = [
+    ["app:s3cr3t@127.0.0.1:61613", "app:***@127.0.0.1:61613"],
+    ["app:pa/ss@w0rd@h:1", "app:***@h:1"],
+    ["tcp:app:s3cr3t@h:1", "tcp:***@h:1"],
+  ];
+  for (const [input, expected] of cases) {
+    assertEquals(redactUrl(input), expected, input);
+    assertEquals(redactUrl(`in "${input}" now`), `in "${expected}" now`);
+    assertEquals(redactUrl(`in '${input}'`), `in '${expected}'`);
+  }
+  // Only at the start of the text or of a quoted value: a header in a trace
+  // line stays as it is, and so does a scheme quoted alone.
+  for (
+    const text of [
+      ">>> SEND destination:/queue/a reply:a@b",
+      'unknown scheme "app:" in',
+      "app:@h:1",
+      "tcp://h:1",
+    ]
+  ) {
+    assertEquals(redactUrl(text), text);
+  }
+});
+
 Deno.test("redactUrl hides each password of a failover list", () => {
   assertEquals(
     redactUrl("failover:(tcp://a:pw1@h:1,tcp://b:pw2@h:2)?randomize=false"),

@@ -65,6 +65,7 @@ Deno.test("StompClient.connectUrl hides the passcode in the TypeError of a bad U
       `failover:(tcp://${userinfo(secret)}@127.0.0.1:1)?maxReconnectAttempts=3`,
       `failover:(tcp://${userinfo(secret)}@127.0.0.1:1,bad://x:${secret}@h)`,
       [`tcp://127.0.0.1:1`, `ftp://${raw}@127.0.0.1:1`],
+      `${userinfo(secret)}@127.0.0.1:61613`, // tcp:// left out
     ];
     for (const input of inputs) {
       const error = await assertRejects(() =>
@@ -101,6 +102,7 @@ Deno.test("openTransport and connectTcp hide the passcode in errors and Transpor
         `tcp://app:${secret}@127.0.0.1:x`,
         `ws://app:${secret}@127.0.0.1:x/ws`,
         `nope://${userinfo(secret)}@127.0.0.1:1`,
+        `${userinfo(secret)}@127.0.0.1:1`,
       ]
     ) {
       assertNoSecret(
@@ -184,6 +186,7 @@ Deno.test("StompClient hides the passcode of a bad beforeConnect URL", async () 
       const url of [
         `tcp://app:${secret}@127.0.0.1:port`,
         `nope://${userinfo(secret)}@127.0.0.1:1`,
+        `${userinfo(secret)}@127.0.0.1:1`,
       ]
     ) {
       const error = await assertRejects(() =>
