@@ -467,7 +467,7 @@ Deno.test("StompClient.connectUrl() with reconnect.retryFirstConnect false fails
         "connect",
       ),
     StompConnectionError,
-    "Cannot open transport",
+    `Cannot connect to "tcp://127.0.0.1:${port}"`,
   );
   assertLessOrEqual(performance.now() - start, 500);
 });

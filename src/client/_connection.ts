@@ -126,11 +126,13 @@ export class ConnectAttempt {
       // Given up before the transport came: close it when it does.
       opening.then((late) => late.close(), noop);
       if (cause instanceof StompConnectionError) throw cause;
-      // openTransport's own messages already say so.
-      const detail = describe(cause).replace(/^Cannot open transport: /, "");
-      throw new StompConnectionError(`Cannot open transport: ${detail}`, {
-        cause,
-      });
+      // openTransport's messages already say what failed ("Cannot open
+      // transport: ...", "Cannot connect to <url>: ..."): said once.
+      const detail = describe(cause);
+      throw new StompConnectionError(
+        /^Cannot /.test(detail) ? detail : `Cannot open transport: ${detail}`,
+        { cause },
+      );
     }
     try {
       this.#connection = make(transport);

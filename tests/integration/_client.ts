@@ -95,7 +95,7 @@ export async function connectTo(
   } catch (error) {
     if (
       error instanceof Error &&
-      error.message.startsWith("Cannot open transport")
+      /^Cannot (open transport|connect to)/.test(error.message)
     ) {
       throw new Error(`${url} is not reachable: ${START_HINT}`, {
         cause: error,

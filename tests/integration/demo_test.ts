@@ -26,7 +26,8 @@ function checkSteps(
 ): void {
   const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
   if (
-    run.code !== 0 && /not reachable|Cannot open transport/.test(run.stderr)
+    run.code !== 0 &&
+    /not reachable|Cannot open transport|Cannot connect to/.test(run.stderr)
   ) {
     throw new Error(
       `The demo could not reach its broker: ${START_HINT}\n${context}`,
