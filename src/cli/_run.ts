@@ -327,12 +327,25 @@ async function sendLines(
     MAX_BODY,
   );
   // A connection lost while the input is quiet (`tail -f`) ends the tool
-  // then, not when the next line comes.
-  const lost = client.closed.then(() => LOST, (error: unknown) => error);
+  // then, not when the next line comes. One handler on `closed` settles the
+  // wait of the moment: a race with `closed` per line would leave a handler
+  // on it per line, holding every line until the connection closes.
+  let ended: { value: unknown } | undefined;
+  let onEnded: ((value: unknown) => void) | undefined;
+  client.closed.then(() => LOST, (error: unknown) => error).then((value) => {
+    ended = { value };
+    onEnded?.(value);
+  });
+  const nextLine = () =>
+    new Promise<IteratorResult<InputLine> | unknown>((resolve, reject) => {
+      if (ended !== undefined) return resolve(ended.value);
+      onEnded = resolve;
+      lines.next().then(resolve, reject);
+    }).finally(() => onEnded = undefined);
   while (true) {
     let next: IteratorResult<InputLine> | unknown;
     try {
-      next = await step(Promise.race([lines.next(), lost]));
+      next = await step(nextLine());
     } catch (error) {
       if (!(error instanceof RangeError) || io.signal?.aborted) throw error;
       // A line too long to send: those before it go first.
