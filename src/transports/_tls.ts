@@ -133,6 +133,20 @@ export function nameHint(host: string, hostnameOption: boolean): string {
 }
 
 /**
+ * For a TLS handshake that failed without a certificate to blame (the server
+ * closed or reset the connection, or answered with something that is not
+ * TLS), as the end of an error message: the port may speak STOMP without
+ * TLS, at the same address over `tcp://`.
+ *
+ * @param name The target, `tls://host:port`.
+ */
+export function plainPortHint(name: string): string {
+  return ` (if this port speaks STOMP without TLS, use ${
+    JSON.stringify(`tcp:${name.slice(name.indexOf("//"))}`)
+  })`;
+}
+
+/**
  * Deno's (rustls') certificate errors, with what to do about them; other
  * messages unchanged.
  *

@@ -14,6 +14,7 @@ import type { StompTransport } from "./transport.ts";
 import { tcpTarget } from "./_url.ts";
 import {
   describeDenoTlsError,
+  plainPortHint,
   refuseTlsSettings,
   tlsSettings,
 } from "./_tls.ts";
@@ -229,14 +230,27 @@ async function handshake(
   return conn;
 }
 
-/** A connection error in words; a certificate error with what to do. */
+// What rustls and Deno say of a TLS handshake the server did not take part
+// in: it closed, reset, or answered with bytes that are not TLS records.
+const NOT_TLS =
+  /unexpected end of file|corrupt message|InvalidContentType|reset/i;
+
+/**
+ * A connection error in words; a certificate error with what to do; a TLS
+ * handshake the server did not take part in with the `tcp://` URL of the
+ * same port.
+ */
 function describe(
   error: unknown,
   hostname: string,
-  hostnameOption: boolean,
+  target: string,
+  tls: boolean,
 ): string {
   const message = error instanceof Error ? error.message : String(error);
-  return describeDenoTlsError(message, hostname, hostnameOption);
+  const described = describeDenoTlsError(message, hostname, true);
+  return tls && described === message && NOT_TLS.test(message)
+    ? `${message}${plainPortHint(target)}`
+    : described;
 }
 
 /**
@@ -330,7 +344,7 @@ export async function connectTcp(
       signal,
       options.timeout,
       cause,
-      (cause) => describe(cause, hostname, true),
+      (cause) => describe(cause, hostname, target, tls),
     );
   }
   const transportOptions: FromConnOptions = {};

@@ -16,6 +16,7 @@ import { connectFailure, connectSignal } from "./_signal.ts";
 import { tcpTarget } from "./_url.ts";
 import {
   nameHint,
+  plainPortHint,
   refuseTlsSettings,
   tlsSettings,
   TRUST_HINT,
@@ -84,6 +85,36 @@ const CERTIFICATE_CODES = new Set([
   "CERT_REVOKED",
   "CERT_REJECTED",
 ]);
+
+/** The socket closed before it connected (or finished its handshake). */
+class EarlyClose extends Error {
+  constructor() {
+    super("the connection closed before it was established");
+  }
+}
+
+// OpenSSL's codes for a server that answered the handshake with bytes that
+// are not TLS records; ECONNRESET and a close are the server hanging up.
+const NOT_TLS_CODES = new Set([
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
+  "ERR_SSL_HTTP_REQUEST",
+  "ECONNRESET",
+]);
+
+/**
+ * A Node error of the TLS handshake, in words: one the server did not take
+ * part in (it hung up, or answered with something else than TLS) with the
+ * `tcp://` URL of the same port (`name`: `tls://host:port`).
+ */
+function describeHandshake(error: unknown, host: string, name: string): string {
+  const described = describe(error, host);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return error instanceof EarlyClose ||
+      (typeof code === "string" && NOT_TLS_CODES.has(code))
+    ? `${described}${plainPortHint(name)}`
+    : described;
+}
 
 /**
  * A Node connection error in words, with its code; a certificate error with
@@ -250,6 +281,8 @@ export async function connectNodeTcp(
   }
   const { caCerts, cert, key } = settings;
   const signal = connectSignal(options, "connect over TCP");
+  // Whether the TCP connection is open and the TLS handshake under way.
+  let handshaking = false;
   const fail = (cause: unknown) =>
     connectFailure(
       target.name,
@@ -257,7 +290,10 @@ export async function connectNodeTcp(
       signal,
       options.timeout,
       cause,
-      (cause) => describe(cause, target.hostname),
+      (cause) =>
+        handshaking
+          ? describeHandshake(cause, target.hostname, target.name)
+          : describe(cause, target.hostname),
     );
   if (signal?.aborted) throw fail(signal.reason);
 
@@ -279,8 +315,7 @@ export async function connectNodeTcp(
       reject(fail(error));
     };
     const onAbort = () => onFailure(signal?.reason);
-    const onEarlyClose = () =>
-      onFailure(new Error("the connection closed before it was established"));
+    const onEarlyClose = () => onFailure(new EarlyClose());
     const ready = (socket: Socket) => {
       signal?.removeEventListener("abort", onAbort);
       socket.off("error", onFailure);
@@ -300,6 +335,7 @@ export async function connectNodeTcp(
       raw.off("error", onFailure);
       raw.off("close", onEarlyClose);
       raw.on("error", () => {});
+      handshaking = true;
       // The certificate is checked against `host` (or `servername`): without
       // them, on a socket it did not open, tls.connect checks "localhost".
       const tlsOptions: ConnectionOptions = {
