@@ -147,7 +147,8 @@ export const FLAGS = [
   {
     name: "--show-headers",
     key: "showHeaders",
-    help: "subscribe: print each message's headers before its body",
+    help:
+      "subscribe: print each message's headers before its body, one line each, as name: value, with a line break, CR or backslash in them (and a colon in a name) escaped as STOMP 1.2 does: \\n, \\r, \\\\, \\c",
   },
   {
     name: "--json",

@@ -98,13 +98,26 @@ function jsonLine(message: StompMessage, text: string | undefined): string {
   return `${JSON.stringify(fields).slice(0, -1)},"body":${json}}`;
 }
 
+/**
+ * A header name or value on one line, escaped as STOMP 1.2 writes it (a `:`
+ * too in a name, where the first one ends it): a line break in a value would
+ * otherwise print as a header line of its own, or end the headers.
+ */
+function shown(text: string, isName: boolean): string {
+  return text.replace(
+    isName ? /[\\\n\r:]/g : /[\\\n\r]/g,
+    (c) =>
+      c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\c",
+  );
+}
+
 function describe(message: StompMessage, parsed: Parsed): string[] {
   const text = bodyText(message.body);
   if (parsed.json) return [jsonLine(message, text)];
   const lines = parsed.showHeaders
-    ? [...message.headers].map(([name, value]) => `${name}: ${value}`).concat([
-      "",
-    ])
+    ? [...message.headers].map(([name, value]) =>
+      `${shown(name, true)}: ${shown(value, false)}`
+    ).concat([""])
     : [];
   lines.push(text ?? `<binary body, ${message.body.length} bytes>`);
   return lines;
