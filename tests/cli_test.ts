@@ -264,6 +264,37 @@ Deno.test("runCli refuses a URL scheme it cannot open with status 2, naming the 
   }
 });
 
+Deno.test("runCli refuses a URL whose login or password is not valid percent-encoding with status 2, saying how to write %", async () => {
+  await using broker = StompTestBroker.listen({
+    login: "user",
+    passcode: "50%off",
+  });
+  for (
+    const [userinfo, part] of [
+      ["user:50%off", "password"],
+      ["us%zzer:pw", "login"],
+    ] as const
+  ) {
+    const url = broker.url.replace("tcp://", `tcp://${userinfo}@`);
+    const out = io();
+    assertEquals(await runCli(["send", url, "/q", "x"], out), 2, url);
+    assertEquals(out.err[0]?.startsWith("stomper: Invalid <url> "), true);
+    assert(
+      out.err[0]?.includes(
+        `: its ${part} is not valid percent-encoding (write % as %25)`,
+      ),
+      out.err[0],
+    );
+    assertEquals(out.err.join("\n").includes("50%off"), false);
+  }
+  assertEquals(broker.connections, 0);
+  // Written as the message says, it logs in.
+  const out = io();
+  const url = broker.url.replace("tcp://", "tcp://user:50%25off@");
+  assertEquals(await runCli(["send", url, "/queue/a", "x"], out), 0);
+  assertEquals(broker.depth("/queue/a"), 1);
+});
+
 Deno.test("runCli exits 2 naming a --ca file it cannot read, before connecting", async () => {
   await using broker = StompTestBroker.listen();
   const out = io();

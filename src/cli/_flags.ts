@@ -350,12 +350,27 @@ function options(words: Words): CliOptions {
 
 /** Refuses a URL the client could not open, before connecting. */
 function checkScheme(url: string): void {
-  let protocol: string;
+  let parsed: URL;
   try {
-    protocol = new URL(url).protocol;
+    parsed = new URL(url);
   } catch {
     // Credentials stay out of the message.
     throw new UsageError(`Invalid <url> ${JSON.stringify(redactUrl(url))}`);
+  }
+  const protocol = parsed.protocol;
+  // A `%` not followed by two hex digits (a password such as "50%off"): the
+  // client could not decode it, and would say only "URI malformed".
+  const parts = { login: parsed.username, password: parsed.password };
+  for (const [part, text] of Object.entries(parts)) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      throw new UsageError(
+        `Invalid <url> ${
+          JSON.stringify(redactUrl(url))
+        }: its ${part} is not valid percent-encoding (write % as %25)`,
+      );
+    }
   }
   if (!TRANSPORT_SCHEMES.includes(protocol)) {
     const accepted = TRANSPORT_SCHEMES.map((scheme) => scheme.slice(0, -1));
