@@ -285,12 +285,18 @@ Deno.test("StompClient.drain rejects with the timeout once disconnected, and the
   await eventually(() => broker.depth("/queue/stuck") === 2, 2000, "requeued");
 });
 
-Deno.test("StompClient.drain leaves the reply subscription to the disconnect: a request still waiting rejects", async () => {
+Deno.test("StompClient.drain leaves the reply subscription to the disconnect: a request still waiting after the drain's timeout rejects", async () => {
   await using broker = StompTestBroker.listen();
   const client = await connect(broker, { replyMode: "subscription" });
   const reply = client.request("/queue/nobody", "ping", { timeout: 5000 });
   await sleep(20);
-  await within(client.drain(), 2000, "drain");
+  // The drain waits for the reply (tests/client_drain_requests_test.ts),
+  // within its timeout.
+  await assertRejects(
+    () => within(client.drain({ timeout: 200 }), 2000, "drain"),
+    StompTimeoutError,
+    "Cannot drain: 1 request still waiting for a reply after 200 ms",
+  );
   const error = await assertRejects(() => reply);
   assertInstanceOf(error, StompConnectionError);
   assertEquals(client.state, "closed");

@@ -7,6 +7,7 @@ import { Subscription, type SubscriptionOwner } from "./_impl.ts";
 import type { Operation } from "./_operation.ts";
 import type { StompFrame } from "../frame.ts";
 import type { StompMessage } from "./subscription.ts";
+import { type Deferred, deferred } from "./_util.ts";
 
 /** What requests need from the client. */
 export interface ReplyHost extends SubscriptionOwner {
@@ -51,6 +52,8 @@ export class Requests {
   #count = 0;
   #route: ReplyRoute | undefined;
   readonly #pending = new Map<string, PendingRequest>();
+  /** Resolved once no request waits (see `settled`). */
+  #idle: Deferred<void> | undefined;
 
   constructor(
     host: ReplyHost,
@@ -124,6 +127,26 @@ export class Requests {
   /** The request ended (timed out, aborted, or its SEND failed). */
   end(id: string): void {
     this.#pending.delete(id);
+    this.#check();
+  }
+
+  /** How many requests wait for their reply. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Resolves once no request waits for its reply (at once if none does). */
+  settled(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    this.#idle ??= deferred<void>();
+    return this.#idle.promise;
+  }
+
+  #check(): void {
+    if (this.#pending.size > 0 || this.#idle === undefined) return;
+    const idle = this.#idle;
+    this.#idle = undefined;
+    idle.resolve();
   }
 
   /**
@@ -154,6 +177,7 @@ export class Requests {
     if (request === undefined) return false;
     this.#pending.delete(id!);
     request.op.resolve(message());
+    this.#check();
     return true;
   }
 
@@ -182,6 +206,7 @@ export class Requests {
         false,
       );
     }
+    this.#check();
   }
 
   /** The client closed: every request fails. */
@@ -190,6 +215,7 @@ export class Requests {
       request.op.fail(error, false);
     }
     this.#pending.clear();
+    this.#check();
   }
 
   /** Whether the server the client is on is a RabbitMQ. */

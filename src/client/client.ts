@@ -604,10 +604,14 @@ export class StompClient implements AsyncDisposable {
    * send and reply; only `subscribe` is refused. Settle a message last:
    * the disconnect follows the last acknowledgement.
    *
-   * Rejects, once disconnected, with the first subscription's failure: a
-   * `StompTimeoutError` when messages were still unacknowledged after
-   * `timeout` (20 s by default; the broker delivers them again). Requests
-   * still waiting for their reply when it disconnects reject. Calling it
+   * It waits too, within the same `timeout`, for the requests still
+   * waiting for their reply; those still waiting after it reject with the
+   * disconnect.
+   *
+   * Rejects, once disconnected, with the first failure: a
+   * `StompTimeoutError` when messages were still unacknowledged (the broker
+   * delivers them again) or requests unanswered after `timeout` (20 s by
+   * default). Calling it
    * again returns the same promise; on a closed or disconnecting client it
    * is {@linkcode StompClient.disconnect}.
    *

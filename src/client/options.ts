@@ -624,8 +624,10 @@ export interface DrainOptions {
    * Milliseconds to wait for the messages already received to be handed
    * out and acknowledged (or rejected); then the drain rejects with a
    * `StompTimeoutError` saying how many were left, the subscription ends
-   * anyway, and the broker delivers those messages again. 0 waits for ever.
-   * Below the 30 s a container usually gets between SIGTERM and SIGKILL.
+   * anyway, and the broker delivers those messages again. The client's
+   * drain waits as long for the requests still waiting for their reply.
+   * 0 waits for ever. Below the 30 s a container usually gets between
+   * SIGTERM and SIGKILL.
    *
    * @default {20000}
    */
