@@ -9,8 +9,10 @@ import {
   StompServerError,
   StompTimeoutError,
 } from "@stomper/stomp/client";
+import { send } from "@stomper/stomp/frames";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
+import { RawPeer } from "../_peer.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 // How long "nothing more arrives" is watched: locally a delivery the broker
@@ -200,6 +202,53 @@ Deno.test("Broker semantics on RabbitMQ: messages of an unsubscribed client-mode
   const back = await later.take(3);
   assertEquals(back.map((m) => m.text).sort(), ["m0", "m1", "m2"]);
   assert(back.every((m) => m.headers.get("redelivered") === "true"));
+});
+
+Deno.test("Broker semantics on RabbitMQ: an UNSUBSCRIBE with deliveries on their way gets an ERROR 'Subscription not found' for them, and the connection stays open", async () => {
+  await using peer = await RawPeer.open(new URL(BROKERS.rabbitmqTcp).href, {
+    name: "RabbitMQ",
+  });
+  const connected = await peer.handshake({
+    host: "/",
+    login: "guest",
+    passcode: "guest",
+    acceptVersion: ["1.2"],
+    heartBeat: [0, 0],
+  });
+  assertEquals(connected.command, "CONNECTED", connected.text);
+  const queue = uniqueQueue("in-flight");
+  for (let i = 0; i < 500; i++) {
+    await peer.send(send(queue, `m${i}`));
+  }
+  await peer.send(send(queue, "last", { receipt: "sent" }));
+  assertEquals(
+    (await peer.expect("RECEIPT")).headers.get("receipt-id"),
+    "sent",
+  );
+  await peer.send({
+    command: "SUBSCRIBE",
+    headers: { id: "s1", destination: queue, ack: "client-individual" },
+  });
+  await peer.send({ command: "UNSUBSCRIBE", headers: { id: "s1" } });
+  await peer.send(send(queue, "x", { receipt: "after" }));
+  const errors: string[] = [];
+  for (;;) {
+    const frame = await peer.next(5000, "the RECEIPT after the ERRORs");
+    if (frame.command === "ERROR") errors.push(frame.headers.get("message")!);
+    if (frame.command === "RECEIPT") break;
+  }
+  while (!await peer.quiet(SETTLE)) {
+    const frame = await peer.next();
+    if (frame.command === "ERROR") errors.push(frame.headers.get("message")!);
+  }
+  assert(errors.length > 0, "no ERROR");
+  assertEquals(new Set(errors), new Set(["Subscription not found"]));
+  await peer.send(send(queue, "y", { receipt: "open" }));
+  assertEquals(
+    (await peer.expect("RECEIPT")).headers.get("receipt-id"),
+    "open",
+  );
+  assertEquals(peer.ended, false);
 });
 
 Deno.test("Broker semantics on RabbitMQ: a MESSAGE's destination is percent-encoded past ASCII and at %, not at spaces", async () => {
