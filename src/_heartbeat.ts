@@ -146,6 +146,11 @@ export interface HeartBeatHost {
 // timer firing every millisecond. Longer waits are taken in steps of this.
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
+// How many turns of the event loop (timers of 0 ms) a silence past the limit
+// waits before it is reported, for reads that waited behind a blocked loop
+// to run (Deno delivers them on the second turn).
+const SILENCE_LOOKS = 4;
+
 export class HeartBeatScheduler {
   readonly #timers: HeartBeatTimers;
   readonly #host: HeartBeatHost;
@@ -208,11 +213,22 @@ export class HeartBeatScheduler {
     }
     if (receive > 0) {
       const limit = silenceLimit(receive, grace);
+      // Turns of the event loop taken so far to look again at a silence.
+      let looks = 0;
       const check = () => {
         if (this.#stopped) return;
         const now = timers.now();
         if (this.#host.paused?.() === true) this.#lastReceived = now;
         const silent = now - this.#lastReceived;
+        if (silent >= limit && looks < SILENCE_LOOKS) {
+          // When this end's own event loop was blocked (a handler busy for
+          // longer than the limit), this timer runs before the reads that
+          // waited meanwhile: the peer's bytes may be there, unread.
+          looks++;
+          this.#receiveTimer = this.#after(check, 0);
+          return;
+        }
+        looks = 0;
         if (silent >= limit) {
           this.stop();
           this.#host.silent(silent, limit);
