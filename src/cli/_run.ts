@@ -5,7 +5,7 @@
 import { StompClient } from "../client/client.ts";
 import type { StompClientOptions } from "../client/options.ts";
 import type { StompMessage } from "../client/message.ts";
-import { StompConnectionError } from "../client/errors.ts";
+import { StompConnectionError, StompServerError } from "../client/errors.ts";
 import { traceLogger } from "../client/trace.ts";
 import { DEFAULT_DECODE_LIMITS } from "../_decode_options.ts";
 import type { OpenTransportOptions } from "../transports/open.ts";
@@ -203,6 +203,13 @@ export async function run(
   if (login !== undefined) options.login = login;
   if (passcode !== undefined) options.passcode = passcode;
   if (parsed.trace) options.trace = traceLogger((line) => io.error(line));
+  // A SEND the broker refuses gets an ERROR after it: without a receipt
+  // nothing waits for it, yet it comes before DISCONNECT's RECEIPT, and a
+  // message lost so must not be reported as sent.
+  let refused: StompServerError | undefined;
+  options.onError = (error) => {
+    if (error instanceof StompServerError) refused ??= error;
+  };
   if (signal !== undefined) options.signal = signal;
   if (parsed.reconnect) {
     // A first connection that fails is a mistake to report (a wrong URL or
@@ -236,6 +243,7 @@ export async function run(
     if (parsed.command === "send") await send(client, parsed, io, step);
     else await subscribe(client, parsed, io, step);
     await step(client.disconnect());
+    if (refused !== undefined && parsed.command === "send") throw refused;
     return 0;
   } finally {
     // After a failure, as `await using` would (a no-op once disconnected).
