@@ -75,10 +75,12 @@ function otherUrls(): string[] {
   return [`tls://localhost:${tls.port}`, `tls://127.0.0.1:${closedPort()}`];
 }
 
-for (const [name, connect] of [["connectTcp", connectTcp], [
-  "connectNodeTcp (Deno's node:tls)",
-  connectNodeTcp,
-]] as const) {
+for (
+  const [name, connect] of [["connectTcp", connectTcp], [
+    "connectNodeTcp (Deno's node:tls)",
+    connectNodeTcp,
+  ]] as const
+) {
   Deno.test(`${name} at a port that does not speak TLS says to use tcp://`, async () => {
     const ca = [await readPem(BROKERS.tlsCa)];
     assertHints(
