@@ -194,6 +194,29 @@ Deno.test("Broker semantics on ActiveMQ: activemq.exclusive:true makes one consu
   assertEquals((await other.take(1))[0]!.text, "after");
 });
 
+Deno.test("Broker semantics on ActiveMQ: a MESSAGE sent on with its own headers goes to the SEND's destination, its other headers kept", async () => {
+  await using client = await activemq();
+  const queue = uniqueQueue("forward");
+  const target = uniqueQueue("forwarded");
+  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
+  const forwarded = new Inbox(
+    await client.subscribe(target, { receipt: true }),
+  );
+  await client.send(queue, "payload", {
+    receipt: true,
+    headers: { "x-kind": "invoice" },
+  });
+  const [message] = await inbox.take(1);
+  await client.send(target, message!.body, {
+    headers: message!.headers,
+    receipt: true,
+  });
+  const [copy] = await forwarded.take(1);
+  assertEquals(copy!.destination, target);
+  assertEquals(copy!.text, "payload");
+  assertEquals(copy!.headers.get("x-kind"), "invoice");
+});
+
 async function roundTrip(
   client: StompClient,
   value: string,

@@ -251,6 +251,24 @@ Deno.test("Broker semantics on RabbitMQ: an UNSUBSCRIBE with deliveries on their
   assertEquals(peer.ended, false);
 });
 
+Deno.test("Broker semantics on RabbitMQ: a MESSAGE sent on with its own headers is an ERROR that ends the connection (message-id on a SEND)", async () => {
+  await using client = await rabbit({ onError: () => {} });
+  const queue = uniqueQueue("forward");
+  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
+  await client.send(queue, "payload", { receipt: true });
+  const [message] = await inbox.take(1);
+  await assertRejects(
+    () =>
+      client.send(uniqueQueue("forwarded"), message!.body, {
+        headers: message!.headers,
+        receipt: true,
+      }),
+    StompConnectionError,
+    "Invalid header: 'message-id' is not allowed on 'SEND'",
+  );
+  assertEquals(client.state, "closed");
+});
+
 Deno.test("Broker semantics on RabbitMQ: a MESSAGE's destination is percent-encoded past ASCII and at %, not at spaces", async () => {
   await using client = await rabbit();
   const id = crypto.randomUUID();
