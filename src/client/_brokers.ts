@@ -94,7 +94,7 @@ export class Brokers {
           } catch (cause) {
             throw new StompConnectionError(
               `Cannot connect: beforeConnect returned a bad url: ${
-                describe(cause)
+                describe(cause).replace(/^Cannot connect: /, "")
               }`,
               { cause },
             );

@@ -65,7 +65,7 @@ export function parseBrokerUrl(input: string | URL): BrokerUrl {
       } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${hostPortHint(text)}`,
     );
   }
-  return withoutCredentials(url);
+  return withoutCredentials(url, text);
 }
 
 /**
@@ -73,26 +73,46 @@ export function parseBrokerUrl(input: string | URL): BrokerUrl {
  * kept without its credentials. Throws a `TypeError` for an invalid URL.
  */
 export function parseAnyUrl(input: string | URL): BrokerUrl {
+  let url: URL;
   try {
-    return withoutCredentials(new URL(input));
+    url = new URL(input);
   } catch {
     throw new TypeError(
-      `invalid URL ${JSON.stringify(redactUrl(input))}`,
+      `Cannot connect: invalid URL ${JSON.stringify(redactUrl(input))}`,
     );
   }
+  return withoutCredentials(url, String(input));
 }
 
-/** The URL's credentials taken out, to go in CONNECT and nowhere else. */
-function withoutCredentials(url: URL): BrokerUrl {
-  const login = url.username === ""
-    ? undefined
-    : decodeURIComponent(url.username);
-  const passcode = url.password === ""
-    ? undefined
-    : decodeURIComponent(url.password);
+/**
+ * The URL's credentials taken out, to go in CONNECT and nowhere else.
+ * Throws a `TypeError` for a part that is not valid percent-encoding.
+ */
+function withoutCredentials(url: URL, text: string): BrokerUrl {
+  const login = decodePart("login", url.username, text);
+  const passcode = decodePart("passcode", url.password, text);
   url.username = "";
   url.password = "";
   return { url, login, passcode };
+}
+
+function decodePart(
+  part: string,
+  encoded: string,
+  text: string,
+): string | undefined {
+  if (encoded === "") return undefined;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    // A `%` not followed by two hex digits, as in a password "50%off": the
+    // URIError "URI malformed" says neither where nor what to do.
+    throw new TypeError(
+      `Cannot connect: the ${part} in ${
+        JSON.stringify(redactUrl(text))
+      } is not valid percent-encoding (write % as %25)`,
+    );
+  }
 }
 
 function parseFailover(text: string, random: () => number): BrokerUrl[] {
