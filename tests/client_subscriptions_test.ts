@@ -3,7 +3,7 @@
 // unsubscribing, restoring and losing a connection.
 
 import { assertEquals, assertRejects } from "@std/assert";
-import { connected, message } from "@stomper/stomp";
+import { connected, error, message } from "@stomper/stomp";
 import { StompSession } from "@stomper/stomp/client";
 import type { SubscriptionOwner } from "../src/client/_impl.ts";
 import { Message } from "../src/client/_impl.ts";
@@ -109,4 +109,40 @@ Deno.test("Subscriptions full, lost and closed reach every subscription", async 
   assertEquals(registry.get(subscription.id), undefined);
   for await (const _ of subscription) throw new Error("no message expected");
   assertEquals(log.includes("resume"), true);
+});
+
+Deno.test("Subscriptions late takes a MESSAGE or RabbitMQ's ERROR 'Subscription not found' for an id unsubscribed on this connection, nothing else", () => {
+  const session = connectedSession();
+  const registry = new Subscriptions(session, owner([]));
+  const notFound = (id: string, receiptId?: string) =>
+    error(
+      "Subscription not found",
+      `There is no current subscription with tag 'T_${id}'.`,
+      receiptId === undefined ? {} : { receiptId },
+    );
+  const a = registry.open("/queue/a", {}, 8).subscription;
+  const b = registry.open("/queue/b", {}, 8).subscription;
+  const toA = message("/queue/a", "x", { messageId: "m", subscription: a.id });
+  // Nothing unsubscribed yet: every ERROR ends the connection.
+  assertEquals(registry.late(notFound(a.id)), false);
+  assertEquals(registry.late(toA), false);
+  registry.close(a, {});
+  assertEquals(registry.late(toA), true);
+  assertEquals(registry.late(notFound(a.id)), true);
+  // Another id, a receipt, another message, a MESSAGE for b: not late.
+  assertEquals(registry.late(notFound(b.id)), false);
+  assertEquals(registry.late(notFound(a.id, "r-1")), false);
+  assertEquals(registry.late(error("Subscription not found!", "")), false);
+  assertEquals(
+    registry.late(
+      message("/queue/b", "x", { messageId: "m", subscription: b.id }),
+    ),
+    false,
+  );
+  // A body without the tag, while something was unsubscribed: late.
+  assertEquals(registry.late(error("Subscription not found", "")), true);
+  // A new connection remembers nothing of the old one.
+  registry.lost(1, new Error("lost"));
+  assertEquals(registry.late(toA), false);
+  assertEquals(registry.late(notFound(a.id)), false);
 });

@@ -472,6 +472,7 @@ export class ClientCore implements ClientState {
 
   #onFrame(connection: Connection, frame: StompFrame): void {
     if (connection.dead || connection !== this.#connection) return;
+    if (frame.command === "ERROR" && this.#late(frame)) return;
     const event = this.session.receive(frame);
     switch (event.type) {
       case "connected":
@@ -489,8 +490,9 @@ export class ClientCore implements ClientState {
         const replies = ops.requests.replySubscription(frame, subscription);
         if (replies !== undefined) {
           this.#reply(frame, replies, connection.epoch);
-        } else if (subscription === undefined) this.#unhandled(frame);
-        else {
+        } else if (subscription === undefined) {
+          if (!this.#late(frame)) this.#unhandled(frame);
+        } else {
           this.#stats.messages++;
           subscription.deliver(
             new Message(frame, subscription, connection.epoch, ops),
@@ -539,6 +541,13 @@ export class ClientCore implements ClientState {
     );
     if (taken) this.#stats.messages++;
     else this.#unhandled(frame);
+  }
+
+  /** A delivery after its UNSUBSCRIBE: counted, dropped (see `late`). */
+  #late(frame: StompFrame): boolean {
+    if (!this.ops.subscriptions.late(frame)) return false;
+    this.#stats.lateDeliveries++;
+    return true;
   }
 
   /** A MESSAGE nobody subscribed for: to onUnhandledMessage, or reported. */

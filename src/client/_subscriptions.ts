@@ -12,6 +12,14 @@ import type {
 import { Subscription, type SubscriptionOwner } from "./_impl.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
 import { StompConnectionError } from "./errors.ts";
+import type { StompFrame } from "../frame.ts";
+
+/** How many unsubscribed ids a connection remembers (the latest). */
+const RETIRED = 1024;
+// RabbitMQ's ERROR for a delivery to a consumer it cancelled (its tag is
+// "T_" and the subscription id); it keeps the connection open.
+const NOT_FOUND = "Subscription not found";
+const NOT_FOUND_TAG = /^There is no current subscription with tag 'T_(.*)'\./s;
 
 /** A SUBSCRIBE that restores a subscription on a new connection. */
 export interface Restored {
@@ -23,6 +31,8 @@ export class Subscriptions {
   readonly #session: StompSession;
   readonly #owner: SubscriptionOwner;
   readonly #byId = new Map<string, Subscription>();
+  /** Ids unsubscribed since the connection was made, oldest first. */
+  readonly #retired = new Set<string>();
 
   constructor(session: StompSession, owner: SubscriptionOwner) {
     this.#session = session;
@@ -92,7 +102,33 @@ export class Subscriptions {
       return undefined;
     }
     subscription.markUnsubscribed();
-    return this.#session.unsubscribe(id, frame);
+    const out = this.#session.unsubscribe(id, frame);
+    this.#retired.add(id);
+    if (this.#retired.size > RETIRED) {
+      this.#retired.delete(this.#retired.values().next().value!);
+    }
+    return out;
+  }
+
+  /**
+   * Whether `frame` is a delivery that was on its way when an UNSUBSCRIBE
+   * went out on this connection: a MESSAGE for an id unsubscribed, or
+   * RabbitMQ's ERROR "Subscription not found" (no receipt, naming such an
+   * id if it names one), which it sends in place of each such MESSAGE.
+   */
+  late(frame: StompFrame): boolean {
+    const retired = this.#retired;
+    if (retired.size === 0) return false;
+    const headers = frame.headers;
+    if (frame.command === "MESSAGE") {
+      return retired.has(headers.get("subscription") ?? "");
+    }
+    if (
+      frame.command !== "ERROR" || headers.get("message") !== NOT_FOUND ||
+      headers.has("receipt-id")
+    ) return false;
+    const tag = NOT_FOUND_TAG.exec(frame.text);
+    return tag === null || retired.has(tag[1]!);
   }
 
   /** The subscriptions, as a list. */
@@ -131,6 +167,7 @@ export class Subscriptions {
    * acknowledged any more (the broker redelivers them).
    */
   lost(epoch: number, _error: Error): void {
+    this.#retired.clear();
     for (const subscription of this.#byId.values()) {
       subscription.purge(epoch + 1);
     }
@@ -150,5 +187,6 @@ export class Subscriptions {
       subscription.end(error);
     }
     this.#byId.clear();
+    this.#retired.clear();
   }
 }

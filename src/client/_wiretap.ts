@@ -27,6 +27,7 @@ export function newStats(): ConnectionStats {
     bytesOut: 0,
     messages: 0,
     unhandled: 0,
+    lateDeliveries: 0,
     acks: 0,
     nacks: 0,
     reconnects: 0,

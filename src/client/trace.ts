@@ -110,6 +110,13 @@ export interface StompClientStats {
    * included.
    */
   readonly unhandled: number;
+  /**
+   * Deliveries for a subscription unsubscribed on this connection, on their
+   * way when its UNSUBSCRIBE went out: a MESSAGE, or RabbitMQ's ERROR
+   * "Subscription not found" in its place (the connection stays open).
+   * Dropped without a report; the broker delivers unacknowledged ones again.
+   */
+  readonly lateDeliveries: number;
   /** ACK frames issued (acknowledgements that were queued to be written). */
   readonly acks: number;
   /** NACK frames issued. */
