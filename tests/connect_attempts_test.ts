@@ -133,7 +133,7 @@ Deno.test("StompClient beforeConnect runs within connectTimeout and its signal a
         },
       }),
     StompConnectionError,
-    "Cannot connect within 100 ms: the transport did not open",
+    "Cannot connect: beforeConnect did not settle within 100 ms (connectTimeout)",
   );
   assertEquals(signal?.aborted, true);
 });

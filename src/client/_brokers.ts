@@ -18,6 +18,7 @@ import type { ConnectOverrides } from "./session.ts";
 import type { ClientSettings } from "./_options.ts";
 import { type BrokerUrl, parseAnyUrl, parseBrokerUrl } from "./_urls.ts";
 import { describe } from "./_util.ts";
+import { refuseUnknownKeys } from "./_keys.ts";
 
 /** One connection attempt to a broker. */
 export interface BrokerAttempt {
@@ -33,6 +34,63 @@ export interface BrokerAttempt {
    * `beforeConnect`); `undefined` before, or for a transport without one.
    */
   readonly url: URL | undefined;
+  /** Whether `beforeConnect` is running (named when the attempt times out). */
+  readonly hooking: boolean;
+}
+
+/** The names of what `beforeConnect` may return, and their types. */
+const SETTINGS = {
+  login: "string",
+  passcode: "string",
+  host: "string",
+  headers: "object",
+  url: "string or URL",
+} as const satisfies Record<keyof ConnectSettings, string>;
+
+/**
+ * What `beforeConnect` returned, checked (a JavaScript hook can return
+ * anything), without the names it left null or undefined. Throws a
+ * `TypeError` naming the type of what is wrong, never its value (a token).
+ */
+function checkSettings(returned: unknown): ConnectSettings {
+  if (returned === undefined || returned === null) return {};
+  const what = "Cannot connect: beforeConnect";
+  if (typeof returned !== "object" || Array.isArray(returned)) {
+    throw new TypeError(
+      `${what} must return an object or undefined, got ${typeName(returned)}`,
+    );
+  }
+  refuseUnknownKeys(
+    `${what} returned an unknown setting`,
+    returned,
+    Object.keys(SETTINGS),
+  );
+  const settings: Record<string, unknown> = {};
+  for (const [name, expected] of Object.entries(SETTINGS)) {
+    const value = (returned as Record<string, unknown>)[name];
+    if (value === undefined || value === null) continue;
+    const ok = typeof value === expected ||
+      (name === "url" && (typeof value === "string" || value instanceof URL));
+    if (!ok) {
+      const noun = name === "headers"
+        ? "headers that are"
+        : `a ${name} that is`;
+      throw new TypeError(
+        `${what} returned ${noun} ${typeName(value)}, not ${
+          expected === "object" ? "an object" : `a ${expected}`
+        }`,
+      );
+    }
+    settings[name] = value;
+  }
+  return settings as ConnectSettings;
+}
+
+/** "a number", "an array", "null": what a value is, never what it holds. */
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  const type = Array.isArray(value) ? "array" : typeof value;
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
 export class Brokers {
@@ -70,14 +128,15 @@ export class Brokers {
     let broker = list?.[(number - 1) % list.length];
     let settings: ConnectSettings = {};
     let opens: URL | undefined;
+    let hooking = false;
     const open = async (signal: AbortSignal) => {
       let url = broker?.url;
       const beforeConnect = this.#beforeConnect;
       if (beforeConnect !== undefined) {
+        let returned: unknown;
+        hooking = true;
         try {
-          settings =
-            await beforeConnect({ number, reconnecting, url, signal }) ??
-              {};
+          returned = await beforeConnect({ number, reconnecting, url, signal });
         } catch (cause) {
           throw new StompConnectionError(
             `Cannot connect: beforeConnect failed: ${
@@ -85,6 +144,15 @@ export class Brokers {
             }`,
             { cause },
           );
+        } finally {
+          hooking = false;
+        }
+        try {
+          settings = checkSettings(returned);
+        } catch (cause) {
+          // A mistake in the code, the same on every attempt: not retried.
+          ARGUMENT_ERRORS.add(cause as TypeError);
+          throw new StompConnectionError(describe(cause), { cause });
         }
         if (settings.url !== undefined) {
           try {
@@ -121,6 +189,9 @@ export class Brokers {
       overrides,
       get url() {
         return opens;
+      },
+      get hooking() {
+        return hooking;
       },
     };
   }

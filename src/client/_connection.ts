@@ -77,14 +77,14 @@ export class ConnectAttempt {
   #connection: Connection | undefined;
 
   /**
-   * @param where The URL being connected to, once known (named in the
-   * timeout's message).
+   * @param where The URL being connected to, once known, and whether the
+   * `beforeConnect` hook is running (named in the timeout's message).
    */
   constructor(
     timeout: number,
     signal: AbortSignal | undefined,
     timers: StompTimers,
-    where: () => URL | undefined = () => undefined,
+    where: AttemptTarget = { url: undefined, hooking: false },
   ) {
     if (signal?.aborted) {
       throw new StompConnectionError("Connection attempt aborted", {
@@ -95,7 +95,7 @@ export class ConnectAttempt {
     this.#signal = signal;
     this.#stop.promise.catch(noop);
     this.#timer = timeout === 0 ? undefined : timers.setTimeout(
-      () => this.#fail(timedOut(timeout, where(), this.#connection)),
+      () => this.#fail(timedOut(timeout, where, this.#connection)),
       timeout,
     );
     if (signal !== undefined) {
@@ -161,12 +161,25 @@ export class ConnectAttempt {
   }
 }
 
+/** Where an attempt goes, as far as known yet. */
+export interface AttemptTarget {
+  /** The URL, once known. */
+  readonly url: URL | undefined;
+  /** Whether the `beforeConnect` hook is running. */
+  readonly hooking: boolean;
+}
+
 /** The error of an attempt that did not connect within `timeout` ms. */
 function timedOut(
   timeout: number,
-  url: URL | undefined,
+  { url, hooking }: AttemptTarget,
   connection: Connection | undefined,
 ): StompConnectionError {
+  if (hooking) {
+    return new StompConnectionError(
+      `Cannot connect: beforeConnect did not settle within ${timeout} ms (connectTimeout)`,
+    );
+  }
   const where = url === undefined ? "" : ` ${JSON.stringify(redactUrl(url))}`;
   return new StompConnectionError(
     connection === undefined

@@ -398,7 +398,7 @@ export class ClientCore implements ClientState {
       settings.connectTimeout,
       signal,
       settings.timers,
-      () => broker.url,
+      broker,
     );
     try {
       const connection = await attempt.open(

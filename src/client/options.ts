@@ -396,7 +396,8 @@ export interface StompClientOptions extends StompSessionOptions {
    * host, CONNECT headers or the broker's URL for that attempt, such as a
    * token fetched anew. It runs within the attempt's `connectTimeout`; an
    * error it throws (or a rejection) fails the attempt, which `reconnect`
-   * then retries with its backoff.
+   * then retries with its backoff. What is not a {@linkcode ConnectSettings}
+   * (a bare string, a number for a passcode) is a `TypeError`, not retried.
    */
   beforeConnect?: (
     attempt: ConnectAttempt,
