@@ -3,7 +3,7 @@
 
 import { redactUrl } from "../_redact.ts";
 import { TRANSPORT_SCHEMES } from "../transports/_open.ts";
-import { hostPortHint } from "../transports/_url.ts";
+import { hostPortHint, refusePortZero } from "../transports/_url.ts";
 
 /** A broker to connect to: its URL without credentials, and those. */
 export interface BrokerUrl {
@@ -65,6 +65,7 @@ export function parseBrokerUrl(input: string | URL): BrokerUrl {
       } (expected one of ${TRANSPORT_SCHEMES.join(", ")})${hostPortHint(text)}`,
     );
   }
+  refusePortZero(url, "connect");
   return withoutCredentials(url, text);
 }
 

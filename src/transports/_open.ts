@@ -7,7 +7,12 @@
 import { redactUrl } from "../_redact.ts";
 import type { OpenTransportOptions } from "./open.ts";
 import { isCloudflareWorkers, isDeno, isNodeLike } from "./_runtime.ts";
-import { hostPortHint, tcpSchemeIsTls, WEBSOCKET_HINT } from "./_url.ts";
+import {
+  hostPortHint,
+  refusePortZero,
+  tcpSchemeIsTls,
+  WEBSOCKET_HINT,
+} from "./_url.ts";
 import type { StompTransport } from "./transport.ts";
 import { connectWebSocket } from "./websocket.ts";
 
@@ -64,6 +69,7 @@ export async function openUrl(
       }`,
     );
   }
+  refusePortZero(parsed, "open transport");
   const secure = tcpSchemeIsTls(parsed.protocol);
   // TLS settings apply to the TLS schemes only: one set of options serves
   // every URL of a failover list.

@@ -9,9 +9,30 @@ import { redactUrl } from "../_redact.ts";
  * as the end of an error message; else "".
  */
 export function hostPortHint(text: string): string {
-  return /^[^/:\s]+:\d+$/.test(text)
-    ? `; to connect over TCP, write ${JSON.stringify(`tcp://${text}`)}`
+  if (/^[^/:\s]+:\d+$/.test(text)) {
+    return `; to connect over TCP, write ${JSON.stringify(`tcp://${text}`)}`;
+  }
+  // A port past 65535 makes the whole URL invalid: say which part.
+  const port = /^[^:/?#]+:\/\/(?:[^@/?#]*@)?[^/?#]*:(\d+)(?:[/?#]|$)/.exec(
+    text,
+  )?.[1];
+  return port !== undefined && Number(port) > 65535
+    ? `; port ${port} is out of range (1 to 65535)`
     : "";
+}
+
+/**
+ * Throws a `TypeError` for a URL that names port 0, which no server listens
+ * on (the operating system would refuse it, or pick any port).
+ */
+export function refusePortZero(url: URL, what: string): void {
+  if (url.port === "0") {
+    throw new TypeError(
+      `Cannot ${what}: port 0 in ${
+        JSON.stringify(redactUrl(url))
+      } is not a port to connect to (1 to 65535)`,
+    );
+  }
 }
 
 /**
@@ -95,6 +116,7 @@ export function tcpTarget(
       } (expected tcp:, stomp:, tls: or stomp+ssl:)`,
     );
   }
+  refusePortZero(parsed, what);
   const host = hostname ?? stripBrackets(parsed.hostname);
   if (host === "") {
     throw new TypeError(
