@@ -163,6 +163,8 @@ export class Message implements StompMessage {
     }
     // Marked at the call so that a second call made meanwhile fails.
     this.#settled = command;
+    // Brokers end the connection for a second acknowledgement.
+    if (this.subscription.covers(this)) return Promise.resolve();
     this.subscription.settled(this);
     const done = this.#client.settle(this, command, options, transaction);
     done.then(undefined, () => {
@@ -347,6 +349,16 @@ export class Subscription implements StompSubscription {
       if (this.#unsettled.size === 0) this.#reordered = false;
     } else this.#unsettled.delete(place);
     this.#drain?.changed();
+  }
+
+  /**
+   * In `client` mode, whether an ACK or NACK of a later message, issued on
+   * `message`'s connection, covers it.
+   */
+  covers(message: Message): boolean {
+    const place = message.handedOut;
+    return this.ack === "client" && place !== 0 && !this.#ended &&
+      message.epoch >= this.#oldestEpoch && !this.#unsettled.has(place);
   }
 
   /** `message`'s acknowledgement was undone, on its own connection. */

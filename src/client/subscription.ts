@@ -239,7 +239,9 @@ export interface StompMessage {
   readonly needsAck: boolean;
   /**
    * Acknowledges the message (in `client` mode, also every earlier message
-   * of the subscription).
+   * of the subscription). In `client` mode a message that the ACK or NACK of
+   * a later one covered already is acknowledged: `ack()` (or `nack()`)
+   * resolves without a frame, since brokers end the connection for it.
    *
    * @param options Receipt and extra headers.
    * @returns A promise that settles when the ACK is written, or with
@@ -248,8 +250,8 @@ export interface StompMessage {
   ack(options?: MessageAckOptions): Promise<void>;
   /**
    * Rejects the message (STOMP 1.1+); what happens to it is up to the broker:
-   * RabbitMQ requeues it, ActiveMQ moves it to a dead-letter queue after its
-   * redelivery limit.
+   * RabbitMQ requeues it, ActiveMQ moves a persistent message to
+   * `ActiveMQ.DLQ` at the first NACK and discards a non-persistent one.
    *
    * @param options Receipt and extra headers.
    * @returns A promise that settles when the NACK is written, or with
