@@ -622,7 +622,13 @@ export class Transaction implements StompTransaction {
     if (refused !== undefined) return refused;
     this.#state = "committed";
     this.#settled = [];
-    return this.#client.transactionEnd(this, "COMMIT", options);
+    const done = this.#client.transactionEnd(this, "COMMIT", options);
+    done.catch(() => {
+      // Its connection ended before the broker confirmed: the broker
+      // aborted the transaction with it, as if lost before the COMMIT.
+      if (this.#fate.lost !== undefined) this.#state = "active";
+    });
+    return done;
   }
 
   abort(options: TransactionEndOptions = {}): Promise<void> {

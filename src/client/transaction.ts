@@ -80,7 +80,8 @@ export interface StompTransaction extends AsyncDisposable {
   readonly id: string;
   /**
    * Whether the transaction is active, committed or aborted (by the caller,
-   * or by the broker with a lost connection).
+   * or by the broker with a lost connection, also one lost before the
+   * broker confirmed the COMMIT: `commit()` rejected).
    */
   readonly state: StompTransactionState;
   /**
