@@ -582,8 +582,10 @@ export class ClientCore implements ClientState {
     const established = this.session.version !== undefined;
     this.session.reset();
     if (this.#goodbyeEpoch === connection.epoch) {
-      // DISCONNECT went out: a server closing instead of answering is done.
-      this.#goodbye?.resolve();
+      // DISCONNECT went out: a server closing instead of answering is done,
+      // unless it sent an ERROR (it refused something sent before).
+      if (!(error.cause instanceof StompServerError)) this.#goodbye?.resolve();
+      else this.#goodbye?.fail(error, false);
       return;
     }
     const lost = lossHint(
@@ -698,10 +700,16 @@ export class ClientCore implements ClientState {
       });
       if (this.#ready) this.#connection?.kick();
     }
+    let failure: Error | undefined;
     try {
       await goodbye.promise;
+    } catch (error) {
+      // Ended by the server's ERROR: the client closes with it.
+      const ended = error as Error | null;
+      if (ended?.cause instanceof StompServerError) failure = ended;
+      throw error;
     } finally {
-      this.#finish(undefined);
+      this.#finish(failure);
       await this.#connection?.reading;
     }
   }

@@ -569,7 +569,10 @@ export class StompClient implements AsyncDisposable {
    * Disconnects gracefully: everything issued before is written, then
    * DISCONNECT, and the promise resolves on its RECEIPT (so the server has
    * processed everything before). A server that closes the connection
-   * instead of answering (RabbitMQ's Web-STOMP does) counts as done.
+   * instead of answering (RabbitMQ's Web-STOMP does) counts as done; one
+   * that sends an ERROR instead (it refused something sent before without a
+   * receipt) makes it, and `closed`, reject with a `StompConnectionError`
+   * whose `cause` is the `StompServerError`.
    * Operations issued afterwards reject; subscriptions end. While
    * reconnecting, it waits for the new connection to write what waited.
    * Rejects with a `StompTimeoutError` if it took longer than the timeout
