@@ -154,10 +154,7 @@ export class Operations
     this.#receipts = parts.receipts;
     this.#stats = parts.stats;
     this.context = parts.context;
-    this.#rules = new SendRules(
-      settings.maxSendBody,
-      settings.textContentLength,
-    );
+    this.#rules = new SendRules(settings);
     this.#receiptTimeout = settings.receiptTimeout;
     this.#highWaterMark = settings.highWaterMark;
     this.#highWaterMarkBytes = settings.highWaterMarkBytes;
@@ -192,7 +189,7 @@ export class Operations
     options: ClientSendOptions,
   ): Promise<void> {
     const rules = this.#rules;
-    const tooLarge = rules.tooLarge(destination, body) ??
+    const tooLarge = rules.tooLarge(destination, body, options) ??
       this.#notText(destination, body);
     if (tooLarge !== undefined) return this.refuse(tooLarge);
     const lengthless = rules.lengthless(destination, body, options);
@@ -350,7 +347,8 @@ export class Operations
       op.fail(error, true);
       return op.promise;
     }
-    const notText = this.#notText(destination, body);
+    const notText = this.#rules.tooLarge(destination, body, options) ??
+      this.#notText(destination, body);
     if (notText !== undefined) {
       op.fail(notText, true);
       return op.promise;
@@ -520,7 +518,7 @@ export class Operations
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
-    const tooLarge = this.#rules.tooLarge(destination, body) ??
+    const tooLarge = this.#rules.tooLarge(destination, body, options) ??
       this.#notText(destination, body);
     if (tooLarge !== undefined) return this.refuse(tooLarge);
     const lengthless = this.#rules.lengthless(destination, body, options);

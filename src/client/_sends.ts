@@ -9,27 +9,48 @@ import { StompHeaders, type StompHeadersInit } from "../headers.ts";
 import { utf8Length } from "../_plain.ts";
 import type { Connection } from "./_connection.ts";
 import type { ClientSendOptions } from "./options.ts";
-import { validTimeout } from "./_options.ts";
+import { type ClientSettings, validTimeout } from "./_options.ts";
 import type { Outbox } from "./_outbox.ts";
+import { DEFAULT_DECODE_LIMITS } from "../decoder.ts";
+
+/** What a SEND's header lines are checked against. */
+interface SendHeaders {
+  readonly contentType?: string | undefined;
+  readonly headers?: StompHeadersInit | undefined;
+}
 
 export class SendRules {
   readonly #maxBody: number;
   readonly #textContentLength: boolean;
+  readonly #maxLine: number;
 
-  constructor(maxBody: number, textContentLength: boolean) {
-    this.#maxBody = maxBody;
-    this.#textContentLength = textContentLength;
+  constructor(
+    settings: Pick<
+      ClientSettings,
+      "maxSendBody" | "textContentLength" | "limits"
+    >,
+  ) {
+    this.#maxBody = settings.maxSendBody;
+    this.#textContentLength = settings.textContentLength;
+    this.#maxLine = settings.limits.maxHeaderLineBytes ??
+      DEFAULT_DECODE_LIMITS.maxHeaderLineBytes;
   }
 
-  /** The error for a body over maxSendBodyBytes, if it is. */
+  /**
+   * The error for a body over maxSendBodyBytes, or for a header line longer
+   * than this client decodes (decodeLimits.maxHeaderLineBytes), if so.
+   */
   tooLarge(
     destination: string,
     body: StompBody | undefined,
+    options: SendHeaders = {},
   ): RangeError | undefined {
+    const long = this.#longLine(destination, options);
+    if (long !== undefined) return long;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only text that might be
     // over the limit is measured.
     if (
-      body === undefined || body.length * 3 <= this.#maxBody ||
+      body === undefined || body === null || body.length * 3 <= this.#maxBody ||
       !(typeof body === "string" || body instanceof Uint8Array)
     ) return undefined;
     const bytes = typeof body === "string" ? utf8Length(body) : body.length;
@@ -38,6 +59,51 @@ export class SendRules {
       `Cannot send to ${
         JSON.stringify(destination)
       }: the body is ${bytes} bytes, over maxSendBodyBytes (${this.#maxBody}), which matches what consumers decode by default (decodeLimits.maxBodyBytes); raise both to send it`,
+    );
+  }
+
+  /**
+   * The error for a header line (`name:value`, escaped) past
+   * maxHeaderLineBytes: consumers with the default limits could not decode
+   * the message, and a broker would deliver it again and again.
+   */
+  #longLine(
+    destination: string,
+    options: SendHeaders,
+  ): RangeError | undefined {
+    let long = this.#over("destination", destination) ??
+      this.#over("content-type", options.contentType);
+    const headers = options.headers;
+    if (long !== undefined || headers === undefined || headers === null) {
+      return long === undefined
+        ? undefined
+        : this.#lineError(destination, long);
+    }
+    if (headers instanceof StompHeaders || Symbol.iterator in headers) {
+      for (const [name, value] of headers as Iterable<[string, string]>) {
+        long ??= this.#over(name, value);
+      }
+    } else {
+      const record = headers as Readonly<Record<string, string | undefined>>;
+      for (const name in record) long ??= this.#over(name, record[name]);
+    }
+    return long === undefined ? undefined : this.#lineError(destination, long);
+  }
+
+  /** The header and its line's bytes, when it might be over the limit. */
+  #over(name: unknown, value: unknown): [string, number] | undefined {
+    if (typeof name !== "string" || typeof value !== "string") return;
+    // Escaping doubles a byte at most, UTF-8 takes 3 per unit at most.
+    if ((name.length + value.length) * 3 < this.#maxLine) return;
+    const bytes = lineBytes(name) + 1 + lineBytes(value);
+    return bytes > this.#maxLine ? [name, bytes] : undefined;
+  }
+
+  #lineError(destination: string, [name, bytes]: [string, number]) {
+    return new RangeError(
+      `Cannot send to ${JSON.stringify(destination)}: the header ${
+        JSON.stringify(name)
+      } is a line of ${bytes} bytes, over decodeLimits.maxHeaderLineBytes (${this.#maxLine}), so consumers with that limit cannot decode the message; shorten it, or raise the limit here and on every consumer`,
     );
   }
 
@@ -63,6 +129,17 @@ export class SendRules {
       }: the text holds a NUL character at index ${nul}, which a SEND without content-length (contentLength: false) cannot carry; send it with content-length, or as bytes`,
     );
   }
+}
+
+/** A header name or value's bytes once escaped (STOMP 1.1, 1.2). */
+function lineBytes(text: string): number {
+  let bytes = utf8Length(text);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // LF, CR, ':' and '\\' are written as two bytes.
+    if (unit === 10 || unit === 13 || unit === 58 || unit === 92) bytes++;
+  }
+  return bytes;
 }
 
 // fatal: a body that is not UTF-8 throws instead of becoming U+FFFD.
