@@ -9,6 +9,7 @@ import type {
   StompTimers,
   StompTransportSource,
 } from "./options.ts";
+import { refuseUnknownKeys } from "./_keys.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
 import { nonNegative, positive } from "./_util.ts";
 
@@ -18,6 +19,43 @@ const SYSTEM_TIMERS: StompTimers = {
   clearTimeout: (handle) => clearTimeout(handle as number),
   now: () => performance.now(),
 };
+
+/**
+ * Every option's name, so that one misspelt from JavaScript is refused
+ * rather than ignored (a new option missing here fails the type check).
+ */
+const OPTION_NAMES = {
+  host: 0,
+  login: 0,
+  passcode: 0,
+  acceptVersion: 0,
+  heartBeat: 0,
+  headers: 0,
+  command: 0,
+  heartBeatGrace: 0,
+  connectTimeout: 0,
+  disconnectTimeout: 0,
+  receiptTimeout: 0,
+  sendBufferSize: 0,
+  unconfirmedBytes: 0,
+  maxSendBodyBytes: 0,
+  textContentLength: 0,
+  signal: 0,
+  reconnect: 0,
+  highWaterMark: 0,
+  highWaterMarkBytes: 0,
+  decodeLimits: 0,
+  bodyChunks: 0,
+  timers: 0,
+  beforeConnect: 0,
+  onUnhandledMessage: 0,
+  replyMode: 0,
+  replyDestination: 0,
+  onStateChange: 0,
+  onError: 0,
+  trace: 0,
+  redactHeaders: 0,
+} satisfies Record<keyof StompClientOptions, 0>;
 
 /** The client's options, checked, with their defaults. */
 export interface ClientSettings {
@@ -70,6 +108,20 @@ export function resolveOptions(
       "Cannot create client: expected a transport ({ readable, writable, close }) or a function returning one",
     );
   }
+  refuseUnknownKeys(
+    "Cannot create client: unknown option",
+    options,
+    Object.keys(OPTION_NAMES),
+    {
+      connectheaders: "headers",
+      heartbeatincoming: "heartBeat",
+      heartbeatoutgoing: "heartBeat",
+      password: "passcode",
+      reconnectdelay: "reconnect",
+      username: "login",
+      vhost: "host",
+    },
+  );
   const policy = ReconnectPolicy.from(options.reconnect);
   if (policy !== undefined && typeof source !== "function") {
     throw new TypeError(

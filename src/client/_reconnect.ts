@@ -5,7 +5,21 @@
 // to), and those in a row (how long to wait, when to give up).
 
 import type { ReconnectOptions } from "./options.ts";
+import { refuseUnknownKeys } from "./_keys.ts";
 import { nonNegative, positive } from "./_util.ts";
+
+/** Every reconnect option's name (see `OPTION_NAMES` in _options.ts). */
+const RECONNECT_NAMES = {
+  retries: 0,
+  initialDelay: 0,
+  maxDelay: 0,
+  factor: 0,
+  jitter: 0,
+  random: 0,
+  retryFirstConnect: 0,
+  stableAfter: 0,
+  onFailedAttempt: 0,
+} satisfies Record<keyof ReconnectOptions, 0>;
 
 export class ReconnectPolicy {
   readonly retries: number;
@@ -25,7 +39,28 @@ export class ReconnectPolicy {
     option: boolean | ReconnectOptions | undefined,
   ): ReconnectPolicy | undefined {
     if (option === undefined || option === false) return undefined;
-    return new ReconnectPolicy(option === true ? {} : option);
+    if (option === true) return new ReconnectPolicy({});
+    if (typeof option !== "object" || option === null) {
+      throw new TypeError(
+        `Cannot create client: reconnect must be true, false or an object of options, got ${
+          option === null ? "null" : `a ${typeof option}`
+        }`,
+      );
+    }
+    refuseUnknownKeys(
+      "Cannot create client: unknown reconnect option",
+      option,
+      Object.keys(RECONNECT_NAMES),
+      {
+        attempts: "retries",
+        delay: "initialDelay",
+        maxattempts: "retries",
+        maxretries: "retries",
+        mindelay: "initialDelay",
+        multiplier: "factor",
+      },
+    );
+    return new ReconnectPolicy(option);
   }
 
   constructor(options: ReconnectOptions) {
