@@ -29,12 +29,7 @@ import type {
 } from "./options.ts";
 import type { MessageAckOptions, StompMessage } from "./message.ts";
 import { Operation, type OperationContext } from "./_operation.ts";
-import {
-  checkHighWaterMark,
-  checkHighWaterMarkBytes,
-  operationTimeout,
-  validTimeout,
-} from "./_options.ts";
+import { operationTimeout, validTimeout } from "./_options.ts";
 import type { ClientSettings } from "./_options.ts";
 import type { Outbox } from "./_outbox.ts";
 import type { Receipts } from "./_receipts.ts";
@@ -56,7 +51,7 @@ import type {
 } from "./transaction.ts";
 import type { ConnectionStats } from "./_wiretap.ts";
 import { ackFault, ackList } from "./_acks.ts";
-import { noop } from "./_util.ts";
+import { noop, positive } from "./_util.ts";
 import { type DrainHost, drainSubscription } from "./_drain.ts";
 import type { DrainOptions } from "./options.ts";
 
@@ -265,10 +260,15 @@ export class Operations
       (op, confirmed) => {
         const highWaterMark = options.highWaterMark === undefined
           ? this.#highWaterMark
-          : checkHighWaterMark(options.highWaterMark);
+          : positive("highWaterMark", options.highWaterMark, true, "subscribe");
         const highWaterMarkBytes = options.highWaterMarkBytes === undefined
           ? this.#highWaterMarkBytes
-          : checkHighWaterMarkBytes(options.highWaterMarkBytes);
+          : positive(
+            "highWaterMarkBytes",
+            options.highWaterMarkBytes,
+            true,
+            "subscribe",
+          );
         this.checkOpen("subscribe");
         if (this.#client.draining) {
           throw new StompConnectionError(

@@ -13,6 +13,7 @@ import { Subscription, type SubscriptionOwner } from "./_impl.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompFrame } from "../frame.ts";
+import { StompHeaders } from "../headers.ts";
 
 /** How many unsubscribed ids a connection remembers (the latest). */
 const RETIRED = 1024;
@@ -46,6 +47,14 @@ export class Subscriptions {
     highWaterMark: number,
     highWaterMarkBytes: number = DEFAULT_HIGH_WATER_MARK_BYTES,
   ): { readonly subscription: Subscription; readonly out: SessionOutput } {
+    const headers = options.headers;
+    if (headers !== undefined && new StompHeaders(headers).has("id")) {
+      throw new TypeError(
+        `Cannot subscribe to ${
+          JSON.stringify(destination)
+        }: the "id" header is the client's own (it numbers subscriptions; read subscription.id)`,
+      );
+    }
     const out = this.#session.subscribe(destination, options);
     const subscription = new Subscription(
       out.subscription,

@@ -33,13 +33,18 @@ export function asError(error: unknown): Error {
 }
 
 /** Checks an option that must be a positive number (or integer). */
-export function positive(what: string, value: number, integer = false): number {
+export function positive(
+  what: string,
+  value: number,
+  integer = false,
+  verb = "create client",
+): number {
   if (
     typeof value !== "number" || !(value > 0) || !Number.isFinite(value) ||
     (integer && !Number.isSafeInteger(value))
   ) {
     throw new RangeError(
-      `Cannot create client: ${what} must be a positive ${
+      `Cannot ${verb}: ${what} must be a positive ${
         integer ? "integer" : "number"
       }, got ${value}`,
     );

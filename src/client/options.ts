@@ -569,7 +569,8 @@ export interface ClientSubscribeOptions extends OperationOptions {
   receipt?: boolean;
   /**
    * Extra SUBSCRIBE headers, such as `{ "prefetch-count": "10" }` for
-   * RabbitMQ or `{ "activemq.prefetchSize": "10" }` for ActiveMQ.
+   * RabbitMQ or `{ "activemq.prefetchSize": "10" }` for ActiveMQ. Not
+   * `id`: the client numbers subscriptions (a `TypeError`).
    */
   headers?: StompHeadersInit;
   /**
