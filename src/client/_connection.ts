@@ -9,6 +9,7 @@ import { concat } from "@std/bytes";
 import { type DecodeLimits, StompDecoder } from "../decoder.ts";
 import type { StompFrame, StompVersion } from "../frame.ts";
 import type { StompTransport } from "../transports/transport.ts";
+import { WebSocketClosedError } from "../transports/errors.ts";
 import { type MessageSender, messageSender } from "../transports/_messages.ts";
 import { tcpSchemeIsTls, websocketPortHint } from "../transports/_url.ts";
 import { redactUrl } from "../_redact.ts";
@@ -640,7 +641,10 @@ export class Connection {
         cause instanceof StompConnectionError
           ? cause
           : new StompConnectionError(
-            `Transport failed while reading: ${describe(cause)}`,
+            // A WebSocket's close says "Connection lost: ..." itself.
+            cause instanceof WebSocketClosedError
+              ? describe(cause)
+              : `Transport failed while reading: ${describe(cause)}`,
             { cause },
           ),
       );
