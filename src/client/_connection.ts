@@ -697,7 +697,12 @@ function notStomp(
     return `${where} speaks TLS (it answered with a TLS record): ${use}`;
   }
   if (tlsOnly) return undefined;
-  if (new TextDecoder().decode(head) === "HTTP/") {
+  const text = new TextDecoder().decode(head);
+  // RabbitMQ's AMQP port (5672) answers with AMQP's protocol header.
+  if (text.startsWith("AMQP")) {
+    return `${where} speaks AMQP (it answered with an AMQP protocol header): STOMP is on another port (RabbitMQ's is 61613)`;
+  }
+  if (text === "HTTP/") {
     return `${where} speaks HTTP (it answered with an HTTP response): a WebSocket endpoint takes a ws:// URL with its path${
       url === undefined || tcpSchemeIsTls(url.protocol) === undefined
         ? ""

@@ -52,6 +52,22 @@ export function websocketPortHint(url: URL): string {
 }
 
 /**
+ * For a WebSocket URL whose socket failed with `failure` (the runtime's
+ * words), as the end of an error message: an answer to the upgrade that is
+ * not HTTP (a STOMP port, see {@linkcode websocketPortHint}), or, for
+ * `wss:`, a TLS handshake answered without TLS (a `ws:` port); else "".
+ */
+export function failureHint(url: URL, failure: string): string {
+  if (/invalid HTTP/i.test(failure)) return websocketPortHint(url);
+  return url.protocol === "wss:" &&
+      /corrupt message|InvalidContentType|wrong version number/i.test(failure)
+    ? ` (if this port speaks WebSocket without TLS, use ${
+      JSON.stringify(`ws://${url.host}${url.pathname}`)
+    })`
+    : "";
+}
+
+/**
  * Whether a URL scheme names TLS (`tls:`, `stomp+ssl:`) or plain TCP (`tcp:`,
  * `stomp:`); `undefined` for any other scheme.
  */

@@ -9,7 +9,7 @@
 import { redactUrl } from "../_redact.ts";
 import { registerMessageSender } from "./_messages.ts";
 import { webSocketTls } from "./_wss.ts";
-import { WEBSOCKET_HINT, websocketPortHint } from "./_url.ts";
+import { failureHint, WEBSOCKET_HINT, websocketPortHint } from "./_url.ts";
 import {
   abortPhrase,
   connectSignal,
@@ -787,10 +787,7 @@ export async function connectWebSocket(
           ? " (refused, unreachable, or the upgrade was rejected)"
           : ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
       }`;
-      // Deno's words for an answer to the upgrade that is not HTTP.
-      if (failure !== undefined && /invalid HTTP/i.test(failure)) {
-        detail += websocketPortHint(parsed);
-      }
+      if (failure !== undefined) detail += failureHint(parsed, failure);
     } else {
       detail = cause instanceof Error ? cause.message : String(cause);
     }

@@ -1,7 +1,7 @@
 // A URL of the wrong kind aimed at RabbitMQ (scripts/brokers.sh): the
 // client's error names the URL and what to write instead.
 
-import { assert, assertInstanceOf } from "@std/assert";
+import { assert, assertEquals, assertInstanceOf } from "@std/assert";
 import { StompClient, StompConnectionError } from "@stomper/stomp/client";
 import { BROKERS } from "./_client.ts";
 
@@ -51,6 +51,28 @@ Deno.test("StompClient.connectUrl with tcp:// on RabbitMQ's Web-STOMP port says 
   assert(
     error.message.startsWith(
       `Cannot connect to "${url}": the port speaks HTTP`,
+    ),
+    error.message,
+  );
+});
+
+Deno.test("StompClient.connectUrl with tcp:// on RabbitMQ's AMQP port says the port speaks AMQP", async () => {
+  const amqp = `${new URL(BROKERS.rabbitmqTcp).hostname}:5672`;
+  const url = `tcp://${amqp}`;
+  const error = await refused(url, 5000);
+  assertEquals(
+    error.message,
+    `Cannot connect to "${url}": the port speaks AMQP (it answered with an AMQP protocol header): STOMP is on another port (RabbitMQ's is 61613)`,
+  );
+});
+
+Deno.test("StompClient.connectUrl with wss:// on RabbitMQ's Web-STOMP port says to use ws://", async () => {
+  const ws = new URL(BROKERS.rabbitmqWs);
+  const url = `wss://${ws.host}${ws.pathname}`;
+  const error = await refused(url, 5000);
+  assert(
+    error.message.endsWith(
+      `(if this port speaks WebSocket without TLS, use "ws://${ws.host}${ws.pathname}")`,
     ),
     error.message,
   );
