@@ -38,7 +38,7 @@ async function slowServer(
 
 Deno.test("StompClient.drain waits for a request's reply before it disconnects", async () => {
   await using broker = StompTestBroker.listen();
-  await using server = await slowServer(broker, "/queue/slow", 200);
+  await using _server = await slowServer(broker, "/queue/slow", 200);
   const client = await StompClient.connectUrl(broker.url, QUIET);
   const request = client.request("/queue/slow", "ping");
   // Until the SEND is out, then the drain.
