@@ -89,6 +89,7 @@ function open(options: Partial<SessionOptions> = {}): Fixture {
       // Off here, so that an EOL in these traces is a heart-beat; the
       // broker's default (on) is tested on its own below.
       eolAfterFrame: false,
+      maxUnwrittenBytes: 16 * 1024 * 1024,
       timers,
       ...options,
     },

@@ -29,8 +29,21 @@ import {
 
 /** How bytes leave a connection: TCP or WebSocket. */
 export interface Wire {
-  /** Writes bytes after those written before; rejects if the peer is gone. */
+  /**
+   * Writes bytes after those written before; resolves once the socket took
+   * them, rejects if the peer is gone.
+   */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Bytes the socket holds beyond the writes still pending: a WebSocket's
+   * `bufferedAmount`, whose `send()` takes everything at once.
+   */
+  buffered?(): number;
+  /**
+   * Drops the writes not yet begun (their promises resolve); the one under
+   * way finishes, so no frame is cut.
+   */
+  discard?(): void;
   /** Closes the connection. */
   close(): void;
 }
@@ -49,6 +62,11 @@ export interface SessionOptions {
   readonly eolAfterFrame: boolean;
   /** Whether frames other than DISCONNECT get the RECEIPT they ask (unset: yes). */
   readonly receipts?: boolean;
+  /**
+   * The most bytes a connection may have waiting to be written (beyond one
+   * frame); past it, the connection is ended as a slow consumer.
+   */
+  readonly maxUnwrittenBytes: number;
   /** The clock of the heart-beats. */
   readonly timers: HeartBeatTimers;
 }
@@ -160,7 +178,7 @@ export class BrokerSession {
   readonly #transactions = new Map<string, TransactionOp[]>();
   readonly #owner: SubscriptionOwner = {
     room: () =>
-      !this.#closed && !this.#closing &&
+      !this.#closed && !this.#closing && !this.#overflowed &&
       this.#pendingBytes <= WRITE_HIGH_WATER,
     deliver: (subscription, message) => this.#deliver(subscription, message),
   };
@@ -168,6 +186,8 @@ export class BrokerSession {
   #connected = false;
   #closed = false;
   #closing = false;
+  // Ended as a slow consumer: nothing more is written but its ERROR.
+  #overflowed = false;
   #nextAck = 1;
   #pendingBytes = 0;
 
@@ -240,15 +260,20 @@ export class BrokerSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#heartBeats.stop();
+    this.#release();
+    this.#wire.close();
+    this.#host.closed(this);
+    this.#store.dispatch();
+  }
+
+  /** Ends every subscription and transaction; unacknowledged messages go back. */
+  #release(): void {
     this.#transactions.clear();
     for (const subscription of this.#subscriptions.values()) {
       this.#end(subscription);
     }
     this.#subscriptions.clear();
     this.#deliveries.clear();
-    this.#wire.close();
-    this.#host.closed(this);
-    this.#store.dispatch();
   }
 
   #deliver(subscription: Subscription, message: StoredMessage): void {
@@ -584,27 +609,68 @@ export class BrokerSession {
   }
 
   #send(frame: StompFrame): void {
+    this.#write(this.#frameBytes(frame));
+  }
+
+  #frameBytes(frame: StompFrame): Uint8Array {
     const bytes = encodeFrame(frame, { version: this.#version });
-    if (!this.#options.eolAfterFrame) {
-      this.#write(bytes);
-      return;
-    }
+    if (!this.#options.eolAfterFrame) return bytes;
     // One write (one WebSocket message) per frame, its EOL included, as
     // RabbitMQ's Web-STOMP sends them.
     const ended = new Uint8Array(bytes.length + 1);
     ended.set(bytes);
     ended[bytes.length] = LF;
-    this.#write(ended);
+    return ended;
   }
 
   #write(bytes: Uint8Array): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#overflowed) return;
+    const waiting = this.#pendingBytes + (this.#wire.buffered?.() ?? 0);
+    // One frame always goes out, whatever its size; more than the limit
+    // waiting behind it does not.
+    if (
+      waiting > 0 && waiting + bytes.length > this.#options.maxUnwrittenBytes
+    ) {
+      this.#overflow(waiting + bytes.length);
+      return;
+    }
+    this.#put(bytes);
+  }
+
+  #put(bytes: Uint8Array): void {
     this.#heartBeats.sent();
     this.#pendingBytes += bytes.length;
     this.#wire.write(bytes).then(() => {
       this.#pendingBytes -= bytes.length;
       if (this.#pendingBytes <= WRITE_HIGH_WATER) this.#store.dispatch();
     }, () => this.close());
+  }
+
+  /**
+   * A slow consumer: more than maxUnwrittenBytes would wait to be written.
+   * What waits is dropped, an ERROR follows the frame under way, and the
+   * connection closes once that is written (or when the client goes).
+   * Holding the publishers back instead would stall every publisher of a
+   * topic for its slowest subscriber, and a WebSocket cannot be read
+   * slower; ActiveMQ's abortSlowConsumerStrategy ends the consumer too.
+   */
+  #overflow(wanted: number): void {
+    this.#overflowed = true;
+    this.#wire.discard?.();
+    const limit = this.#options.maxUnwrittenBytes;
+    const error = errorFrame(
+      "Slow consumer",
+      `${wanted} bytes would wait to be written to connection ${this.id}, more than maxUnwrittenBytes: ${limit}; the client does not read fast enough`,
+      { contentType: "text/plain" },
+    );
+    this.#put(this.#frameBytes(error));
+    // Not at once: a queue or topic may be delivering to this session now.
+    queueMicrotask(() => {
+      if (this.#closed) return;
+      this.#release();
+      this.#store.dispatch();
+    });
+    this.#closeAfterWrites();
   }
 
   #fail(message: string, details: string, receipt: string | undefined): void {

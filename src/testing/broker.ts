@@ -16,6 +16,7 @@ import {
   type SessionOptions,
   type Wire,
 } from "./_session.ts";
+import { TcpWire } from "./_tcp_wire.ts";
 
 /** Options of {@linkcode StompTestBroker.listen}. */
 export interface StompTestBrokerOptions {
@@ -89,6 +90,21 @@ export interface StompTestBrokerOptions {
    * @default {true}
    */
   receipts?: boolean;
+  /**
+   * The most bytes the broker holds for one connection, waiting to be
+   * written, beyond the frame being written. A client that stops reading (a
+   * topic subscriber, or a publisher that asks receipts it never reads)
+   * would otherwise make the broker hold everything sent to it. Past the
+   * limit the connection is a slow consumer: what waits is dropped, an ERROR
+   * (`message:Slow consumer`, its body naming the limit) follows the frame
+   * being written, and the connection closes once that is out; its
+   * unacknowledged queue messages go back at once. Queue subscribers never
+   * get there over TCP: a queue stops dispatching to a connection with 64 KiB
+   * unwritten.
+   *
+   * @default {16777216}
+   */
+  maxUnwrittenBytes?: number;
   /** Called with every frame received, before the broker acts on it. */
   onFrame?: (frame: StompFrame, connection: string) => void;
 }
@@ -193,6 +209,12 @@ export class StompTestBroker implements AsyncDisposable {
         `Cannot start test broker: heartBeatGrace must be a number of at least 1, got ${grace}`,
       );
     }
+    const maxUnwrittenBytes = options.maxUnwrittenBytes ?? 16 * 1024 * 1024;
+    if (!Number.isSafeInteger(maxUnwrittenBytes) || maxUnwrittenBytes < 1) {
+      throw new RangeError(
+        `Cannot start test broker: maxUnwrittenBytes must be a positive integer, got ${maxUnwrittenBytes}`,
+      );
+    }
     this.#options = {
       versions,
       heartBeat,
@@ -200,6 +222,7 @@ export class StompTestBroker implements AsyncDisposable {
       server: options.server ?? "stomper-test-broker",
       eolAfterFrame: options.eolAfterFrame ?? true,
       receipts: options.receipts ?? true,
+      maxUnwrittenBytes,
       timers: SYSTEM_TIMERS,
     };
     this.#login = options.login;
@@ -370,30 +393,7 @@ export class StompTestBroker implements AsyncDisposable {
     // Frames are small writes; Nagle's algorithm would hold each one back
     // until the previous is acknowledged (40 ms with delayed ACKs).
     conn.setNoDelay(true);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      try {
-        conn.close();
-      } catch {
-        // Closed by the peer already.
-      }
-    };
-    let writing = Promise.resolve();
-    const wire: Wire = {
-      write(bytes) {
-        // Serialised: frames must not interleave.
-        writing = writing.then(async () => {
-          let offset = 0;
-          while (offset < bytes.length) {
-            offset += await conn.write(bytes.subarray(offset));
-          }
-        });
-        return writing;
-      },
-      close: release,
-    };
+    const wire = new TcpWire(conn);
     const connection = this.#open(wire);
     try {
       while (!connection.closed) {
@@ -410,8 +410,8 @@ export class StompTestBroker implements AsyncDisposable {
       }
     } finally {
       connection.close();
-      await writing.catch(noop);
-      release();
+      await wire.idle();
+      wire.close();
     }
   }
 
@@ -448,6 +448,7 @@ export class StompTestBroker implements AsyncDisposable {
           }
           return Promise.resolve();
         },
+        buffered: () => socket.bufferedAmount,
         close() {
           if (
             socket.readyState === WebSocket.OPEN ||
