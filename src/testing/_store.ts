@@ -30,6 +30,7 @@ export interface Subscriber {
 }
 
 interface Queue {
+  readonly destination: string;
   readonly messages: StoredMessage[];
   readonly subscribers: Subscriber[];
   /** Where the round-robin goes on. */
@@ -57,7 +58,15 @@ export function isQueue(destination: string): boolean {
 export class BrokerStore {
   readonly #queues = new Map<string, Queue>();
   readonly #topics = new Map<string, Subscriber[]>();
+  // The queues with messages waiting: dispatch() walks these only, so a write
+  // costs the queues with work, not every queue a test ever used.
+  readonly #waiting = new Set<Queue>();
   #nextMessage = 1;
+
+  /** The queues and topics kept: those with messages or subscribers. */
+  get destinations(): number {
+    return this.#queues.size + this.#topics.size;
+  }
 
   /**
    * The messages waiting in a queue.
@@ -105,6 +114,7 @@ export class BrokerStore {
     if (isQueue(destination)) {
       const queue = this.#queue(destination);
       queue.messages.push(message);
+      this.#waiting.add(queue);
       this.#dispatch(queue);
       return;
     }
@@ -142,14 +152,15 @@ export class BrokerStore {
     unacknowledged: readonly StoredMessage[],
   ): void {
     const destination = subscriber.destination;
-    const subscribers = this.#queues.get(destination)?.subscribers ??
-      this.#topics.get(destination);
+    const queue = this.#queues.get(destination);
+    const subscribers = queue?.subscribers ?? this.#topics.get(destination);
     const at = subscribers?.indexOf(subscriber) ?? -1;
     if (at !== -1) subscribers!.splice(at, 1);
     if (subscribers?.length === 0 && this.#topics.has(destination)) {
       this.#topics.delete(destination);
     }
     this.requeue(unacknowledged);
+    if (queue !== undefined) this.#forget(queue);
   }
 
   /**
@@ -162,8 +173,8 @@ export class BrokerStore {
     const byQueue = new Map<Queue, StoredMessage[]>();
     for (const message of messages) {
       // Topic messages are not kept: a message nobody acknowledged is gone.
-      const queue = this.#queues.get(message.destination);
-      if (queue === undefined) continue;
+      if (!isQueue(message.destination)) continue;
+      const queue = this.#queue(message.destination);
       message.redelivered = true;
       const list = byQueue.get(queue) ?? [];
       list.push(message);
@@ -171,22 +182,31 @@ export class BrokerStore {
     }
     for (const [queue, list] of byQueue) {
       queue.messages.unshift(...list);
+      this.#waiting.add(queue);
       this.#dispatch(queue);
     }
   }
 
   /** Delivers what waits in every queue to subscribers that are ready now. */
   dispatch(): void {
-    for (const queue of this.#queues.values()) this.#dispatch(queue);
+    // A queue that empties leaves the set as it is walked: allowed for a Set.
+    for (const queue of this.#waiting) this.#dispatch(queue);
   }
 
   #queue(destination: string): Queue {
     let queue = this.#queues.get(destination);
     if (queue === undefined) {
-      queue = { messages: [], subscribers: [], next: 0 };
+      queue = { destination, messages: [], subscribers: [], next: 0 };
       this.#queues.set(destination, queue);
     }
     return queue;
+  }
+
+  /** Drops a queue that holds nothing and has no subscribers. */
+  #forget(queue: Queue): void {
+    if (queue.messages.length === 0 && queue.subscribers.length === 0) {
+      this.#queues.delete(queue.destination);
+    }
   }
 
   #dispatch(queue: Queue): void {
@@ -205,5 +225,7 @@ export class BrokerStore {
       if (chosen === undefined) return;
       chosen.deliver(queue.messages.shift()!);
     }
+    this.#waiting.delete(queue);
+    this.#forget(queue);
   }
 }
