@@ -6,7 +6,6 @@
 // client lives here; what a connection holds lives in the connection; what
 // survives a reconnection lives in the registry that owns its id.
 
-import { StompSyntaxError } from "../errors.ts";
 import type { StompFrame } from "../frame.ts";
 import {
   StompConnectionError,
@@ -28,7 +27,7 @@ import {
   type ConnectionHandlers,
 } from "./_connection.ts";
 import { type EpochFate, Message, type Subscription } from "./_impl.ts";
-import { Deadlines, type Operation } from "./_operation.ts";
+import { Deadlines, type Operation, watchProgress } from "./_operation.ts";
 import { type ClientState, Operations } from "./_operations.ts";
 import type { ClientSettings } from "./_options.ts";
 import { Outbox } from "./_outbox.ts";
@@ -38,6 +37,7 @@ import { StompSession } from "./session.ts";
 import type { BrokerUrl } from "./_urls.ts";
 import type { StompClient } from "./client.ts";
 import { Hooks } from "./_hooks.ts";
+import { afterConnected, disconnectStalled, lossHint } from "./_loss.ts";
 import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
 import { type ConnectionStats, newStats } from "./_wiretap.ts";
 
@@ -72,6 +72,8 @@ export class ClientCore implements ClientState {
   /** The connection DISCONNECT was written on. */
   #goodbyeEpoch: number | undefined;
   #cancelSleep: (() => void) | undefined;
+  /** The timeout error of a disconnect() that gave up, once it did. */
+  #gaveUp: StompTimeoutError | undefined;
   #serverName: string | undefined;
 
   constructor(
@@ -84,7 +86,10 @@ export class ClientCore implements ClientState {
     this.#settings = settings;
     this.#hooks = new Hooks(settings.onError, this.#stats);
     this.session = new StompSession(options);
-    this.outbox = new Outbox(settings.sendBufferSize);
+    this.outbox = new Outbox(
+      settings.sendBufferSize,
+      () => settings.timers.now(),
+    );
     this.#attempts = new Attempts(
       settings.policy,
       (thrown) => this.#hooks.failed("reconnect.random", thrown),
@@ -629,26 +634,44 @@ export class ClientCore implements ClientState {
     this.outbox.lost(epoch, lost);
   }
 
-  /** Closes the client for good; `error` undefined means a clean close. */
-  #finish(error: Error | undefined, reportIt = true): void {
+  /**
+   * Closes the client for good; `error` undefined means a clean close.
+   * `dropped`: what fails what was still queued, when a disconnect() that
+   * gave up closes it; `error` (its timeout) is then kept as it is.
+   */
+  #finish(
+    error: Error | undefined,
+    reportIt = true,
+    dropped?: StompConnectionError,
+  ): void {
     if (this.#state === "closed") return;
-    const failure = error === undefined || error instanceof StompConnectionError
+    const failure = error === undefined ||
+        error instanceof StompConnectionError || dropped !== undefined
       ? error
       : new StompConnectionError(describe(error), { cause: error });
     this.#closeError = failure;
     this.#ready = false;
     this.#setState("closed", failure);
     if (failure !== undefined && reportIt) this.report(failure);
-    const closing = failure ??
-      new StompConnectionError("The client was closed");
+    // A disconnect() that gave up still closed the client as asked: only
+    // what was not written says more.
+    const closing = failure !== undefined && dropped === undefined
+      ? failure
+      : new StompConnectionError(
+        "The client was closed",
+        failure === undefined ? undefined : { cause: failure },
+      );
     this.#cancelSleep?.();
     const connection = this.#connection;
     connection?.lose(closing);
     this.#receipts.closed(closing);
-    this.outbox.closed(closing);
+    this.outbox.closed(dropped ?? closing);
     this.#goodbye?.fail(closing, false);
     this.ops.requests.closed(closing);
-    this.ops.subscriptions.closed(failure, closing);
+    this.ops.subscriptions.closed(
+      dropped === undefined ? failure : undefined,
+      closing,
+    );
     this.#deadlines.close();
     const reading = connection?.reading ?? Promise.resolve();
     reading.then(() => {
@@ -676,11 +699,19 @@ export class ClientCore implements ClientState {
     this.#setState("disconnecting");
     // A reader paused for a full buffer must go on: the RECEIPT is behind.
     this.#connection?.resume();
+    // The timeout counts time without progress, not the time the backlog
+    // issued before DISCONNECT takes to be written.
+    const timeout = operationTimeout(
+      "disconnect",
+      options,
+      this.#settings.disconnectTimeout,
+    );
     const goodbye = this.ops.operation<void>("DISCONNECT", {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      timeout: options.timeout ?? this.#settings.disconnectTimeout,
+      timeout: timeout instanceof RangeError ? options.timeout! : 0,
     }, true);
     this.#goodbye = goodbye;
+    let stopWatching = noop;
     if (!goodbye.done) {
       const headers = options.headers;
       this.outbox.push({
@@ -699,19 +730,47 @@ export class ClientCore implements ClientState {
         },
       });
       if (this.#ready) this.#connection?.kick();
+      if (typeof timeout === "number" && timeout > 0) {
+        stopWatching = this.#watch(goodbye, timeout);
+      }
     }
     let failure: Error | undefined;
+    let dropped: StompConnectionError | undefined;
     try {
       await goodbye.promise;
     } catch (error) {
-      // Ended by the server's ERROR: the client closes with it.
       const ended = error as Error | null;
+      // Ended by the server's ERROR: the client closes with it.
       if (ended?.cause instanceof StompServerError) failure = ended;
+      else if (ended !== null && ended === this.#gaveUp) {
+        // The client ends with it; what was not written fails saying why.
+        failure = ended;
+        dropped = new StompConnectionError(
+          `Not written: disconnect() gave up: ${ended.message}`,
+          { cause: ended },
+        );
+      }
       throw error;
     } finally {
-      this.#finish(failure);
+      stopWatching();
+      this.#finish(failure, dropped === undefined, dropped);
       await this.#connection?.reading;
     }
+  }
+
+  /** Fails DISCONNECT once it made no progress for `timeout` ms. */
+  #watch(goodbye: Operation<void>, timeout: number): () => void {
+    const outbox = this.outbox;
+    return watchProgress(this.#settings.timers, timeout, () => {
+      return outbox.progressAt;
+    }, () => {
+      this.#gaveUp = disconnectStalled(
+        timeout,
+        goodbye.phase,
+        outbox.pending(),
+      );
+      goodbye.fail(this.#gaveUp, true);
+    });
   }
 
   async #settledClose(): Promise<void> {
@@ -737,64 +796,4 @@ export class ClientCore implements ClientState {
       client: this.#client,
     });
   }
-}
-
-/**
- * A lost connection with what is known of its cause, when it fits:
- * - a WebSocket the runtime closed for a text message that is not UTF-8
- *   (Deno says "Invalid UTF-8"): a binary body published to a text-mode
- *   endpoint (RabbitMQ's Web-STOMP with `ws_frame = text`) reaches every
- *   consumer so;
- * - RabbitMQ 3.10's Web-STOMP resets (no close frame, no other reason) a
- *   WebSocket connection that carries client heart-beats during a burst of
- *   sends (it logs `{unexpected_message,resume}` from rabbit_heartbeat);
- *   without client heart-beats the same burst goes through.
- */
-function lossHint(
-  lost: StompConnectionError,
-  server: string | undefined,
-  sending: boolean,
-): StompConnectionError {
-  let cause: unknown = lost.cause;
-  while (cause instanceof Error && cause.name !== "WebSocketClosedError") {
-    cause = cause.cause;
-  }
-  // Not imported: the client does not pull the WebSocket transport in.
-  const closed = cause as
-    | { wasClean?: boolean; code?: number; reason?: string; detail?: string }
-    | undefined;
-  if (closed === undefined || closed.wasClean === true) return lost;
-  const detail = closed.detail ?? "";
-  if (/invalid utf-?8/i.test(detail)) {
-    return new StompConnectionError(
-      `${lost.message}: the server sent a text message that is not UTF-8: a binary body published to a text-mode endpoint (such as RabbitMQ's Web-STOMP with ws_frame = text) reaches its consumers so; publish binary bodies over TCP or a binary-mode endpoint`,
-      { cause: lost.cause },
-    );
-  }
-  // Only a close that says nothing else: no reason, or a reset.
-  const reset = (closed.reason ?? "") === "" &&
-    (detail === "" || /reset|eof|broken pipe/i.test(detail));
-  if (
-    !reset || (closed.code !== 0 && closed.code !== 1006) || !sending ||
-    !/^RabbitMQ\//i.test(server ?? "")
-  ) return lost;
-  return new StompConnectionError(
-    `${lost.message}: RabbitMQ's Web-STOMP is known to reset connections that carry client heart-beats during bursts of sends; use heartBeat: [0, N] (the server's heart-beats only)`,
-    { cause: lost.cause },
-  );
-}
-
-/**
- * Why an attempt failed whose connection ended after CONNECTED, before the
- * client was connected: the server's ERROR as itself (as before CONNECTED),
- * a frame that cannot be parsed named as such; anything else (a second
- * CONNECTED, a close) already says what happened.
- */
-function afterConnected(error: Error): Error {
-  const cause = error.cause;
-  if (!(cause instanceof StompSyntaxError)) return error;
-  return new StompConnectionError(
-    `Cannot connect: the server sent an unparseable frame after CONNECTED: ${cause.message}`,
-    { cause },
-  );
 }

@@ -102,6 +102,35 @@ export class Deadlines {
   }
 }
 
+/**
+ * Calls `stalled` once `timeout` ms passed since the later of the call and
+ * `progressAt()` (when progress was last made, by `timers.now()`). Returns
+ * the function that stops watching.
+ */
+export function watchProgress(
+  timers: StompTimers,
+  timeout: number,
+  progressAt: () => number,
+  stalled: () => void,
+): () => void {
+  const start = timers.now();
+  let timer: unknown;
+  const check = () => {
+    const idle = timers.now() - Math.max(start, progressAt());
+    if (idle >= timeout) {
+      timer = undefined;
+      stalled();
+    } else {
+      timer = timers.setTimeout(check, timeout - idle);
+    }
+  };
+  timer = timers.setTimeout(check, timeout);
+  return () => {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+  };
+}
+
 /** How far an operation got: waiting to be written, or for its RECEIPT. */
 export type OperationPhase = "queued" | "receipt" | "reply";
 

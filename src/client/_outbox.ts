@@ -229,9 +229,16 @@ export class Outbox {
   #arenaUsed = 0;
   // The batch written into the arena last.
   #open: Batch | undefined;
+  readonly #now: () => number;
+  #progressAt = -Infinity;
 
-  constructor(limit: number) {
+  /**
+   * @param limit Bytes up to which operations are accepted at once.
+   * @param now The clock `progressAt` is read on.
+   */
+  constructor(limit: number, now: () => number = () => 0) {
     this.limit = limit;
+    this.#now = now;
   }
 
   /** Bytes queued and not yet written. */
@@ -242,6 +249,27 @@ export class Outbox {
   /** Whether an operation issued now is accepted at once. */
   get hasRoom(): boolean {
     return this.#queued - this.#finished < this.limit;
+  }
+
+  /**
+   * When an entry was last written or taken out (by the clock given to the
+   * constructor): what `disconnect()` watches.
+   */
+  get progressAt(): number {
+    return this.#progressAt;
+  }
+
+  /** The frames and bytes queued and not yet taken by the writer. */
+  pending(): { frames: number; bytes: number } {
+    let frames = 0;
+    let bytes = 0;
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i]!;
+      if (entry.state !== "queued") continue;
+      frames += entry.kind === "batch" ? entry.batch.ends.length : 1;
+      bytes += entry.size;
+    }
+    return { frames, bytes };
   }
 
   /** Whether anything waits to be written. */
@@ -524,6 +552,7 @@ export class Outbox {
 
   /** An entry taken by `shift` could not be written: it fails with `error`. */
   discard(entry: Outgoing, error: Error): void {
+    this.#progressAt = this.#now();
     this.#finished += entry.size;
     entry.accept = undefined;
     entry.fail(error);
@@ -532,6 +561,7 @@ export class Outbox {
 
   /** Entries taken by `shift` are written (or left out): accept and count them. */
   written(entries: readonly Outgoing[], epoch: number): void {
+    this.#progressAt = this.#now();
     for (const entry of entries) {
       this.#finished += entry.size;
       entry.written?.(epoch);

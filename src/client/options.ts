@@ -238,9 +238,14 @@ export interface StompClientOptions extends StompSessionOptions {
    */
   connectTimeout?: number;
   /**
-   * Milliseconds `StompClient.disconnect` may take: writing what
-   * was issued before it, then DISCONNECT, then its RECEIPT. 0 waits for
-   * ever.
+   * Milliseconds `StompClient.disconnect` may go without progress: while
+   * what was issued before it is written, it gives up once nothing was
+   * written for that long (no connection, or a server that stopped
+   * reading), however long the whole backlog takes; once DISCONNECT is
+   * written, its RECEIPT must come within that long. Giving up closes the
+   * client: `closed` rejects with the same `StompTimeoutError`, and what
+   * was not written is dropped (sends still waiting for room in the send
+   * buffer reject saying so). 0 waits for ever.
    *
    * @default {10000}
    */
@@ -605,8 +610,10 @@ export interface BeginOptions extends OperationOptions {
 /** Options of `StompClient.disconnect`. */
 export interface DisconnectOptions {
   /**
-   * Milliseconds to write what was issued before and to get the RECEIPT of
-   * DISCONNECT; 0 waits for ever.
+   * Milliseconds without progress after which to give up: nothing written
+   * while what was issued before is written, or no RECEIPT once DISCONNECT
+   * is written (see `StompClientOptions.disconnectTimeout`); 0 waits for
+   * ever.
    *
    * @default {the client's disconnectTimeout}
    */
