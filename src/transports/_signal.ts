@@ -9,29 +9,56 @@ import { TransportConnectError } from "./errors.ts";
 /** The default connect timeout, in milliseconds. */
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
+/** The deadline of one connection attempt: its signal, and a way to end it. */
+export interface ConnectDeadline {
+  /** Aborts on the caller's signal or at the timeout; none without either. */
+  readonly signal: AbortSignal | undefined;
+  /**
+   * Stops the timer: called once the attempt has ended, opened or failed,
+   * so that nothing of it lives on for the rest of the timeout.
+   */
+  clear(): void;
+}
+
 /**
- * A signal that aborts on the caller's signal or after the timeout.
+ * A deadline for a connection attempt: a signal that aborts on the caller's
+ * signal or after the timeout, with a timer that can be cleared (unlike
+ * `AbortSignal.timeout`, which holds its timer and signal for the whole
+ * timeout however soon the transport opened).
  *
  * @param options The caller's signal and timeout (0 is none).
  * @param what What is being attempted, for the error message.
- * @returns The combined signal, or `undefined` when there is none.
+ * @returns The deadline; {@linkcode ConnectDeadline.clear} it when done.
  */
 export function connectSignal(
   options: { signal?: AbortSignal; timeout?: number },
   what: string,
-): AbortSignal | undefined {
+): ConnectDeadline {
   const timeout = options.timeout ?? DEFAULT_CONNECT_TIMEOUT;
   if (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity) {
     throw new RangeError(
       `Cannot ${what}: timeout must be a non-negative number of milliseconds, got ${timeout}`,
     );
   }
-  const signals: AbortSignal[] = [];
-  if (options.signal !== undefined) signals.push(options.signal);
-  if (timeout > 0) signals.push(AbortSignal.timeout(timeout));
-  if (signals.length === 0) return undefined;
-  return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  const caller = options.signal;
+  if (timeout === 0) return { signal: caller, clear: noop };
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new DOMException("Signal timed out.", "TimeoutError"),
+      ),
+    timeout,
+  );
+  return {
+    signal: caller === undefined
+      ? controller.signal
+      : AbortSignal.any([caller, controller.signal]),
+    clear: () => clearTimeout(timer),
+  };
 }
+
+function noop(): void {}
 
 /**
  * Why a signal aborted, in words: a timeout or the caller's abort.

@@ -279,40 +279,45 @@ export async function connectCloudflareTcp(
       "Cannot connect over TCP: caCerts, cert and key cannot be used with Cloudflare sockets, which trust the runtime's certificate authorities and send no client certificate; in workerd, list a certificate authority of your own in the network service's tlsOptions.trustedCertificates",
     );
   }
-  const signal = connectSignal(options, "connect over TCP");
-  let sockets: SocketsModule;
+  const deadline = connectSignal(options, "connect over TCP");
+  const signal = deadline.signal;
   try {
-    sockets = await loadSockets();
-  } catch (cause) {
-    throw new TypeError(
-      "Cannot connect over TCP: this runtime has no cloudflare:sockets module (Cloudflare Workers and workerd have it); use connectTcp in Deno and connectNodeTcp in Node or Bun, or openTransport, which picks the one that fits",
-      { cause },
-    );
+    let sockets: SocketsModule;
+    try {
+      sockets = await loadSockets();
+    } catch (cause) {
+      throw new TypeError(
+        "Cannot connect over TCP: this runtime has no cloudflare:sockets module (Cloudflare Workers and workerd have it); use connectTcp in Deno and connectNodeTcp in Node or Bun, or openTransport, which picks the one that fits",
+        { cause },
+      );
+    }
+    const fail = (cause: unknown) =>
+      connectFailure(
+        target.name,
+        target.url.href,
+        signal,
+        options.timeout,
+        cause,
+        (cause) => describe(cause, target.tls),
+      );
+    if (signal?.aborted) throw fail(signal.reason);
+    let socket: ReturnType<SocketsModule["connect"]>;
+    try {
+      socket = sockets.connect(
+        { hostname: target.hostname, port: target.port },
+        { secureTransport: target.tls ? "on" : "off", allowHalfOpen: false },
+      );
+    } catch (cause) {
+      throw fail(cause);
+    }
+    try {
+      await raceSignal(socket.opened, signal, () => {});
+    } catch (cause) {
+      socket.close().catch(() => {});
+      throw fail(cause);
+    }
+    return fromCloudflareSocket(socket);
+  } finally {
+    deadline.clear();
   }
-  const fail = (cause: unknown) =>
-    connectFailure(
-      target.name,
-      target.url.href,
-      signal,
-      options.timeout,
-      cause,
-      (cause) => describe(cause, target.tls),
-    );
-  if (signal?.aborted) throw fail(signal.reason);
-  let socket: ReturnType<SocketsModule["connect"]>;
-  try {
-    socket = sockets.connect(
-      { hostname: target.hostname, port: target.port },
-      { secureTransport: target.tls ? "on" : "off", allowHalfOpen: false },
-    );
-  } catch (cause) {
-    throw fail(cause);
-  }
-  try {
-    await raceSignal(socket.opened, signal, () => {});
-  } catch (cause) {
-    socket.close().catch(() => {});
-    throw fail(cause);
-  }
-  return fromCloudflareSocket(socket);
 }

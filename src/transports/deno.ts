@@ -296,60 +296,65 @@ export async function connectTcp(
     refuseTlsSettings(settings, target, "tls:", "Cannot connect over TCP");
   }
   const { caCerts, cert, key } = settings;
-  const signal = connectSignal(options, "connect over TCP");
-  let conn: Deno.Conn;
+  const deadline = connectSignal(options, "connect over TCP");
+  const signal = deadline.signal;
   try {
-    const connectOptions: Deno.ConnectOptions = { hostname, port };
-    if (signal !== undefined) connectOptions.signal = signal;
-    if (tls && cert !== undefined && key !== undefined) {
-      // Client certificates need connectTls, whose TCP socket keeps Nagle.
-      const tlsOptions: Deno.ConnectTlsOptions = { hostname, port };
-      if (caCerts !== undefined) tlsOptions.caCerts = caCerts;
-      conn = await handshake(
-        raceSignal(
-          Deno.connectTls({ ...tlsOptions, cert, key }),
-          signal,
-          (late) => late.close(),
-        ),
-        signal,
-      );
-    } else {
-      const tcpConn = await Deno.connect(connectOptions);
-      // Frames are small writes: with Nagle's algorithm a frame written while
-      // the previous one is unacknowledged waits for the peer's delayed ACK
-      // (40 ms on Linux) before it leaves.
-      tcpConn.setNoDelay(true);
-      if (tls) {
-        const startOptions: Deno.StartTlsOptions = { hostname };
-        if (caCerts !== undefined) startOptions.caCerts = caCerts;
+    let conn: Deno.Conn;
+    try {
+      const connectOptions: Deno.ConnectOptions = { hostname, port };
+      if (signal !== undefined) connectOptions.signal = signal;
+      if (tls && cert !== undefined && key !== undefined) {
+        // Client certificates need connectTls, whose TCP socket keeps Nagle.
+        const tlsOptions: Deno.ConnectTlsOptions = { hostname, port };
+        if (caCerts !== undefined) tlsOptions.caCerts = caCerts;
         conn = await handshake(
           raceSignal(
-            Deno.startTls(tcpConn, startOptions).catch((error) => {
-              tcpConn.close();
-              throw error;
-            }),
+            Deno.connectTls({ ...tlsOptions, cert, key }),
             signal,
             (late) => late.close(),
           ),
           signal,
         );
       } else {
-        conn = tcpConn;
+        const tcpConn = await Deno.connect(connectOptions);
+        // Frames are small writes: with Nagle's algorithm a frame written while
+        // the previous one is unacknowledged waits for the peer's delayed ACK
+        // (40 ms on Linux) before it leaves.
+        tcpConn.setNoDelay(true);
+        if (tls) {
+          const startOptions: Deno.StartTlsOptions = { hostname };
+          if (caCerts !== undefined) startOptions.caCerts = caCerts;
+          conn = await handshake(
+            raceSignal(
+              Deno.startTls(tcpConn, startOptions).catch((error) => {
+                tcpConn.close();
+                throw error;
+              }),
+              signal,
+              (late) => late.close(),
+            ),
+            signal,
+          );
+        } else {
+          conn = tcpConn;
+        }
       }
+    } catch (cause) {
+      throw connectFailure(
+        target,
+        parsed.href,
+        signal,
+        options.timeout,
+        cause,
+        (cause) => describe(cause, hostname, target, tls),
+      );
     }
-  } catch (cause) {
-    throw connectFailure(
-      target,
-      parsed.href,
-      signal,
-      options.timeout,
-      cause,
-      (cause) => describe(cause, hostname, target, tls),
-    );
+    const transportOptions: FromConnOptions = {};
+    if (options.readBufferSize !== undefined) {
+      transportOptions.readBufferSize = options.readBufferSize;
+    }
+    return fromConn(conn, transportOptions);
+  } finally {
+    deadline.clear();
   }
-  const transportOptions: FromConnOptions = {};
-  if (options.readBufferSize !== undefined) {
-    transportOptions.readBufferSize = options.readBufferSize;
-  }
-  return fromConn(conn, transportOptions);
 }

@@ -280,90 +280,95 @@ export async function connectNodeTcp(
     refuseTlsSettings(settings, target.name, "tls:", "Cannot connect over TCP");
   }
   const { caCerts, cert, key } = settings;
-  const signal = connectSignal(options, "connect over TCP");
-  // Whether the TCP connection is open and the TLS handshake under way.
-  let handshaking = false;
-  const fail = (cause: unknown) =>
-    connectFailure(
-      target.name,
-      target.url.href,
-      signal,
-      options.timeout,
-      cause,
-      (cause) =>
-        handshaking
-          ? describeHandshake(cause, target.hostname, target.name)
-          : describe(cause, target.hostname),
-    );
-  if (signal?.aborted) throw fail(signal.reason);
+  const deadline = connectSignal(options, "connect over TCP");
+  const signal = deadline.signal;
+  try {
+    // Whether the TCP connection is open and the TLS handshake under way.
+    let handshaking = false;
+    const fail = (cause: unknown) =>
+      connectFailure(
+        target.name,
+        target.url.href,
+        signal,
+        options.timeout,
+        cause,
+        (cause) =>
+          handshaking
+            ? describeHandshake(cause, target.hostname, target.name)
+            : describe(cause, target.hostname),
+      );
+    if (signal?.aborted) throw fail(signal.reason);
 
-  const net = await import("node:net");
-  const tls = target.tls ? await import("node:tls") : undefined;
-  return await new Promise<StompTransport>((resolve, reject) => {
-    // Frames are small writes: with Nagle's algorithm a frame written while
-    // the previous one is unacknowledged waits for the peer's delayed ACK.
-    const raw = net.connect({
-      host: target.hostname,
-      port: target.port,
-      noDelay: true,
-    });
-    let secure: TLSSocket | undefined;
-    const onFailure = (error: unknown) => {
-      signal?.removeEventListener("abort", onAbort);
-      secure?.destroy();
-      raw.destroy();
-      reject(fail(error));
-    };
-    const onAbort = () => onFailure(signal?.reason);
-    const onEarlyClose = () => onFailure(new EarlyClose());
-    const ready = (socket: Socket) => {
-      signal?.removeEventListener("abort", onAbort);
-      socket.off("error", onFailure);
-      socket.off("close", onEarlyClose);
-      resolve(fromNodeSocket(socket));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    raw.once("error", onFailure);
-    raw.once("close", onEarlyClose);
-    raw.once("connect", () => {
-      if (tls === undefined) {
-        ready(raw);
-        return;
-      }
-      // From here on the TLS socket reports the raw socket's errors too; the
-      // listener left on the raw socket only keeps them from being thrown.
-      raw.off("error", onFailure);
-      raw.off("close", onEarlyClose);
-      raw.on("error", () => {});
-      handshaking = true;
-      // The certificate is checked against `host` (or `servername`): without
-      // them, on a socket it did not open, tls.connect checks "localhost".
-      const tlsOptions: ConnectionOptions = {
-        socket: raw,
+    const net = await import("node:net");
+    const tls = target.tls ? await import("node:tls") : undefined;
+    return await new Promise<StompTransport>((resolve, reject) => {
+      // Frames are small writes: with Nagle's algorithm a frame written while
+      // the previous one is unacknowledged waits for the peer's delayed ACK.
+      const raw = net.connect({
         host: target.hostname,
+        port: target.port,
+        noDelay: true,
+      });
+      let secure: TLSSocket | undefined;
+      const onFailure = (error: unknown) => {
+        signal?.removeEventListener("abort", onAbort);
+        secure?.destroy();
+        raw.destroy();
+        reject(fail(error));
       };
-      // SNI takes a host name, never an address (RFC 6066).
-      if (net.isIP(target.hostname) === 0) {
-        tlsOptions.servername = target.hostname;
-      }
-      if (caCerts !== undefined) {
-        tlsOptions.ca = [...tls.rootCertificates, ...caCerts];
-      }
-      if (cert !== undefined && key !== undefined) {
-        tlsOptions.cert = cert;
-        tlsOptions.key = key;
-      }
-      try {
-        secure = tls.connect(tlsOptions);
-      } catch (error) {
-        // A certificate or key Node cannot parse throws here, in an event
-        // handler, where it would end the process.
-        onFailure(error);
-        return;
-      }
-      secure.once("error", onFailure);
-      secure.once("close", onEarlyClose);
-      secure.once("secureConnect", () => ready(secure!));
+      const onAbort = () => onFailure(signal?.reason);
+      const onEarlyClose = () => onFailure(new EarlyClose());
+      const ready = (socket: Socket) => {
+        signal?.removeEventListener("abort", onAbort);
+        socket.off("error", onFailure);
+        socket.off("close", onEarlyClose);
+        resolve(fromNodeSocket(socket));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      raw.once("error", onFailure);
+      raw.once("close", onEarlyClose);
+      raw.once("connect", () => {
+        if (tls === undefined) {
+          ready(raw);
+          return;
+        }
+        // From here on the TLS socket reports the raw socket's errors too; the
+        // listener left on the raw socket only keeps them from being thrown.
+        raw.off("error", onFailure);
+        raw.off("close", onEarlyClose);
+        raw.on("error", () => {});
+        handshaking = true;
+        // The certificate is checked against `host` (or `servername`): without
+        // them, on a socket it did not open, tls.connect checks "localhost".
+        const tlsOptions: ConnectionOptions = {
+          socket: raw,
+          host: target.hostname,
+        };
+        // SNI takes a host name, never an address (RFC 6066).
+        if (net.isIP(target.hostname) === 0) {
+          tlsOptions.servername = target.hostname;
+        }
+        if (caCerts !== undefined) {
+          tlsOptions.ca = [...tls.rootCertificates, ...caCerts];
+        }
+        if (cert !== undefined && key !== undefined) {
+          tlsOptions.cert = cert;
+          tlsOptions.key = key;
+        }
+        try {
+          secure = tls.connect(tlsOptions);
+        } catch (error) {
+          // A certificate or key Node cannot parse throws here, in an event
+          // handler, where it would end the process.
+          onFailure(error);
+          return;
+        }
+        secure.once("error", onFailure);
+        secure.once("close", onEarlyClose);
+        secure.once("secureConnect", () => ready(secure!));
+      });
     });
-  });
+  } finally {
+    deadline.clear();
+  }
 }

@@ -434,7 +434,9 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
 
   let closedLocally = false;
   let closeEvent: WebSocketCloseInfo | undefined;
-  // Settled by the close event; writers waiting on open or drain listen to it.
+  // What the close event wakes: the writers sleeping while the socket drains.
+  const sleepers = new Set<() => void>();
+  // Settled by the close event; writers waiting on open listen to it.
   let resolveClosed!: (info: WebSocketCloseInfo) => void;
   const closed = new Promise<WebSocketCloseInfo>((resolve) =>
     resolveClosed = resolve
@@ -499,6 +501,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     socket.removeEventListener("error", onError);
     socket.removeEventListener("close", onClose);
     resolveClosed(closeEvent);
+    for (const wake of sleepers) wake();
     if (readableDone) return;
     readableDone = true;
     const normal = closedLocally ||
@@ -530,15 +533,25 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
       });
     });
 
-  /** Waits for `delay` ms, or less if the socket closes. */
-  const sleep = async (delay: number) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      closed,
-      new Promise((resolve) => timer = setTimeout(resolve, delay)),
-    ]);
-    clearTimeout(timer);
-  };
+  /**
+   * Waits for `delay` ms, or less if the socket closes. The close event
+   * wakes the sleepers: racing each sleep against `closed` would leave a
+   * reaction on that promise per sleep for as long as the socket lives.
+   */
+  const sleep = (delay: number) =>
+    new Promise<void>((resolve) => {
+      if (closeEvent !== undefined) {
+        resolve();
+        return;
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, delay);
+      sleepers.add(wake);
+    });
 
   /** Whether the socket holds more than the mark (the next write waits). */
   const full = () => measured && socket.bufferedAmount! > highWaterMark;
@@ -704,99 +717,109 @@ export async function connectWebSocket(
       'Cannot connect over WebSocket: caCerts, cert and key are taken only in Deno, through "@stomper/stomp" ("@stomper/stomp/browser" leaves TLS settings out, and other runtimes\' WebSockets take none); trust the certificate authority in the runtime instead (a browser: its certificate store), or import from "@stomper/stomp" in Deno',
     );
   }
-  const signal = connectSignal(options, "connect over WebSocket");
-  const protocols = typeof options.protocols === "string"
-    ? [options.protocols]
-    : [...(options.protocols ?? STOMP_SUBPROTOCOLS)];
-  if (typeof globalThis.WebSocket !== "function") {
-    throw new TypeError(
-      `Cannot connect over WebSocket: this runtime has no global WebSocket (${WEBSOCKET_HINT}; or pass such a socket to fromWebSocket)`,
-    );
-  }
-  const client = tls && tlsPart?.client(tls, parsed);
-  let socket: WebSocket;
+  const deadline = connectSignal(options, "connect over WebSocket");
+  const signal = deadline.signal;
   try {
-    socket = client === undefined
-      ? new WebSocket(parsed, protocols)
-      : new (WebSocket as unknown as DenoWebSocketConstructor)(parsed, {
-        protocols,
-        client,
-      });
-  } catch (error) {
-    client?.close();
-    throw error;
-  }
-  const transport = fromWebSocket(socket, transportOptions);
-  let failure: string | undefined;
-  const opening = new Promise<void>((resolve, reject) => {
-    let lateClose: ReturnType<typeof setTimeout> | undefined;
-    const onError = (event: Event) => {
-      const message = (event as Partial<ErrorEvent>).message;
-      if (typeof message === "string" && message !== "") failure = message;
-      // An error before open fails the connection, and a close event should
-      // follow; Node 20's WebSocket (undici) sends none, so the attempt ends
-      // here if it does not come soon.
-      lateClose ??= setTimeout(
-        () => onClose({ code: 1006, reason: "", wasClean: false }),
-        LATE_CLOSE_MS,
+    const protocols = typeof options.protocols === "string"
+      ? [options.protocols]
+      : [...(options.protocols ?? STOMP_SUBPROTOCOLS)];
+    if (typeof globalThis.WebSocket !== "function") {
+      throw new TypeError(
+        `Cannot connect over WebSocket: this runtime has no global WebSocket (${WEBSOCKET_HINT}; or pass such a socket to fromWebSocket)`,
       );
-    };
-    const onOpen = () => {
-      clearTimeout(lateClose);
-      socket.removeEventListener("error", onError);
-      socket.removeEventListener("close", onClose);
-      resolve();
-    };
-    const onClose = (
-      event: Pick<CloseEvent, "code" | "reason" | "wasClean">,
-    ) => {
-      clearTimeout(lateClose);
-      socket.removeEventListener("error", onError);
-      socket.removeEventListener("open", onOpen);
-      socket.removeEventListener("close", onClose);
-      const options: WebSocketClosedErrorOptions = { wasClean: event.wasClean };
-      if (failure !== undefined) options.detail = failure;
-      reject(new WebSocketClosedError(event.code, event.reason, options));
-    };
-    socket.addEventListener("error", onError);
-    socket.addEventListener("open", onOpen, { once: true });
-    socket.addEventListener("close", onClose, { once: true });
-  });
-  try {
-    await raceSignal(opening, signal, () => {});
-  } catch (cause) {
-    transport.close();
-    client?.close();
-    const aborted = signal?.aborted === true;
-    let detail: string;
-    if (aborted) {
-      detail = abortPhrase(signal, options.timeout ?? DEFAULT_CONNECT_TIMEOUT);
-      if (
-        signal.reason instanceof DOMException &&
-        signal.reason.name === "TimeoutError"
-      ) {
-        detail += websocketPortHint(parsed);
-      }
-    } else if (
-      cause instanceof WebSocketClosedError && !cause.wasClean &&
-      (cause.code === 1006 || cause.code === 0)
-    ) {
-      // Browsers hide why (refused, unreachable, upgrade rejected); Deno tells.
-      detail = `the connection failed${
-        failure === undefined
-          ? " (refused, unreachable, or the upgrade was rejected)"
-          : ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
-      }`;
-      if (failure !== undefined) detail += failureHint(parsed, failure);
-    } else {
-      detail = cause instanceof Error ? cause.message : String(cause);
     }
-    throw new TransportConnectError(
-      `Cannot connect to ${JSON.stringify(redactUrl(parsed))}: ${detail}`,
-      { url: parsed.href, cause: aborted ? signal.reason : cause },
-    );
+    const client = tls && tlsPart?.client(tls, parsed);
+    let socket: WebSocket;
+    try {
+      socket = client === undefined
+        ? new WebSocket(parsed, protocols)
+        : new (WebSocket as unknown as DenoWebSocketConstructor)(parsed, {
+          protocols,
+          client,
+        });
+    } catch (error) {
+      client?.close();
+      throw error;
+    }
+    const transport = fromWebSocket(socket, transportOptions);
+    let failure: string | undefined;
+    const opening = new Promise<void>((resolve, reject) => {
+      let lateClose: ReturnType<typeof setTimeout> | undefined;
+      const onError = (event: Event) => {
+        const message = (event as Partial<ErrorEvent>).message;
+        if (typeof message === "string" && message !== "") failure = message;
+        // An error before open fails the connection, and a close event should
+        // follow; Node 20's WebSocket (undici) sends none, so the attempt ends
+        // here if it does not come soon.
+        lateClose ??= setTimeout(
+          () => onClose({ code: 1006, reason: "", wasClean: false }),
+          LATE_CLOSE_MS,
+        );
+      };
+      const onOpen = () => {
+        clearTimeout(lateClose);
+        socket.removeEventListener("error", onError);
+        socket.removeEventListener("close", onClose);
+        resolve();
+      };
+      const onClose = (
+        event: Pick<CloseEvent, "code" | "reason" | "wasClean">,
+      ) => {
+        clearTimeout(lateClose);
+        socket.removeEventListener("error", onError);
+        socket.removeEventListener("open", onOpen);
+        socket.removeEventListener("close", onClose);
+        const options: WebSocketClosedErrorOptions = {
+          wasClean: event.wasClean,
+        };
+        if (failure !== undefined) options.detail = failure;
+        reject(new WebSocketClosedError(event.code, event.reason, options));
+      };
+      socket.addEventListener("error", onError);
+      socket.addEventListener("open", onOpen, { once: true });
+      socket.addEventListener("close", onClose, { once: true });
+    });
+    try {
+      await raceSignal(opening, signal, () => {});
+    } catch (cause) {
+      transport.close();
+      client?.close();
+      const aborted = signal?.aborted === true;
+      let detail: string;
+      if (aborted) {
+        detail = abortPhrase(
+          signal,
+          options.timeout ?? DEFAULT_CONNECT_TIMEOUT,
+        );
+        if (
+          signal.reason instanceof DOMException &&
+          signal.reason.name === "TimeoutError"
+        ) {
+          detail += websocketPortHint(parsed);
+        }
+      } else if (
+        cause instanceof WebSocketClosedError && !cause.wasClean &&
+        (cause.code === 1006 || cause.code === 0)
+      ) {
+        // Browsers hide why (refused, unreachable, upgrade rejected); Deno tells.
+        detail = `the connection failed${
+          failure === undefined
+            ? " (refused, unreachable, or the upgrade was rejected)"
+            : ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
+        }`;
+        if (failure !== undefined) detail += failureHint(parsed, failure);
+      } else {
+        detail = cause instanceof Error ? cause.message : String(cause);
+      }
+      throw new TransportConnectError(
+        `Cannot connect to ${JSON.stringify(redactUrl(parsed))}: ${detail}`,
+        { url: parsed.href, cause: aborted ? signal.reason : cause },
+      );
+    }
+    // The client only made the connection, which the socket now owns.
+    client?.close();
+    return transport;
+  } finally {
+    deadline.clear();
   }
-  // The client only made the connection, which the socket now owns.
-  client?.close();
-  return transport;
 }
