@@ -111,6 +111,68 @@ Deno.test("Subscriptions full, lost and closed reach every subscription", async 
   assertEquals(log.includes("resume"), true);
 });
 
+Deno.test("Subscriptions full and overfull count subscriptions as their buffers cross one and two high-water marks, and as they drain or end", async () => {
+  const session = connectedSession();
+  const registry = new Subscriptions(session, owner([]));
+  const acks = {
+    settle: () => Promise.resolve(),
+    refuse: (error: Error) => Promise.reject(error),
+  };
+  const open = (destination: string) =>
+    registry.open(destination, { ack: "client-individual" }, 2).subscription;
+  const a = open("/queue/a");
+  const b = open("/queue/b");
+  // Many below their mark: the count is what full reads, not a walk.
+  for (let i = 0; i < 1000; i++) open(`/queue/idle-${i}`);
+  let n = 0;
+  const deliver = (to: typeof a) =>
+    to.deliver(
+      new Message(
+        message(to.destination, "x", {
+          messageId: `m-${++n}`,
+          subscription: to.id,
+          ack: `a-${n}`,
+        }),
+        to,
+        1,
+        acks,
+      ),
+    );
+  const levels = () => [registry.full, registry.overfull];
+  deliver(a);
+  assertEquals(levels(), [false, false]);
+  deliver(a);
+  assertEquals(levels(), [true, false]);
+  deliver(b);
+  deliver(b);
+  deliver(a);
+  deliver(a);
+  assertEquals(levels(), [true, true]);
+  // a drains below twice its mark, then below its mark; b still full.
+  const reading = a[Symbol.asyncIterator]();
+  await reading.next();
+  assertEquals(levels(), [true, false]);
+  await reading.next();
+  await reading.next();
+  assertEquals(levels(), [true, false]);
+  registry.drop(b.id);
+  assertEquals(levels(), [false, false]);
+  // Bytes count too: twice highWaterMarkBytes.
+  const c = registry.open("/queue/c", {}, 100, 4).subscription;
+  deliver(c);
+  deliver(c);
+  deliver(c);
+  deliver(c);
+  assertEquals(levels(), [true, false]);
+  deliver(c);
+  deliver(c);
+  deliver(c);
+  deliver(c);
+  assertEquals(levels(), [true, true]);
+  registry.closed(undefined);
+  assertEquals(levels(), [false, false]);
+});
+
 Deno.test("Subscriptions late takes a MESSAGE or RabbitMQ's ERROR 'Subscription not found' for an id unsubscribed on this connection, nothing else", () => {
   const session = connectedSession();
   const registry = new Subscriptions(session, owner([]));

@@ -180,6 +180,13 @@ export class Message implements StompMessage {
   }
 }
 
+/**
+ * How full a subscription's buffer is: below its high-water marks (0), at
+ * them (1: reading stops), at twice them (2: reading stops even while a
+ * RECEIPT is awaited).
+ */
+export type FillLevel = 0 | 1 | 2;
+
 export class Subscription implements StompSubscription {
   readonly id: string;
   readonly destination: string;
@@ -216,6 +223,10 @@ export class Subscription implements StompSubscription {
   #held = 0;
   /** Messages from connections before this one cannot be acknowledged. */
   #oldestEpoch = 0;
+  /** How full its buffer is, as last told to `#levels`. */
+  #level: FillLevel = 0;
+  /** Told of every change of `#level` (the registry counts them). */
+  readonly #levels: ((from: FillLevel, to: FillLevel) => void) | undefined;
   // A reader waiting for the next message (the iterator or the stream).
   #wake: (() => void) | undefined;
   #stream: ReadableStream<StompMessage> | undefined;
@@ -227,6 +238,7 @@ export class Subscription implements StompSubscription {
     highWaterMark: number,
     client: SubscriptionOwner,
     highWaterMarkBytes: number = DEFAULT_HIGH_WATER_MARK_BYTES,
+    levels?: (from: FillLevel, to: FillLevel) => void,
   ) {
     this.id = info.id;
     this.destination = info.destination;
@@ -234,6 +246,7 @@ export class Subscription implements StompSubscription {
     this.highWaterMark = highWaterMark;
     this.highWaterMarkBytes = highWaterMarkBytes;
     this.#client = client;
+    this.#levels = levels;
   }
 
   get readable(): ReadableStream<StompMessage> {
@@ -380,6 +393,20 @@ export class Subscription implements StompSubscription {
         this.#bytes >= this.highWaterMarkBytes);
   }
 
+  /** Tells `#levels` when the buffer crossed a mark, or ended. */
+  #sync(): void {
+    const level: FillLevel = !this.full
+      ? 0
+      : this.buffered >= 2 * this.highWaterMark ||
+          this.#bytes >= 2 * this.highWaterMarkBytes
+      ? 2
+      : 1;
+    if (level === this.#level) return;
+    const from = this.#level;
+    this.#level = level;
+    this.#levels?.(from, level);
+  }
+
   /**
    * Messages in order, straight from the buffer (no stream in between).
    * Ending the loop early (`break`, `return`, a throw) unsubscribes.
@@ -438,6 +465,7 @@ export class Subscription implements StompSubscription {
     }
     this.#queue.push(message);
     this.#bytes += message.frame.bodyLength;
+    if (this.#levels !== undefined) this.#sync();
     this.#wake?.();
   }
 
@@ -463,6 +491,7 @@ export class Subscription implements StompSubscription {
     // A drain sees what was left before it is dropped.
     this.#drain?.changed();
     if (this.ack !== "auto") this.#clear();
+    this.#sync();
     this.#wake?.();
     this.#client.resume();
   }
@@ -482,6 +511,7 @@ export class Subscription implements StompSubscription {
     this.#head = 0;
     this.#bytes = 0;
     for (const message of kept) this.#bytes += message.frame.bodyLength;
+    this.#sync();
     drain?.changed();
   }
 
@@ -502,6 +532,7 @@ export class Subscription implements StompSubscription {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
+    if (this.#levels !== undefined) this.#sync();
     if (!this.full) this.#client.resume();
     if (this.ack !== "auto") {
       message.handedOut = ++this.#handedOut;

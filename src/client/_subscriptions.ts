@@ -9,7 +9,11 @@ import type {
   SessionSubscribeOptions,
   StompSession,
 } from "./session.ts";
-import { Subscription, type SubscriptionOwner } from "./_impl.ts";
+import {
+  type FillLevel,
+  Subscription,
+  type SubscriptionOwner,
+} from "./_impl.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
 import { StompConnectionError } from "./errors.ts";
 import type { StompFrame } from "../frame.ts";
@@ -34,6 +38,14 @@ export class Subscriptions {
   readonly #byId = new Map<string, Subscription>();
   /** Ids unsubscribed since the connection was made, oldest first. */
   readonly #retired = new Set<string>();
+  /** Subscriptions at their high-water mark, and at twice it. */
+  #full = 0;
+  #overfull = 0;
+  /** Keeps the counts as subscriptions fill and drain. */
+  readonly #levels = (from: FillLevel, to: FillLevel): void => {
+    this.#full += (to >= 1 ? 1 : 0) - (from >= 1 ? 1 : 0);
+    this.#overfull += (to === 2 ? 1 : 0) - (from === 2 ? 1 : 0);
+  };
 
   constructor(session: StompSession, owner: SubscriptionOwner) {
     this.#session = session;
@@ -61,6 +73,7 @@ export class Subscriptions {
       highWaterMark,
       this.#owner,
       highWaterMarkBytes,
+      this.#levels,
     );
     this.#byId.set(subscription.id, subscription);
     return { subscription, out };
@@ -145,12 +158,17 @@ export class Subscriptions {
     return [...this.#byId.values()];
   }
 
-  /** Whether reading must stop for now: a subscription's buffer is full. */
+  /**
+   * Whether reading must stop for now: a subscription's buffer is full
+   * (counted as they fill and drain, so that this costs nothing per read).
+   */
   get full(): boolean {
-    for (const subscription of this.#byId.values()) {
-      if (subscription.full) return true;
-    }
-    return false;
+    return this.#full > 0;
+  }
+
+  /** Whether a subscription's buffer holds twice its high-water mark. */
+  get overfull(): boolean {
+    return this.#overfull > 0;
   }
 
   /**
