@@ -390,6 +390,11 @@ export class Connection {
     this.#window?.receipt(id);
   }
 
+  /** Whether reading waits for room in a subscription's buffer. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   /** A subscription's buffer has room again (or ended): read on. */
   resume(): void {
     const flow = this.#flow;

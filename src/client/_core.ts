@@ -49,7 +49,8 @@ export class ClientCore implements ClientState {
   readonly #settings: ClientSettings;
   readonly #attempts: Attempts;
   readonly #brokers: Brokers;
-  readonly #receipts = new Receipts();
+  // A reader paused for full buffers reads on while a RECEIPT is awaited.
+  readonly #receipts = new Receipts(() => this.#connection?.resume());
   readonly #stats: ConnectionStats = newStats();
   readonly #closed = deferred<void>();
   readonly #deadlines: Deadlines;
@@ -106,6 +107,8 @@ export class ClientCore implements ClientState {
         timers: settings.timers,
         deadlines: this.#deadlines,
         report: (error) => this.report(error),
+        behind: () =>
+          this.#connection?.paused && this.ops.subscriptions.behind(),
       },
     }, settings);
     this.#handlers = {
@@ -572,7 +575,10 @@ export class ClientCore implements ClientState {
     if (this.#state === "disconnecting" || this.#state === "closed") {
       return false;
     }
-    return this.ops.subscriptions.full;
+    // A RECEIPT awaited may be behind the messages: reading goes on until
+    // a buffer holds twice its high-water mark (a bound, still).
+    const { full, overfull } = this.ops.subscriptions;
+    return this.#receipts.size > 0 ? overfull : full;
   }
 
   // --- losing a connection, closing -----------------------------------------
@@ -699,13 +705,10 @@ export class ClientCore implements ClientState {
     this.#setState("disconnecting");
     // A reader paused for a full buffer must go on: the RECEIPT is behind.
     this.#connection?.resume();
-    // The timeout counts time without progress, not the time the backlog
-    // issued before DISCONNECT takes to be written.
-    const timeout = operationTimeout(
-      "disconnect",
-      options,
-      this.#settings.disconnectTimeout,
-    );
+    // The timeout counts time without progress (nothing written, or no
+    // RECEIPT once DISCONNECT is), not the time the backlog takes.
+    const { disconnectTimeout, timers } = this.#settings;
+    const timeout = operationTimeout("disconnect", options, disconnectTimeout);
     const goodbye = this.ops.operation<void>("DISCONNECT", {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       timeout: timeout instanceof RangeError ? options.timeout! : 0,
@@ -730,8 +733,21 @@ export class ClientCore implements ClientState {
         },
       });
       if (this.#ready) this.#connection?.kick();
+      const outbox = this.outbox;
       if (typeof timeout === "number" && timeout > 0) {
-        stopWatching = this.#watch(goodbye, timeout);
+        stopWatching = watchProgress(
+          timers,
+          timeout,
+          () => outbox.progressAt,
+          () => {
+            this.#gaveUp = disconnectStalled(
+              timeout,
+              goodbye.phase,
+              outbox.pending(),
+            );
+            goodbye.fail(this.#gaveUp, true);
+          },
+        );
       }
     }
     let failure: Error | undefined;
@@ -756,21 +772,6 @@ export class ClientCore implements ClientState {
       this.#finish(failure, dropped === undefined, dropped);
       await this.#connection?.reading;
     }
-  }
-
-  /** Fails DISCONNECT once it made no progress for `timeout` ms. */
-  #watch(goodbye: Operation<void>, timeout: number): () => void {
-    const outbox = this.outbox;
-    return watchProgress(this.#settings.timers, timeout, () => {
-      return outbox.progressAt;
-    }, () => {
-      this.#gaveUp = disconnectStalled(
-        timeout,
-        goodbye.phase,
-        outbox.pending(),
-      );
-      goodbye.fail(this.#gaveUp, true);
-    });
   }
 
   async #settledClose(): Promise<void> {

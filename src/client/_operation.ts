@@ -12,6 +12,8 @@ export interface OperationContext {
   readonly deadlines: Deadlines;
   /** Where failures of an operation's own go (the client's onError). */
   report(error: Error): void;
+  /** Why a reply may be held back, said when one does not come in time. */
+  behind?(): string | false | undefined;
 }
 
 /** A deadline kept by {@linkcode Deadlines}; `expire` is unset once settled. */
@@ -176,13 +178,17 @@ export class Operation<T = void> {
     if (timeout > 0) {
       this.#deadline = context.deadlines.add(timeout, () => {
         this.#deadline = undefined;
+        const behind = this.#phase === "queued"
+          ? undefined
+          : context.behind?.();
         this.#end(
           new StompTimeoutError(
-            this.#phase === "receipt"
+            (this.#phase === "receipt"
               ? `No RECEIPT for ${this.what} within ${timeout} ms`
               : this.#phase === "reply"
               ? `No reply to ${this.what} within ${timeout} ms`
-              : `${this.what} not written within ${timeout} ms (no connection, or no room in the send buffer)`,
+              : `${this.what} not written within ${timeout} ms (no connection, or no room in the send buffer)`) +
+              (behind ? `: ${behind}` : ""),
             timeout,
           ),
           true,

@@ -19,6 +19,12 @@ export interface PendingReceipt {
 
 export class Receipts {
   readonly #pending = new Map<string, PendingReceipt>();
+  readonly #waiting: () => void;
+
+  /** @param waiting Called as a receipt is added: someone waits for it. */
+  constructor(waiting: () => void = () => {}) {
+    this.#waiting = waiting;
+  }
 
   get size(): number {
     return this.#pending.size;
@@ -26,6 +32,7 @@ export class Receipts {
 
   add(id: string, pending: PendingReceipt): void {
     this.#pending.set(id, pending);
+    this.#waiting();
   }
 
   /** The frame asking for `id` was written on connection `epoch`. */

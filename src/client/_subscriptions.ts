@@ -172,6 +172,26 @@ export class Subscriptions {
   }
 
   /**
+   * Why a RECEIPT may not come while reading is paused: the subscription
+   * whose full buffer holds it back, and what to do; `undefined` if none.
+   */
+  behind(): string | undefined {
+    let full: Subscription | undefined;
+    for (const subscription of this.#byId.values()) {
+      if (!subscription.full) continue;
+      full = subscription;
+      if (subscription.buffered >= 2 * subscription.highWaterMark) break;
+      if (subscription.bufferedBytes >= 2 * subscription.highWaterMarkBytes) {
+        break;
+      }
+    }
+    if (full === undefined) return undefined;
+    return `reading is paused: subscription ${JSON.stringify(full.id)} to ${
+      JSON.stringify(full.destination)
+    } holds ${full.buffered} messages (${full.bufferedBytes} bytes of bodies) not yet taken, and the RECEIPT is behind more of them; take its messages before awaiting the receipt, raise highWaterMark (${full.highWaterMark}) or highWaterMarkBytes (${full.highWaterMarkBytes}) to hold them, or have the broker send fewer ahead of acknowledgements (a prefetch, such as RabbitMQ's prefetch-count header)`;
+  }
+
+  /**
    * The SUBSCRIBEs (each asking for a receipt) that restore, under their
    * ids, the subscriptions whose SUBSCRIBE went out on an earlier
    * connection, now going out on connection `epoch` (those still queued go
