@@ -128,7 +128,10 @@ function noop(): void {}
  *   a NACK, an UNSUBSCRIBE or the end of the connection. The
  *   `prefetch-count` SUBSCRIBE header caps unacknowledged messages per
  *   subscription, as in RabbitMQ. A queue stops dispatching to a connection
- *   whose socket does not drain.
+ *   whose socket does not drain; a connection that would hold more than
+ *   {@linkcode StompTestBrokerOptions.maxUnwrittenBytes} unwritten (a topic
+ *   subscriber that stopped reading) is ended as a slow consumer, with an
+ *   ERROR.
  * - Receipts, transactions (BEGIN, SEND/ACK/NACK in a transaction, COMMIT,
  *   ABORT), heart-beats in both directions, version negotiation, optional
  *   login check.
