@@ -37,7 +37,12 @@ import { StompSession } from "./session.ts";
 import type { BrokerUrl } from "./_urls.ts";
 import type { StompClient } from "./client.ts";
 import { Hooks } from "./_hooks.ts";
-import { afterConnected, disconnectStalled, lossHint } from "./_loss.ts";
+import {
+  afterConnected,
+  disconnectStalled,
+  lossHint,
+  notWritten,
+} from "./_loss.ts";
 import { asError, type Deferred, deferred, describe, noop } from "./_util.ts";
 import { type ConnectionStats, newStats } from "./_wiretap.ts";
 
@@ -73,6 +78,8 @@ export class ClientCore implements ClientState {
   /** The connection DISCONNECT was written on. */
   #goodbyeEpoch: number | undefined;
   #cancelSleep: (() => void) | undefined;
+  /** The last ERROR that answered CONNECT: a refused login. */
+  #refusal: Error | undefined;
   /** The timeout error of a disconnect() that gave up, once it did. */
   #gaveUp: StompTimeoutError | undefined;
   #serverName: string | undefined;
@@ -313,7 +320,11 @@ export class ClientCore implements ClientState {
           else first.reject(cause);
           return;
         }
-        const retry = policy !== undefined &&
+        // A refused login is no outage: retried only when beforeConnect
+        // may bring other credentials.
+        const refused = error === this.#refusal &&
+          this.#settings.beforeConnect === undefined;
+        const retry = policy !== undefined && !refused &&
           (up || (policy.retryFirstConnect && !signal?.aborted));
         if (!retry) {
           if (up) this.#finish(error);
@@ -439,7 +450,12 @@ export class ClientCore implements ClientState {
         connection.transport.close();
         throw error;
       }
-      await connection.open(connect);
+      try {
+        await connection.open(connect);
+      } catch (error) {
+        if (error instanceof StompServerError) this.#refusal = error;
+        throw error;
+      }
       try {
         // Frames that came with CONNECTED (in the same read) were handled
         // before this: one that ended the connection fails the attempt.
@@ -575,8 +591,7 @@ export class ClientCore implements ClientState {
     if (this.#state === "disconnecting" || this.#state === "closed") {
       return false;
     }
-    // A RECEIPT awaited may be behind the messages: reading goes on until
-    // a buffer holds twice its high-water mark (a bound, still).
+    // An awaited RECEIPT may be behind messages: read on, to a bound.
     const { full, overfull } = this.ops.subscriptions;
     return this.#receipts.size > 0 ? overfull : full;
   }
@@ -645,11 +660,7 @@ export class ClientCore implements ClientState {
    * `dropped`: what fails what was still queued, when a disconnect() that
    * gave up closes it; `error` (its timeout) is then kept as it is.
    */
-  #finish(
-    error: Error | undefined,
-    reportIt = true,
-    dropped?: StompConnectionError,
-  ): void {
+  #finish(error: Error | undefined, reportIt = true, dropped?: Error): void {
     if (this.#state === "closed") return;
     const failure = error === undefined ||
         error instanceof StompConnectionError || dropped !== undefined
@@ -735,23 +746,14 @@ export class ClientCore implements ClientState {
       if (this.#ready) this.#connection?.kick();
       const outbox = this.outbox;
       if (typeof timeout === "number" && timeout > 0) {
-        stopWatching = watchProgress(
-          timers,
-          timeout,
-          () => outbox.progressAt,
-          () => {
-            this.#gaveUp = disconnectStalled(
-              timeout,
-              goodbye.phase,
-              outbox.pending(),
-            );
-            goodbye.fail(this.#gaveUp, true);
-          },
-        );
+        stopWatching = watchProgress(timers, timeout, outbox, () => {
+          this.#gaveUp = disconnectStalled(timeout, goodbye.phase, outbox);
+          goodbye.fail(this.#gaveUp, true);
+        });
       }
     }
     let failure: Error | undefined;
-    let dropped: StompConnectionError | undefined;
+    let dropped: Error | undefined;
     try {
       await goodbye.promise;
     } catch (error) {
@@ -761,10 +763,7 @@ export class ClientCore implements ClientState {
       else if (ended !== null && ended === this.#gaveUp) {
         // The client ends with it; what was not written fails saying why.
         failure = ended;
-        dropped = new StompConnectionError(
-          `Not written: disconnect() gave up: ${ended.message}`,
-          { cause: ended },
-        );
+        dropped = notWritten(ended);
       }
       throw error;
     } finally {

@@ -5,15 +5,23 @@ import { StompSyntaxError } from "../errors.ts";
 import { StompConnectionError, StompTimeoutError } from "./errors.ts";
 import type { OperationPhase } from "./_operation.ts";
 
+/** What fails what was not written when disconnect() gave up with `ended`. */
+export function notWritten(ended: Error): StompConnectionError {
+  return new StompConnectionError(
+    `Not written: disconnect() gave up: ${ended.message}`,
+    { cause: ended },
+  );
+}
+
 /**
  * The error of a disconnect() that made no progress for `timeout` ms: its
- * RECEIPT did not come, or nothing was written while `pending` (DISCONNECT
- * itself included, queued last) waited.
+ * RECEIPT did not come, or nothing was written while what `outbox` holds
+ * (DISCONNECT itself included, queued last) waited.
  */
 export function disconnectStalled(
   timeout: number,
   phase: OperationPhase,
-  pending: { frames: number; bytes: number },
+  outbox: { pending(): { frames: number; bytes: number } },
 ): StompTimeoutError {
   if (phase === "receipt") {
     return new StompTimeoutError(
@@ -21,6 +29,7 @@ export function disconnectStalled(
       timeout,
     );
   }
+  const pending = outbox.pending();
   return new StompTimeoutError(
     `Cannot disconnect: nothing was written for ${timeout} ms (no connection, or the server does not read); ${
       pending.frames - 1

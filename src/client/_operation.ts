@@ -106,19 +106,19 @@ export class Deadlines {
 
 /**
  * Calls `stalled` once `timeout` ms passed since the later of the call and
- * `progressAt()` (when progress was last made, by `timers.now()`). Returns
- * the function that stops watching.
+ * `source.progressAt` (when progress was last made, by `timers.now()`).
+ * Returns the function that stops watching.
  */
 export function watchProgress(
   timers: StompTimers,
   timeout: number,
-  progressAt: () => number,
+  source: { readonly progressAt: number },
   stalled: () => void,
 ): () => void {
   const start = timers.now();
   let timer: unknown;
   const check = () => {
-    const idle = timers.now() - Math.max(start, progressAt());
+    const idle = timers.now() - Math.max(start, source.progressAt);
     if (idle >= timeout) {
       timer = undefined;
       stalled();

@@ -115,6 +115,9 @@ export interface ReconnectOptions {
    * started a moment before its broker still connects.
    * `StompClient.connect` then rejects only once the retries are
    * used up (or its `signal` aborts). `false` fails at the first refusal.
+   * A refused login (an ERROR in answer to CONNECT) is never retried, on the
+   * first connection or a later one, unless `beforeConnect` is set (its
+   * credentials may change from one attempt to the next).
    *
    * @default {true}
    */
