@@ -51,16 +51,53 @@ Deno.test("Outbox batches plain frames in order and counts their bytes", () => {
 Deno.test("Outbox starts a new batch once one holds BATCH_BYTES, or once the writer took it", () => {
   const outbox = new Outbox(1 << 30);
   const body = "x".repeat(1000);
-  const count = Math.ceil(BATCH_BYTES / 1000) + 5;
+  const count = 4 * Math.ceil(BATCH_BYTES / 1000);
   for (let i = 0; i < count; i++) {
     add(outbox, "SEND", ["destination", "/queue/a"], body);
   }
-  const first = take(outbox).frames.length;
+  // Batches are also cut where an arena ends (the first arenas are small).
+  const batches: number[] = [];
+  let frames = 0;
+  while (!outbox.empty) {
+    const entry = outbox.shift() as BatchEntry;
+    outbox.written([entry], 1);
+    batches.push(entry.batch.used);
+    frames += entry.batch.ends.length;
+  }
+  assertEquals(frames, count);
+  assertEquals(batches.every((used) => used < BATCH_BYTES + 1100), true);
+  assertEquals(batches.some((used) => used >= BATCH_BYTES), true);
   add(outbox, "SEND", ["destination", "/queue/a"], "late");
   const second = take(outbox).frames;
-  assertEquals(first + second.length - 1, count);
-  assertEquals(second.at(-1)!.text, "late");
+  assertEquals(second.map((frame) => frame.text), ["late"]);
   assertEquals(outbox.empty, true);
+});
+
+Deno.test("Outbox starts with a small arena, doubles it as a burst needs more, up to 256 KiB, and lets it go on close", () => {
+  const outbox = new Outbox(1 << 30);
+  const arenaOf = () => {
+    const entry = outbox.shift() as BatchEntry;
+    outbox.written([entry], 1);
+    return entry.batch.buffer.buffer.byteLength;
+  };
+  add(outbox, "SUBSCRIBE", ["destination", "/queue/a", "id", "1"], "");
+  assertEquals(arenaOf(), 4 * 1024);
+  // A burst: each arena used up starts one twice as large.
+  const sizes = new Set<number>();
+  for (let round = 0; round < 40; round++) {
+    for (let i = 0; i < 100; i++) {
+      add(outbox, "SEND", ["destination", "/queue/a"], "x".repeat(100));
+    }
+    sizes.add(arenaOf());
+  }
+  assertEquals(
+    [...sizes].sort((a, b) => a - b),
+    [4, 8, 16, 32, 64, 128, 256].map((k) => k * 1024),
+  );
+  // Closed: the arena goes; a frame after it starts a first-size one.
+  outbox.closed(new Error("closed"));
+  add(outbox, "SEND", ["destination", "/queue/a"], "after");
+  assertEquals(arenaOf(), 4 * 1024);
 });
 
 Deno.test("Outbox.dropEpoch() takes a lost connection's ACKs out of a batch and keeps its SENDs", () => {

@@ -131,10 +131,11 @@ export interface Batch {
 
 /** A batch stops taking frames once it holds this much. */
 export const BATCH_BYTES = 64 * 1024;
-// Batches are carved out of arenas of this size, and a new batch needs at
-// least this much room (else the next arena starts).
+// Batches are carved out of arenas: the first small (a client that sends
+// little holds little), each next one twice the last, up to the largest; a
+// new batch needs a sixteenth of its arena free (else the next one starts).
+const ARENA_FIRST = 4 * 1024;
 const ARENA_BYTES = 256 * 1024;
-const ARENA_MIN_ROOM = 16 * 1024;
 
 // Per frame beyond its body: the command, the header lines and the NUL,
 // counted roughly; the body dominates what the limit is for.
@@ -459,9 +460,8 @@ export class Outbox {
     // again, so a batch taken by the writer and the next one can share it,
     // and a frame a turn costs no allocation.
     let arena = this.#arena;
-    if (arena.length - this.#arenaUsed < Math.max(bound, ARENA_MIN_ROOM)) {
-      arena = this.#arena = new Uint8Array(Math.max(ARENA_BYTES, bound));
-      this.#arenaUsed = 0;
+    if (arena.length - this.#arenaUsed < Math.max(bound, arena.length >> 4)) {
+      arena = this.#nextArena(bound);
     }
     const batch: Batch = {
       buffer: arena.subarray(this.#arenaUsed),
@@ -492,11 +492,16 @@ export class Outbox {
    */
   #carve(bound: number): Uint8Array {
     if (this.#open !== undefined) this.#open.sealed = true;
-    if (this.#arena.length - this.#arenaUsed < bound) {
-      this.#arena = new Uint8Array(Math.max(ARENA_BYTES, bound));
-      this.#arenaUsed = 0;
-    }
+    if (this.#arena.length - this.#arenaUsed < bound) this.#nextArena(bound);
     return this.#arena.subarray(this.#arenaUsed);
+  }
+
+  /** A new arena with room for `bound`: twice the last, up to the largest. */
+  #nextArena(bound: number): Uint8Array<ArrayBuffer> {
+    const size = Math.min(ARENA_BYTES, this.#arena.length * 2 || ARENA_FIRST);
+    this.#arena = new Uint8Array(Math.max(size, bound));
+    this.#arenaUsed = 0;
+    return this.#arena;
   }
 
   /**
@@ -622,9 +627,15 @@ export class Outbox {
     if (this.#open === batch) this.#open = entry.batch;
   }
 
-  /** The client closed: everything still queued fails with `error`. */
+  /**
+   * The client closed: everything still queued fails with `error`, and the
+   * arena goes (a closed client that is still referenced holds none).
+   */
   closed(error: Error): void {
     this.#drop(error, () => true);
+    this.#arena = new Uint8Array(0);
+    this.#arenaUsed = 0;
+    this.#open = undefined;
   }
 
   #drop(error: Error, which: (entry: Outgoing) => boolean): void {
