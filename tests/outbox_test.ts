@@ -3,8 +3,13 @@
 // holds frames of a lost connection (ACK, NACK) gives up only those.
 
 import { assertEquals } from "@std/assert";
-import { StompDecoder, type StompFrame } from "@stomper/stomp";
-import { BATCH_BYTES, type BatchEntry, Outbox } from "../src/client/_outbox.ts";
+import { StompDecoder, StompFrame } from "@stomper/stomp";
+import {
+  BATCH_BYTES,
+  type BatchEntry,
+  ENTRY_OVERHEAD,
+  Outbox,
+} from "../src/client/_outbox.ts";
 
 function add(
   outbox: Outbox,
@@ -98,6 +103,35 @@ Deno.test("Outbox starts with a small arena, doubles it as a burst needs more, u
   outbox.closed(new Error("closed"));
   add(outbox, "SEND", ["destination", "/queue/a"], "after");
   assertEquals(arenaOf(), 4 * 1024);
+});
+
+Deno.test("Outbox counts a fixed cost per queued operation, and what hold() adds, against its limit", async () => {
+  const outbox = new Outbox(2 * ENTRY_OVERHEAD.frame);
+  const frame = new StompFrame("SEND", [["destination", "/queue/a"]], "x");
+  const accepted: number[] = [];
+  const push = (n: number) =>
+    outbox.push({
+      frame,
+      epoch: undefined,
+      accept: () => accepted.push(n),
+      fail: () => {},
+    });
+  push(1);
+  assertEquals(outbox.bufferedAmount > ENTRY_OVERHEAD.frame, true);
+  push(2);
+  push(3);
+  assertEquals(accepted, [1, 2]);
+  // Written, but receipts awaited elsewhere hold the limit: not yet.
+  outbox.hold(2 * ENTRY_OVERHEAD.frame);
+  const taken = [outbox.shift()!, outbox.shift()!, outbox.shift()!];
+  outbox.written(taken, 1);
+  await Promise.resolve();
+  assertEquals(accepted, [1, 2]);
+  assertEquals(outbox.hasRoom, false);
+  outbox.hold(-2 * ENTRY_OVERHEAD.frame);
+  assertEquals(accepted, [1, 2, 3]);
+  assertEquals(outbox.hasRoom, true);
+  assertEquals(outbox.bufferedAmount, 0);
 });
 
 Deno.test("Outbox.dropEpoch() takes a lost connection's ACKs out of a batch and keeps its SENDs", () => {

@@ -54,8 +54,10 @@ export class ClientCore implements ClientState {
   readonly #settings: ClientSettings;
   readonly #attempts: Attempts;
   readonly #brokers: Brokers;
-  // A reader paused for full buffers reads on while a RECEIPT is awaited.
-  readonly #receipts = new Receipts(() => this.#connection?.resume());
+  readonly #receipts = new Receipts({
+    waiting: () => this.#connection?.resume(), // reads on: see #mustPause
+    held: (bytes) => this.outbox.hold(bytes), // counted in sendBufferSize
+  });
   readonly #stats: ConnectionStats = newStats();
   readonly #closed = deferred<void>();
   readonly #deadlines: Deadlines;
@@ -716,8 +718,7 @@ export class ClientCore implements ClientState {
     this.#setState("disconnecting");
     // A reader paused for a full buffer must go on: the RECEIPT is behind.
     this.#connection?.resume();
-    // The timeout counts time without progress (nothing written, or no
-    // RECEIPT once DISCONNECT is), not the time the backlog takes.
+    // Its timeout counts time without progress, not the backlog's time.
     const { disconnectTimeout, timers } = this.#settings;
     const timeout = operationTimeout("disconnect", options, disconnectTimeout);
     const goodbye = this.ops.operation<void>("DISCONNECT", {

@@ -17,13 +17,27 @@ export interface PendingReceipt {
   epoch: number | undefined;
 }
 
+/**
+ * What an awaited receipt holds in memory until it comes (its callbacks, the
+ * operation and what they keep: about 2.4 KB measured for a SUBSCRIBE's),
+ * counted against the send buffer's limit (see `ReceiptEvents.held`).
+ */
+export const RECEIPT_OVERHEAD = 2048;
+
+/** What the registry tells its owner. */
+export interface ReceiptEvents {
+  /** A receipt was added: someone waits for it. */
+  waiting?: () => void;
+  /** The memory receipts hold grew (or shrank, below 0) by `bytes`. */
+  held?: (bytes: number) => void;
+}
+
 export class Receipts {
   readonly #pending = new Map<string, PendingReceipt>();
-  readonly #waiting: () => void;
+  readonly #events: ReceiptEvents;
 
-  /** @param waiting Called as a receipt is added: someone waits for it. */
-  constructor(waiting: () => void = () => {}) {
-    this.#waiting = waiting;
+  constructor(events: ReceiptEvents = {}) {
+    this.#events = events;
   }
 
   get size(): number {
@@ -31,8 +45,9 @@ export class Receipts {
   }
 
   add(id: string, pending: PendingReceipt): void {
+    if (!this.#pending.has(id)) this.#events.held?.(RECEIPT_OVERHEAD);
     this.#pending.set(id, pending);
-    this.#waiting();
+    this.#events.waiting?.();
   }
 
   /** The frame asking for `id` was written on connection `epoch`. */
@@ -44,7 +59,7 @@ export class Receipts {
   /** Forgets a receipt and returns it. */
   take(id: string): PendingReceipt | undefined {
     const pending = this.#pending.get(id);
-    if (pending !== undefined) this.#pending.delete(id);
+    if (pending !== undefined) this.#forget(id);
     return pending;
   }
 
@@ -66,7 +81,7 @@ export class Receipts {
   lost(epoch: number, error: Error): void {
     for (const [id, pending] of this.#pending) {
       if (pending.epoch !== epoch) continue;
-      this.#pending.delete(id);
+      this.#forget(id);
       pending.fail(error, false);
     }
   }
@@ -75,6 +90,12 @@ export class Receipts {
   closed(error: Error): void {
     const all = [...this.#pending.values()];
     this.#pending.clear();
+    this.#events.held?.(-all.length * RECEIPT_OVERHEAD);
     for (const pending of all) pending.fail(error, false);
+  }
+
+  #forget(id: string): void {
+    this.#pending.delete(id);
+    this.#events.held?.(-RECEIPT_OVERHEAD);
   }
 }

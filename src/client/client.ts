@@ -324,9 +324,10 @@ export class StompClient implements AsyncDisposable {
 
   /**
    * Bytes issued and not yet written to the transport (each frame counted
-   * as its body plus its headers, roughly), like a WebSocket's
-   * `bufferedAmount`. Operations are accepted at once while it is below
-   * `sendBufferSize`.
+   * as its body plus its headers, roughly, plus what holding a queued
+   * operation costs: see `StompClientOptions.sendBufferSize`), like a
+   * WebSocket's `bufferedAmount`. Operations are accepted at once while it,
+   * with what awaited receipts hold, is below `sendBufferSize`.
    */
   get bufferedAmount(): number {
     return this.#core.outbox.bufferedAmount;

@@ -267,7 +267,12 @@ export interface StompClientOptions extends StompSessionOptions {
    * accepted at once. Beyond it an operation still takes its place in the
    * order, but its promise resolves only once it is written: a producer that
    * awaits each `send` is held to the pace of the connection, with memory
-   * bounded by this size.
+   * bounded by this size. Besides frame bytes it counts what holding them
+   * costs: 2,048 bytes per queued operation (384 per SEND without receipt,
+   * timeout or signal; nothing more for frames batched at the call) and
+   * 2,048 per RECEIPT awaited (subscribe() awaits one under the hood); while
+   * awaited receipts alone fill it, operations are accepted only as the
+   * RECEIPTs come.
    *
    * @default {4194304}
    */
