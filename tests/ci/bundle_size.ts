@@ -21,9 +21,12 @@ const README_HEADING = "## Quick start: a browser page";
 /**
  * The budget in gzipped bytes. The goal is 14 KiB (14336 bytes, issue 21);
  * until it is met, the budget is the size reached, rounded up to the next
- * 512 bytes, so that growth fails CI.
+ * 512 bytes, so that growth fails CI. Raised on purpose from 32768 to 37888
+ * on 2026-12-06 for that day's fixes (the client's own bound over SockJS,
+ * typed errors for bad input, errors that name the URL and the fix, bounded
+ * costs at scale): 32,343 to 37,427 bytes; see docs/browser.md.
  */
-export const BUDGET = 32768;
+export const BUDGET = 37888;
 
 /** What {@linkcode measure} found. */
 export interface BundleSize {
