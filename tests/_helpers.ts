@@ -1,5 +1,8 @@
 // Helpers every test may use: waits that always end, seeded randomness that
-// can be replayed, and destination names no other test shares.
+// can be replayed, destination names no other test shares, and a CLI IO that
+// keeps what it prints.
+
+import type { CliIO } from "../src/cli.ts";
 
 /**
  * Resolves after `ms` milliseconds.
@@ -210,4 +213,38 @@ export function uniqueQueue(label = "q"): string {
  */
 export function uniqueTopic(label = "t"): string {
   return `/topic/stomper-${label}-${crypto.randomUUID()}`;
+}
+
+/**
+ * A `CliIO` that keeps what the CLI prints: standard output lines in `out`,
+ * standard error lines in `err`, and `stdin`, when given, as standard input.
+ *
+ * @example Keeping the printed lines
+ * ```ts
+ * import { cliIO } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const io = cliIO(new TextEncoder().encode("body"));
+ * io.print("sent");
+ * io.error("Cannot send: \"x\"");
+ * assertEquals(io.out, ["sent"]);
+ * assertEquals(io.err, ["Cannot send: \"x\""]);
+ * assertEquals(new TextDecoder().decode(await io.readStdin!()), "body");
+ * ```
+ *
+ * @param stdin What `readStdin` resolves to; without it there is no `readStdin`.
+ * @returns The IO, with the `out` and `err` arrays it fills.
+ */
+export function cliIO(
+  stdin?: Uint8Array,
+): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    print: (line) => out.push(line),
+    error: (line) => err.push(line),
+    ...(stdin ? { readStdin: () => Promise.resolve(stdin) } : {}),
+  };
 }

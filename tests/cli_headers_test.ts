@@ -1,21 +1,11 @@
 import { assertEquals } from "@std/assert";
-import { type CliIO, runCli } from "../src/cli.ts";
+import { runCli } from "../src/cli.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
-
-function io(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    print: (line) => out.push(line),
-    error: (line) => err.push(line),
-  };
-}
+import { cliIO } from "./_helpers.ts";
 
 Deno.test("runCli --header takes name: value as --show-headers prints it, the spaces after the colon not part of the value", async () => {
   await using broker = StompTestBroker.listen();
-  const send = io();
+  const send = cliIO();
   const status = await runCli([
     "send",
     broker.url,
@@ -29,7 +19,7 @@ Deno.test("runCli --header takes name: value as --show-headers prints it, the sp
     "x-plain:as:is",
   ], send);
   assertEquals(status, 0, send.err.join("\n"));
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli([
       "subscribe",

@@ -1,18 +1,8 @@
 import { assertEquals } from "@std/assert";
-import { type CliIO, runCli } from "../src/cli.ts";
+import { runCli } from "../src/cli.ts";
 import { StompClient } from "../src/client/client.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
-
-function io(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    print: (line) => out.push(line),
-    error: (line) => err.push(line),
-  };
-}
+import { cliIO } from "./_helpers.ts";
 
 Deno.test("runCli subscribe --show-headers writes one line per header, a line break, CR or backslash in it escaped as STOMP 1.2 does", async () => {
   await using broker = StompTestBroker.listen();
@@ -28,7 +18,7 @@ Deno.test("runCli subscribe --show-headers writes one line per header, a line br
       },
     });
   }
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli([
       "subscribe",

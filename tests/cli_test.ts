@@ -5,23 +5,11 @@ import type { StompFrame } from "../src/frame.ts";
 import { StompClient } from "../src/client/client.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 import { scriptedServer } from "./_peer.ts";
-import { eventually, within } from "./_helpers.ts";
-
-function io(stdin?: Uint8Array): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    print: (line) => out.push(line),
-    error: (line) => err.push(line),
-    ...(stdin ? { readStdin: () => Promise.resolve(stdin) } : {}),
-  };
-}
+import { cliIO, eventually, within } from "./_helpers.ts";
 
 Deno.test("runCli sends with a receipt, then subscribe prints and acks what arrived", async () => {
   await using broker = StompTestBroker.listen();
-  const send = io();
+  const send = cliIO();
   assertEquals(
     await runCli([
       "send",
@@ -34,11 +22,11 @@ Deno.test("runCli sends with a receipt, then subscribe prints and acks what arri
     0,
   );
   assertEquals(send.err, ["Sent 18 bytes to /queue/cli (receipt confirmed)"]);
-  const binary = io(new Uint8Array([0, 1, 2, 255]));
+  const binary = cliIO(new Uint8Array([0, 1, 2, 255]));
   assertEquals(await runCli(["send", broker.url, "/queue/cli"], binary), 0);
   assertEquals(broker.depth("/queue/cli"), 2);
 
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli([
       "subscribe",
@@ -63,7 +51,7 @@ Deno.test("runCli subscribe --json writes one object per message, base64 for bin
   await using broker = StompTestBroker.listen();
   await runCli(
     ["send", broker.url, "/queue/json", "-"],
-    io(new Uint8Array([0xff, 0x00])),
+    cliIO(new Uint8Array([0xff, 0x00])),
   );
   await runCli([
     "send",
@@ -72,8 +60,8 @@ Deno.test("runCli subscribe --json writes one object per message, base64 for bin
     "plain text",
     "--content-type",
     "text/plain",
-  ], io());
-  const sub = io();
+  ], cliIO());
+  const sub = cliIO();
   assertEquals(
     await runCli([
       "subscribe",
@@ -103,7 +91,7 @@ Deno.test("runCli returns 130 when its signal aborts while connecting", async ()
     asked = true;
     await peer.end(); // Never answers CONNECT.
   });
-  const out = { ...io(), signal: controller.signal };
+  const out = { ...cliIO(), signal: controller.signal };
   const running = runCli(["send", server.url, "/queue/a", "body"], out);
   await eventually(() => asked, 2000, "CONNECT received");
   controller.abort("SIGINT");
@@ -126,7 +114,7 @@ for (const [reason, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
       disconnected = (await peer.next(1500)).command === "DISCONNECT";
       await peer.end();
     });
-    const out = { ...io(), signal: controller.signal };
+    const out = { ...cliIO(), signal: controller.signal };
     const running = runCli(["send", server.url, "/queue/a", "body"], out);
     await eventually(() => sent, 2000, "SEND received");
     controller.abort(reason);
@@ -140,7 +128,7 @@ for (const [reason, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
 Deno.test("runCli returns 130 and ends the subscription when its signal aborts", async () => {
   await using broker = StompTestBroker.listen();
   const controller = new AbortController();
-  const sub = { ...io(), signal: controller.signal };
+  const sub = { ...cliIO(), signal: controller.signal };
   const running = runCli([
     "subscribe",
     broker.url,
@@ -167,7 +155,7 @@ Deno.test("runCli returns 130 and sends nothing when its signal aborts while std
   let reading = false;
   let finish = (_body: Uint8Array) => {};
   const out: CliIO & { err: string[] } = {
-    ...io(),
+    ...cliIO(),
     signal: controller.signal,
     readStdin: () => {
       reading = true;
@@ -209,7 +197,7 @@ Deno.test("runCli reports usage errors with status 2", async () => {
       [["subscribe", "tcp://h", "/q", "extra"], 'Unexpected argument "extra"'],
     ] as const
   ) {
-    const out = io();
+    const out = cliIO();
     assertEquals(await runCli(args, out), 2, args.join(" "));
     assertMatch(
       out.err[0] ?? "",
@@ -222,7 +210,7 @@ Deno.test("runCli reports a failed connection with status 1", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
-  const out = io();
+  const out = cliIO();
   assertEquals(
     await runCli(["send", `tcp://127.0.0.1:${port}`, "/q", "x"], out),
     1,
@@ -236,7 +224,7 @@ Deno.test("runCli reports a broker's ERROR with status 1", async () => {
     passcode: "secret",
   });
   const url = broker.url.replace("tcp://", "tcp://user:wrong@");
-  const out = io();
+  const out = cliIO();
   assertEquals(await runCli(["send", url, "/queue/a", "x"], out), 1);
   assertMatch(out.err[0] ?? "", /^stomper: /);
 });
@@ -252,7 +240,7 @@ Deno.test("runCli refuses a URL scheme it cannot open with status 2, naming the 
       ["not a url", 'Invalid <url> "not a url"'],
     ] as const
   ) {
-    const out = io();
+    const out = cliIO();
     assertEquals(await runCli(["send", url, "/q", "x"], out), 2, url);
     assertEquals(
       out.err[0]?.startsWith(`stomper: ${message}`),
@@ -276,7 +264,7 @@ Deno.test("runCli refuses a URL whose login or password is not valid percent-enc
     ] as const
   ) {
     const url = broker.url.replace("tcp://", `tcp://${userinfo}@`);
-    const out = io();
+    const out = cliIO();
     assertEquals(await runCli(["send", url, "/q", "x"], out), 2, url);
     assertEquals(out.err[0]?.startsWith("stomper: Invalid <url> "), true);
     assert(
@@ -289,7 +277,7 @@ Deno.test("runCli refuses a URL whose login or password is not valid percent-enc
   }
   assertEquals(broker.connections, 0);
   // Written as the message says, it logs in.
-  const out = io();
+  const out = cliIO();
   const url = broker.url.replace("tcp://", "tcp://user:50%25off@");
   assertEquals(await runCli(["send", url, "/queue/a", "x"], out), 0);
   assertEquals(broker.depth("/queue/a"), 1);
@@ -297,7 +285,7 @@ Deno.test("runCli refuses a URL whose login or password is not valid percent-enc
 
 Deno.test("runCli exits 2 naming a --ca file it cannot read, before connecting", async () => {
   await using broker = StompTestBroker.listen();
-  const out = io();
+  const out = cliIO();
   const path = "/nonexistent/stomper-ca.pem";
   assertEquals(
     await runCli(["send", broker.url, "/q", "x", "--ca", path], out),
@@ -315,7 +303,7 @@ Deno.test("runCli takes --ca from STOMP_CA when the flag is absent; the flag win
   await using broker = StompTestBroker.listen();
   const read: string[] = [];
   const withEnv = (value: string | undefined) => ({
-    ...io(),
+    ...cliIO(),
     env: (name: string) => name === "STOMP_CA" ? value : undefined,
     readTextFile: (path: string) => {
       read.push(path);
@@ -358,7 +346,7 @@ Deno.test("runCli send --count sends the body N times, reading standard input on
   await using broker = StompTestBroker.listen();
   let reads = 0;
   const out = {
-    ...io(),
+    ...cliIO(),
     readStdin: () => {
       reads++;
       return Promise.resolve(new Uint8Array([1, 2, 3]));
@@ -374,7 +362,7 @@ Deno.test("runCli send --count sends the body N times, reading standard input on
   ]);
   assertEquals(broker.depth("/queue/many"), 150);
 
-  const numbered = io();
+  const numbered = cliIO();
   assertEquals(
     await runCli([
       "send",
@@ -387,7 +375,7 @@ Deno.test("runCli send --count sends the body N times, reading standard input on
     0,
   );
   assertEquals(numbered.err, ["Sent 2 messages of 4 bytes each to /queue/few"]);
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli(["subscribe", broker.url, "/queue/few", "--count", "2"], sub),
     0,
@@ -398,11 +386,11 @@ Deno.test("runCli send --count sends the body N times, reading standard input on
 Deno.test("runCli subscribe --raw writes each body's bytes and nothing else", async () => {
   await using broker = StompTestBroker.listen();
   const binary = new Uint8Array([0, 255, 10, 13, 0x80]);
-  await runCli(["send", broker.url, "/queue/raw"], io(binary));
-  await runCli(["send", broker.url, "/queue/raw", "text\n"], io());
+  await runCli(["send", broker.url, "/queue/raw"], cliIO(binary));
+  await runCli(["send", broker.url, "/queue/raw", "text\n"], cliIO());
   const written: Uint8Array[] = [];
   const sub = {
-    ...io(),
+    ...cliIO(),
     write: (bytes: Uint8Array) => {
       written.push(bytes.slice());
       return Promise.resolve();
@@ -428,7 +416,7 @@ Deno.test("runCli subscribe --raw writes each body's bytes and nothing else", as
       ["send", broker.url, "/q", "x", "--raw"],
     ]
   ) {
-    const out = io();
+    const out = cliIO();
     assertEquals(await runCli(args, out), 2, args.join(" "));
     assertMatch(
       out.err[0] ?? "",
@@ -472,7 +460,7 @@ Deno.test("runCli subscribe --count N with a client ack mode asks for a prefetch
     const controller = new AbortController();
     const seen = subscribes.length;
     const running = runCli(["subscribe", broker.url, "/queue/pf", ...args], {
-      ...io(),
+      ...cliIO(),
       signal: controller.signal,
     });
     await eventually(() => subscribes.length > seen, 2000, "SUBSCRIBE");
@@ -499,7 +487,7 @@ Deno.test("runCli --trace writes each frame in and out to the error stream, the 
     eolAfterFrame: false,
   });
   const url = `tcp://cli:pa55@127.0.0.1:${broker.port}`;
-  const send = io();
+  const send = cliIO();
   assertEquals(
     await runCli(["send", url, "/queue/traced", "hi", "--trace"], send),
     0,
@@ -523,7 +511,7 @@ Deno.test("runCli --trace writes each frame in and out to the error stream, the 
     "CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nlogin:cli\npasscode:pa55\nheart-beat:10000,10000\n\n\0";
   assert(send.err[0]!.endsWith(` (${connect.length} B)`), send.err[0]);
 
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli(
       ["subscribe", url, "/queue/traced", "--count", "1", "--trace"],
@@ -543,7 +531,7 @@ Deno.test("runCli --trace writes each frame in and out to the error stream, the 
 
 Deno.test("runCli without --trace writes no trace lines", async () => {
   await using broker = StompTestBroker.listen();
-  const send = io();
+  const send = cliIO();
   assertEquals(await runCli(["send", broker.url, "/queue/q", "x"], send), 0);
   assertEquals(send.err, ["Sent 1 bytes to /queue/q (receipt confirmed)"]);
 });
@@ -556,7 +544,7 @@ Deno.test("runCli send --no-content-length sends a text body without content-len
     },
   });
   const fromStdin = {
-    ...io(),
+    ...cliIO(),
     readStdin: () => Promise.resolve(new TextEncoder().encode("from stdin ✓")),
   };
   assertEquals(
@@ -566,7 +554,7 @@ Deno.test("runCli send --no-content-length sends a text body without content-len
     ),
     0,
   );
-  const out = io();
+  const out = cliIO();
   assertEquals(
     await runCli([
       "send",
@@ -578,7 +566,7 @@ Deno.test("runCli send --no-content-length sends a text body without content-len
     0,
   );
   assertEquals(
-    await runCli(["send", broker.url, "/queue/t", "sized"], io()),
+    await runCli(["send", broker.url, "/queue/t", "sized"], cliIO()),
     0,
   );
   assertEquals(
@@ -591,7 +579,7 @@ Deno.test("runCli send --no-content-length sends a text body without content-len
       [new Uint8Array([0x61, 0, 0x62]), "cannot send a body holding NUL"],
     ] as const
   ) {
-    const refused = { ...io(), readStdin: () => Promise.resolve(bytes) };
+    const refused = { ...cliIO(), readStdin: () => Promise.resolve(bytes) };
     assertEquals(
       await runCli(
         ["send", broker.url, "/queue/t", "--no-content-length"],
@@ -651,14 +639,14 @@ Deno.test("runCli --max-message-bytes splits each frame into WebSocket messages 
     assertEquals(
       await runCli(
         ["send", url, "/queue/ws", body, "--max-message-bytes=256"],
-        io(),
+        cliIO(),
       ),
       0,
     );
     assertEquals(broker.depth("/queue/ws"), 1);
     assert(sizes.length > 4, `split into ${sizes.length} messages`);
     assert(sizes.every((size) => size <= 256), sizes.join(","));
-    const usage = io();
+    const usage = cliIO();
     assertEquals(
       await runCli(
         ["send", url, "/q", "x", "--max-message-bytes", "3", "--text-frames"],
@@ -667,7 +655,7 @@ Deno.test("runCli --max-message-bytes splits each frame into WebSocket messages 
       2,
     );
     assertMatch(usage.err[0] ?? "", /must be at least 4 with --text-frames/);
-    const zero = io();
+    const zero = cliIO();
     assertEquals(
       await runCli(["send", url, "/q", "x", "--max-message-bytes=0"], zero),
       2,
@@ -698,7 +686,7 @@ function ioWith(
 ): CliIO & { out: string[]; err: string[]; read: string[] } {
   const read: string[] = [];
   return {
-    ...io(),
+    ...cliIO(),
     read,
     env: (name) => env[name],
     readTextFile: (path) => {
@@ -797,7 +785,7 @@ Deno.test("runCli takes the login from STOMP_LOGIN and the passcode from --passc
 });
 
 Deno.test("runCli --help documents STOMP_LOGIN, STOMP_PASSCODE, --passcode-file, their order and the exit status 141", async () => {
-  const out = io();
+  const out = cliIO();
   assertEquals(await runCli(["--help"], out), 0);
   const help = out.out.join("\n");
   for (
@@ -847,7 +835,7 @@ Deno.test("runCli never writes a password holding / or @, in any usage error", a
       ["send", `tcp://app:${encodeURIComponent(secret)}@h`, "/q", "x", "-z"],
     ]
   ) {
-    const out = io();
+    const out = cliIO();
     assertEquals(await runCli(args, out), 2, args.join(" "));
     assertHidden(written(out), [secret]);
   }
@@ -859,7 +847,7 @@ Deno.test("runCli never writes the passcode in connection errors, from the URL, 
   const closed = listener.addr.port;
   listener.close();
   // Refused, with the password in the URL.
-  const refused = io();
+  const refused = cliIO();
   assertEquals(
     await runCli([
       "send",
@@ -872,7 +860,7 @@ Deno.test("runCli never writes the passcode in connection errors, from the URL, 
   assertMatch(refused.err[0] ?? "", /^stomper: /);
   assertHidden(written(refused), [secret]);
   // A bad port, which the client refuses with the URL in its message.
-  const port = io();
+  const port = cliIO();
   assertEquals(
     await runCli([
       "send",
@@ -888,7 +876,7 @@ Deno.test("runCli never writes the passcode in connection errors, from the URL, 
 Deno.test("runCli hides the passcode wherever a scripted server's ERROR and the trace quote it", async () => {
   const secret = "Pw/s3cr@t";
   const sources: [string[], CliIO & { out: string[]; err: string[] }][] = [
-    [[`tcp://app:${encodeURIComponent(secret)}@`], io()],
+    [[`tcp://app:${encodeURIComponent(secret)}@`], cliIO()],
     [["tcp://app@", "--passcode-file", "pw"], ioWith({}, { pw: secret })],
     [["tcp://app@"], ioWith({ STOMP_PASSCODE: secret })],
   ];
@@ -979,7 +967,7 @@ Deno.test("runCli names --ca and STOMP_CA when a TLS certificate does not verify
 
 /** An io whose output fails at message `at` (1-based) as `failure` says. */
 function failingOutput(at: number, failure: Error) {
-  const out = io();
+  const out = cliIO();
   let lines = 0;
   return {
     ...out,
@@ -1042,7 +1030,7 @@ Deno.test("runCli subscribe returns 1 naming the failure when a write fails othe
   // --raw writes through io.write: a closed pipe there ends it the same way.
   let writes = 0;
   const raw = {
-    ...io(),
+    ...cliIO(),
     write: () =>
       ++writes === 1 ? Promise.resolve() : Promise.reject(brokenPipe()),
   };
@@ -1072,7 +1060,7 @@ Deno.test("runCli subscribe sends a message's ACK only once its write has comple
   await client.send("/queue/slow", "slow", { receipt: true });
   const pending: (() => void)[] = [];
   const out = {
-    ...io(),
+    ...cliIO(),
     print: (line: string) =>
       new Promise<void>((resolve) => {
         pending.push(() => {
@@ -1111,7 +1099,7 @@ Deno.test("runCli send --lines sends a message per line over one connection, in 
     onFrame: (frame) => frames.push(frame),
   });
   const input = new TextEncoder().encode("one\r\n\ntwo\n\n  three \nlast");
-  const send = io(input);
+  const send = cliIO(input);
   assertEquals(
     await runCli([
       "send",
@@ -1134,7 +1122,7 @@ Deno.test("runCli send --lines sends a message per line over one connection, in 
     assert(frame.headers.get("receipt") !== undefined);
     assertEquals(frame.headers.get("content-type"), "text/plain");
   }
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli(["subscribe", broker.url, "/queue/lines", "--count=4"], sub),
     0,
@@ -1144,7 +1132,10 @@ Deno.test("runCli send --lines sends a message per line over one connection, in 
 
 Deno.test("runCli send --lines with empty input sends nothing and says so", async () => {
   await using broker = StompTestBroker.listen();
-  const send = { ...io(), readStdin: () => Promise.resolve(new Uint8Array()) };
+  const send = {
+    ...cliIO(),
+    readStdin: () => Promise.resolve(new Uint8Array()),
+  };
   assertEquals(
     await runCli(["send", broker.url, "/queue/none", "--lines"], send),
     0,
@@ -1170,7 +1161,7 @@ Deno.test("runCli send --lines names the line whose SEND the server refused (scr
     );
     await peer.end();
   });
-  const out = io(new TextEncoder().encode("a\nb\n\nc\nd\n"));
+  const out = cliIO(new TextEncoder().encode("a\nb\n\nc\nd\n"));
   assertEquals(
     await runCli(["send", server.url, "/queue/a", "--lines"], out),
     1,
@@ -1185,7 +1176,7 @@ Deno.test("runCli send --lines names the line whose SEND the server refused (scr
 
 Deno.test("runCli send --lines --no-content-length refuses a line holding NUL, naming it", async () => {
   await using broker = StompTestBroker.listen();
-  const out = io(new TextEncoder().encode("fine\nbad\0line\n"));
+  const out = cliIO(new TextEncoder().encode("fine\nbad\0line\n"));
   assertEquals(
     await runCli([
       "send",
@@ -1226,7 +1217,7 @@ Deno.test("runCli send and subscribe refuse the other command's pipeline options
       ],
     ] as const
   ) {
-    const out = io();
+    const out = cliIO();
     assertEquals(await runCli(args, out), 2, args.join(" "));
     assertEquals(out.err[0], `stomper: ${message}`);
   }
@@ -1235,7 +1226,7 @@ Deno.test("runCli send and subscribe refuse the other command's pipeline options
 Deno.test("runCli subscribe --wait exits 0 once that long passes without a message, the time starting again after each one", async () => {
   await using broker = StompTestBroker.listen();
   await using sender = await StompClient.connectUrl(broker.url);
-  const sub = io();
+  const sub = cliIO();
   const start = performance.now();
   const running = runCli([
     "subscribe",
@@ -1262,7 +1253,7 @@ Deno.test("runCli subscribe --wait exits 0 once that long passes without a messa
   assertEquals(broker.unacknowledged("/queue/wait"), 0);
 
   // Nothing at all: 0 after the wait.
-  const empty = io();
+  const empty = cliIO();
   const before = performance.now();
   assertEquals(
     await runCli(
@@ -1278,8 +1269,11 @@ Deno.test("runCli subscribe --wait exits 0 once that long passes without a messa
 
 Deno.test("runCli subscribe --count with --wait stops at the count when the messages come first", async () => {
   await using broker = StompTestBroker.listen();
-  await runCli(["send", broker.url, "/queue/both", "x", "--count", "3"], io());
-  const sub = io();
+  await runCli(
+    ["send", broker.url, "/queue/both", "x", "--count", "3"],
+    cliIO(),
+  );
+  const sub = cliIO();
   assertEquals(
     await runCli([
       "subscribe",
@@ -1318,9 +1312,9 @@ Deno.test("runCli subscribe --json embeds a body as JSON when its content-type i
       "/queue/json-body",
       body,
       ...(type === undefined ? [] : ["--content-type", type]),
-    ], io());
+    ], cliIO());
   }
-  const sub = io();
+  const sub = cliIO();
   assertEquals(
     await runCli([
       "subscribe",
@@ -1345,7 +1339,7 @@ Deno.test("runCli subscribe --json embeds a body as JSON when its content-type i
 Deno.test("runCli subscribe --reconnect subscribes again after the test broker drops the connection", async () => {
   await using broker = StompTestBroker.listen();
   await using sender = await StompClient.connectUrl(broker.url);
-  const sub = io();
+  const sub = cliIO();
   let printed: () => void = () => {};
   const first = new Promise<void>((resolve) => printed = resolve);
   const out = {
@@ -1389,7 +1383,7 @@ Deno.test("runCli subscribe --reconnect subscribes again after the test broker d
 
 Deno.test("runCli subscribe without --reconnect exits 1 when the connection drops", async () => {
   await using broker = StompTestBroker.listen();
-  const sub = io();
+  const sub = cliIO();
   const running = runCli(["subscribe", broker.url, "/queue/once"], sub);
   await eventually(() => broker.connections === 1, 2000);
   await new Promise((resolve) => setTimeout(resolve, 100));
