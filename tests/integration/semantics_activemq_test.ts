@@ -4,10 +4,10 @@
 // client.
 
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { type StompClient, StompServerError } from "@stomper/stomp/client";
+import { StompServerError } from "@stomper/stomp/client";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
-import { RawPeer } from "../_peer.ts";
+import { brokerPeer, headerRoundTrip } from "./_semantics.ts";
 import { send } from "@stomper/stomp/frames";
 
 const QUIET = { heartBeat: [0, 0] as const };
@@ -41,15 +41,7 @@ Deno.test("Broker semantics on ActiveMQ: in client mode one ACK covers every ear
   await first[0]!.ack({ receipt: true });
   assertEquals(client.state, "connected");
   // The broker, sent such an ACK by a peer of its own:
-  await using peer = await RawPeer.open(new URL(BROKERS.activemqTcp).href, {
-    name: "ActiveMQ",
-  });
-  const connected = await peer.handshake({
-    host: "/",
-    acceptVersion: ["1.2"],
-    heartBeat: [0, 0],
-  });
-  assertEquals(connected.command, "CONNECTED", connected.text);
+  await using peer = await brokerPeer(BROKERS.activemqTcp, "ActiveMQ");
   const own = uniqueQueue("covered");
   await peer.send({
     command: "SUBSCRIBE",
@@ -246,26 +238,16 @@ Deno.test("Broker semantics on ActiveMQ: a MESSAGE sent on with its own headers 
   assertEquals(copy!.headers.get("x-kind"), "invoice");
 });
 
-async function roundTrip(
-  client: StompClient,
-  value: string,
-): Promise<string | undefined> {
-  const queue = uniqueQueue("escape");
-  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
-  await client.send(queue, "x", { receipt: true, headers: { "x-v": value } });
-  return (await inbox.take(1))[0]!.headers.get("x-v");
-}
-
 Deno.test("Broker semantics on ActiveMQ: header values keep ':', LF, CR and '\\' under 1.1 and 1.2; under 1.0 a '\\\\' comes back as '\\'", async () => {
   const value = "a:b\nc\\d\re é";
   for (const version of ["1.1", "1.2"] as const) {
     await using client = await activemq({ acceptVersion: [version] });
     assertEquals(client.version, version);
-    assertEquals(await roundTrip(client, value), value);
+    assertEquals(await headerRoundTrip(client, value), value);
   }
   await using old = await activemq({ acceptVersion: ["1.0"] });
   assertEquals(old.version, "1.0");
-  assertEquals(await roundTrip(old, "a:b\rc"), "a:b\rc");
-  assertEquals(await roundTrip(old, "a\\\\b"), "a\\b");
+  assertEquals(await headerRoundTrip(old, "a:b\rc"), "a:b\rc");
+  assertEquals(await headerRoundTrip(old, "a\\\\b"), "a\\b");
   assert(old.state === "connected");
 });

@@ -4,7 +4,6 @@
 
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
-  type StompClient,
   StompConnectionError,
   StompServerError,
   StompTimeoutError,
@@ -12,7 +11,7 @@ import {
 import { send } from "@stomper/stomp/frames";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
-import { RawPeer } from "../_peer.ts";
+import { brokerPeer, headerRoundTrip } from "./_semantics.ts";
 
 const QUIET = { heartBeat: [0, 0] as const };
 // How long "nothing more arrives" is watched: locally a delivery the broker
@@ -127,17 +126,10 @@ Deno.test("Broker semantics on RabbitMQ: a NACK in a transaction is done at COMM
 });
 
 Deno.test("Broker semantics on RabbitMQ: an ACK of a message an earlier client-mode ACK covered ends the connection, after that ACK's RECEIPT (so the client sends none)", async () => {
-  await using peer = await RawPeer.open(new URL(BROKERS.rabbitmqTcp).href, {
-    name: "RabbitMQ",
-  });
-  const connected = await peer.handshake({
-    host: "/",
+  await using peer = await brokerPeer(BROKERS.rabbitmqTcp, "RabbitMQ", {
     login: "guest",
     passcode: "guest",
-    acceptVersion: ["1.2"],
-    heartBeat: [0, 0],
   });
-  assertEquals(connected.command, "CONNECTED", connected.text);
   const queue = uniqueQueue("covered");
   await peer.send({
     command: "SUBSCRIBE",
@@ -234,17 +226,10 @@ Deno.test("Broker semantics on RabbitMQ: messages of an unsubscribed client-mode
 });
 
 Deno.test("Broker semantics on RabbitMQ: an UNSUBSCRIBE with deliveries on their way gets an ERROR 'Subscription not found' for them, and the connection stays open", async () => {
-  await using peer = await RawPeer.open(new URL(BROKERS.rabbitmqTcp).href, {
-    name: "RabbitMQ",
-  });
-  const connected = await peer.handshake({
-    host: "/",
+  await using peer = await brokerPeer(BROKERS.rabbitmqTcp, "RabbitMQ", {
     login: "guest",
     passcode: "guest",
-    acceptVersion: ["1.2"],
-    heartBeat: [0, 0],
   });
-  assertEquals(connected.command, "CONNECTED", connected.text);
   const queue = uniqueQueue("in-flight");
   for (let i = 0; i < 500; i++) {
     await peer.send(send(queue, `m${i}`));
@@ -339,26 +324,16 @@ Deno.test("Broker semantics on RabbitMQ: a SUBSCRIBE to /temp-queue/ is an ERROR
   );
 });
 
-async function roundTrip(
-  client: StompClient,
-  value: string,
-): Promise<string | undefined> {
-  const queue = uniqueQueue("escape");
-  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
-  await client.send(queue, "x", { receipt: true, headers: { "x-v": value } });
-  return (await inbox.take(1))[0]!.headers.get("x-v");
-}
-
 Deno.test("Broker semantics on RabbitMQ: header values keep ':', LF and '\\' under 1.1 and 1.2; under 1.0 a ':' comes back as \\c", async () => {
   const value = "a:b\nc\\d é";
   for (const version of ["1.1", "1.2"] as const) {
     await using client = await rabbit({ acceptVersion: [version] });
     assertEquals(client.version, version);
-    assertEquals(await roundTrip(client, value), value);
+    assertEquals(await headerRoundTrip(client, value), value);
   }
   await using old = await rabbit({ acceptVersion: ["1.0"] });
   assertEquals(old.version, "1.0");
-  assertEquals(await roundTrip(old, "a:b"), "a\\cb");
+  assertEquals(await headerRoundTrip(old, "a:b"), "a\\cb");
 });
 
 Deno.test("Broker semantics on RabbitMQ: a CR inside a header value ends a 1.0 or 1.1 connection without an ERROR; 1.2 escapes it", async () => {
@@ -366,7 +341,7 @@ Deno.test("Broker semantics on RabbitMQ: a CR inside a header value ends a 1.0 o
     const { errors, onError } = collecting();
     await using client = await rabbit({ acceptVersion: [version], onError });
     await assertRejects(
-      () => roundTrip(client, "a\rb"),
+      () => headerRoundTrip(client, "a\rb"),
       StompConnectionError,
       "The server closed the connection",
     );
@@ -376,5 +351,5 @@ Deno.test("Broker semantics on RabbitMQ: a CR inside a header value ends a 1.0 o
     );
   }
   await using client = await rabbit({ acceptVersion: ["1.2"] });
-  assertEquals(await roundTrip(client, "a\rb"), "a\rb");
+  assertEquals(await headerRoundTrip(client, "a\rb"), "a\rb");
 });
