@@ -1,8 +1,10 @@
 // Helpers every test may use: waits that always end, seeded randomness that
 // can be replayed, destination names no other test shares, and a CLI IO that
-// keeps what it prints.
+// keeps what it prints, and the error a promise or a connect rejects with.
 
+import { assertInstanceOf } from "@std/assert";
 import type { CliIO } from "../src/cli.ts";
+import { StompClient, StompConnectionError } from "@stomper/stomp/client";
 
 /**
  * Resolves after `ms` milliseconds.
@@ -247,4 +249,67 @@ export function cliIO(
     error: (line) => err.push(line),
     ...(stdin ? { readStdin: () => Promise.resolve(stdin) } : {}),
   };
+}
+
+/**
+ * The error `promise` rejects with; fails if it resolves.
+ *
+ * @example The reason of a rejection
+ * ```ts
+ * import { failure } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const error = await failure(Promise.reject(new Error("Cannot go: \"x\"")));
+ * assertEquals(error.message, "Cannot go: \"x\"");
+ * ```
+ *
+ * @param promise A promise that should reject with an `Error`.
+ * @returns What it rejected with.
+ */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assertInstanceOf(error, Error);
+  return error;
+}
+
+/**
+ * Connects with `tcp://` to `listener`'s port while `serve` answers the one
+ * connection it accepts, then closes the listener and returns the
+ * `StompConnectionError` the connect rejected with (fails on another
+ * outcome).
+ *
+ * @example A port that answers with HTTP
+ * ```ts
+ * import { connectFailure } from "./_helpers.ts";
+ * import { assert } from "@std/assert";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { error } = await connectFailure(listener, async (conn) => {
+ *   await conn.read(new Uint8Array(1024));
+ *   await conn.write(new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n"));
+ *   conn.close();
+ * });
+ * assert(error.message.includes("the port speaks HTTP"), error.message);
+ * ```
+ *
+ * @param listener Listens on 127.0.0.1; it is closed on return.
+ * @param serve What the server does with the connection.
+ * @returns The error and the port it names.
+ */
+export async function connectFailure<C extends Deno.Conn>(
+  listener: Deno.Listener<C, Deno.NetAddr>,
+  serve: (conn: C) => Promise<void>,
+): Promise<{ error: StompConnectionError; port: number }> {
+  const served = (async () => serve(await listener.accept()))();
+  const port = listener.addr.port;
+  const error = await failure(
+    StompClient.connectUrl(`tcp://127.0.0.1:${port}`, { connectTimeout: 5000 }),
+  );
+  listener.close();
+  await served;
+  assertInstanceOf(error, StompConnectionError);
+  return { error, port };
 }

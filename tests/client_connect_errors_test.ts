@@ -9,21 +9,11 @@ import { StompClient, StompConnectionError } from "@stomper/stomp/client";
 import { StompSyntaxError } from "@stomper/stomp";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { connectWebSocket } from "@stomper/stomp/transports";
-import { within } from "./_helpers.ts";
+import { connectFailure, failure, within } from "./_helpers.ts";
 
 const TLS_DIR = new URL("./testdata/transports/", import.meta.url);
 const CERT = await Deno.readTextFile(new URL("localhost.pem", TLS_DIR));
 const KEY = await Deno.readTextFile(new URL("localhost.key", TLS_DIR));
-
-/** The error `promise` rejects with (fails if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  assertInstanceOf(error, Error);
-  return error;
-}
 
 /** A port of 127.0.0.1 that nobody listens on (it was free a moment ago). */
 function freePort(): number {
@@ -131,20 +121,12 @@ Deno.test("StompClient.connectUrl with tcp:// on a TLS port says the port speaks
     cert: CERT,
     key: KEY,
   });
-  const served = (async () => {
-    const conn = await listener.accept();
+  const { error, port } = await connectFailure(listener, async (conn) => {
     // The handshake fails on the CONNECT frame: the server answers with
     // a TLS alert and closes.
     await conn.handshake().catch(() => {});
     conn.close();
-  })();
-  const port = listener.addr.port;
-  const error = await failure(
-    StompClient.connectUrl(`tcp://127.0.0.1:${port}`, { connectTimeout: 5000 }),
-  );
-  listener.close();
-  await served;
-  assertInstanceOf(error, StompConnectionError);
+  });
   assertEquals(
     error.message,
     `Cannot connect to "tcp://127.0.0.1:${port}": the port speaks TLS (it answered with a TLS record): use "tls://127.0.0.1:${port}"`,

@@ -10,17 +10,7 @@ import { assertEquals, assertInstanceOf } from "@std/assert";
 import { StompClient, StompConnectionError } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { ChaosRelay } from "./_chaos.ts";
-import { eventually } from "./_helpers.ts";
-
-/** The error `promise` rejects with (fails if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  assertInstanceOf(error, Error);
-  return error;
-}
+import { eventually, failure } from "./_helpers.ts";
 
 Deno.test("StompClient.send issued after the connection was lost names the loss (no reconnect, a relay that cuts)", async () => {
   await using broker = StompTestBroker.listen();

@@ -5,13 +5,7 @@
 import { assertEquals, assertInstanceOf } from "@std/assert";
 import { StompClient, StompConnectionError } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
-
-/** The error `promise` rejects with (fails if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => undefined, (error: unknown) => error);
-  assertInstanceOf(error, Error);
-  return error;
-}
+import { connectFailure, failure } from "./_helpers.ts";
 
 Deno.test("StompClient.connectUrl with tcp:// on an AMQP port says the port speaks AMQP (a scripted server sending RabbitMQ's AMQP protocol header)", async () => {
   // What RabbitMQ's AMQP port (5672) answers to bytes that are not AMQP:
@@ -19,19 +13,11 @@ Deno.test("StompClient.connectUrl with tcp:// on an AMQP port says the port spea
   // tests; tests/integration/client_connect_errors_rabbitmq_test.ts meets
   // RabbitMQ's own.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async () => {
-    const conn = await listener.accept();
+  const { error, port } = await connectFailure(listener, async (conn) => {
     await conn.read(new Uint8Array(1024));
     await conn.write(new Uint8Array([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]));
     conn.close();
-  })();
-  const port = listener.addr.port;
-  const error = await failure(
-    StompClient.connectUrl(`tcp://127.0.0.1:${port}`, { connectTimeout: 5000 }),
-  );
-  listener.close();
-  await served;
-  assertInstanceOf(error, StompConnectionError);
+  });
   assertEquals(
     error.message,
     `Cannot connect to "tcp://127.0.0.1:${port}": the port speaks AMQP (it answered with an AMQP protocol header): STOMP is on another port (RabbitMQ's is 61613)`,
