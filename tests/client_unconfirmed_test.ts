@@ -188,17 +188,35 @@ function quiet(errors: unknown[]): StompClientOptions {
   return { heartBeat: [0, 0], onError: (error) => errors.push(error) };
 }
 
+/**
+ * A quiet client over an UnmeasuredSocket to `server`'s WebSocket endpoint,
+ * with `options`; what it reports is kept in `errors`.
+ */
+async function unpacedClient(
+  server: StompTestBroker,
+  options: StompClientOptions,
+): Promise<
+  { socket: UnmeasuredSocket; errors: unknown[]; client: StompClient }
+> {
+  const socket = new UnmeasuredSocket(server.webSocketUrl!);
+  const errors: unknown[] = [];
+  const client = await StompClient.connect(fromWebSocket(socket), {
+    ...quiet(errors),
+    ...options,
+  });
+  return { socket, errors, client };
+}
+
 Deno.test("StompClient keeps at most unconfirmedBytes and one write unconfirmed over a socket without bufferedAmount (a real WebSocket seen without it)", async () => {
   const window = 256 * 1024;
   const count = 1000; // 4 MiB
   const { broker: server, counts } = broker();
   await using _ = server;
-  const socket = new UnmeasuredSocket(server.webSocketUrl!);
-  const errors: unknown[] = [];
-  await using client = await StompClient.connect(fromWebSocket(socket), {
-    ...quiet(errors),
+  const unpaced = await unpacedClient(server, {
     unconfirmedBytes: window,
   });
+  const { socket, errors } = unpaced;
+  await using client = unpaced.client;
   const queue = uniqueQueue("unconfirmed");
   await within(
     (async () => {
@@ -227,10 +245,7 @@ Deno.test("StompClient waits for a server that answers no receipt FIRST_ANSWER_M
   const count = 500; // 2 MiB, 32 windows
   const { broker: server, counts } = broker({ receipts: false });
   await using _ = server;
-  const socket = new UnmeasuredSocket(server.webSocketUrl!);
-  const errors: unknown[] = [];
-  const client = await StompClient.connect(fromWebSocket(socket), {
-    ...quiet(errors),
+  const { socket, errors, client } = await unpacedClient(server, {
     unconfirmedBytes: window,
   });
   const queue = uniqueQueue("unanswered");
@@ -294,10 +309,7 @@ Deno.test("StompClient asks no receipt over transports that wait for the network
 Deno.test("StompClient handles an ERROR naming its own receipt as one that matches no operation: reported, the connection ends", async () => {
   const { broker: server } = broker();
   await using _ = server;
-  const socket = new UnmeasuredSocket(server.webSocketUrl!);
-  const errors: unknown[] = [];
-  const client = await StompClient.connect(fromWebSocket(socket), {
-    ...quiet(errors),
+  const { socket, errors, client } = await unpacedClient(server, {
     unconfirmedBytes: 8 * 1024,
   });
   // Past half the window, then a SEND the broker refuses: it carries the
@@ -392,10 +404,7 @@ Deno.test("StompClient.disconnect() ends within disconnectTimeout while the writ
   const window = 64 * 1024;
   const { broker: server } = broker();
   await using _ = server;
-  const socket = new UnmeasuredSocket(server.webSocketUrl!);
-  const errors: unknown[] = [];
-  const client = await StompClient.connect(fromWebSocket(socket), {
-    ...quiet(errors),
+  const { socket, errors, client } = await unpacedClient(server, {
     unconfirmedBytes: window,
     disconnectTimeout: 300,
   });
