@@ -1,11 +1,85 @@
-// Shared by semantics_activemq_test.ts and semantics_rabbitmq_test.ts: a
-// header value sent to a broker and back, and a raw peer logged in to one.
+// Shared by semantics_activemq_test.ts and semantics_rabbitmq_test.ts: how
+// long "nothing more arrives" is watched, the steps both brokers are taken
+// through, a header value sent to a broker and back, and a raw peer logged in
+// to one.
 
 import { assertEquals } from "@std/assert";
-import type { StompClient } from "@stomper/stomp/client";
+import type {
+  StompClient,
+  StompMessage,
+  StompSubscription,
+} from "@stomper/stomp/client";
 import { uniqueQueue } from "../_helpers.ts";
 import { RawPeer } from "../_peer.ts";
 import { Inbox } from "./_client.ts";
+
+/** No heart-beats either way: the tests watch for frames, not time. */
+export const QUIET = { heartBeat: [0, 0] as const };
+
+/**
+ * How long "nothing more arrives" is watched: locally a delivery the broker
+ * is free to make comes within a few milliseconds.
+ */
+export const SETTLE = 500;
+
+/** Sends `m0` … `m{count - 1}` to `queue`, each after the last one's RECEIPT. */
+export async function fillQueue(
+  client: StompClient,
+  queue: string,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await client.send(queue, `m${i}`, { receipt: true });
+  }
+}
+
+/**
+ * Fills `queue` with ten messages and subscribes in client mode with a
+ * prefetch window of three (set by `prefetch`, the broker's own header);
+ * checks that no 4th comes before an ACK, that the ACK of the 3rd lets in
+ * `m3` to `m5`, and that no 7th comes. Returns both windows.
+ */
+export async function ackFreesWindow(
+  client: StompClient,
+  queue: string,
+  prefetch: Record<string, string>,
+): Promise<{
+  subscription: StompSubscription;
+  first: StompMessage[];
+  second: StompMessage[];
+}> {
+  await fillQueue(client, queue, 10);
+  const subscription = await client.subscribe(queue, {
+    ack: "client",
+    headers: prefetch,
+    receipt: true,
+  });
+  const inbox = new Inbox(subscription);
+  const first = await inbox.take(3);
+  assertEquals(await inbox.next(SETTLE), undefined, "a 4th before any ACK");
+  await first[2]!.ack({ receipt: true });
+  const second = await inbox.take(3);
+  assertEquals(second.map((m) => m.text), ["m3", "m4", "m5"]);
+  assertEquals(await inbox.next(SETTLE), undefined, "a 7th");
+  return { subscription, first, second };
+}
+
+/**
+ * Fills `queue` with three messages, subscribes in client-individual mode,
+ * takes one without acknowledging it and unsubscribes (with a RECEIPT).
+ */
+export async function unsubscribeUnacked(
+  client: StompClient,
+  queue: string,
+): Promise<void> {
+  await fillQueue(client, queue, 3);
+  const subscription = await client.subscribe(queue, {
+    ack: "client-individual",
+    receipt: true,
+  });
+  await new Inbox(subscription).take(1);
+  await subscription.unsubscribe({ receipt: true });
+}
 
 /**
  * Sends a message whose header `x-v` is `value` to a fresh queue the client

@@ -7,13 +7,15 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { StompServerError } from "@stomper/stomp/client";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
-import { brokerPeer, headerRoundTrip } from "./_semantics.ts";
+import {
+  ackFreesWindow,
+  brokerPeer,
+  headerRoundTrip,
+  QUIET,
+  SETTLE,
+  unsubscribeUnacked,
+} from "./_semantics.ts";
 import { send } from "@stomper/stomp/frames";
-
-const QUIET = { heartBeat: [0, 0] as const };
-// How long "nothing more arrives" is watched: locally a delivery the broker
-// is free to make comes within a few milliseconds.
-const SETTLE = 500;
 
 function activemq(options: Parameters<typeof connectTo>[1] = {}) {
   return connectTo(BROKERS.activemqTcp, { ...QUIET, ...options });
@@ -22,21 +24,11 @@ function activemq(options: Parameters<typeof connectTo>[1] = {}) {
 Deno.test("Broker semantics on ActiveMQ: in client mode one ACK covers every earlier message and frees the whole prefetch window; an ACK of a covered one ends the connection (so the client sends none)", async () => {
   await using client = await activemq({ onError: () => {} });
   const queue = uniqueQueue("cumulative");
-  for (let i = 0; i < 10; i++) {
-    await client.send(queue, `m${i}`, { receipt: true });
-  }
-  const subscription = await client.subscribe(queue, {
-    ack: "client",
-    headers: { "activemq.prefetchSize": "3" },
-    receipt: true,
-  });
-  const inbox = new Inbox(subscription);
-  const first = await inbox.take(3);
-  assertEquals(await inbox.next(SETTLE), undefined, "a 4th before any ACK");
-  await first[2]!.ack({ receipt: true });
-  const second = await inbox.take(3);
-  assertEquals(second.map((m) => m.text), ["m3", "m4", "m5"]);
-  assertEquals(await inbox.next(SETTLE), undefined, "a 7th");
+  const { first } = await ackFreesWindow(
+    client,
+    queue,
+    { "activemq.prefetchSize": "3" },
+  );
   // The client knows it is covered: resolved, no frame.
   await first[0]!.ack({ receipt: true });
   assertEquals(client.state, "connected");
@@ -67,15 +59,7 @@ Deno.test("Broker semantics on ActiveMQ: in client mode one ACK covers every ear
 Deno.test("Broker semantics on ActiveMQ: messages of an unsubscribed client-mode subscription come back at the UNSUBSCRIBE", async () => {
   await using client = await activemq();
   const queue = uniqueQueue("unsubscribed");
-  for (let i = 0; i < 3; i++) {
-    await client.send(queue, `m${i}`, { receipt: true });
-  }
-  const subscription = await client.subscribe(queue, {
-    ack: "client-individual",
-    receipt: true,
-  });
-  await new Inbox(subscription).take(1);
-  await subscription.unsubscribe({ receipt: true });
+  await unsubscribeUnacked(client, queue);
   const again = new Inbox(await client.subscribe(queue, { receipt: true }));
   const back = await again.take(3);
   assertEquals(back.map((m) => m.text), ["m0", "m1", "m2"]);

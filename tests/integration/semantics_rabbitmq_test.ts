@@ -11,12 +11,14 @@ import {
 import { send } from "@stomper/stomp/frames";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
-import { brokerPeer, headerRoundTrip } from "./_semantics.ts";
-
-const QUIET = { heartBeat: [0, 0] as const };
-// How long "nothing more arrives" is watched: locally a delivery the broker
-// is free to make comes within a few milliseconds.
-const SETTLE = 500;
+import {
+  ackFreesWindow,
+  brokerPeer,
+  headerRoundTrip,
+  QUIET,
+  SETTLE,
+  unsubscribeUnacked,
+} from "./_semantics.ts";
 
 function rabbit(options: Parameters<typeof connectTo>[1] = {}) {
   return connectTo(BROKERS.rabbitmqTcp, { ...QUIET, ...options });
@@ -31,21 +33,11 @@ function collecting(): { errors: Error[]; onError: (error: Error) => void } {
 Deno.test("Broker semantics on RabbitMQ: in client mode one ACK covers every earlier message and frees the whole prefetch window", async () => {
   await using client = await rabbit();
   const queue = uniqueQueue("cumulative");
-  for (let i = 0; i < 10; i++) {
-    await client.send(queue, `m${i}`, { receipt: true });
-  }
-  const subscription = await client.subscribe(queue, {
-    ack: "client",
-    headers: { "prefetch-count": "3" },
-    receipt: true,
-  });
-  const inbox = new Inbox(subscription);
-  const first = await inbox.take(3);
-  assertEquals(await inbox.next(SETTLE), undefined, "a 4th before any ACK");
-  await first[2]!.ack({ receipt: true });
-  const second = await inbox.take(3);
-  assertEquals(second.map((m) => m.text), ["m3", "m4", "m5"]);
-  assertEquals(await inbox.next(SETTLE), undefined, "a 7th");
+  const { subscription, second } = await ackFreesWindow(
+    client,
+    queue,
+    { "prefetch-count": "3" },
+  );
   await second[2]!.ack({ receipt: true });
   await subscription.unsubscribe({ receipt: true });
 });
@@ -201,15 +193,7 @@ Deno.test("Broker semantics on RabbitMQ: exclusive:true makes the queue the conn
 Deno.test("Broker semantics on RabbitMQ: messages of an unsubscribed client-mode subscription come back only when the connection closes", async () => {
   const queue = uniqueQueue("unsubscribed");
   const client = await rabbit({ onUnhandledMessage: () => {} });
-  for (let i = 0; i < 3; i++) {
-    await client.send(queue, `m${i}`, { receipt: true });
-  }
-  const subscription = await client.subscribe(queue, {
-    ack: "client-individual",
-    receipt: true,
-  });
-  await new Inbox(subscription).take(1);
-  await subscription.unsubscribe({ receipt: true });
+  await unsubscribeUnacked(client, queue);
   const again = await client.subscribe(queue, { receipt: true });
   assertEquals(
     await new Inbox(again).next(SETTLE),
