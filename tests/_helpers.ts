@@ -1,6 +1,7 @@
 // Helpers every test may use: waits that always end, seeded randomness that
 // can be replayed, destination names no other test shares, and a CLI IO that
-// keeps what it prints, and the error a promise or a connect rejects with.
+// keeps what it prints, the error a promise or a connect rejects with, and a
+// bash script's outcome.
 
 import { assertInstanceOf } from "@std/assert";
 import type { CliIO } from "../src/cli.ts";
@@ -312,4 +313,43 @@ export async function connectFailure<C extends Deno.Conn>(
   await served;
   assertInstanceOf(error, StompConnectionError);
   return { error, port };
+}
+
+/**
+ * Runs a bash script in the project root, without colours, and gives its
+ * status, output and time; it is killed after `timeoutMs`.
+ *
+ * @example A script's outcome
+ * ```ts
+ * import { bash } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const run = await bash("echo out; echo err >&2; exit 3");
+ * assertEquals([run.code, run.stdout, run.stderr], [3, "out\n", "err\n"]);
+ * ```
+ *
+ * @param script The script, for `bash -c`.
+ * @param timeoutMs How long it may run.
+ * @returns Its exit status, standard output and error, and milliseconds taken.
+ */
+export async function bash(
+  script: string,
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const start = performance.now();
+  const { code, stdout, stderr } = await new Deno.Command("bash", {
+    args: ["-c", script],
+    cwd: new URL("../", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+    ms: Math.round(performance.now() - start),
+  };
 }

@@ -5,19 +5,7 @@
 
 import { assertEquals, assertMatch } from "@std/assert";
 import { BROKERS, cliArgs, START_HINT, withGuest } from "./_client.ts";
-
-/** Runs a bash script in the project root: its status and error output. */
-async function bash(script: string): Promise<{ code: number; stderr: string }> {
-  const { code, stderr } = await new Deno.Command("bash", {
-    args: ["-c", script],
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(90_000),
-  }).output();
-  return { code, stderr: new TextDecoder().decode(stderr) };
-}
+import { bash } from "../_helpers.ts";
 
 for (const receipts of [true, false]) {
   Deno.test(`stomper cli send --lines${receipts ? "" : " --no-receipt"} sends 200,000 lines within a 24 MiB heap`, async () => {
@@ -38,7 +26,7 @@ for (const receipts of [true, false]) {
       "--v8-flags=--max-old-space-size=24",
       ...rest,
     ].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
-    const run = await bash(`seq 200000 | ${command}`);
+    const run = await bash(`seq 200000 | ${command}`, 90_000);
     assertEquals(run.code, 0, `${run.stderr.slice(-2000)}\n${START_HINT}`);
     assertMatch(
       run.stderr,

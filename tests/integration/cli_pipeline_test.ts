@@ -14,29 +14,7 @@ import {
   withGuest,
 } from "./_client.ts";
 import { ChaosRelay } from "../_chaos.ts";
-import { eventually, uniqueQueue } from "../_helpers.ts";
-
-/** Runs a bash script in the project root: its status, output and time. */
-async function bash(
-  script: string,
-): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const start = performance.now();
-  const { code, stdout, stderr } = await new Deno.Command("bash", {
-    args: ["-c", script],
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-    ms: Math.round(performance.now() - start),
-  };
-}
+import { bash, eventually, uniqueQueue } from "../_helpers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
