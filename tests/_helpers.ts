@@ -1,7 +1,7 @@
 // Helpers every test may use: waits that always end, seeded randomness that
 // can be replayed, destination names no other test shares, and a CLI IO that
-// keeps what it prints, the error a promise or a connect rejects with, and a
-// bash script's outcome.
+// keeps what it prints, the error a promise or a connect rejects with, and
+// what a bash script or a deno subprocess fed standard input did.
 
 import { assertInstanceOf } from "@std/assert";
 import type { CliIO } from "../src/cli.ts";
@@ -352,4 +352,46 @@ export async function bash(
     stderr: decoder.decode(stderr),
     ms: Math.round(performance.now() - start),
   };
+}
+
+/**
+ * Runs `deno <args>` in the project root, without colours, writing `stdin`
+ * to its standard input; it is killed after `timeoutMs`.
+ *
+ * @example Standard input through a subprocess
+ * ```ts
+ * import { denoWithStdin } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const run = await denoWithStdin(
+ *   ["eval", "await Deno.stdin.readable.pipeTo(Deno.stdout.writable)"],
+ *   new Uint8Array([0, 1, 255]),
+ * );
+ * assertEquals([run.code, run.stdout, run.stderr], [0, new Uint8Array([0, 1, 255]), ""]);
+ * ```
+ *
+ * @param args The arguments after `deno`.
+ * @param stdin What it reads on standard input (then end of file).
+ * @param timeoutMs How long it may run.
+ * @returns Its exit status, standard output as bytes and error as text.
+ */
+export async function denoWithStdin(
+  args: string[],
+  stdin: Uint8Array,
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: new URL("../", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(stdin);
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  return { code, stdout, stderr: new TextDecoder().decode(stderr) };
 }

@@ -13,31 +13,18 @@ import {
   START_HINT,
   withGuest,
 } from "./_client.ts";
-import { uniqueQueue } from "../_helpers.ts";
+import { denoWithStdin, uniqueQueue } from "../_helpers.ts";
 
 function cli(env: Record<string, string>, ...args: string[]): Promise<DenoRun> {
   return runDeno(cliArgs(...args), env, 30000);
 }
 
 /** Runs the CLI with this standard input; its standard output as bytes. */
-async function cliBytes(
+function cliBytes(
   stdin: Uint8Array,
   ...args: string[]
 ): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(...args),
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30000),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(stdin);
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  return { code, stdout, stderr: new TextDecoder().decode(stderr) };
+  return denoWithStdin(cliArgs(...args), stdin, 30000);
 }
 
 Deno.test("stomper cli exits 2 for a URL scheme it cannot open, naming the accepted ones", async () => {

@@ -4,6 +4,7 @@
 
 import { assertEquals, assertMatch } from "@std/assert";
 import { BROKERS, cliArgs, runDeno, withGuest } from "./_client.ts";
+import { denoWithStdin } from "../_helpers.ts";
 
 const refused = () => `/exchange/stomper-missing-${crypto.randomUUID()}`;
 
@@ -24,26 +25,16 @@ Deno.test("stomper send --no-receipt exits 1 naming the ERROR of a destination R
 
 Deno.test("stomper send --lines --no-receipt exits 1 naming the ERROR of a destination RabbitMQ refuses", async () => {
   const destination = refused();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(
+  const { code, stderr: text } = await denoWithStdin(
+    cliArgs(
       "send",
       withGuest(BROKERS.rabbitmqTcp),
       destination,
       "--lines",
       "--no-receipt",
     ),
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60000),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("one\ntwo\n"));
-  await writer.close();
-  const { code, stderr } = await child.output();
-  const text = new TextDecoder().decode(stderr);
+    new TextEncoder().encode("one\ntwo\n"),
+  );
   assertEquals(code, 1, text);
   assertMatch(text, /stomper: .*NOT_FOUND - no exchange/);
 });
