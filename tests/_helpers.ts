@@ -316,6 +316,48 @@ export async function connectFailure<C extends Deno.Conn>(
 }
 
 /**
+ * Runs `command` with `args` in the project root, without colours (`env`
+ * added), and gives its exit status and output; it is killed after
+ * `timeoutMs`.
+ *
+ * @example A command's outcome
+ * ```ts
+ * import { runCommand } from "./_helpers.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const run = await runCommand("bash", ["-c", "echo $NO_COLOR$X; exit 3"], {
+ *   env: { X: "y" },
+ * });
+ * assertEquals([run.code, run.stdout, run.stderr], [3, "1y\n", ""]);
+ * ```
+ *
+ * @param command The program.
+ * @param args Its arguments.
+ * @param options Variables added to its environment, and how long it may run.
+ * @returns Its exit status, standard output and error.
+ */
+export async function runCommand(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(command, {
+    args,
+    cwd: new URL("../", import.meta.url).pathname,
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+/**
  * Runs a bash script in the project root, without colours, and gives its
  * status, output and time; it is killed after `timeoutMs`.
  *
@@ -337,21 +379,8 @@ export async function bash(
   timeoutMs = 60_000,
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const start = performance.now();
-  const { code, stdout, stderr } = await new Deno.Command("bash", {
-    args: ["-c", script],
-    cwd: new URL("../", import.meta.url).pathname,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-    ms: Math.round(performance.now() - start),
-  };
+  const run = await runCommand("bash", ["-c", script], { timeoutMs });
+  return { ...run, ms: Math.round(performance.now() - start) };
 }
 
 /**

@@ -4,7 +4,7 @@
 import { StompClient, type StompClientOptions } from "@stomper/stomp/client";
 import type { StompMessage } from "@stomper/stomp/client";
 import { BROKERS, readPem, START_HINT } from "./_codec_session.ts";
-import { within } from "../_helpers.ts";
+import { runCommand, within } from "../_helpers.ts";
 
 export { BROKERS, START_HINT };
 // The cli_*_test.ts files still import these from here; every other test
@@ -18,25 +18,12 @@ export interface DenoRun {
 }
 
 /** Runs `deno <args>` in the project root, as a user would, with a timeout. */
-export async function runDeno(
+export function runDeno(
   args: string[],
   env: Record<string, string> = {},
   timeout = 60000,
 ): Promise<DenoRun> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: new URL("../../", import.meta.url).pathname,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeout),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+  return runCommand(Deno.execPath(), args, { env, timeoutMs: timeout });
 }
 
 /** `deno` arguments that run the CLI as a user would (offline import map). */
