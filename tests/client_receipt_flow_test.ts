@@ -5,7 +5,7 @@
 // that much ahead; beyond it the timeout says what holds the RECEIPT back.
 // tests/integration/client_receipt_flow_test.ts does it on RabbitMQ.
 
-import { assertEquals, assertMatch, assertRejects } from "@std/assert";
+import { assertEquals, assertMatch } from "@std/assert";
 import { StompClient, StompTimeoutError } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
 
