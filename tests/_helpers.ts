@@ -321,7 +321,7 @@ export async function connectFailure<C extends Deno.Conn>(
  * `timeoutMs`.
  *
  * @example A command's outcome
- * ```ts
+ * ```ts ignore
  * import { runCommand } from "./_helpers.ts";
  * import { assertEquals } from "@std/assert";
  *
@@ -362,7 +362,7 @@ export async function runCommand(
  * status, output and time; it is killed after `timeoutMs`.
  *
  * @example A script's outcome
- * ```ts
+ * ```ts ignore
  * import { bash } from "./_helpers.ts";
  * import { assertEquals } from "@std/assert";
  *
@@ -388,7 +388,7 @@ export async function bash(
  * to its standard input; it is killed after `timeoutMs`.
  *
  * @example Standard input through a subprocess
- * ```ts
+ * ```ts ignore
  * import { denoWithStdin } from "./_helpers.ts";
  * import { assertEquals } from "@std/assert";
  *
