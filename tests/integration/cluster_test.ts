@@ -13,7 +13,7 @@ import {
   StompTimeoutError,
 } from "@stomper/stomp/client";
 import { Inbox } from "./_client.ts";
-import { uniqueQueue } from "../_helpers.ts";
+import { runCommand, uniqueQueue } from "../_helpers.ts";
 
 const URLS = (Deno.env.get("STOMPER_CLUSTER_URLS") ??
   "tcp://127.0.0.1:61701,tcp://127.0.0.1:61702,tcp://127.0.0.1:61703")
@@ -47,21 +47,12 @@ const CLIENT: StompClientOptions = {
 };
 
 /** Runs `brokers.sh cluster <args>`; its log lines go to stderr. */
-async function cluster(
+function cluster(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("bash", {
-    args: [SCRIPT, "cluster", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(150000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+  return runCommand("bash", [SCRIPT, "cluster", ...args], {
+    timeoutMs: 150_000,
+  });
 }
 
 /** Fails unless all three nodes run and are clustered; returns the status. */
