@@ -140,11 +140,61 @@ Deno.test("parse refuses an unknown option and a flag's bad value with a UsageEr
   );
 });
 
+Deno.test("parse takes a whole-number flag only as plain decimal digits", () => {
+  assertEquals(parsed([...BASE, "--count", "007"]).count, 7);
+  assertEquals(
+    parsed([...BASE, "--max-message-bytes=65536"]).maxMessageBytes,
+    65536,
+  );
+  for (const name of ["--count", "--max-message-bytes"]) {
+    for (
+      const text of [
+        "1e3",
+        "0x10",
+        "0b11",
+        "0o7",
+        " 5",
+        "5 ",
+        "+5",
+        "5.0",
+        "1_000",
+        "",
+        "9007199254740992",
+      ]
+    ) {
+      assertThrows(
+        () => parse([...BASE, name, text]),
+        UsageError,
+        `Option ${name} must be a positive integer, got ${
+          JSON.stringify(text)
+        }`,
+      );
+    }
+  }
+});
+
 Deno.test("parse takes --wait as a decimal number of seconds and refuses one a timer cannot hold", () => {
   assertEquals(parsed([...BASE, "--wait", "0.25"]).wait, 0.25);
   assertEquals(parsed([...BASE, "--wait=2147483"]).wait, 2147483);
+  assertEquals(parsed([...BASE, "--wait", ".5"]).wait, 0.5);
   for (
-    const text of ["0", "-1", "abc", "", " ", "2147484", "Infinity", "NaN"]
+    const text of [
+      "0",
+      "-1",
+      "abc",
+      "",
+      " ",
+      "2147484",
+      "Infinity",
+      "NaN",
+      "1e3",
+      "0x10",
+      " 5",
+      "5 ",
+      "+5",
+      "1.",
+      ".",
+    ]
   ) {
     assertThrows(
       () => parse([...BASE, "--wait", text]),

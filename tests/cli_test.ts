@@ -195,6 +195,14 @@ Deno.test("runCli reports usage errors with status 2", async () => {
       [["send", "tcp://h", "/q", "x", "--bogus"], 'Unknown option "--bogus"'],
       [["send", "tcp://h", "/q", "x", "--ca"], "Option --ca needs a value"],
       [["subscribe", "tcp://h", "/q", "extra"], 'Unexpected argument "extra"'],
+      [
+        ["subscribe", "tcp://h", "/q", "--count", "1e3"],
+        'Option --count must be a positive integer, got "1e3"',
+      ],
+      [
+        ["send", "tcp://h", "/q", "x", "--max-message-bytes", "0x10"],
+        'Option --max-message-bytes must be a positive integer, got "0x10"',
+      ],
     ] as const
   ) {
     const out = cliIO();

@@ -44,10 +44,19 @@ export interface FlagSpec {
   readonly help: string;
 }
 
+/**
+ * A whole number as a user types it: decimal digits only, so that `Number`
+ * never sees the `1e3`, `0x10` or ` 5` it would also take.
+ */
+const DIGITS = /^[0-9]+$/;
+
+/** A decimal number of the same kind, with an optional fraction: `0.25`, `.5`. */
+const DECIMAL = /^[0-9]*\.?[0-9]+$/;
+
 function positiveInteger(name: string): (text: string) => number {
   return (text) => {
     const value = Number(text);
-    if (!(Number.isSafeInteger(value) && value > 0)) {
+    if (!(DIGITS.test(text) && Number.isSafeInteger(value) && value > 0)) {
       throw new UsageError(
         `Option ${name} must be a positive integer, got ${
           JSON.stringify(text)
@@ -65,7 +74,7 @@ function seconds(name: string): (text: string) => number {
   return (text) => {
     const value = Number(text);
     if (
-      text.trim() === "" || !(value > 0 && value <= MAX_WAIT_SECONDS)
+      !DECIMAL.test(text) || !(value > 0 && value <= MAX_WAIT_SECONDS)
     ) {
       throw new UsageError(
         `Option ${name} must be a number of seconds above 0 and at most ${MAX_WAIT_SECONDS}, got ${
