@@ -206,6 +206,18 @@ Deno.test("parse takes --wait as a decimal number of seconds and refuses one a t
   }
 });
 
+Deno.test("parse refuses an empty <destination> for send and subscribe", () => {
+  for (
+    const args of [["send", BASE[1]!, "", "hi"], ["subscribe", BASE[1]!, ""]]
+  ) {
+    assertThrows(
+      () => parse(args),
+      UsageError,
+      `Empty <destination> for ${args[0]}`,
+    );
+  }
+});
+
 Deno.test("parse keeps --lines to send and --wait, --reconnect to subscribe", () => {
   const send = ["send", ...BASE.slice(1)];
   assertEquals(parsed([...send, "--lines"]).lines, true);

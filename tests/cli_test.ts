@@ -203,6 +203,11 @@ Deno.test("runCli reports usage errors with status 2", async () => {
         ["send", "tcp://h", "/q", "x", "--max-message-bytes", "0x10"],
         'Option --max-message-bytes must be a positive integer, got "0x10"',
       ],
+      [["send", "tcp://127.0.0.1:1", "", "hi"], "Empty <destination> for send"],
+      [
+        ["subscribe", "tcp://127.0.0.1:1", ""],
+        "Empty <destination> for subscribe",
+      ],
     ] as const
   ) {
     const out = cliIO();

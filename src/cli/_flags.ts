@@ -417,6 +417,9 @@ export function parse(
       `Missing ${url === undefined ? "<url>" : "<destination>"} for ${command}`,
     );
   }
+  if (destination === "") {
+    throw new UsageError(`Empty <destination> for ${command}`);
+  }
   if (extra.length > 0 || (command === "subscribe" && body !== undefined)) {
     throw new UsageError(
       `Unexpected argument ${JSON.stringify(extra[0] ?? body)}`,
