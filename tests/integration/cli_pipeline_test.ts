@@ -51,22 +51,43 @@ for (const lines of [20, 10000]) {
   });
 }
 
-Deno.test("stomper cli send --lines sends each line to RabbitMQ as it is read, before the input ends", async () => {
-  const queue = uniqueQueue("cli-lines-live");
-  await using client = await connectTo(BROKERS.rabbitmqTcp);
+/**
+ * `stomper send --lines` to a new queue of RabbitMQ (through `url`), as a
+ * process, with a subscriber on the queue: `input` written, and the message
+ * `expected` seen to arrive. Disposing it ends the process, then the
+ * subscriber's client.
+ */
+async function sendLines(
+  name: string,
+  input: string,
+  expected: string,
+  url = BROKERS.rabbitmqTcp,
+): Promise<{ cli: CliProcess; inbox: Inbox } & AsyncDisposable> {
+  const queue = uniqueQueue(name);
+  const client = await connectTo(BROKERS.rabbitmqTcp);
   const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
-  await using cli = new CliProcess(
-    "send",
-    withGuest(BROKERS.rabbitmqTcp),
-    queue,
-    "--lines",
-  );
-  await cli.write("first\r\n");
-  assertEquals(
-    (await inbox.next(10000))?.text,
-    "first",
-    `${cli.stderr}\n${START_HINT}`,
-  );
+  const cli = new CliProcess("send", withGuest(url), queue, "--lines");
+  const dispose = async () => {
+    await cli[Symbol.asyncDispose]();
+    await client[Symbol.asyncDispose]();
+  };
+  try {
+    await cli.write(input);
+    assertEquals(
+      (await inbox.next(10000))?.text,
+      expected,
+      `${cli.stderr}\n${START_HINT}`,
+    );
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { cli, inbox, [Symbol.asyncDispose]: dispose };
+}
+
+Deno.test("stomper cli send --lines sends each line to RabbitMQ as it is read, before the input ends", async () => {
+  await using run = await sendLines("cli-lines-live", "first\r\n", "first");
+  const { cli, inbox } = run;
   await cli.write("sec");
   await sleep(100);
   await cli.write("ond\n\nthird");
@@ -78,45 +99,24 @@ Deno.test("stomper cli send --lines sends each line to RabbitMQ as it is read, b
 });
 
 Deno.test("stomper cli send --lines on SIGINT exits 130, having sent the lines that ended and nothing of the one cut short", async () => {
-  const queue = uniqueQueue("cli-lines-stop");
-  await using client = await connectTo(BROKERS.rabbitmqTcp);
-  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
-  await using cli = new CliProcess(
-    "send",
-    withGuest(BROKERS.rabbitmqTcp),
-    queue,
-    "--lines",
-  );
-  await cli.write("whole\npart");
-  assertEquals(
-    (await inbox.next(10000))?.text,
-    "whole",
-    `${cli.stderr}\n${START_HINT}`,
-  );
+  await using run = await sendLines("cli-lines-stop", "whole\npart", "whole");
+  const { cli, inbox } = run;
   cli.kill("SIGINT");
   assertEquals(await cli.exited(1000), 130, cli.stderr);
   assertEquals(await inbox.next(300), undefined, "nothing of the cut line");
 });
 
 Deno.test("stomper cli send --lines exits 1 at once when a relay to RabbitMQ cuts the connection while the input is quiet", async () => {
-  const queue = uniqueQueue("cli-lines-cut");
   await using relay = ChaosRelay.start({
     port: Number(new URL(BROKERS.rabbitmqTcp).port),
   });
-  await using client = await connectTo(BROKERS.rabbitmqTcp);
-  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
-  await using cli = new CliProcess(
-    "send",
-    withGuest(relay.url),
-    queue,
-    "--lines",
-  );
-  await cli.write("sent\n");
-  assertEquals(
-    (await inbox.next(10000))?.text,
+  await using run = await sendLines(
+    "cli-lines-cut",
+    "sent\n",
     "sent",
-    `${cli.stderr}\n${START_HINT}`,
+    relay.url,
   );
+  const { cli } = run;
   // Its RECEIPT comes back before the cut.
   await sleep(300);
   relay.cut();
