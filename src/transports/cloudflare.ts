@@ -89,13 +89,40 @@ function explain(error: unknown): unknown {
   );
 }
 
+// How long a failed read waits for the socket's `opened` to settle.
+const OPENED_WAIT_MS = 1000;
+
+/**
+ * For a socket that never opened, an error that says why: a read from it
+ * fails with only "Stream was cancelled", while its `opened` (which
+ * {@linkcode CloudflareSocket} does not require) rejects with the runtime's
+ * reason.
+ */
+async function notOpened(socket: CloudflareSocket): Promise<Error | undefined> {
+  const opened = (socket as { opened?: PromiseLike<unknown> }).opened;
+  if (typeof opened?.then !== "function") return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const failure = await Promise.race([
+    Promise.resolve(opened).then(() => undefined, (cause) => ({ cause })),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), OPENED_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (failure === undefined) return undefined;
+  return new Error(`Cannot connect: ${describe(failure.cause, undefined)}`, {
+    cause: failure.cause,
+  });
+}
+
 /**
  * Wraps a socket from `connect` of `cloudflare:sockets` as a
  * {@linkcode StompTransport} whose writes may hold several frames
  * (`coalesce`), so the client gathers frames issued together into one write.
  *
  * - `readable` yields the received bytes and ends when the peer closes (or
- *   after `close()`); a network error errors it.
+ *   after `close()`); a network error errors it, and so does a socket that
+ *   could not be opened, with what the runtime said of it.
  * - Each chunk written to `writable` is written whole; writing waits for the
  *   socket to take it.
  * - `close()` closes the socket at once; a pending read then ends the
@@ -169,7 +196,7 @@ export function fromCloudflareSocket(socket: CloudflareSocket): StompTransport {
         if (closedLocally) controller.close();
         else {
           close();
-          controller.error(explain(error));
+          controller.error(explain(await notOpened(socket) ?? error));
         }
         return;
       }
@@ -208,20 +235,26 @@ export function fromCloudflareSocket(socket: CloudflareSocket): StompTransport {
   return { readable, writable, close, coalesce: true };
 }
 
-/** The connection error in words, with where the fix lies. */
-function describe(error: unknown, tls: boolean): string {
+/**
+ * The connection error in words, with where the fix lies; `tls` is
+ * undefined for a socket the Worker opened itself, whose kind is unknown.
+ */
+function describe(error: unknown, tls: boolean | undefined): string {
   const message = error instanceof Error ? error.message : String(error);
   // workerd says the same for a refused, unreachable or forbidden address and
   // for a certificate it does not trust.
   if (!/cannot connect to the specified address/i.test(message)) {
     return message;
   }
-  return `${message} (refused, unreachable, not allowed by the Worker's outbound network${
-    tls ? ", or a certificate the runtime does not trust" : ""
-  }; in workerd, private addresses need a network service with allow = ["public", "private", "local"] as the Worker's globalOutbound${
-    tls
-      ? ", and a certificate authority of your own goes in its tlsOptions.trustedCertificates"
-      : ""
+  const certificate = tls === undefined
+    ? ", or, over TLS, a certificate the runtime does not trust"
+    : tls
+    ? ", or a certificate the runtime does not trust"
+    : "";
+  return `${message} (refused, unreachable, not allowed by the Worker's outbound network${certificate}; in workerd, private addresses need a network service with allow = ["public", "private", "local"] as the Worker's globalOutbound${
+    tls === false
+      ? ""
+      : ", and a certificate authority of your own goes in its tlsOptions.trustedCertificates"
   })`;
 }
 

@@ -84,6 +84,18 @@ async function route(url: URL, env: Env): Promise<unknown> {
           ...(url.searchParams.has("ca") ? { caCerts: [param("ca")] } : {}),
         }),
       );
+    case "/socket-error":
+      // A socket of the Worker's own, wrapped before it opened, as the
+      // example of docs/runtimes.md does.
+      return await outcome(
+        stomp.StompClient.connect(async () => {
+          const { connect } = await import(SOCKETS_MODULE) as SocketsModule;
+          return stomp.fromCloudflareSocket(connect(param("address")));
+        }, { ...CLIENT, connectTimeout: 5000 }).then((client) => {
+          client.close();
+          return "connected";
+        }),
+      );
     case "/kept/connect":
       kept = await stomp.StompClient.connectUrl(param("url"), CLIENT);
       return kept.state;
