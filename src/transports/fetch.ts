@@ -27,6 +27,14 @@ export type FrameSource =
   | AsyncIterable<StompFrameLike | Heartbeat>
   | ReadableStream<StompFrameLike | Heartbeat>;
 
+/** What a wrong argument was, for a message. */
+function given(value: unknown, text: string, bytes: string): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "string") return `a string${text}`;
+  if (value instanceof Uint8Array) return `a Uint8Array${bytes}`;
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
 /**
  * Decodes the STOMP frames of an HTTP body.
  *
@@ -44,7 +52,8 @@ export type FrameSource =
  * @param options Decoder options (version, limits, heart-beat callback).
  * @returns The frames; the stream errors on malformed input or a body that
  * ends inside a frame.
- * @throws {TypeError} When there is no body, or it was already read.
+ * @throws {TypeError} When `body` is none of the three, there is no body, or
+ * it was already read.
  */
 export function decodeBody(
   body: Response | Request | ReadableStream<Uint8Array>,
@@ -54,6 +63,20 @@ export function decodeBody(
   if (body instanceof ReadableStream) {
     stream = body;
   } else {
+    if (
+      typeof body !== "object" || body === null || !("bodyUsed" in body) ||
+      !("body" in body)
+    ) {
+      throw new TypeError(
+        `Cannot decode frames: expected a Response, a Request or a ReadableStream of bytes, got ${
+          given(
+            body,
+            " (wrap it: new Response(text))",
+            " (wrap it: new Response(bytes))",
+          )
+        }`,
+      );
+    }
     if (body.bodyUsed) {
       throw new TypeError("Cannot decode frames: the body was already read");
     }
@@ -91,11 +114,26 @@ export function decodeBody(
  * stream.
  * @param options Encoder options (the version).
  * @returns The encoded bytes.
+ * @throws {TypeError} When `frames` is not an iterable, an async iterable or
+ * a stream (a lone frame, say).
  */
 export function encodeBody(
   frames: FrameSource,
   options: EncodeOptions = {},
 ): ReadableStream<Uint8Array> {
+  if (
+    typeof frames !== "object" || frames === null ||
+    !(frames instanceof ReadableStream || Symbol.asyncIterator in frames ||
+      Symbol.iterator in frames)
+  ) {
+    const frame = typeof frames === "object" && frames !== null &&
+      "command" in frames;
+    throw new TypeError(
+      `Cannot encode frames: expected an iterable, an async iterable or a ReadableStream of frames, got ${
+        frame ? "one frame (wrap it: [frame])" : given(frames, "", "")
+      }`,
+    );
+  }
   const encoder = new StompEncoderStream(options);
   if (frames instanceof ReadableStream) return frames.pipeThrough(encoder);
   // ReadableStream.from is not in every browser yet; pull from the iterator.
