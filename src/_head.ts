@@ -152,8 +152,9 @@ export class HeadParser {
       if (kind === KIND_LF) break;
       kinds |= kind;
     }
-    if (i === stop || i - start > maxLine) return HEAD_OPEN;
+    if (i === stop) return HEAD_OPEN;
     const commandEnd = i > start && bytes[i - 1] === CR ? i - 1 : i;
+    if (commandEnd - start > maxLine) return HEAD_OPEN;
     i++;
     // Each header line in two tight loops, the name up to its first colon,
     // then the value up to LF: a third faster than one loop over both.
@@ -178,8 +179,9 @@ export class HeadParser {
           kinds |= kind;
         }
       }
-      if (i === stop || i - lineStart > maxLine) return HEAD_OPEN;
+      if (i === stop) return HEAD_OPEN;
       const lineEnd = i > lineStart && bytes[i - 1] === CR ? i - 1 : i;
+      if (lineEnd - lineStart > maxLine) return HEAD_OPEN;
       i++;
       if (lineEnd === lineStart) {
         return this.#make(

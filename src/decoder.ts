@@ -350,15 +350,21 @@ export class StompDecoder {
               const lf = chunk.indexOf(LF, pos);
               const stop = lf === -1 ? n : lf;
               const length = this.#lineLength + stop - pos;
+              // A CR last may be the start of a CRLF, which maxLine leaves
+              // out; if it is not, the next byte crosses the limit.
+              const content = length -
+                ((stop > pos ? chunk[stop - 1] : this.#lastByte) === CR
+                  ? 1
+                  : 0);
               const seen = this.#headLength + (lf === -1 ? n : lf + 1) -
                 segment;
               if (
-                length > this.#maxLine || seen > this.#maxHead ||
+                content > this.#maxLine || seen > this.#maxHead ||
                 (lf !== -1 && this.#lines > this.#maxHeaders && length > 0 &&
                   !(length === 1 &&
                     (lf > pos ? chunk[lf - 1] : this.#lastByte) === CR))
               ) {
-                nul = this.#overLimit(chunk, segment, base, pos, lf, length);
+                nul = this.#overLimit(chunk, segment, base, pos, lf, content);
                 break;
               }
               if (lf === -1) {
