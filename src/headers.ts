@@ -55,6 +55,13 @@ export class StompHeaders implements Iterable<[string, string]> {
     } else if (init instanceof StompHeaders) {
       this.#list = init.#lines().slice();
     } else {
+      if (init === null || typeof init !== "object") {
+        throw new TypeError(
+          `Cannot create headers: expected an object of strings, [name, value] pairs or StompHeaders, got ${
+            kind(init)
+          }`,
+        );
+      }
       const list: string[] = [];
       const record = !(Symbol.iterator in init);
       const pairs = record
@@ -203,6 +210,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @param value Header value.
    */
   append(name: string, value: string): void {
+    checkHeader("append", name, value);
     this.#lines().push(name, value);
   }
 
@@ -214,6 +222,7 @@ export class StompHeaders implements Iterable<[string, string]> {
    * @param value Header value.
    */
   set(name: string, value: string): void {
+    checkHeader("set", name, value);
     const list = this.#lines();
     let found = false;
     for (let i = 0; i < list.length;) {
@@ -287,4 +296,31 @@ export class StompHeaders implements Iterable<[string, string]> {
     }
     return record;
   }
+}
+
+// From JavaScript a number (`priority`, `expires`) or undefined can arrive
+// where a string is expected; kept, it would be encoded as a wrong line.
+function checkHeader(verb: string, name: unknown, value: unknown): void {
+  const part = typeof name !== "string" ? "name" : "value";
+  if (part === "name" || typeof value !== "string") {
+    throw new TypeError(
+      `Cannot ${verb} header${
+        part === "name" ? "" : ` ${JSON.stringify(name)}`
+      }: the ${part} must be a string, got ${
+        kind(part === "name" ? name : value)
+      }`,
+    );
+  }
+}
+
+/** What a value is, for a message: `null`, `a number (5)`, `an object`. */
+function kind(value: unknown): string {
+  const type = typeof value;
+  return value == null
+    ? String(value)
+    : type === "object"
+    ? "an object"
+    : type === "symbol" || type === "function"
+    ? `a ${type}`
+    : `a ${type} (${type === "string" ? JSON.stringify(value) : value})`;
 }
