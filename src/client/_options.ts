@@ -20,6 +20,47 @@ const SYSTEM_TIMERS: StompTimers = {
   now: () => performance.now(),
 };
 
+/** The longest delay runtimes wait: a longer one fires after about 1 ms. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** A timer waiting out a delay longer than {@linkcode MAX_DELAY} in steps. */
+class LongWait {
+  handle: unknown;
+}
+
+/**
+ * `timers` that wait any delay: a timeout of 30 days must not fire after
+ * 1 ms (nor re-arm every millisecond), so a longer delay is waited in steps.
+ */
+function longTimers(timers: StompTimers): StompTimers {
+  for (const name of ["setTimeout", "clearTimeout", "now"] as const) {
+    if (typeof timers?.[name] !== "function") {
+      throw new TypeError(
+        `Cannot create client: timers.${name} must be a function, got ${typeof timers
+          ?.[name]}`,
+      );
+    }
+  }
+  return {
+    setTimeout(callback, delay) {
+      if (!(delay > MAX_DELAY)) return timers.setTimeout(callback, delay);
+      const wait = new LongWait();
+      const end = timers.now() + delay;
+      const step = () => {
+        const left = end - timers.now();
+        if (left > 0) {
+          wait.handle = timers.setTimeout(step, Math.min(left, MAX_DELAY));
+        } else callback();
+      };
+      wait.handle = timers.setTimeout(step, MAX_DELAY);
+      return wait;
+    },
+    clearTimeout: (handle) =>
+      timers.clearTimeout(handle instanceof LongWait ? handle.handle : handle),
+    now: () => timers.now(),
+  };
+}
+
 /**
  * Every option's name, so that one misspelt from JavaScript is refused
  * rather than ignored (a new option missing here fails the type check).
@@ -204,7 +245,7 @@ export function resolveOptions(
   }
   return {
     source,
-    timers: options.timers ?? SYSTEM_TIMERS,
+    timers: longTimers(options.timers ?? SYSTEM_TIMERS),
     grace,
     connectTimeout,
     disconnectTimeout,
