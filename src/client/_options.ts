@@ -11,7 +11,7 @@ import type {
 } from "./options.ts";
 import { refuseUnknownKeys } from "./_keys.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
-import { nonNegative, positive } from "./_util.ts";
+import { nonNegative, positive, shown } from "./_util.ts";
 
 /** The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`. */
 const SYSTEM_TIMERS: StompTimers = {
@@ -316,6 +316,8 @@ export function operationTimeout(
   if (timeout === undefined) return fallback;
   if (validTimeout(timeout)) return timeout;
   return new RangeError(
-    `Cannot ${what}: timeout must be a non-negative number, got ${timeout}`,
+    `Cannot ${what}: timeout must be a non-negative number, got ${
+      shown(timeout)
+    }`,
   );
 }

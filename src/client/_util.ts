@@ -46,7 +46,7 @@ export function positive(
     throw new RangeError(
       `Cannot ${verb}: ${what} must be a positive ${
         integer ? "integer" : "number"
-      }, got ${value}`,
+      }, got ${shown(value)}`,
     );
   }
   return value;
@@ -56,8 +56,15 @@ export function positive(
 export function nonNegative(what: string, value: number): number {
   if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
     throw new RangeError(
-      `Cannot create client: ${what} must be a non-negative number, got ${value}`,
+      `Cannot create client: ${what} must be a non-negative number, got ${
+        shown(value)
+      }`,
     );
   }
   return value;
+}
+
+/** A value for a message: a string quoted, so that "100" is not read as 100. */
+export function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

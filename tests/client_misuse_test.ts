@@ -1,0 +1,54 @@
+// The client used as a JavaScript caller (no type checker) or a hurried
+// TypeScript caller uses it: a number given as a string, null where an
+// object is expected. Each is refused with a typed error whose message shows
+// what was wrong, a string quoted so that "100" is not read as 100.
+
+import { assertRejects } from "@std/assert";
+import { StompClient, type StompClientOptions } from "../mod.ts";
+import { StompTestBroker } from "../src/testing/mod.ts";
+
+Deno.test("StompClient.connectUrl quotes a number option given as a string", async () => {
+  await using broker = StompTestBroker.listen();
+  for (
+    const [name, detail] of [
+      ["receiptTimeout", "must be a non-negative number"],
+      ["sendBufferSize", "must be a positive number"],
+      ["highWaterMark", "must be a positive integer"],
+    ] as const
+  ) {
+    await assertRejects(
+      () =>
+        StompClient.connectUrl(broker.url, {
+          [name]: "100",
+        } as unknown as StompClientOptions),
+      RangeError,
+      `Cannot create client: ${name} ${detail}, got "100"`,
+    );
+  }
+});
+
+Deno.test("StompClient operations quote a timeout or highWaterMark given as a string", async () => {
+  await using broker = StompTestBroker.listen();
+  await using client = await StompClient.connectUrl(broker.url, {
+    onError: () => {},
+  });
+  await assertRejects(
+    () => client.send("/queue/a", "x", { timeout: "100" as unknown as number }),
+    RangeError,
+    'Cannot SEND to "/queue/a": timeout must be a non-negative number, got "100"',
+  );
+  await assertRejects(
+    () =>
+      client.subscribe("/queue/a", {
+        highWaterMark: "5" as unknown as number,
+      }),
+    RangeError,
+    'Cannot subscribe: highWaterMark must be a positive integer, got "5"',
+  );
+  // A number is shown as it is.
+  await assertRejects(
+    () => client.send("/queue/a", "x", { timeout: -1 }),
+    RangeError,
+    'Cannot SEND to "/queue/a": timeout must be a non-negative number, got -1',
+  );
+});
