@@ -82,9 +82,11 @@ export class ManualTimers {
    * @returns A promise that resolves once the clock has reached its new time.
    */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) {
+    if (typeof ms !== "number" || !(ms >= 0)) {
       throw new RangeError(
-        `Cannot advance clock: ms must be a non-negative number, got ${ms}`,
+        `Cannot advance clock: ms must be a non-negative number, got ${
+          typeof ms === "string" ? JSON.stringify(ms) : ms
+        }`,
       );
     }
     const end = this.#now + ms;
