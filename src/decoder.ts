@@ -270,7 +270,9 @@ export class StompDecoder {
    * before any error found later in the chunk is thrown.
    *
    * @param chunk The next bytes of the stream.
-   * @param onFrame Receives each frame.
+   * @param onFrame Receives each frame. What it (or `onHeartbeat`, or
+   * `onError`) throws ends the call and leaves the decoder failed: later
+   * calls throw the same error.
    * @throws {TypeError} When `chunk` is not a `Uint8Array`, as `push`.
    */
   decode(chunk: Uint8Array, onFrame: (frame: StompFrame) => void): void {
@@ -494,6 +496,11 @@ export class StompDecoder {
             throw this.#failure;
         }
       }
+    } catch (error) {
+      // A callback threw: the rest of the chunk is not decoded, so the next
+      // chunk cannot be either (it would start inside whatever that held).
+      if ((this.#state as State) !== State.Failed) this.#fail(error as Error);
+      throw error;
     } finally {
       this.#base = base + n;
     }
