@@ -34,19 +34,23 @@ export function tlsSettings(
     );
   }
   if (caCerts !== undefined) {
-    if (
-      !Array.isArray(caCerts) ||
-      !caCerts.every((pem) => typeof pem === "string")
-    ) {
+    if (!Array.isArray(caCerts)) {
       throw new TypeError(
         `${context}: caCerts must be an array of PEM strings, got ${
           typeof caCerts === "string" ? "a string" : typeof caCerts
         } (write caCerts: [pem])`,
       );
     }
-    caCerts.forEach((pem, i) =>
-      checkPem(pem, CERTIFICATE_PEM, `caCerts[${i}]`, "certificate", context)
-    );
+    caCerts.forEach((pem: unknown, i) => {
+      if (typeof pem !== "string") {
+        throw new TypeError(
+          `${context}: caCerts[${i}] must be a PEM string, got ${
+            typeName(pem)
+          }${bytesHint(pem)}`,
+        );
+      }
+      checkPem(pem, CERTIFICATE_PEM, `caCerts[${i}]`, "certificate", context);
+    });
     settings.caCerts = caCerts;
   }
   if (cert !== undefined && key !== undefined) {
@@ -56,6 +60,27 @@ export function tlsSettings(
     settings.key = key;
   }
   return settings;
+}
+
+/** The type of a value, with an article: "a Buffer", "a number". */
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return `a ${typeof value}`;
+  const name = (value as { constructor?: { name?: unknown } }).constructor
+    ?.name;
+  return typeof name === "string" && name !== ""
+    ? `a${/^[AEIO]/.test(name) ? "n" : ""} ${name}`
+    : "an object";
+}
+
+/**
+ * For a PEM setting given as bytes (Node's `readFileSync(path)` without an
+ * encoding returns a Buffer), how to read it as text; "" otherwise.
+ */
+function bytesHint(value: unknown): string {
+  return value instanceof Uint8Array
+    ? ' (read the file as text: readFileSync(path, "utf8") in Node, Deno.readTextFileSync(path) in Deno)'
+    : "";
 }
 
 const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----/;
@@ -74,6 +99,13 @@ function checkPem(
   context: string,
 ): void {
   if (typeof value === "string" && pattern.test(value)) return;
+  if (value instanceof Uint8Array) {
+    throw new TypeError(
+      `${context}: ${name} must be a PEM ${what} as a string, got ${
+        typeName(value)
+      }${bytesHint(value)}`,
+    );
+  }
   const path = typeof value === "string" && !/\n|-----/.test(value) &&
     /[/\\]|\.(?:pem|crt|cer|key)$/i.test(value.trim());
   throw new TypeError(
