@@ -313,14 +313,13 @@ function checkHeader(verb: string, name: unknown, value: unknown): void {
   }
 }
 
-/** What a value is, for a message: `null`, `a number (5)`, `an object`. */
+/**
+ * What a value is, for a message: `null`, `a number`, `an object`; never the
+ * value itself, which may be a passcode.
+ */
 function kind(value: unknown): string {
   const type = typeof value;
   return value == null
     ? String(value)
-    : type === "object"
-    ? "an object"
-    : type === "symbol" || type === "function"
-    ? `a ${type}`
-    : `a ${type} (${type === "string" ? JSON.stringify(value) : value})`;
+    : `${type === "object" ? "an" : "a"} ${type}`;
 }

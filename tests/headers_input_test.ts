@@ -9,7 +9,7 @@ import { encodeFrame, StompClient, StompFrame, StompHeaders } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 
 const NOT_STRINGS: [unknown, string][] = [
-  [5, "got a number (5)"],
+  [5, "got a number"],
   [undefined, "got undefined"],
   [null, "got null"],
   [Symbol("s"), "got a symbol"],
@@ -34,7 +34,7 @@ Deno.test("StompHeaders.append refuses a name or value that is not a string", ()
   assertThrows(
     () => headers.append("expires", 1_700_000_000_000 as unknown as string),
     TypeError,
-    'Cannot append header "expires": the value must be a string, got a number (1700000000000)',
+    'Cannot append header "expires": the value must be a string, got a number',
   );
   assertThrows(
     () => headers.append(undefined as unknown as string, "v"),
@@ -44,7 +44,7 @@ Deno.test("StompHeaders.append refuses a name or value that is not a string", ()
   assertThrows(
     () => headers.set(7 as unknown as string, "v"),
     TypeError,
-    "Cannot set header: the name must be a string, got a number (7)",
+    "Cannot set header: the name must be a string, got a number",
   );
   assertEquals(headers.size, 0);
 });
@@ -53,9 +53,9 @@ Deno.test("StompHeaders refuses an init that is not an object, saying what it go
   for (
     const [init, detail] of [
       [null, "got null"],
-      [5, "got a number (5)"],
-      ["a:b", 'got a string ("a:b")'],
-      [true, "got a boolean (true)"],
+      [5, "got a number"],
+      ["a:b", "got a string"],
+      [true, "got a boolean"],
     ] as const
   ) {
     assertThrows(
@@ -103,4 +103,23 @@ Deno.test("StompHeaders with only strings still encode as before", () => {
     new TextDecoder().decode(bytes),
     "SEND\ndestination:/q\na:1\nb:2\ncontent-length:1\n\nx\0",
   );
+});
+
+Deno.test("StompHeaders refusing a passcode given as a number does not show it", async () => {
+  // A numeric PIN read from JSON: before, it went out as an empty passcode
+  // and the broker's refusal said nothing of why.
+  await using broker = StompTestBroker.listen({
+    login: "app",
+    passcode: "90210",
+  });
+  const error = await assertRejects(
+    () =>
+      StompClient.connectUrl(broker.url, {
+        login: "app",
+        passcode: 90210 as unknown as string,
+      }),
+    TypeError,
+    'Cannot append header "passcode": the value must be a string, got a number',
+  );
+  assertEquals(error.message.includes("90210"), false);
 });
