@@ -3,7 +3,7 @@
 // object is expected. Each is refused with a typed error whose message shows
 // what was wrong, a string quoted so that "100" is not read as 100.
 
-import { assertRejects } from "@std/assert";
+import { assertEquals, assertRejects } from "@std/assert";
 import { StompClient, type StompClientOptions } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 
@@ -51,4 +51,46 @@ Deno.test("StompClient operations quote a timeout or highWaterMark given as a st
     RangeError,
     'Cannot SEND to "/queue/a": timeout must be a non-negative number, got -1',
   );
+});
+
+Deno.test("StompClient.connectUrl with reconnect rejects at once for a CONNECT header of the wrong type", async () => {
+  // The CONNECT frame is built from the options on every attempt: a header
+  // that is not a string is the same mistake each time, not an outage to
+  // retry with backoff for minutes.
+  await using broker = StompTestBroker.listen();
+  for (
+    const [options, message] of [
+      [
+        { host: 5 },
+        "Cannot build CONNECT frame: host must be a non-empty string, got 5",
+      ],
+      [
+        { passcode: 1234 },
+        'Cannot append header "passcode": the value must be a string, got a number',
+      ],
+      [
+        { headers: { "client-id": 7 } },
+        "Cannot create headers: expected [name, value] string pairs",
+      ],
+    ] as const
+  ) {
+    let attempts = 0;
+    const started = performance.now();
+    await assertRejects(
+      () =>
+        StompClient.connectUrl(broker.url, {
+          ...options,
+          reconnect: { initialDelay: 200 },
+          beforeConnect: () => {
+            attempts++;
+            return {};
+          },
+        } as unknown as StompClientOptions),
+      TypeError,
+      message,
+    );
+    assertEquals(attempts, 1);
+    const took = performance.now() - started;
+    if (took > 150) throw new Error(`Took ${took} ms`);
+  }
 });

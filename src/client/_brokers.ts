@@ -208,6 +208,19 @@ export function isArgumentError(error: unknown): error is Error {
   return error instanceof Error && ARGUMENT_ERRORS.has(error);
 }
 
+/**
+ * What an attempt threw building its CONNECT frame: a `TypeError` or
+ * `RangeError` (a header that is not a string) is marked as an argument's,
+ * the same on every attempt, so never retried.
+ */
+export function sameEveryAttempt(error: unknown): unknown {
+  if (!(error instanceof TypeError || error instanceof RangeError)) {
+    return error;
+  }
+  ARGUMENT_ERRORS.add(error);
+  return new StompConnectionError(error.message, { cause: error });
+}
+
 /** connectUrl's transport source: opens each attempt's URL with `options`. */
 export function urlSource(
   options: OpenTransportOptions,

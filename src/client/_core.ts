@@ -20,7 +20,7 @@ import type {
   StompClientOptions,
   StompClientState,
 } from "./options.ts";
-import { Brokers, isArgumentError } from "./_brokers.ts";
+import { Brokers, isArgumentError, sameEveryAttempt } from "./_brokers.ts";
 import {
   ConnectAttempt,
   Connection,
@@ -450,7 +450,7 @@ export class ClientCore implements ClientState {
         connect = this.session.connectFrame(broker.overrides());
       } catch (error) {
         connection.transport.close();
-        throw error;
+        throw sameEveryAttempt(error);
       }
       try {
         await connection.open(connect);
