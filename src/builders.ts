@@ -200,7 +200,7 @@ function connectFrame(
 ): StompFrame {
   const versions = options.acceptVersion ?? VERSIONS;
   if (
-    versions.length === 0 ||
+    !Array.isArray(versions) || versions.length === 0 ||
     !versions.every((v) => (VERSIONS as readonly string[]).includes(v))
   ) {
     throw new TypeError(

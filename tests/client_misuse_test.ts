@@ -3,8 +3,8 @@
 // object is expected. Each is refused with a typed error whose message shows
 // what was wrong, a string quoted so that "100" is not read as 100.
 
-import { assertEquals, assertRejects } from "@std/assert";
-import { StompClient, type StompClientOptions } from "../mod.ts";
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { connect, StompClient, type StompClientOptions } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 
 Deno.test("StompClient.connectUrl quotes a number option given as a string", async () => {
@@ -93,4 +93,21 @@ Deno.test("StompClient.connectUrl with reconnect rejects at once for a CONNECT h
     const took = performance.now() - started;
     if (took > 150) throw new Error(`Took ${took} ms`);
   }
+});
+
+Deno.test("StompClient.connectUrl refuses acceptVersion given as one string, saying what it got", async () => {
+  await using broker = StompTestBroker.listen();
+  await assertRejects(
+    () =>
+      StompClient.connectUrl(broker.url, {
+        acceptVersion: "1.2",
+      } as unknown as StompClientOptions),
+    TypeError,
+    'Cannot create session: acceptVersion must list versions among 1.0, 1.1, 1.2, got "1.2"',
+  );
+  assertThrows(
+    () => connect({ host: "/", acceptVersion: "1.2" as never }),
+    TypeError,
+    'Cannot build CONNECT frame: accept-version must list versions among 1.0, 1.1, 1.2, got "1.2"',
+  );
 });

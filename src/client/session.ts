@@ -159,7 +159,7 @@ export class StompSession {
     this.#passcode = options.passcode;
     const versions = options.acceptVersion ?? VERSIONS;
     if (
-      versions.length === 0 ||
+      !Array.isArray(versions) || versions.length === 0 ||
       !versions.every((v) => (VERSIONS as readonly string[]).includes(v))
     ) {
       throw new TypeError(
