@@ -11,6 +11,7 @@ import { assert, assertEquals } from "@std/assert";
 import type { StompClient } from "@stomper/stomp/client";
 import { BROKERS, connectTo } from "./_client.ts";
 import { BUN, installRuntime, writeLibraryPackage } from "./_npm_runtime.ts";
+import { ChaosRelay } from "../_chaos.ts";
 import { eventually, sleep, uniqueQueue } from "../_helpers.ts";
 
 const NODE = "/usr/bin/node";
@@ -221,6 +222,66 @@ for (const [runtimeName, brokerName, signal] of SIGNAL_CASES) {
     }
   });
 }
+
+Deno.test("the worker of docs/runtimes.md under Node rides out a cut connection: the ack it cannot make is caught, it reconnects and goes on, every job done, and SIGTERM still ends it with code 0", async () => {
+  const queue = uniqueQueue("service-cut");
+  await using dir = await appDir("stomper-service-cut-");
+  await Deno.writeTextFile(
+    `${dir.path}/worker.mjs`,
+    await workerFromDocs(queue, "prefetch-count"),
+  );
+  const broker = new URL(BROKERS.rabbitmqTcp);
+  await using relay = ChaosRelay.start({ port: Number(broker.port) });
+  const checker: StompClient = await connectTo(BROKERS.rabbitmqTcp, {
+    heartBeat: [0, 0],
+  });
+  try {
+    const results = await checker.subscribe(`${queue}.done`, {
+      receipt: true,
+    });
+    for (let i = 0; i < TOTAL; i++) checker.send(queue, `job-${i}`);
+    await checker.send(`${queue}.sync`, "", { receipt: true });
+    const done = new Map<string, number>();
+    const reading = (async () => {
+      for await (const message of results) {
+        done.set(message.text, (done.get(message.text) ?? 0) + 1);
+      }
+    })();
+
+    const worker = start(NODE, "worker.mjs", dir.path, {
+      STOMP_URL: withGuest(relay.url),
+    });
+    await eventually(
+      () => done.size >= BEFORE_SIGNAL,
+      20_000,
+      `${BEFORE_SIGNAL} jobs done before the cut`,
+    );
+    assertEquals(relay.cut(), 1);
+    await eventually(() => done.size >= TOTAL, 30_000, `all ${TOTAL} done`);
+    assertEquals(relay.connections, 2, "the worker reconnected once");
+    worker.child.kill("SIGTERM");
+    const result = await exited(worker, EXIT_WITHIN_MS, "the worker");
+    assertEquals(result.code, 0, `${result.out}${result.err}`);
+    // What it wrote: the acks it could not make, each caught.
+    for (const line of result.err.trim().split("\n").filter(Boolean)) {
+      assert(
+        /it arrived on a connection that was lost/.test(line),
+        `unexpected output: ${line}`,
+      );
+    }
+    // At least once: a job whose ack was lost with the connection comes
+    // again, at most a prefetch's worth (10) plus the one in hand.
+    for (let i = 0; i < TOTAL; i++) {
+      assert(done.has(`job-${i}`), `job-${i} was not done`);
+    }
+    const again = [...done.values()].reduce((sum, n) => sum + n - 1, 0);
+    assert(again <= 11, `${again} jobs done twice`);
+    await results.unsubscribe();
+    await reading;
+  } finally {
+    await checker.disconnect().catch(() => checker.close());
+  }
+});
 
 // Each script ends without process.exit(): it must exit because nothing of
 // the client is left to keep it alive. It prints one line: what happened.
