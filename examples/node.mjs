@@ -10,7 +10,8 @@
 //     node examples/node.mjs
 //
 // STOMP_CA (a PEM file, default /tmp/stomper-brokers/ca.pem) is read for TLS
-// only. Prints what happened, one line per step, and exits 0 on success.
+// only. Prints what happened, one line per step, and exits 0 on success
+// (also when its output is cut short: `| head -1`).
 
 import { readFileSync } from "node:fs";
 import { StompClient } from "@stomper/stomp";
@@ -31,6 +32,12 @@ const transport = tls
 const credentials = url.username === ""
   ? { login: "guest", passcode: "guest" }
   : {};
+
+// A reader that goes away (`node node.mjs | head -1`) ends the output, not
+// the example: later lines are dropped, and it still disconnects.
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+});
 
 // Nothing below may wait for ever: give up after a few seconds.
 setTimeout(() => {

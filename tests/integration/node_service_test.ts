@@ -12,7 +12,7 @@ import type { StompClient } from "@stomper/stomp/client";
 import { BROKERS, connectTo } from "./_client.ts";
 import { BUN, installRuntime, writeLibraryPackage } from "./_npm_runtime.ts";
 import { ChaosRelay } from "../_chaos.ts";
-import { eventually, sleep, uniqueQueue } from "../_helpers.ts";
+import { bash, eventually, sleep, uniqueQueue } from "../_helpers.ts";
 
 const NODE = "/usr/bin/node";
 const TOTAL = 300;
@@ -383,3 +383,23 @@ for (const runtimeName of ["Node", "Bun"]) {
     }
   });
 }
+
+Deno.test("examples/node.mjs piped into head -1 under Node and Bun: one line, exit 0, no EPIPE trace", async () => {
+  await using dir = await appDir("stomper-example-pipe-");
+  await Deno.copyFile(
+    new URL("../../examples/node.mjs", import.meta.url),
+    `${dir.path}/node.mjs`,
+  );
+  const bun = await installRuntime(BUN);
+  for (const runtime of [NODE, bun]) {
+    // PIPESTATUS[0]: the example's exit code, not head's.
+    const run = await bash(
+      `cd ${dir.path} && STOMP_URL=${BROKERS.rabbitmqTcp} ${runtime} node.mjs 2>err.txt | head -1; echo "exit \${PIPESTATUS[0]}"; cat err.txt`,
+      20_000,
+    );
+    const lines = run.stdout.trim().split("\n");
+    assertEquals(lines.length, 2, `${runtime}:\n${run.stdout}${run.stderr}`);
+    assert(lines[0]!.startsWith("connected: STOMP 1.2"), lines[0]);
+    assertEquals(lines[1], "exit 0", `${runtime}:\n${run.stdout}`);
+  }
+});
