@@ -283,6 +283,72 @@ Deno.test("the worker of docs/runtimes.md under Node rides out a cut connection:
   }
 });
 
+Deno.test("the worker of docs/runtimes.md under Node, its job outlasting the drain's timeout: it exits with code 1 at the timeout, without a trace of the job's own failure, and the job is done by the next worker", async () => {
+  const queue = uniqueQueue("service-late");
+  await using dir = await appDir("stomper-service-late-");
+  const block = await workerFromDocs(queue, "prefetch-count");
+  const work = "setTimeout(resolve, 20)";
+  const drainTimeout = "timeout: 20_000";
+  assert(block.includes(work) && block.includes(drainTimeout));
+  await Deno.writeTextFile(
+    `${dir.path}/worker.mjs`,
+    block.replace(work, "setTimeout(resolve, Number(process.env.WORK_MS))")
+      .replace(drainTimeout, "timeout: 500"),
+  );
+  const checker: StompClient = await connectTo(BROKERS.rabbitmqTcp, {
+    heartBeat: [0, 0],
+  });
+  try {
+    const results = await checker.subscribe(`${queue}.done`, {
+      receipt: true,
+    });
+    const jobs = ["job-0", "job-1", "job-2"];
+    for (const job of jobs) checker.send(queue, job);
+    await checker.send(`${queue}.sync`, "", { receipt: true });
+    const done = new Map<string, number>();
+    const reading = (async () => {
+      for await (const message of results) {
+        done.set(message.text, (done.get(message.text) ?? 0) + 1);
+      }
+    })();
+    const env = { STOMP_URL: withGuest(BROKERS.rabbitmqTcp) };
+
+    // The first job takes 4 s; the signal comes 1.5 s after the start.
+    const slow = start(NODE, "worker.mjs", dir.path, {
+      ...env,
+      WORK_MS: "4000",
+    });
+    await sleep(1500);
+    const signalledAt = Date.now();
+    slow.child.kill("SIGTERM");
+    const result = await exited(slow, 10_000, "the slow worker");
+    assertEquals(result.code, 1, `${result.out}${result.err}`);
+    assert(
+      result.at - signalledAt < 2000,
+      `exited ${
+        result.at - signalledAt
+      } ms after SIGTERM (drain timeout 500 ms)`,
+    );
+    assert(/StompTimeoutError: Cannot drain/.test(result.err), result.err);
+    assert(!/Cannot send/.test(result.err), result.err);
+    assertEquals(done.size, 0);
+
+    const next = start(NODE, "worker.mjs", dir.path, { ...env, WORK_MS: "20" });
+    await eventually(() => done.size >= jobs.length, 20_000, "all jobs done");
+    next.child.kill("SIGTERM");
+    assertEquals(
+      (await exited(next, EXIT_WITHIN_MS, "the next worker")).code,
+      0,
+    );
+    await sleep(300);
+    assertEquals([...done].sort(), jobs.map((job) => [job, 1]));
+    await results.unsubscribe();
+    await reading;
+  } finally {
+    await checker.disconnect().catch(() => checker.close());
+  }
+});
+
 // Each script ends without process.exit(): it must exit because nothing of
 // the client is left to keep it alive. It prints one line: what happened.
 const EXIT_SCRIPTS: Record<string, string> = {
