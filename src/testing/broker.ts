@@ -17,6 +17,29 @@ import {
   type Wire,
 } from "./_session.ts";
 import { TcpWire } from "./_tcp_wire.ts";
+import { refuseUnknownKeys } from "../client/_keys.ts";
+
+/**
+ * Every option's name, so that one misspelt from JavaScript is refused
+ * rather than ignored (a new option missing here fails the type check).
+ */
+const OPTION_NAMES = Object.keys(
+  {
+    hostname: 0,
+    port: 0,
+    webSocket: 0,
+    login: 0,
+    passcode: 0,
+    versions: 0,
+    heartBeat: 0,
+    heartBeatGrace: 0,
+    server: 0,
+    eolAfterFrame: 0,
+    receipts: 0,
+    maxUnwrittenBytes: 0,
+    onFrame: 0,
+  } satisfies Record<keyof StompTestBrokerOptions, 0>,
+);
 
 /** Options of {@linkcode StompTestBroker.listen}. */
 export interface StompTestBrokerOptions {
@@ -183,10 +206,15 @@ export class StompTestBroker implements AsyncDisposable {
   #heartbeats = 0;
 
   private constructor(options: StompTestBrokerOptions) {
+    refuseUnknownKeys(
+      "Cannot start test broker: unknown option",
+      options,
+      OPTION_NAMES,
+    );
     const hostname = options.hostname ?? "127.0.0.1";
     const versions = options.versions ?? VERSIONS;
     if (
-      versions.length === 0 ||
+      !Array.isArray(versions) || versions.length === 0 ||
       !versions.every((v) => (VERSIONS as readonly string[]).includes(v))
     ) {
       throw new TypeError(
