@@ -67,14 +67,19 @@ export class StompHeaders implements Iterable<[string, string]> {
       const pairs = record
         ? Object.entries(init as Readonly<Record<string, string | undefined>>)
         : init as Iterable<readonly [string, string]>;
+      let index = -1;
       for (const pair of pairs) {
-        const [name, value] = pair;
+        index++;
+        // Checked whole: destructuring would cut ["a", "b", "c"] to a pair.
+        const [name, value] = Array.isArray(pair) && pair.length === 2
+          ? pair
+          : [];
         if (record && value === undefined) continue;
         if (typeof name !== "string" || typeof value !== "string") {
           throw new TypeError(
             `Cannot create headers: expected [name, value] string pairs, got ${
               JSON.stringify(pair)
-            }`,
+            } at index ${index}`,
           );
         }
         list.push(name, value);
