@@ -5,6 +5,7 @@
  * @module
  */
 
+import { refuseUnknownKeys } from "./_keys.ts";
 import type { StompSyntaxError } from "./errors.ts";
 import type { StompVersion } from "./frame.ts";
 
@@ -92,21 +93,40 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
 }
 
 /**
- * One limit of `options`, checked, or its default.
+ * `options` checked: a name not known (a slip such as `maxBodyByte`, which
+ * would leave that limit at its default) is a `TypeError`, as is `resync`
+ * without `onError`; a limit that is not a non-negative integer is a
+ * `RangeError`.
  *
- * @param name The limit.
- * @param value What the caller gave.
- * @returns The limit to use.
+ * @param options What the caller gave.
+ * @returns The options, every limit set (to its default when not given).
  */
-export function checkLimit(
-  name: keyof DecodeLimits,
-  value: number | undefined,
-): number {
-  if (value === undefined) return DEFAULT_DECODE_LIMITS[name];
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `Cannot create decoder: ${name} must be a non-negative integer, got ${value}`,
+export function decodeOptions(
+  options: DecodeOptions,
+): DecodeOptions & DecodeLimits {
+  refuseUnknownKeys("Cannot create decoder: unknown option", options, [
+    ...Object.keys(DEFAULT_DECODE_LIMITS),
+    "version",
+    "onHeartbeat",
+    "resync",
+    "onError",
+    "bodyChunks",
+  ]);
+  if (options.resync && options.onError === undefined) {
+    throw new TypeError(
+      "Cannot create decoder: resync needs an onError callback to report skipped input",
     );
   }
-  return value;
+  const limits: Record<string, number> = { ...DEFAULT_DECODE_LIMITS };
+  for (const name in limits) {
+    const given = options[name as keyof DecodeLimits];
+    if (given === undefined) continue;
+    if (!Number.isSafeInteger(given) || given < 0) {
+      throw new RangeError(
+        `Cannot create decoder: ${name} must be a non-negative integer, got ${given}`,
+      );
+    }
+    limits[name] = given;
+  }
+  return { ...options, ...limits as unknown as DecodeLimits };
 }

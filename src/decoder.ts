@@ -11,7 +11,7 @@ import { notBytes } from "./_body.ts";
 import { BodyCollector, copyInto } from "./_collector.ts";
 import { checkVersion } from "./_escape.ts";
 import { HEAD_INVALID, HeadParser, quote } from "./_head.ts";
-import { checkLimit, type DecodeOptions } from "./_decode_options.ts";
+import { type DecodeOptions, decodeOptions } from "./_decode_options.ts";
 import { StompSyntaxError } from "./errors.ts";
 import { StompFrame, type StompVersion } from "./frame.ts";
 
@@ -143,31 +143,21 @@ export class StompDecoder {
    * @param options Version, limits, heart-beat, resync and body options.
    */
   constructor(options: DecodeOptions = {}) {
-    this.#version = checkVersion(
-      options.version ?? "1.2",
-      "Cannot create decoder",
-    );
-    this.#maxLine = checkLimit(
-      "maxHeaderLineBytes",
-      options.maxHeaderLineBytes,
-    );
-    this.#maxHead = checkLimit("maxHeaderBytes", options.maxHeaderBytes);
-    this.#maxHeaders = checkLimit("maxHeaders", options.maxHeaders);
-    this.#maxBody = checkLimit("maxBodyBytes", options.maxBodyBytes);
+    const o = decodeOptions(options);
+    this.#version = checkVersion(o.version ?? "1.2", "Cannot create decoder");
+    this.#maxLine = o.maxHeaderLineBytes;
+    this.#maxHead = o.maxHeaderBytes;
+    this.#maxHeaders = o.maxHeaders;
+    this.#maxBody = o.maxBodyBytes;
     this.#head = new HeadParser({
       maxLine: this.#maxLine,
       maxHead: this.#maxHead,
       maxHeaders: this.#maxHeaders,
       maxBody: this.#maxBody,
     });
-    this.#onHeartbeat = options.onHeartbeat;
-    if (options.resync && options.onError === undefined) {
-      throw new TypeError(
-        "Cannot create decoder: resync needs an onError callback to report skipped input",
-      );
-    }
-    this.#onError = options.resync ? options.onError : undefined;
-    this.#keepPieces = options.bodyChunks === true;
+    this.#onHeartbeat = o.onHeartbeat;
+    this.#onError = o.resync ? o.onError : undefined;
+    this.#keepPieces = o.bodyChunks === true;
     this.#body = new BodyCollector(this.#keepPieces);
   }
 

@@ -7,6 +7,7 @@
 
 import { checkVersion, escapeHeader, escapes } from "./_escape.ts";
 import { badBody } from "./_body.ts";
+import { refuseUnknownKeys } from "./_keys.ts";
 import {
   HEARTBEAT,
   type Heartbeat,
@@ -112,11 +113,32 @@ export function encodeFrame(
   frame: StompFrameLike | Heartbeat,
   options: EncodeOptions = {},
 ): Uint8Array<ArrayBuffer> {
+  const { version, contentLength } = encodeOptions(options, "encode frame");
+  return encode(frame, version, contentLength);
+}
+
+/** The options checked, with their defaults: `what` cannot be done otherwise. */
+function encodeOptions(
+  options: EncodeOptions,
+  what: string,
+): Required<EncodeOptions> {
+  refuseUnknownKeys(`Cannot ${what}: unknown option`, options, [
+    "version",
+    "contentLength",
+  ]);
+  return {
+    version: checkVersion(options.version ?? "1.2", `Cannot ${what}`),
+    contentLength: options.contentLength !== false,
+  };
+}
+
+function encode(
+  frame: StompFrameLike | Heartbeat,
+  version: StompVersion,
+  withLength: boolean,
+): Uint8Array<ArrayBuffer> {
   if (frame === HEARTBEAT) return HEARTBEAT_BYTES.slice();
   if (typeof frame !== "object" || frame === null) notAFrame(frame);
-  const version = options.version === undefined
-    ? "1.2"
-    : checkVersion(options.version, "Cannot encode frame");
   const command = frame.command;
   if (!isStompCommand(command)) {
     if (command === undefined) notAFrame(frame);
@@ -138,7 +160,6 @@ export function encodeFrame(
     ? frame.headers
     : new StompHeaders(frame.headers);
 
-  const withLength = options.contentLength !== false;
   if (!withLength) {
     const nul = body.indexOf(NUL);
     if (nul !== -1) {
@@ -227,7 +248,7 @@ function notAFrame(value: unknown): never {
  */
 export class StompEncoderStream
   extends TransformStream<StompFrameLike | Heartbeat, Uint8Array<ArrayBuffer>> {
-  #options: { version: StompVersion; contentLength: boolean };
+  #options: Required<EncodeOptions>;
 
   /**
    * Constructs a new instance.
@@ -235,13 +256,10 @@ export class StompEncoderStream
    * @param options Encoding options.
    */
   constructor(options: EncodeOptions = {}) {
-    const state = {
-      version: checkVersion(options.version ?? "1.2", "Cannot create encoder"),
-      contentLength: options.contentLength !== false,
-    };
+    const state = encodeOptions(options, "create encoder");
     super({
       transform(frame, controller) {
-        controller.enqueue(encodeFrame(frame, state));
+        controller.enqueue(encode(frame, state.version, state.contentLength));
       },
     });
     this.#options = state;
