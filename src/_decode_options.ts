@@ -5,7 +5,7 @@
  * @module
  */
 
-import { refuseUnknownKeys } from "./_keys.ts";
+import { checkOptions } from "./_keys.ts";
 import type { StompSyntaxError } from "./errors.ts";
 import type { StompVersion } from "./frame.ts";
 
@@ -93,7 +93,7 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
 }
 
 /**
- * `options` checked: a name not known (a slip such as `maxBodyByte`, which
+ * `options` checked (`null` is none): a value that is not an object, a name not known (a slip such as `maxBodyByte`, which
  * would leave that limit at its default) is a `TypeError`, as is `resync`
  * without `onError`; a limit that is not a non-negative integer is a
  * `RangeError`.
@@ -104,7 +104,7 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
 export function decodeOptions(
   options: DecodeOptions,
 ): DecodeOptions & DecodeLimits {
-  refuseUnknownKeys("Cannot create decoder: unknown option", options, [
+  options = checkOptions("Cannot create decoder", options, [
     ...Object.keys(DEFAULT_DECODE_LIMITS),
     "version",
     "onHeartbeat",

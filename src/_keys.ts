@@ -68,3 +68,27 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * `value` as an options object: `undefined` and `null` (which JavaScript
+ * callers pass for none) are no options; anything else that is not an object
+ * is a `TypeError`, and so, with `known`, is a name not in it.
+ *
+ * @param what The start of the message, such as "Cannot create decoder".
+ */
+export function checkOptions<T extends object>(
+  what: string,
+  value: T | null | undefined,
+  known?: readonly string[],
+): T {
+  if (value == null) return {} as T;
+  if (typeof value !== "object") {
+    throw new TypeError(
+      `${what}: options must be an object, got ${
+        JSON.stringify(value) ?? `a ${typeof value}`
+      }`,
+    );
+  }
+  if (known) refuseUnknownKeys(`${what}: unknown option`, value, known);
+  return value;
+}

@@ -28,6 +28,7 @@ import {
   VERSIONS,
 } from "./frame.ts";
 import { StompHeaders, type StompHeadersInit } from "./headers.ts";
+import { checkOptions } from "./_keys.ts";
 
 /** Options shared by every builder. */
 export interface FrameOptions {
@@ -153,6 +154,11 @@ function build(
   return new StompFrame(command, headers, body);
 }
 
+/** `options` checked: `null` (from JavaScript) is none, a non-object refused. */
+function given<T extends object>(command: StompCommand, options: T): T {
+  return checkOptions(`Cannot build ${command} frame`, options);
+}
+
 function required(
   command: StompCommand,
   field: string,
@@ -198,6 +204,7 @@ function connectFrame(
   command: "CONNECT" | "STOMP",
   options: ConnectOptions,
 ): StompFrame {
+  options = given(command, options);
   const versions = options.acceptVersion ?? VERSIONS;
   if (
     !Array.isArray(versions) || versions.length === 0 ||
@@ -289,6 +296,7 @@ export function send(
   body?: StompBody,
   options: SendOptions = {},
 ): StompFrame {
+  options = given("SEND", options);
   return build(
     "SEND",
     [
@@ -330,6 +338,7 @@ export function subscribe(
   destination: string,
   options: SubscribeOptions = {},
 ): StompFrame {
+  options = given("SUBSCRIBE", options);
   const ack = options.ack ?? "auto";
   if (ack !== "auto" && ack !== "client" && ack !== "client-individual") {
     throw new TypeError(
@@ -369,6 +378,7 @@ export function unsubscribe(
   id: string,
   options: ReceiptOptions = {},
 ): StompFrame {
+  options = given("UNSUBSCRIBE", options);
   return build("UNSUBSCRIBE", [
     "id",
     required("UNSUBSCRIBE", "id", id),
@@ -382,6 +392,7 @@ function ackFrame(
   target: AckTarget,
   options: AckOptions,
 ): StompFrame {
+  options = given(command, options);
   let own: (string | undefined)[];
   if (typeof target === "string") {
     own = ["id", required(command, "id", target)];
@@ -459,6 +470,7 @@ function transactionFrame(
   transaction: string,
   options: ReceiptOptions,
 ): StompFrame {
+  options = given(command, options);
   return build(command, [
     "transaction",
     required(command, "transaction", transaction),
@@ -548,6 +560,7 @@ export function abort(
  * @returns The frame.
  */
 export function disconnect(options: ReceiptOptions = {}): StompFrame {
+  options = given("DISCONNECT", options);
   return build("DISCONNECT", [
     "receipt",
     optional("DISCONNECT", "receipt", options.receipt),
@@ -571,6 +584,7 @@ export function disconnect(options: ReceiptOptions = {}): StompFrame {
  * @returns The frame.
  */
 export function connected(options: ConnectedOptions = {}): StompFrame {
+  options = given("CONNECTED", options);
   if (options.version !== undefined && !VERSIONS.includes(options.version)) {
     throw new TypeError(
       `Cannot build CONNECTED frame: unknown version ${
@@ -614,15 +628,16 @@ export function message(
   body: StompBody | undefined,
   options: MessageOptions,
 ): StompFrame {
+  options = given("MESSAGE", options);
   return build(
     "MESSAGE",
     [
       "destination",
       required("MESSAGE", "destination", destination),
       "message-id",
-      required("MESSAGE", "message-id", options?.messageId),
+      required("MESSAGE", "message-id", options.messageId),
       "subscription",
-      required("MESSAGE", "subscription", options?.subscription),
+      required("MESSAGE", "subscription", options.subscription),
       "ack",
       optional("MESSAGE", "ack", options.ack),
       "content-type",
@@ -652,6 +667,7 @@ export function receipt(
   receiptId: string,
   options: FrameOptions = {},
 ): StompFrame {
+  options = given("RECEIPT", options);
   return build("RECEIPT", [
     "receipt-id",
     required("RECEIPT", "receipt-id", receiptId),
@@ -681,6 +697,7 @@ export function error(
   body?: StompBody,
   options: ErrorOptions = {},
 ): StompFrame {
+  options = given("ERROR", options);
   return build(
     "ERROR",
     [

@@ -11,6 +11,7 @@ import { notBytes } from "./_body.ts";
 import { BodyCollector, copyInto } from "./_collector.ts";
 import { checkVersion } from "./_escape.ts";
 import { HEAD_INVALID, HeadParser, quote } from "./_head.ts";
+import { checkOptions } from "./_keys.ts";
 import { type DecodeOptions, decodeOptions } from "./_decode_options.ts";
 import { StompSyntaxError } from "./errors.ts";
 import { StompFrame, type StompVersion } from "./frame.ts";
@@ -747,7 +748,10 @@ export function decodeFrame(
   bytes: Uint8Array,
   options: Omit<DecodeOptions, "resync" | "onError"> = {},
 ): StompFrame {
-  const decoder = new StompDecoder({ ...options, resync: false });
+  const decoder = new StompDecoder({
+    ...checkOptions("Cannot decode frame", options),
+    resync: false,
+  });
   let frame: StompFrame | undefined;
   decoder.decode(bytes, (decoded) => {
     if (frame !== undefined) {

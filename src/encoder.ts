@@ -7,7 +7,7 @@
 
 import { checkVersion, escapeHeader, escapes } from "./_escape.ts";
 import { badBody } from "./_body.ts";
-import { refuseUnknownKeys } from "./_keys.ts";
+import { checkOptions } from "./_keys.ts";
 import {
   HEARTBEAT,
   type Heartbeat,
@@ -117,12 +117,12 @@ export function encodeFrame(
   return encode(frame, version, contentLength);
 }
 
-/** The options checked, with their defaults: `what` cannot be done otherwise. */
+/** The options checked (`null` is none), with their defaults; `what` is what fails otherwise. */
 function encodeOptions(
   options: EncodeOptions,
   what: string,
 ): Required<EncodeOptions> {
-  refuseUnknownKeys(`Cannot ${what}: unknown option`, options, [
+  options = checkOptions(`Cannot ${what}`, options, [
     "version",
     "contentLength",
   ]);

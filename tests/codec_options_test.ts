@@ -15,6 +15,7 @@ import {
   StompEncoderStream,
 } from "../mod.ts";
 import { bytes } from "./_decode.ts";
+import { prng } from "./_helpers.ts";
 
 const FRAME = "SEND\ndestination:/q\n\nhi\0";
 
@@ -151,4 +152,96 @@ Deno.test("StompEncoderStream refuses an unknown option when it is made, and rea
   );
   assertEquals(chunks.length, 2);
   assertEquals(options.reads(), made);
+});
+
+// JavaScript callers pass null for "no options"; anything else that is not an
+// object is a TypeError saying what it was.
+
+/** Values that are neither an options object nor null, and how they show. */
+const NOT_OPTIONS: [unknown, string][] = [
+  [5, "got 5"],
+  ["1.2", 'got "1.2"'],
+  [true, "got true"],
+  [() => {}, "got a function"],
+];
+
+Deno.test("StompDecoder takes null as no options, decoding whole, byte by byte and in random splits", () => {
+  const input = bytes(`${FRAME}\n${FRAME}`);
+  const cuts: number[][] = [[], Array(input.length).fill(1)];
+  const random = prng(7);
+  for (let round = 0; round < 8; round++) {
+    cuts.push(Array.from({ length: 20 }, () => 1 + Math.floor(random() * 9)));
+  }
+  for (const lengths of cuts) {
+    const decoder = new StompDecoder(null as unknown as DecodeOptions);
+    const texts: string[] = [];
+    let at = 0;
+    for (const length of [...lengths, input.length]) {
+      decoder.decode(
+        input.subarray(at, at + length),
+        (frame) => texts.push(frame.text),
+      );
+      at += length;
+      if (at >= input.length) break;
+    }
+    decoder.end();
+    assertEquals(texts, ["hi", "hi"], `cut at ${lengths}`);
+  }
+  assertEquals(
+    decodeFrame(bytes(FRAME), null as unknown as DecodeOptions).text,
+    "hi",
+  );
+});
+
+Deno.test("StompDecoderStream takes null as no options", async () => {
+  const frames = await Array.fromAsync(
+    ReadableStream.from([bytes(FRAME).subarray(0, 3), bytes(FRAME).subarray(3)])
+      .pipeThrough(new StompDecoderStream(null as unknown as DecodeOptions)),
+  );
+  assertEquals(frames.map((frame) => frame.text), ["hi"]);
+});
+
+Deno.test("StompDecoder, StompDecoderStream and decodeFrame refuse options that are not an object, saying what they got", () => {
+  for (const [options, detail] of NOT_OPTIONS) {
+    const given = options as DecodeOptions;
+    for (
+      const [make, what] of [
+        [() => new StompDecoder(given), "Cannot create decoder"],
+        [() => new StompDecoderStream(given), "Cannot create decoder"],
+        [() => decodeFrame(bytes(FRAME), given), "Cannot decode frame"],
+      ] as const
+    ) {
+      const error = assertThrows(make, TypeError);
+      assertEquals(
+        error.message,
+        `${what}: options must be an object, ${detail}`,
+      );
+    }
+  }
+});
+
+Deno.test("encodeFrame and StompEncoderStream take null as no options", async () => {
+  const frame = send("/q", "x");
+  const none = null as unknown as EncodeOptions;
+  assertEquals(encodeFrame(frame, none), encodeFrame(frame));
+  const chunks = await Array.fromAsync(
+    ReadableStream.from([frame]).pipeThrough(new StompEncoderStream(none)),
+  );
+  assertEquals(chunks, [encodeFrame(frame)]);
+});
+
+Deno.test("encodeFrame and StompEncoderStream refuse options that are not an object, saying what they got", () => {
+  for (const [options, detail] of NOT_OPTIONS) {
+    const given = options as EncodeOptions;
+    assertThrows(
+      () => encodeFrame(send("/q", "x"), given),
+      TypeError,
+      `Cannot encode frame: options must be an object, ${detail}`,
+    );
+    assertThrows(
+      () => new StompEncoderStream(given),
+      TypeError,
+      `Cannot create encoder: options must be an object, ${detail}`,
+    );
+  }
 });
