@@ -10,10 +10,10 @@ import type { StompFrame } from "../frame.ts";
 import {
   StompConnectionError,
   StompServerError,
-  StompTimeoutError,
+  type StompTimeoutError,
   StompUnhandledMessageError,
 } from "./errors.ts";
-import { DEFAULT_DRAIN_TIMEOUT, operationTimeout } from "./_options.ts";
+import { operationTimeout } from "./_options.ts";
 import type {
   DisconnectOptions,
   DrainOptions,
@@ -27,6 +27,7 @@ import {
   type ConnectionHandlers,
 } from "./_connection.ts";
 import { type EpochFate, Message, type Subscription } from "./_impl.ts";
+import { drainClient } from "./_drain.ts";
 import { Deadlines, type Operation, watchProgress } from "./_operation.ts";
 import { type ClientState, Operations } from "./_operations.ts";
 import type { ClientSettings } from "./_options.ts";
@@ -225,59 +226,10 @@ export class ClientCore implements ClientState {
     if (this.#state === "closed" || this.#state === "disconnecting") {
       return this.disconnect({});
     }
-    const draining = this.#drain(options);
+    const draining = drainClient(this.ops, options, (o) => this.disconnect(o));
     draining.catch(noop);
     this.#draining = draining;
     return draining;
-  }
-
-  async #drain(options: DrainOptions): Promise<void> {
-    const ops = this.ops;
-    const results = await Promise.allSettled([
-      ...ops.drainable.map((subscription) => ops.drain(subscription, options)),
-      this.#requestsSettled(options),
-    ]);
-    await this.disconnect({});
-    for (const result of results) {
-      if (result.status === "rejected") throw result.reason;
-    }
-  }
-
-  /**
-   * Waits, within the drain's timeout and until its signal, for the
-   * requests still waiting for their reply.
-   */
-  async #requestsSettled(options: DrainOptions): Promise<void> {
-    const requests = this.ops.requests;
-    if (requests.pending === 0) return;
-    const timeout = operationTimeout("drain", options, DEFAULT_DRAIN_TIMEOUT);
-    if (timeout instanceof RangeError) throw timeout;
-    const signal = options.signal;
-    const stop = deferred<never>();
-    stop.promise.catch(noop);
-    const deadline = timeout === 0 ? undefined : this.#deadlines.add(
-      timeout,
-      () => {
-        const left = requests.pending;
-        stop.reject(
-          new StompTimeoutError(
-            `Cannot drain: ${left} request${
-              left === 1 ? "" : "s"
-            } still waiting for a reply after ${timeout} ms`,
-            timeout,
-          ),
-        );
-      },
-    );
-    const onAbort = () => stop.reject(signal!.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      await Promise.race([requests.settled(), stop.promise]);
-    } finally {
-      if (deadline !== undefined) deadline.expire = undefined;
-      signal?.removeEventListener("abort", onAbort);
-    }
   }
 
   report(error: Error): void {

@@ -4,15 +4,23 @@
 // ends the connection with "Subscription not found", ActiveMQ confirms the
 // ACK but delivers the message again to the next consumer. In `auto` mode
 // there is nothing to acknowledge, so it goes first and the messages that
-// come before its RECEIPT are handed out too.
+// come before its RECEIPT are handed out too. The RECEIPT is waited for
+// within the drain's timeout, and not at all when the connection the
+// SUBSCRIBE went out on is lost (the broker dropped the subscription).
 
 import { StompConnectionError, StompTimeoutError } from "./errors.ts";
 import type { Subscription } from "./_impl.ts";
 import type { OperationContext } from "./_operation.ts";
 import { DEFAULT_DRAIN_TIMEOUT, operationTimeout } from "./_options.ts";
-import type { DrainOptions } from "./options.ts";
+import type { DisconnectOptions, DrainOptions } from "./options.ts";
 import type { UnsubscribeOptions } from "./subscription.ts";
-import { noop } from "./_util.ts";
+import { deferred, noop } from "./_util.ts";
+
+/**
+ * What the DISCONNECT of a drain gets once the drain's timeout has passed:
+ * time for a round trip, not the client's disconnectTimeout.
+ */
+const DISCONNECT_GRACE = 500;
 
 /** What a drain asks of the client (the operations). */
 export interface DrainHost {
@@ -30,6 +38,87 @@ export interface DrainHost {
   drop(subscription: Subscription, error?: Error): void;
   /** A rejected promise nobody has to observe; the error goes to onError. */
   refuse(error: Error): Promise<never>;
+}
+
+/** What a drain of the client asks of it, beyond a subscription's. */
+export interface ClientDrainHost extends DrainHost {
+  /** The subscriptions to drain (not the one replies come to). */
+  readonly drainable: Subscription[];
+  readonly requests: { readonly pending: number; settled(): Promise<void> };
+}
+
+/**
+ * Drains every subscription and waits for the requests, then disconnects
+ * within what is left of the timeout (see `StompClient.drain`).
+ */
+export async function drainClient(
+  host: ClientDrainHost,
+  options: DrainOptions,
+  disconnect: (options: DisconnectOptions) => Promise<void>,
+): Promise<void> {
+  const timers = host.context.timers;
+  const started = timers.now();
+  const results = await Promise.allSettled([
+    ...host.drainable.map((s) => drainSubscription(s, host, options)),
+    requestsSettled(host, options),
+  ]);
+  const timeout = options.timeout ?? DEFAULT_DRAIN_TIMEOUT;
+  const disconnecting = disconnect(
+    timeout > 0
+      ? {
+        timeout: Math.max(
+          DISCONNECT_GRACE,
+          Math.ceil(started + timeout - timers.now()),
+        ),
+      }
+      : {},
+  );
+  for (const result of results) {
+    if (result.status === "rejected") {
+      await disconnecting.catch(noop);
+      throw result.reason;
+    }
+  }
+  await disconnecting;
+}
+
+/**
+ * Waits, within the drain's timeout and until its signal, for the requests
+ * still waiting for their reply.
+ */
+async function requestsSettled(
+  host: ClientDrainHost,
+  options: DrainOptions,
+): Promise<void> {
+  const requests = host.requests;
+  if (requests.pending === 0) return;
+  const timeout = operationTimeout("drain", options, DEFAULT_DRAIN_TIMEOUT);
+  if (timeout instanceof RangeError) throw timeout;
+  const signal = options.signal;
+  const stop = deferred<never>();
+  stop.promise.catch(noop);
+  const deadline = timeout === 0
+    ? undefined
+    : host.context.deadlines.add(timeout, () => {
+      const left = requests.pending;
+      stop.reject(
+        new StompTimeoutError(
+          `Cannot drain: ${left} request${
+            left === 1 ? "" : "s"
+          } still waiting for a reply after ${timeout} ms`,
+          timeout,
+        ),
+      );
+    });
+  const onAbort = () => stop.reject(signal!.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await Promise.race([requests.settled(), stop.promise]);
+  } finally {
+    if (deadline !== undefined) deadline.expire = undefined;
+    signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 /** The drains running, by subscription: a second call joins the first. */
@@ -142,7 +231,32 @@ class Drain {
     }
     // Written after every acknowledgement issued so far: its RECEIPT says
     // the broker has them all.
-    await this.#host.unsubscribe(subscription, { receipt: true }, false);
+    const unsubscribed = this.#unsubscribe(false);
+    await this.#until(() => unsubscribed.done || this.#stopped !== undefined);
+    if (unsubscribed.failure !== undefined) throw unsubscribed.failure;
+    if (!unsubscribed.done) throw this.#stopped;
+  }
+
+  /**
+   * UNSUBSCRIBE asking for a receipt, whose end wakes the current wait. It
+   * times out after the drain does, so that the drain's error comes first:
+   * same timeouts expire in the order they were set.
+   */
+  #unsubscribe(retire: boolean): { done: boolean; failure: unknown } {
+    const state = { done: false, failure: undefined as unknown };
+    const timeout = this.#timeout;
+    this.#host.unsubscribe(
+      this.#subscription,
+      timeout === 0 ? { receipt: true } : { receipt: true, timeout },
+      retire,
+    ).then(
+      () => state.done = true,
+      (error) => {
+        state.done = true;
+        state.failure = error;
+      },
+    ).then(() => this.#wake?.());
+    return state;
   }
 
   /**
@@ -151,26 +265,16 @@ class Drain {
    */
   async #auto(): Promise<void> {
     const subscription = this.#subscription;
-    let confirmed = false;
-    let failure: unknown;
-    this.#host.unsubscribe(subscription, { receipt: true }, true).then(
-      () => {
-        confirmed = true;
-        this.#wake?.();
-      },
-      (error) => {
-        failure = error;
-        this.#wake?.();
-      },
-    );
+    const unsubscribed = this.#unsubscribe(true);
     await this.#until(() =>
-      confirmed || failure !== undefined || this.#stopped !== undefined ||
-      this.#lost || !subscription.active
+      unsubscribed.done || this.#stopped !== undefined || this.#lost ||
+      !subscription.active
     );
     if (subscription.active) this.#host.drop(subscription);
     if (this.#lost) throw this.#lostError();
+    const failure = unsubscribed.failure;
     if (failure !== undefined) throw failure;
-    if (!confirmed && this.#stopped !== undefined) throw this.#stopped;
+    if (!unsubscribed.done && this.#stopped !== undefined) throw this.#stopped;
     await this.#until(() =>
       this.#stopped !== undefined || subscription.buffered === 0
     );

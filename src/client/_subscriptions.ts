@@ -38,6 +38,8 @@ export class Subscriptions {
   readonly #byId = new Map<string, Subscription>();
   /** Ids unsubscribed since the connection was made, oldest first. */
   readonly #retired = new Set<string>();
+  /** The last connection lost: the server dropped what went out on it. */
+  #lost = 0;
   /** Subscriptions at their high-water mark, and at twice it. */
   #full = 0;
   #overfull = 0;
@@ -103,7 +105,8 @@ export class Subscriptions {
   /**
    * Ends a subscription for unsubscribe(): the UNSUBSCRIBE to write, or
    * `undefined` when the server need not hear of it (`frame` undefined: the
-   * client is closing; or the session no longer has it: refused). With
+   * client is closing; the session no longer has it: refused; or its
+   * SUBSCRIBE went out on a connection since lost, not yet restored). With
    * `retire` (a drain in `auto` mode), the subscription still takes the
    * messages that come until the server confirms the UNSUBSCRIBE, and
    * {@linkcode drop} ends it then.
@@ -114,7 +117,9 @@ export class Subscriptions {
     retire = false,
   ): SessionOutput | undefined {
     const id = subscription.id;
-    const toServer = frame !== undefined && this.#session.subscriptions.has(id);
+    const toServer = frame !== undefined &&
+      this.#session.subscriptions.has(id) &&
+      (subscription.wireEpoch ?? Infinity) > this.#lost;
     if (!toServer || !retire) {
       this.#byId.delete(id);
       subscription.end();
@@ -214,6 +219,7 @@ export class Subscriptions {
    * acknowledged any more (the broker redelivers them).
    */
   lost(epoch: number, _error: Error): void {
+    this.#lost = epoch;
     this.#retired.clear();
     for (const subscription of this.#byId.values()) {
       subscription.purge(epoch + 1);

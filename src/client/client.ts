@@ -610,12 +610,14 @@ export class StompClient implements AsyncDisposable {
    *
    * It waits too, within the same `timeout`, for the requests still
    * waiting for their reply; those still waiting after it reject with the
-   * disconnect.
+   * disconnect. The DISCONNECT gets what is left of `timeout` (at least
+   * half a second), not `disconnectTimeout`, so the client is closed about
+   * when `timeout` passes, also with the broker gone or silent.
    *
    * Rejects, once disconnected, with the first failure: a
    * `StompTimeoutError` when messages were still unacknowledged (the broker
-   * delivers them again) or requests unanswered after `timeout` (20 s by
-   * default). Calling it
+   * delivers them again), requests unanswered or the broker silent after
+   * `timeout` (20 s by default), or the disconnect's error. Calling it
    * again returns the same promise; on a closed or disconnecting client it
    * is {@linkcode StompClient.disconnect}.
    *

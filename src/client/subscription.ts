@@ -106,6 +106,9 @@ export interface StompSubscription
   readonly readable: ReadableStream<StompMessage>;
   /**
    * Ends the subscription: sends UNSUBSCRIBE and ends the iteration.
+   * While the client reconnects nothing is sent and it resolves at once:
+   * the broker dropped the subscription with the connection, and it is not
+   * restored.
    *
    * @param options Receipt and extra headers.
    * @returns A promise that settles when UNSUBSCRIBE is written, or with
@@ -128,6 +131,11 @@ export interface StompSubscription
    * broker) or once the connection closes (RabbitMQ). In `auto` mode the
    * UNSUBSCRIBE goes first, and the messages that come before its RECEIPT
    * are handed out too: the broker counts them as delivered.
+   *
+   * The server's RECEIPT for the UNSUBSCRIBE counts within the timeout.
+   * While the client reconnects there is nothing to unsubscribe (the
+   * broker dropped the subscription with the connection): once its
+   * messages are settled it resolves without waiting for a connection.
    *
    * Rejects with a `StompTimeoutError` saying what was left when the
    * timeout (20 s by default) passes first; the subscription then ends
