@@ -726,17 +726,20 @@ function notStomp(
  * it (the message would otherwise name only the decoder's limit).
  */
 function limitHint(message: string): string {
-  const limit = message.startsWith("Frame body") ||
-      message.startsWith("Frame content-length")
+  // The headers' count says "more than 1000 headers", not "limit".
+  const limit = message.startsWith("Frame has more than")
+    ? "maxHeaders"
+    : !message.includes("limit")
+    ? undefined
+    : message.startsWith("Frame body") ||
+        message.startsWith("Frame content-length")
     ? "maxBodyBytes"
     : message.startsWith("Header line")
     ? "maxHeaderLineBytes"
     : message.startsWith("Header block")
     ? "maxHeaderBytes"
-    : message.includes("headers")
-    ? "maxHeaders"
     : undefined;
-  if (limit === undefined || !message.includes("limit")) return "";
+  if (limit === undefined) return "";
   return ` (raise it with the client option decodeLimits: { ${limit} }${
     limit === "maxBodyBytes"
       ? "; a stomper sender's maxSendBodyBytes to match"
