@@ -223,6 +223,8 @@ export class ClientCore implements ClientState {
    */
   drain(options: DrainOptions): Promise<void> {
     if (this.#draining !== undefined) return this.#draining;
+    const invalid = operationTimeout("drain", options, 0);
+    if (invalid instanceof Error) return this.ops.refuse(invalid);
     if (this.#state === "closed" || this.#state === "disconnecting") {
       return this.disconnect({});
     }

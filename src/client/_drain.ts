@@ -93,7 +93,7 @@ async function requestsSettled(
   const requests = host.requests;
   if (requests.pending === 0) return;
   const timeout = operationTimeout("drain", options, DEFAULT_DRAIN_TIMEOUT);
-  if (timeout instanceof RangeError) throw timeout;
+  if (timeout instanceof Error) throw timeout;
   const signal = options.signal;
   const stop = deferred<never>();
   stop.promise.catch(noop);
@@ -140,7 +140,7 @@ export function drainSubscription(
     options,
     DEFAULT_DRAIN_TIMEOUT,
   );
-  if (timeout instanceof RangeError) return host.refuse(timeout);
+  if (timeout instanceof Error) return host.refuse(timeout);
   if (!subscription.active) return Promise.resolve();
   const drain = new Drain(subscription, host, name, timeout, options.signal);
   const promise = drain.run();

@@ -115,10 +115,12 @@ export class Message implements StompMessage {
   }
 
   ack(options: MessageAckOptions = {}): Promise<void> {
+    options ??= {};
     return this.settle("ACK", options, undefined);
   }
 
   nack(options: MessageAckOptions = {}): Promise<void> {
+    options ??= {};
     return this.settle("NACK", options, undefined);
   }
 
@@ -441,10 +443,12 @@ export class Subscription implements StompSubscription {
   }
 
   unsubscribe(options: UnsubscribeOptions = {}): Promise<void> {
+    options ??= {};
     return this.#client.unsubscribe(this, options);
   }
 
   drain(options: DrainOptions = {}): Promise<void> {
+    options ??= {};
     return this.#client.drain(this, options);
   }
 
@@ -636,19 +640,23 @@ export class Transaction implements StompTransaction {
     body?: StompBody,
     options: TransactionSendOptions = {},
   ): Promise<void> {
+    options ??= {};
     return this.#check("send in") ??
       this.#client.transactionSend(this, destination, body, options);
   }
 
   ack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
+    options ??= {};
     return this.#settle(message, "ACK", options);
   }
 
   nack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
+    options ??= {};
     return this.#settle(message, "NACK", options);
   }
 
   commit(options: TransactionEndOptions = {}): Promise<void> {
+    options ??= {};
     const refused = this.#check("commit");
     if (refused !== undefined) return refused;
     this.#state = "committed";
@@ -663,6 +671,7 @@ export class Transaction implements StompTransaction {
   }
 
   abort(options: TransactionEndOptions = {}): Promise<void> {
+    options ??= {};
     const refused = this.#check("abort");
     if (refused !== undefined) return refused;
     this.#state = "aborted";

@@ -569,12 +569,12 @@ export class Operations
       options,
       confirmed ? this.#receiptTimeout : 0,
     );
-    const invalid = timeout instanceof RangeError;
+    const invalid = timeout instanceof Error;
     const op = new Operation<T>(
       what,
       this.context,
       invalid ? 0 : timeout,
-      options.signal,
+      invalid ? undefined : options.signal,
     );
     if (invalid) op.fail(timeout, true);
     return op;

@@ -11,7 +11,7 @@ import type {
 } from "./options.ts";
 import { refuseUnknownKeys } from "./_keys.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
-import { nonNegative, positive, shown } from "./_util.ts";
+import { kind, nonNegative, positive, shown } from "./_util.ts";
 
 /** The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`. */
 const SYSTEM_TIMERS: StompTimers = {
@@ -163,6 +163,8 @@ export function resolveOptions(
       vhost: "host",
     },
   );
+  const signal = badSignal("create client", options.signal);
+  if (signal !== undefined) throw signal;
   const policy = ReconnectPolicy.from(options.reconnect);
   if (policy !== undefined && typeof source !== "function") {
     throw new TypeError(
@@ -303,15 +305,31 @@ export function validTimeout(timeout: unknown): timeout is number | undefined {
     (typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout));
 }
 
+/** The `TypeError` for a `signal` option that is not an AbortSignal. */
+export function badSignal(
+  what: string,
+  signal: unknown,
+): TypeError | undefined {
+  if (
+    signal === undefined ||
+    typeof (signal as AbortSignal | null)?.addEventListener === "function"
+  ) return undefined;
+  return new TypeError(
+    `Cannot ${what}: signal must be an AbortSignal, got ${kind(signal)}`,
+  );
+}
+
 /**
  * An operation's timeout: its own option, or `fallback`; the `RangeError`
- * for an unusable one.
+ * for an unusable one, the `TypeError` for a signal that is not one.
  */
 export function operationTimeout(
   what: string,
   options: OperationOptions,
   fallback: number,
-): number | RangeError {
+): number | RangeError | TypeError {
+  const signal = badSignal(what, options.signal);
+  if (signal !== undefined) return signal;
   const timeout = options.timeout;
   if (timeout === undefined) return fallback;
   if (validTimeout(timeout)) return timeout;

@@ -190,6 +190,11 @@ export function sendHeaderList(
   options: ClientSendOptions,
 ): string[] | undefined {
   if (!validTimeout(options.timeout)) return undefined;
+  // Only the general path refuses a signal that is not one.
+  const signal = options.signal;
+  if (signal !== undefined && typeof signal.addEventListener !== "function") {
+    return undefined;
+  }
   if (
     body !== undefined && typeof body !== "string" &&
     !(body instanceof Uint8Array)

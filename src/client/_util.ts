@@ -68,3 +68,12 @@ export function nonNegative(what: string, value: number): number {
 export function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
+
+/** What a wrong argument is, for a message: a primitive shown, else its type. */
+export function kind(value: unknown): string {
+  return typeof value === "function"
+    ? "a function"
+    : typeof value === "object" && value !== null
+    ? "an object"
+    : shown(value);
+}

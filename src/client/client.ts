@@ -12,6 +12,7 @@ import type { Operations } from "./_operations.ts";
 import { urlSource } from "./_brokers.ts";
 import { resolveOptions } from "./_options.ts";
 import { type BrokerUrl, parseBrokerUrls } from "./_urls.ts";
+import { kind } from "./_util.ts";
 import type { StompMessage } from "./message.ts";
 import type {
   BeginOptions,
@@ -194,6 +195,7 @@ export class StompClient implements AsyncDisposable {
     source: StompTransportSource,
     options: StompClientOptions = {},
   ): Promise<StompClient> {
+    options ??= {};
     return await StompClient.#start(
       new StompClient(source, options),
       options,
@@ -269,6 +271,7 @@ export class StompClient implements AsyncDisposable {
     url: string | URL | readonly (string | URL)[],
     options: ConnectUrlOptions = {},
   ): Promise<StompClient> {
+    options ??= {};
     const brokers = parseBrokerUrls(
       url,
       typeof options.reconnect === "object"
@@ -395,6 +398,7 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ClientSendOptions = {},
   ): Promise<void> {
+    options ??= {};
     return this.#ops.send(destination, body, options);
   }
 
@@ -434,6 +438,7 @@ export class StompClient implements AsyncDisposable {
     destination: string,
     options: ClientSubscribeOptions = {},
   ): Promise<StompSubscription> {
+    options ??= {};
     return this.#ops.subscribe(destination, options);
   }
 
@@ -485,6 +490,7 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: RequestOptions = {},
   ): Promise<StompMessage> {
+    options ??= {};
     return this.#ops.request(destination, body, options);
   }
 
@@ -522,7 +528,17 @@ export class StompClient implements AsyncDisposable {
     body?: StompBody,
     options: ReplyOptions = {},
   ): Promise<void> {
-    const replyTo = message?.headers?.get("reply-to");
+    options ??= {};
+    if (typeof message?.headers?.get !== "function") {
+      return this.#ops.refuse(
+        new TypeError(
+          `Cannot reply: message must be a message the client received, got ${
+            kind(message)
+          }`,
+        ),
+      );
+    }
+    const replyTo = message.headers.get("reply-to");
     if (replyTo === undefined) {
       return this.#ops.refuse(
         new TypeError(
@@ -563,6 +579,7 @@ export class StompClient implements AsyncDisposable {
    * @returns The transaction, once BEGIN is accepted (or confirmed).
    */
   begin(options: BeginOptions = {}): Promise<StompTransaction> {
+    options ??= {};
     return this.#ops.begin(options);
   }
 
@@ -596,6 +613,7 @@ export class StompClient implements AsyncDisposable {
    * @returns A promise that resolves once the connection is closed.
    */
   disconnect(options: DisconnectOptions = {}): Promise<void> {
+    options ??= {};
     return this.#core.disconnect(options);
   }
 
@@ -657,6 +675,7 @@ export class StompClient implements AsyncDisposable {
    * @returns A promise that resolves once drained and disconnected.
    */
   drain(options: DrainOptions = {}): Promise<void> {
+    options ??= {};
     return this.#core.drain(options);
   }
 

@@ -154,6 +154,7 @@ export class StompSession {
    * @param options What the CONNECT frame says.
    */
   constructor(options: StompSessionOptions = {}) {
+    options ??= {};
     this.#host = options.host ?? "/";
     this.#login = options.login;
     this.#passcode = options.passcode;
@@ -215,6 +216,7 @@ export class StompSession {
    * @returns The frame.
    */
   connectFrame(overrides: ConnectOverrides = {}): StompFrame {
+    overrides ??= {};
     this.#expect("connect", "idle");
     const login = overrides.login ?? this.#login;
     const passcode = overrides.passcode ?? this.#passcode;
@@ -314,6 +316,7 @@ export class StompSession {
     body?: StompBody,
     options: SessionSendOptions = {},
   ): SessionOutput {
+    options ??= {};
     this.#expectOpen("send");
     if (options.transaction !== undefined) {
       this.#checkTransaction("send in", options.transaction);
@@ -338,6 +341,7 @@ export class StompSession {
     destination: string,
     options: SessionSubscribeOptions = {},
   ): SessionSubscribeOutput {
+    options ??= {};
     this.#expectOpen("subscribe");
     const id = `sub-${this.#nextSubscription}`;
     const subscription: SessionSubscription = {
@@ -364,6 +368,7 @@ export class StompSession {
    * @returns The frame and its receipt id.
    */
   unsubscribe(id: string, options: SessionReceiptOptions = {}): SessionOutput {
+    options ??= {};
     this.#expectOpen("unsubscribe");
     if (!this.#subscriptions.has(id)) {
       throw new TypeError(
@@ -412,6 +417,7 @@ export class StompSession {
    * @returns The frame and its receipt id.
    */
   ack(message: StompFrame, options: SessionAckOptions = {}): SessionOutput {
+    options ??= {};
     return this.#ack("ACK", message, options);
   }
 
@@ -424,6 +430,7 @@ export class StompSession {
    * @returns The frame and its receipt id.
    */
   nack(message: StompFrame, options: SessionAckOptions = {}): SessionOutput {
+    options ??= {};
     return this.#ack("NACK", message, options);
   }
 
@@ -434,6 +441,7 @@ export class StompSession {
    * @returns The frame, its receipt id and the transaction id.
    */
   begin(options: SessionReceiptOptions = {}): SessionBeginOutput {
+    options ??= {};
     this.#expectOpen("begin a transaction");
     const transaction = `tx-${this.#nextTransaction++}`;
     const receipt = this.#receipt(options.receipt);
@@ -456,6 +464,7 @@ export class StompSession {
     transaction: string,
     options: SessionReceiptOptions = {},
   ): SessionOutput {
+    options ??= {};
     return this.#endTransaction("COMMIT", transaction, options);
   }
 
@@ -470,6 +479,7 @@ export class StompSession {
     transaction: string,
     options: SessionReceiptOptions = {},
   ): SessionOutput {
+    options ??= {};
     return this.#endTransaction("ABORT", transaction, options);
   }
 
@@ -483,6 +493,7 @@ export class StompSession {
   disconnect(
     options: Omit<SessionReceiptOptions, "receipt"> = {},
   ): SessionOutput & { readonly receipt: string } {
+    options ??= {};
     this.#expect("disconnect", "connected");
     const receipt = this.#receipt(true)!;
     const frame = disconnectFrame({ ...pick(options, "headers"), receipt });
@@ -533,6 +544,7 @@ export class StompSession {
    * subscriptions were made.
    */
   resubscribe(options: ResubscribeOptions = {}): SessionOutput[] {
+    options ??= {};
     this.#expect("resubscribe", "connected");
     const out: SessionOutput[] = [];
     for (const subscription of this.#subscriptions.values()) {
