@@ -1,4 +1,4 @@
-// Options from JavaScript with a misspelt name (src/client/_keys.ts and its
+// Options from JavaScript with a misspelt name (src/_keys.ts and its
 // callers): refused with a TypeError naming the key and the closest known
 // one, instead of silently ignored. The in-process test broker and real
 // sockets.
@@ -6,7 +6,7 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { type ConnectUrlOptions, StompClient } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import { closestName, refuseUnknownKeys } from "../src/client/_keys.ts";
+import { closestName, refuseUnknownKeys } from "../src/_keys.ts";
 
 Deno.test("closestName finds a slip of case, of a few letters, or the one name containing it", () => {
   const known = ["reconnect", "heartBeat", "connectTimeout", "receiptTimeout"];
@@ -58,6 +58,23 @@ Deno.test("StompClient.connectUrl refuses an unknown reconnect option at the cal
     () => StompClient.connectUrl("tcp://127.0.0.1:1", { reconnect: 3 } as any),
     TypeError,
     "Cannot create client: reconnect must be true, false or an object of options, got a number",
+  );
+});
+
+Deno.test("StompClient.connectUrl refuses an unknown decodeLimits option at the call, naming the closest", async () => {
+  // Before, the slip reached the decoder only when connecting, as a
+  // StompConnectionError of every attempt.
+  const error = await assertRejects(
+    () =>
+      StompClient.connectUrl("tcp://127.0.0.1:1", {
+        // deno-lint-ignore no-explicit-any
+        decodeLimits: { maxBodyByte: 10 } as any,
+      }),
+    TypeError,
+  );
+  assertEquals(
+    error.message,
+    'Cannot create client: unknown decodeLimits option "maxBodyByte" (did you mean "maxBodyBytes"?)',
   );
 });
 

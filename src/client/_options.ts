@@ -9,7 +9,7 @@ import type {
   StompTimers,
   StompTransportSource,
 } from "./options.ts";
-import { refuseUnknownKeys } from "./_keys.ts";
+import { refuseUnknownKeys } from "../_keys.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
 import { kind, nonNegative, positive, shown } from "./_util.ts";
 
@@ -163,6 +163,13 @@ export function resolveOptions(
       vhost: "host",
     },
   );
+  if (options.decodeLimits != null) {
+    refuseUnknownKeys(
+      "Cannot create client: unknown decodeLimits option",
+      options.decodeLimits,
+      Object.keys(DEFAULT_DECODE_LIMITS),
+    );
+  }
   const signal = badSignal("create client", options.signal);
   if (signal !== undefined) throw signal;
   const policy = ReconnectPolicy.from(options.reconnect);
