@@ -107,3 +107,23 @@ Deno.test("StompClient.reply refuses what is not a message, saying what it got",
   }
   assertEquals(broker.depth("/queue/r"), 0);
 });
+
+Deno.test("StompClient.disconnect with a bad signal or timeout rejects and leaves the client connected", async () => {
+  await using broker = StompTestBroker.listen();
+  await using client = await StompClient.connectUrl(broker.url);
+  await assertRejects(
+    () => client.disconnect({ signal: {} as Loose }),
+    TypeError,
+    "Cannot disconnect: signal must be an AbortSignal, got an object",
+  );
+  await assertRejects(
+    () => client.disconnect({ timeout: -1 }),
+    RangeError,
+    "Cannot disconnect: timeout must be a non-negative number, got -1",
+  );
+  // Before, the client went on to close after the TypeError.
+  assertEquals(client.state, "connected");
+  await client.send("/queue/a", "still connected", { receipt: true });
+  await client.disconnect();
+  assertEquals(client.state, "closed");
+});

@@ -205,6 +205,9 @@ export class ClientCore implements ClientState {
         this.#finish(undefined);
         return this.#settledClose();
       default: {
+        // A bad signal or timeout leaves the client as it was.
+        const invalid = operationTimeout("disconnect", options, 0);
+        if (invalid instanceof Error) return this.ops.refuse(invalid);
         const disconnecting = this.#disconnect(options);
         disconnecting.catch(noop);
         this.#disconnecting = disconnecting;
@@ -677,7 +680,7 @@ export class ClientCore implements ClientState {
     const timeout = operationTimeout("disconnect", options, disconnectTimeout);
     const goodbye = this.ops.operation<void>("DISCONNECT", {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      timeout: timeout instanceof RangeError ? options.timeout! : 0,
+      timeout: 0, // checked by disconnect(); watched for progress below
     }, true);
     this.#goodbye = goodbye;
     let stopWatching = noop;
