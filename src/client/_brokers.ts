@@ -18,7 +18,7 @@ import type { ConnectOverrides } from "./session.ts";
 import type { ClientSettings } from "./_options.ts";
 import { type BrokerUrl, parseAnyUrl, parseBrokerUrl } from "./_urls.ts";
 import { describe } from "./_util.ts";
-import { refuseUnknownKeys } from "./_keys.ts";
+import { refuseUnknownKeys } from "../_keys.ts";
 
 /** One connection attempt to a broker. */
 export interface BrokerAttempt {

@@ -5,7 +5,7 @@
 // to), and those in a row (how long to wait, when to give up).
 
 import type { ReconnectOptions } from "./options.ts";
-import { refuseUnknownKeys } from "./_keys.ts";
+import { refuseUnknownKeys } from "../_keys.ts";
 import { nonNegative, positive } from "./_util.ts";
 
 /** Every reconnect option's name (see `OPTION_NAMES` in _options.ts). */

@@ -17,7 +17,7 @@ import {
   type Wire,
 } from "./_session.ts";
 import { TcpWire } from "./_tcp_wire.ts";
-import { refuseUnknownKeys } from "../client/_keys.ts";
+import { refuseUnknownKeys } from "../_keys.ts";
 
 /**
  * Every option's name, so that one misspelt from JavaScript is refused
