@@ -24,9 +24,13 @@ const README_HEADING = "## Quick start: a browser page";
  * 512 bytes, so that growth fails CI. Raised on purpose from 32768 to 37888
  * on 2026-12-06 for that day's fixes (the client's own bound over SockJS,
  * typed errors for bad input, errors that name the URL and the fix, bounded
- * costs at scale): 32,343 to 37,427 bytes; see docs/browser.md.
+ * costs at scale): 32,343 to 37,427 bytes; see docs/browser.md. Raised again
+ * to 38912 later that day for input checks JavaScript callers need (headers
+ * that are not strings, null options, misspelt codec and decodeLimits names,
+ * timeouts past 2^31-1 ms, a drain that keeps its timeout): 37,430 to 38,400.
+ * Issue 21's goal is out of reach this way: see docs/browser.md.
  */
-export const BUDGET = 37888;
+export const BUDGET = 38912;
 
 /** What {@linkcode measure} found. */
 export interface BundleSize {
