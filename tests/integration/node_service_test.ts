@@ -138,6 +138,36 @@ const SIGNAL_CASES: [string, keyof typeof BROKER_CASES, Deno.Signal][] = [
   ["Bun", "ActiveMQ", "SIGINT"],
 ];
 
+/**
+ * Queues `jobs` on `queue` through `checker` and counts, by text, the results
+ * the workers send to `${queue}.done`; `stop()` ends the counting.
+ */
+async function jobLedger(
+  checker: StompClient,
+  queue: string,
+  jobs: readonly string[],
+): Promise<{ done: Map<string, number>; stop(): Promise<void> }> {
+  const results = await checker.subscribe(`${queue}.done`, { receipt: true });
+  for (const job of jobs) checker.send(queue, job);
+  await checker.send(`${queue}.sync`, "", { receipt: true });
+  const done = new Map<string, number>();
+  const reading = (async () => {
+    for await (const message of results) {
+      done.set(message.text, (done.get(message.text) ?? 0) + 1);
+    }
+  })();
+  return {
+    done,
+    async stop() {
+      await results.unsubscribe();
+      await reading;
+    },
+  };
+}
+
+/** job-0 to job-(TOTAL-1). */
+const ALL_JOBS = Array.from({ length: TOTAL }, (_, i) => `job-${i}`);
+
 function runtimeBinary(name: string): Promise<string> {
   return name === "Node" ? Promise.resolve(NODE) : installRuntime(BUN);
 }
@@ -156,18 +186,7 @@ for (const [runtimeName, brokerName, signal] of SIGNAL_CASES) {
     const options = { heartBeat: [0, 0] as const };
     const checker: StompClient = await connectTo(url, options);
     try {
-      const results = await checker.subscribe(`${queue}.done`, {
-        receipt: true,
-      });
-      for (let i = 0; i < TOTAL; i++) checker.send(queue, `job-${i}`);
-      await checker.send(`${queue}.sync`, "", { receipt: true });
-
-      const done = new Map<string, number>();
-      const reading = (async () => {
-        for await (const message of results) {
-          done.set(message.text, (done.get(message.text) ?? 0) + 1);
-        }
-      })();
+      const { done, stop } = await jobLedger(checker, queue, ALL_JOBS);
 
       const env = { STOMP_URL: withGuest(url) };
       const first = start(runtime, "worker.mjs", dir.path, env);
@@ -215,8 +234,7 @@ for (const [runtimeName, brokerName, signal] of SIGNAL_CASES) {
         assert(done.has(`job-${i}`), `job-${i} was not done`);
       }
       assertEquals(done.size, TOTAL);
-      await results.unsubscribe();
-      await reading;
+      await stop();
     } finally {
       await checker.disconnect().catch(() => checker.close());
     }
@@ -236,17 +254,7 @@ Deno.test("the worker of docs/runtimes.md under Node rides out a cut connection:
     heartBeat: [0, 0],
   });
   try {
-    const results = await checker.subscribe(`${queue}.done`, {
-      receipt: true,
-    });
-    for (let i = 0; i < TOTAL; i++) checker.send(queue, `job-${i}`);
-    await checker.send(`${queue}.sync`, "", { receipt: true });
-    const done = new Map<string, number>();
-    const reading = (async () => {
-      for await (const message of results) {
-        done.set(message.text, (done.get(message.text) ?? 0) + 1);
-      }
-    })();
+    const { done, stop } = await jobLedger(checker, queue, ALL_JOBS);
 
     const worker = start(NODE, "worker.mjs", dir.path, {
       STOMP_URL: withGuest(relay.url),
@@ -276,8 +284,7 @@ Deno.test("the worker of docs/runtimes.md under Node rides out a cut connection:
     }
     const again = [...done.values()].reduce((sum, n) => sum + n - 1, 0);
     assert(again <= 11, `${again} jobs done twice`);
-    await results.unsubscribe();
-    await reading;
+    await stop();
   } finally {
     await checker.disconnect().catch(() => checker.close());
   }
@@ -299,18 +306,8 @@ Deno.test("the worker of docs/runtimes.md under Node, its job outlasting the dra
     heartBeat: [0, 0],
   });
   try {
-    const results = await checker.subscribe(`${queue}.done`, {
-      receipt: true,
-    });
     const jobs = ["job-0", "job-1", "job-2"];
-    for (const job of jobs) checker.send(queue, job);
-    await checker.send(`${queue}.sync`, "", { receipt: true });
-    const done = new Map<string, number>();
-    const reading = (async () => {
-      for await (const message of results) {
-        done.set(message.text, (done.get(message.text) ?? 0) + 1);
-      }
-    })();
+    const { done, stop } = await jobLedger(checker, queue, jobs);
     const env = { STOMP_URL: withGuest(BROKERS.rabbitmqTcp) };
 
     // The first job takes 4 s; the signal comes 1.5 s after the start.
@@ -342,8 +339,7 @@ Deno.test("the worker of docs/runtimes.md under Node, its job outlasting the dra
     );
     await sleep(300);
     assertEquals([...done].sort(), jobs.map((job) => [job, 1]));
-    await results.unsubscribe();
-    await reading;
+    await stop();
   } finally {
     await checker.disconnect().catch(() => checker.close());
   }
