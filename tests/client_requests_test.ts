@@ -27,6 +27,7 @@ function host(server: string | undefined, log: string[]): ReplyHost {
     unsubscribe: () => Promise.resolve(),
     drain: () => Promise.resolve(),
     resume: () => {},
+    refuse: (error) => Promise.reject(error),
   };
   return self;
 }

@@ -21,6 +21,7 @@ function owner(log: string[]): SubscriptionOwner {
       return Promise.resolve();
     },
     resume: () => log.push("resume"),
+    refuse: (error) => Promise.reject(error),
   };
 }
 

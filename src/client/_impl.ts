@@ -13,6 +13,12 @@ import type { SessionSubscription } from "./session.ts";
 import { StompConnectionError } from "./errors.ts";
 import { noop } from "./_util.ts";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./_options.ts";
+import {
+  DRAIN_KEYS,
+  FRAME_KEYS,
+  refusedOptions,
+  SEND_KEYS,
+} from "./_op_keys.ts";
 import type { StompSubscription, UnsubscribeOptions } from "./subscription.ts";
 import type {
   StompTransaction,
@@ -40,7 +46,7 @@ export interface Acknowledger {
 }
 
 /** What a subscription asks of the client. */
-export interface SubscriptionOwner {
+export interface SubscriptionOwner extends Pick<Acknowledger, "refuse"> {
   unsubscribe(
     subscription: Subscription,
     options: UnsubscribeOptions,
@@ -116,12 +122,14 @@ export class Message implements StompMessage {
 
   ack(options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return this.settle("ACK", options, undefined);
+    return refusedOptions(this.#client, "acknowledge", options, FRAME_KEYS) ??
+      this.settle("ACK", options, undefined);
   }
 
   nack(options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return this.settle("NACK", options, undefined);
+    return refusedOptions(this.#client, "reject", options, FRAME_KEYS) ??
+      this.settle("NACK", options, undefined);
   }
 
   settle(
@@ -444,12 +452,14 @@ export class Subscription implements StompSubscription {
 
   unsubscribe(options: UnsubscribeOptions = {}): Promise<void> {
     options ??= {};
-    return this.#client.unsubscribe(this, options);
+    return refusedOptions(this.#client, "unsubscribe", options, FRAME_KEYS) ??
+      this.#client.unsubscribe(this, options);
   }
 
   drain(options: DrainOptions = {}): Promise<void> {
     options ??= {};
-    return this.#client.drain(this, options);
+    return refusedOptions(this.#client, "drain", options, DRAIN_KEYS) ??
+      this.#client.drain(this, options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -641,23 +651,46 @@ export class Transaction implements StompTransaction {
     options: TransactionSendOptions = {},
   ): Promise<void> {
     options ??= {};
-    return this.#check("send in") ??
+    return refusedOptions(
+      this.#client,
+      "send in a transaction",
+      options,
+      SEND_KEYS,
+    ) ?? this.#check("send in") ??
       this.#client.transactionSend(this, destination, body, options);
   }
 
   ack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return this.#settle(message, "ACK", options);
+    return refusedOptions(
+      this.#client,
+      "acknowledge in a transaction",
+      options,
+      FRAME_KEYS,
+    ) ??
+      this.#settle(message, "ACK", options);
   }
 
   nack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return this.#settle(message, "NACK", options);
+    return refusedOptions(
+      this.#client,
+      "reject in a transaction",
+      options,
+      FRAME_KEYS,
+    ) ??
+      this.#settle(message, "NACK", options);
   }
 
   commit(options: TransactionEndOptions = {}): Promise<void> {
     options ??= {};
-    const refused = this.#check("commit");
+    const refused = refusedOptions(
+      this.#client,
+      "commit a transaction",
+      options,
+      FRAME_KEYS,
+    ) ??
+      this.#check("commit");
     if (refused !== undefined) return refused;
     this.#state = "committed";
     this.#settled = [];
@@ -672,7 +705,13 @@ export class Transaction implements StompTransaction {
 
   abort(options: TransactionEndOptions = {}): Promise<void> {
     options ??= {};
-    const refused = this.#check("abort");
+    const refused = refusedOptions(
+      this.#client,
+      "abort a transaction",
+      options,
+      FRAME_KEYS,
+    ) ??
+      this.#check("abort");
     if (refused !== undefined) return refused;
     this.#state = "aborted";
     for (const message of this.#settled) message.unsettle();

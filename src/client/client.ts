@@ -13,6 +13,15 @@ import { urlSource } from "./_brokers.ts";
 import { resolveOptions } from "./_options.ts";
 import { type BrokerUrl, parseBrokerUrls } from "./_urls.ts";
 import { kind } from "./_util.ts";
+import {
+  DISCONNECT_KEYS,
+  DRAIN_KEYS,
+  FRAME_KEYS,
+  refusedOptions,
+  REQUEST_KEYS,
+  SEND_KEYS,
+  SUBSCRIBE_KEYS,
+} from "./_op_keys.ts";
 import type { StompMessage } from "./message.ts";
 import type {
   BeginOptions,
@@ -399,7 +408,8 @@ export class StompClient implements AsyncDisposable {
     options: ClientSendOptions = {},
   ): Promise<void> {
     options ??= {};
-    return this.#ops.send(destination, body, options);
+    return refusedOptions(this.#ops, "send", options, SEND_KEYS) ??
+      this.#ops.send(destination, body, options);
   }
 
   /**
@@ -439,7 +449,8 @@ export class StompClient implements AsyncDisposable {
     options: ClientSubscribeOptions = {},
   ): Promise<StompSubscription> {
     options ??= {};
-    return this.#ops.subscribe(destination, options);
+    return refusedOptions(this.#ops, "subscribe", options, SUBSCRIBE_KEYS) ??
+      this.#ops.subscribe(destination, options);
   }
 
   /**
@@ -491,7 +502,8 @@ export class StompClient implements AsyncDisposable {
     options: RequestOptions = {},
   ): Promise<StompMessage> {
     options ??= {};
-    return this.#ops.request(destination, body, options);
+    return refusedOptions(this.#ops, "send a request", options, REQUEST_KEYS) ??
+      this.#ops.request(destination, body, options);
   }
 
   /**
@@ -529,6 +541,8 @@ export class StompClient implements AsyncDisposable {
     options: ReplyOptions = {},
   ): Promise<void> {
     options ??= {};
+    const refused = refusedOptions(this.#ops, "reply", options, SEND_KEYS);
+    if (refused !== undefined) return refused;
     if (typeof message?.headers?.get !== "function") {
       return this.#ops.refuse(
         new TypeError(
@@ -580,7 +594,13 @@ export class StompClient implements AsyncDisposable {
    */
   begin(options: BeginOptions = {}): Promise<StompTransaction> {
     options ??= {};
-    return this.#ops.begin(options);
+    return refusedOptions(
+      this.#ops,
+      "begin a transaction",
+      options,
+      FRAME_KEYS,
+    ) ??
+      this.#ops.begin(options);
   }
 
   /**
@@ -614,7 +634,8 @@ export class StompClient implements AsyncDisposable {
    */
   disconnect(options: DisconnectOptions = {}): Promise<void> {
     options ??= {};
-    return this.#core.disconnect(options);
+    return refusedOptions(this.#ops, "disconnect", options, DISCONNECT_KEYS) ??
+      this.#core.disconnect(options);
   }
 
   /**
@@ -676,7 +697,8 @@ export class StompClient implements AsyncDisposable {
    */
   drain(options: DrainOptions = {}): Promise<void> {
     options ??= {};
-    return this.#core.drain(options);
+    return refusedOptions(this.#ops, "drain", options, DRAIN_KEYS) ??
+      this.#core.drain(options);
   }
 
   /**
