@@ -43,6 +43,13 @@ export class ManualTimers {
    * @returns A handle for {@linkcode ManualTimers.clearTimeout}.
    */
   setTimeout(callback: () => void, delay: number): number {
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `Cannot set timeout: callback must be a function, got ${
+          typeof callback === "string" ? JSON.stringify(callback) : callback
+        }`,
+      );
+    }
     const id = this.#nextId++;
     const at = this.#now + Math.max(0, Number.isFinite(delay) ? delay : 0);
     this.#scheduled.push({ id, at, callback });
@@ -89,6 +96,12 @@ export class ManualTimers {
         }`,
       );
     }
+    if (ms === Infinity) {
+      // The clock would stay at Infinity: every later call would fall due at once.
+      throw new RangeError(
+        "Cannot advance clock: ms must be finite, got Infinity",
+      );
+    }
     const end = this.#now + ms;
     while (true) {
       let next: Scheduled | undefined;
@@ -103,6 +116,7 @@ export class ManualTimers {
       next.callback();
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
-    this.#now = end;
+    // An advance begun while this one waited may have gone further.
+    this.#now = Math.max(this.#now, end);
   }
 }
