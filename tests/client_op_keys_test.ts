@@ -163,20 +163,20 @@ Deno.test("StompClient operations refuse a header given as an option, saying to 
   const queue = uniqueQueue("op-keys");
   await refuses(
     () => client.subscribe(queue, { "prefetch-count": "1" }),
-    'Cannot subscribe: unknown option "prefetch-count" (a header? put it in headers: { "prefetch-count": ... })',
+    'Cannot subscribe: unknown option "prefetch-count" (a header? put it in headers)',
   );
   await refuses(
     () => client.subscribe(queue, { selector: "a = 1" }),
-    'Cannot subscribe: unknown option "selector" (a header? put it in headers: { "selector": ... })',
+    'Cannot subscribe: unknown option "selector" (a header? put it in headers)',
   );
   await refuses(
     () => client.subscribe(queue, { "activemq.prefetchSize": "1" }),
-    'Cannot subscribe: unknown option "activemq.prefetchSize" (a header? put it in headers: { "activemq.prefetchSize": ... })',
+    'Cannot subscribe: unknown option "activemq.prefetchSize" (a header? put it in headers)',
   );
   for (const name of ["persistent", "priority", "expires", "reply-to"]) {
     await refuses(
       () => client.send(queue, "x", { [name]: "1" }),
-      `Cannot send: unknown option "${name}" (a header? put it in headers: { "${name}": ... })`,
+      `Cannot send: unknown option "${name}" (a header? put it in headers)`,
     );
   }
   // A slip of an option's name is named as such, not as a header.

@@ -122,14 +122,12 @@ export class Message implements StompMessage {
 
   ack(options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return refusedOptions(this.#client, "acknowledge", options, FRAME_KEYS) ??
-      this.settle("ACK", options, undefined);
+    return this.settle("ACK", options, undefined);
   }
 
   nack(options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return refusedOptions(this.#client, "reject", options, FRAME_KEYS) ??
-      this.settle("NACK", options, undefined);
+    return this.settle("NACK", options, undefined);
   }
 
   settle(
@@ -138,6 +136,8 @@ export class Message implements StompMessage {
     transaction: Transaction | undefined,
   ): Promise<void> {
     const verb = command === "ACK" ? "acknowledge" : "reject";
+    const refused = refusedOptions(this.#client, verb, options, FRAME_KEYS);
+    if (refused !== undefined) return refused;
     if (this.subscription.ack === "auto") {
       return this.#client.refuse(
         new TypeError(
@@ -651,46 +651,23 @@ export class Transaction implements StompTransaction {
     options: TransactionSendOptions = {},
   ): Promise<void> {
     options ??= {};
-    return refusedOptions(
-      this.#client,
-      "send in a transaction",
-      options,
-      SEND_KEYS,
-    ) ?? this.#check("send in") ??
+    return this.#check("send in", options, SEND_KEYS) ??
       this.#client.transactionSend(this, destination, body, options);
   }
 
   ack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return refusedOptions(
-      this.#client,
-      "acknowledge in a transaction",
-      options,
-      FRAME_KEYS,
-    ) ??
-      this.#settle(message, "ACK", options);
+    return this.#settle(message, "ACK", options);
   }
 
   nack(message: StompMessage, options: MessageAckOptions = {}): Promise<void> {
     options ??= {};
-    return refusedOptions(
-      this.#client,
-      "reject in a transaction",
-      options,
-      FRAME_KEYS,
-    ) ??
-      this.#settle(message, "NACK", options);
+    return this.#settle(message, "NACK", options);
   }
 
   commit(options: TransactionEndOptions = {}): Promise<void> {
     options ??= {};
-    const refused = refusedOptions(
-      this.#client,
-      "commit a transaction",
-      options,
-      FRAME_KEYS,
-    ) ??
-      this.#check("commit");
+    const refused = this.#check("commit", options);
     if (refused !== undefined) return refused;
     this.#state = "committed";
     this.#settled = [];
@@ -705,13 +682,7 @@ export class Transaction implements StompTransaction {
 
   abort(options: TransactionEndOptions = {}): Promise<void> {
     options ??= {};
-    const refused = refusedOptions(
-      this.#client,
-      "abort a transaction",
-      options,
-      FRAME_KEYS,
-    ) ??
-      this.#check("abort");
+    const refused = this.#check("abort", options);
     if (refused !== undefined) return refused;
     this.#state = "aborted";
     for (const message of this.#settled) message.unsettle();
@@ -731,6 +702,7 @@ export class Transaction implements StompTransaction {
   ): Promise<void> {
     const refused = this.#check(
       command === "ACK" ? "acknowledge in" : "reject in",
+      options,
     );
     if (refused !== undefined) return refused;
     if (!(message instanceof Message)) {
@@ -750,11 +722,22 @@ export class Transaction implements StompTransaction {
   }
 
   /**
-   * A refusal when the transaction has ended (a `TypeError` if the caller
-   * ended it, a `StompConnectionError` if its connection was lost), else
-   * `undefined`.
+   * A refusal for options with a name not `known` (a `TypeError`), or when
+   * the transaction has ended (a `TypeError` if the caller ended it, a
+   * `StompConnectionError` if its connection was lost), else `undefined`.
    */
-  #check(verb: string): Promise<never> | undefined {
+  #check(
+    verb: string,
+    options: object,
+    known: Readonly<Record<string, 0>> = FRAME_KEYS,
+  ): Promise<never> | undefined {
+    const refused = refusedOptions(
+      this.#client,
+      `${verb} a transaction`,
+      options,
+      known,
+    );
+    if (refused !== undefined) return refused;
     const lost = this.#fate.lost;
     if (this.#state === "active" && lost === undefined) return undefined;
     const id = JSON.stringify(this.id);

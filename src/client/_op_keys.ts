@@ -30,13 +30,30 @@ type Same<T, U> = [keyof T] extends [keyof U]
   ? [keyof U] extends [keyof T] ? Known<T> : never
   : never;
 
-/** send, reply and a transaction's send. */
-export const SEND_KEYS = {
+export const DRAIN_KEYS = {
   timeout: 0,
   signal: 0,
-  receipt: 0,
-  contentType: 0,
+} as const satisfies Known<DrainOptions>;
+
+export const DISCONNECT_KEYS = {
+  ...DRAIN_KEYS,
   headers: 0,
+} as const satisfies Known<DisconnectOptions>;
+
+/** begin, unsubscribe, ack, nack, commit and abort. */
+export const FRAME_KEYS = {
+  ...DISCONNECT_KEYS,
+  receipt: 0,
+} as const satisfies
+  & Known<BeginOptions>
+  & Same<UnsubscribeOptions, BeginOptions>
+  & Same<MessageAckOptions, BeginOptions>
+  & Same<TransactionEndOptions, BeginOptions>;
+
+/** send, reply and a transaction's send. */
+export const SEND_KEYS = {
+  ...FRAME_KEYS,
+  contentType: 0,
   contentLength: 0,
 } as const satisfies
   & Known<ClientSendOptions>
@@ -44,70 +61,40 @@ export const SEND_KEYS = {
   & Same<TransactionSendOptions, ClientSendOptions>;
 
 export const REQUEST_KEYS = {
-  timeout: 0,
-  signal: 0,
+  ...DISCONNECT_KEYS,
   contentType: 0,
-  headers: 0,
   contentLength: 0,
 } as const satisfies Known<RequestOptions>;
 
 export const SUBSCRIBE_KEYS = {
-  timeout: 0,
-  signal: 0,
+  ...FRAME_KEYS,
   ack: 0,
-  receipt: 0,
-  headers: 0,
   highWaterMark: 0,
   highWaterMarkBytes: 0,
 } as const satisfies Known<ClientSubscribeOptions>;
 
-/** begin, unsubscribe, ack, nack, commit and abort. */
-export const FRAME_KEYS = {
-  timeout: 0,
-  signal: 0,
-  receipt: 0,
-  headers: 0,
-} as const satisfies
-  & Known<BeginOptions>
-  & Same<UnsubscribeOptions, BeginOptions>
-  & Same<MessageAckOptions, BeginOptions>
-  & Same<TransactionEndOptions, BeginOptions>;
-
-export const DISCONNECT_KEYS = {
-  timeout: 0,
-  signal: 0,
-  headers: 0,
-} as const satisfies Known<DisconnectOptions>;
-
-export const DRAIN_KEYS = {
-  timeout: 0,
-  signal: 0,
-} as const satisfies Known<DrainOptions>;
-
-// Header names without a "-" or "." that callers put at the top level.
-const HEADERS = ["persistent", "priority", "expires", "selector", "durable"];
-
-// Names other libraries use (lower-cased), and ours for them.
-const ALIASES: Readonly<Record<string, string>> = {
-  ackmode: "ack",
-  skipcontentlengthheader: "contentLength",
-};
+// A header put beside `headers`: a name with "-" or ".", or one of these.
+const HEADER = /[-.]|^(persistent|priority|expires|selector|durable)$/;
 
 /**
- * The `TypeError` for options that are not an object, or for their first
- * own key (with a value other than `undefined`) not in `known`, naming the
- * closest known one, or saying to put a header in `headers`.
+ * The rejection (through `owner.refuse`, so onError hears of it) for
+ * options that are not an object, or for their first own key (with a value
+ * other than `undefined`) not in `known`, naming the closest known one, or
+ * saying to put a header in `headers`; else `undefined`.
  *
  * @param verb What the operation does, for "Cannot <verb>: ...".
  */
-export function optionsFault(
+export function refusedOptions(
+  owner: { refuse(error: Error): Promise<never> },
   verb: string,
   options: object,
   known: Readonly<Record<string, 0>>,
-): TypeError | undefined {
+): Promise<never> | undefined {
   if (typeof options !== "object") {
-    return new TypeError(
-      `Cannot ${verb}: options must be an object, got ${kind(options)}`,
+    return owner.refuse(
+      new TypeError(
+        `Cannot ${verb}: options must be an object, got ${kind(options)}`,
+      ),
     );
   }
   // for-in walks the keys without making an array (send is the hot path).
@@ -117,33 +104,20 @@ export function optionsFault(
       (options as Record<string, unknown>)[key] === undefined
     ) continue;
     const names = Object.keys(known);
-    const closest = Object.hasOwn(ALIASES, key.toLowerCase())
-      ? ALIASES[key.toLowerCase()]
-      : closestName(key, names);
-    const name = JSON.stringify(key);
-    return new TypeError(
-      `Cannot ${verb}: unknown option ${name}${
-        closest !== undefined && names.includes(closest)
-          ? ` (did you mean ${JSON.stringify(closest)}?)`
-          : /[-.]/.test(key) || HEADERS.includes(key)
-          ? ` (a header? put it in headers: { ${name}: ... })`
-          : ""
-      }`,
+    // ackMode for ack: a known name it starts with.
+    const closest = closestName(key, names) ??
+      names.find((name) => key.startsWith(name));
+    return owner.refuse(
+      new TypeError(
+        `Cannot ${verb}: unknown option ${JSON.stringify(key)}${
+          closest !== undefined
+            ? ` (did you mean ${JSON.stringify(closest)}?)`
+            : HEADER.test(key)
+            ? " (a header? put it in headers)"
+            : ""
+        }`,
+      ),
     );
   }
   return undefined;
-}
-
-/**
- * The rejection (through `owner.refuse`, so onError hears of it) for
- * options {@linkcode optionsFault} finds fault with, else `undefined`.
- */
-export function refusedOptions(
-  owner: { refuse(error: Error): Promise<never> },
-  verb: string,
-  options: object,
-  known: Readonly<Record<string, 0>>,
-): Promise<never> | undefined {
-  const fault = optionsFault(verb, options, known);
-  return fault === undefined ? undefined : owner.refuse(fault);
 }
