@@ -117,7 +117,7 @@ export const FLAGS = [
     repeat: true,
     parse: header,
     help:
-      "add a header (repeatable); spaces and tabs after the colon are dropped",
+      "add a header (repeatable); spaces and tabs after the colon are dropped; not one the tool writes itself (destination, receipt; content-length for send; ack and id for subscribe; content-type with --content-type)",
   },
   {
     name: "--content-type",
@@ -392,6 +392,45 @@ function checkScheme(url: string): void {
 }
 
 /**
+ * The headers each command writes itself, and why. A broker takes the first
+ * of a repeated header and the tool's come first, so a --header of one of
+ * these names would be dropped in silence (`ack:client-individual` would
+ * subscribe with ack:auto).
+ */
+const OWN_HEADERS: Record<Parsed["command"], Record<string, string>> = {
+  send: {
+    destination: "the tool sets it to <destination>",
+    receipt: "the tool asks for its own receipts (see --no-receipt)",
+    "content-length":
+      "the tool sets it to the body's size (leave it out with --no-content-length)",
+  },
+  subscribe: {
+    destination: "the tool sets it to <destination>",
+    ack: "the tool sets it: use --ack",
+    id: "the client numbers subscriptions itself",
+    receipt: "the tool asks for its own receipt",
+  },
+};
+
+/** Refuses a --header the tool would send after its own of that name. */
+function checkHeaders(parsed: Parsed): void {
+  const own = OWN_HEADERS[parsed.command];
+  for (const [name] of parsed.headers) {
+    const why = Object.hasOwn(own, name) ? own[name] : undefined;
+    if (why !== undefined) {
+      throw new UsageError(
+        `Option --header cannot set ${JSON.stringify(name)}: ${why}`,
+      );
+    }
+    if (name === "content-type" && parsed.contentType !== undefined) {
+      throw new UsageError(
+        'Option --header cannot set "content-type" when --content-type is given',
+      );
+    }
+  }
+}
+
+/**
  * Parses a command line: the command and its arguments, then the flags of
  * the table, then the checks between them.
  *
@@ -463,6 +502,7 @@ export function parse(
     body,
     ...options(words),
   };
+  checkHeaders(parsed);
   const max = parsed.maxMessageBytes;
   if (max !== undefined && parsed.textFrames && max < 4) {
     throw new UsageError(
