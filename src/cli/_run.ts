@@ -79,6 +79,22 @@ function bodyText(body: Uint8Array): string | undefined {
   }
 }
 
+/** Bytes base64-encoded per slice of a multiple of 3, joined once. */
+const BASE64_SLICE = 3 * 8192;
+
+/**
+ * The bytes in base64. A slice at a time, not a character at a time: a
+ * string grown per byte took 1.25 GB for a 30 MB body.
+ */
+function base64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  for (let at = 0; at < bytes.length; at += BASE64_SLICE) {
+    const slice = bytes.subarray(at, at + BASE64_SLICE);
+    parts.push(btoa(String.fromCharCode(...slice)));
+  }
+  return parts.join("");
+}
+
 /** A message as one JSON object: a JSON body embedded as it was sent. */
 function jsonLine(message: StompMessage, text: string | undefined): string {
   const fields = {
@@ -86,9 +102,7 @@ function jsonLine(message: StompMessage, text: string | undefined): string {
     headers: [...message.headers],
   };
   if (text === undefined) {
-    let binary = "";
-    for (const byte of message.body) binary += String.fromCharCode(byte);
-    return JSON.stringify({ ...fields, bodyBase64: btoa(binary) });
+    return JSON.stringify({ ...fields, bodyBase64: base64(message.body) });
   }
   const json = isJsonType(message.headers.get("content-type"))
     ? compactJson(text)
