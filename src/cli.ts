@@ -63,7 +63,8 @@ async function printAll(lines: string[], io: CliIO): Promise<number> {
  * disconnects and returns 141 if the output closed (an error named
  * `BrokenPipe` or with code `EPIPE`, reported by nothing else), 1 otherwise.
  * Errors are written through `io.error`, never thrown, with the passcode and
- * any URL's password shown as `***`; the process is never exited.
+ * any URL's password shown as `***`; an `io.error` that throws is ignored,
+ * the status unchanged. The process is never exited.
  *
  * @example Showing the help
  * ```ts
@@ -86,7 +87,15 @@ export async function runCli(
   // Every line written to the error stream, trace included, hides the
   // passwords of URLs and, as a last defence, each secret value known.
   const secrets = knownSecrets(args, io);
-  const error = (line: string) => io.error(hideSecrets(line, secrets));
+  // A line that cannot be written (standard error on a full disk) changes
+  // nothing of what was done: a message sent stays sent, and exits 0.
+  const error = (line: string) => {
+    try {
+      io.error(hideSecrets(line, secrets));
+    } catch {
+      // Nowhere left to say it.
+    }
+  };
   const safe: CliIO = { ...io, error };
   let parsed: ReturnType<typeof parse>;
   try {

@@ -56,3 +56,25 @@ Deno.test("stomper cli subscribe --json writes a 24 MiB binary body from RabbitM
   const got = Uint8Array.from(binary, (char) => char.charCodeAt(0));
   assertEquals(got, body);
 });
+
+Deno.test("stomper cli exits 0 for a message RabbitMQ confirmed when its standard error is a full disk, 1 for a failure", async () => {
+  // Before: the "Sent" line failed to be written, and the tool exited 1 for
+  // a message that was sent (a script that retries sends it twice).
+  const queue = uniqueQueue("cli-stderr-full");
+  const url = withGuest(BROKERS.rabbitmqTcp);
+  const sent = await bash(
+    `${cliCommandLine("send", url, queue, "hi")} 2>/dev/full`,
+  );
+  assertEquals(sent.code, 0, START_HINT);
+  const waited = await bash(
+    `${cliCommandLine("subscribe", url, queue, "--wait", "0.3")} 2>/dev/full`,
+  );
+  assertEquals([waited.code, waited.stdout], [0, "hi\n"]);
+  const refused = await bash(
+    `${cliCommandLine("send", "tcp://127.0.0.1:1", queue, "x")} 2>/dev/full`,
+  );
+  assertEquals(refused.code, 1);
+  await using client = await connectTo(BROKERS.rabbitmqTcp);
+  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
+  assertEquals(await inbox.next(300), undefined, "taken once, acknowledged");
+});
