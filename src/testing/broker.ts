@@ -128,7 +128,13 @@ export interface StompTestBrokerOptions {
    * @default {16777216}
    */
   maxUnwrittenBytes?: number;
-  /** Called with every frame received, before the broker acts on it. */
+  /**
+   * Called with every frame received, before the broker acts on it: the
+   * place for a test's assertions about what a client sent. What it throws
+   * (a failed assertion), or the promise it returns rejects with, does not
+   * reach the client: the broker handles the frame as usual, and {@linkcode StompTestBroker.close} (the end of an
+   * `await using` block) rejects with the first error thrown.
+   */
   onFrame?: (frame: StompFrame, connection: string) => void;
 }
 
@@ -204,6 +210,8 @@ export class StompTestBroker implements AsyncDisposable {
   #nextConnection = 1;
   #closed = false;
   #heartbeats = 0;
+  /** What onFrame threw first, for close() to reject with. */
+  #hookError: { error: unknown } | undefined;
 
   private constructor(options: StompTestBrokerOptions) {
     refuseUnknownKeys(
@@ -365,7 +373,8 @@ export class StompTestBroker implements AsyncDisposable {
 
   /**
    * Stops the broker: stops listening, drops every connection, and resolves
-   * once everything is released.
+   * once everything is released; rejects then with the first error
+   * {@linkcode StompTestBrokerOptions.onFrame} threw, if it threw.
    *
    * @returns A promise that resolves when the broker has stopped.
    */
@@ -385,6 +394,7 @@ export class StompTestBroker implements AsyncDisposable {
     }
     await this.#accepting;
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    if (this.#hookError !== undefined) throw this.#hookError.error;
   }
 
   /**
@@ -524,7 +534,16 @@ export class StompTestBroker implements AsyncDisposable {
     authenticate: (login, passcode) =>
       (this.#login === undefined && this.#passcode === undefined) ||
       (login === this.#login && passcode === this.#passcode),
-    frame: (frame, session) => this.#onFrame?.(frame, session.id),
+    frame: (frame, session) => {
+      const failed = (error: unknown) => this.#hookError ??= { error };
+      try {
+        // An async hook's rejection counts as a throw, never as unhandled.
+        const result: unknown = this.#onFrame?.(frame, session.id);
+        if (result instanceof Promise) result.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    },
     heartbeat: () => this.#heartbeats++,
     closed: (session) => this.#connections.delete(session),
   };
