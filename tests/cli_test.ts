@@ -301,7 +301,7 @@ Deno.test("runCli exits 2 naming a --ca file it cannot read, before connecting",
   const out = cliIO();
   const path = "/nonexistent/stomper-ca.pem";
   assertEquals(
-    await runCli(["send", broker.url, "/q", "x", "--ca", path], out),
+    await runCli(["send", broker.url, "/queue/q", "x", "--ca", path], out),
     2,
   );
   assertMatch(
@@ -309,7 +309,7 @@ Deno.test("runCli exits 2 naming a --ca file it cannot read, before connecting",
     /^stomper: Cannot read the CA file "\/nonexistent\/stomper-ca\.pem": /,
   );
   assertEquals(broker.connections, 0);
-  assertEquals(broker.depth("/q"), 0);
+  assertEquals(broker.depth("/queue/q"), 0);
 });
 
 Deno.test("runCli takes --ca from STOMP_CA when the flag is absent; the flag wins", async () => {

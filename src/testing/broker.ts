@@ -8,7 +8,7 @@
 import type { HeartBeat } from "../builders.ts";
 import { type StompFrame, type StompVersion, VERSIONS } from "../frame.ts";
 import { SYSTEM_TIMERS } from "../_heartbeat.ts";
-import { BrokerStore } from "./_store.ts";
+import { BrokerStore, isQueue } from "./_store.ts";
 import { chooseSubprotocol } from "./_subprotocol.ts";
 import {
   BrokerSession,
@@ -139,6 +139,29 @@ export interface StompTestBrokerOptions {
 }
 
 function noop(): void {}
+
+/** A destination the broker takes, or a TypeError saying what it got. */
+function checkDestination(destination: unknown): string {
+  if (typeof destination !== "string") {
+    throw new TypeError(
+      `Cannot count messages: destination must be a string, got ${
+        destination === null
+          ? "null"
+          : typeof destination === "object"
+          ? "an object"
+          : String(destination)
+      }`,
+    );
+  }
+  if (!isQueue(destination) && !destination.startsWith("/topic/")) {
+    throw new TypeError(
+      `Cannot count messages: the test broker has no destination ${
+        JSON.stringify(destination)
+      } (it takes /queue/..., /temp-queue/... and /topic/...)`,
+    );
+  }
+  return destination;
+}
 
 /**
  * An in-memory STOMP 1.0/1.1/1.2 broker listening on a loopback TCP port
@@ -341,21 +364,34 @@ export class StompTestBroker implements AsyncDisposable {
    * The messages waiting in a queue: sent, not yet delivered (or delivered
    * and given back).
    *
+   * A destination the broker does not take (`queue/a` without its slash)
+   * or a topic, which keeps no messages, is a `TypeError` rather than a 0
+   * that no assertion could tell from an empty queue.
+   *
    * @param destination The queue, such as `/queue/a`.
    * @returns The number of messages.
    */
   depth(destination: string): number {
+    if (!isQueue(checkDestination(destination))) {
+      throw new TypeError(
+        `Cannot count messages: ${
+          JSON.stringify(destination)
+        } is a topic, which keeps no messages (unacknowledged() counts its deliveries)`,
+      );
+    }
     return this.#store.depth(destination);
   }
 
   /**
    * The messages of a destination delivered and not yet acknowledged.
    *
+   * A destination the broker does not take is a `TypeError`.
+   *
    * @param destination The queue or topic.
    * @returns The number of messages.
    */
   unacknowledged(destination: string): number {
-    return this.#store.unacknowledged(destination);
+    return this.#store.unacknowledged(checkDestination(destination));
   }
 
   /**
