@@ -140,6 +140,24 @@ export interface StompTestBrokerOptions {
 
 function noop(): void {}
 
+/** Starts listening; a port in use is an error naming the address. */
+function listen<T>(
+  hostname: string,
+  port: number,
+  what: string,
+  start: () => T,
+): T {
+  try {
+    return start();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    throw new Deno.errors.AddrInUse(
+      `Cannot start test broker: ${hostname}:${port}${what} is in use`,
+      { cause: error },
+    );
+  }
+}
+
 /** A destination the broker takes, or a TypeError saying what it got. */
 function checkDestination(destination: unknown): string {
   if (typeof destination !== "string") {
@@ -290,16 +308,27 @@ export class StompTestBroker implements AsyncDisposable {
     this.#login = options.login;
     this.#passcode = options.passcode;
     this.#onFrame = options.onFrame;
-    this.#listener = Deno.listen({ hostname, port: options.port ?? 0 });
+    this.#listener = listen(
+      hostname,
+      options.port ?? 0,
+      "",
+      () => Deno.listen({ hostname, port: options.port ?? 0 }),
+    );
     const ws = options.webSocket;
     this.#webSocketPath = typeof ws === "object" ? ws.path ?? "/ws" : "/ws";
     if (ws !== undefined && ws !== false) {
+      const port = typeof ws === "object" ? ws.port ?? 0 : 0;
       try {
-        this.#server = Deno.serve({
+        this.#server = listen(
           hostname,
-          port: typeof ws === "object" ? ws.port ?? 0 : 0,
-          onListen: noop,
-        }, (request) => this.#upgrade(request));
+          port,
+          " (WebSocket)",
+          () =>
+            Deno.serve(
+              { hostname, port, onListen: noop },
+              (request) => this.#upgrade(request),
+            ),
+        );
       } catch (error) {
         this.#listener.close();
         throw error;
