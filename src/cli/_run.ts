@@ -69,7 +69,11 @@ async function leave(client: StompClient): Promise<void> {
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// A leading byte order mark is part of the body: kept, not dropped.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** U+FEFF, which a JSON parser may skip at the start (RFC 8259, 8.1). */
+const BOM = "\ufeff";
 
 function bodyText(body: Uint8Array): string | undefined {
   try {
@@ -105,7 +109,7 @@ function jsonLine(message: StompMessage, text: string | undefined): string {
     return JSON.stringify({ ...fields, bodyBase64: base64(message.body) });
   }
   const json = isJsonType(message.headers.get("content-type"))
-    ? compactJson(text)
+    ? compactJson(text.startsWith(BOM) ? text.slice(1) : text)
     : undefined;
   if (json === undefined) return JSON.stringify({ ...fields, body: text });
   // The body's own text in the place of a string: `{..."body":` + text + `}`.
@@ -459,7 +463,7 @@ function textBody(body: Uint8Array | string, where: string): string {
   // Only a text body can go without content-length: it ends at its NUL.
   if (typeof body !== "string") {
     try {
-      body = new TextDecoder("utf-8", { fatal: true }).decode(body);
+      body = utf8.decode(body);
     } catch {
       throw new UsageError(
         `Option --no-content-length needs a UTF-8 text body, and ${where} is not UTF-8`,

@@ -15,6 +15,18 @@ import {
 } from "./_client.ts";
 import { bash, randomBytes, runCommand, uniqueQueue } from "../_helpers.ts";
 
+/** The tool's standard output as text, a leading U+FEFF kept. */
+async function stdoutOf(...args: string[]): Promise<string> {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(...args),
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assertEquals(run.code, 0, START_HINT);
+  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(run.stdout);
+}
+
 /** `deno run` of the tool with V8's heap capped at `mb` MiB. */
 function cappedCli(mb: number, ...args: string[]): string[] {
   const [run, ...rest] = cliArgs(...args);
@@ -77,4 +89,53 @@ Deno.test("stomper cli exits 0 for a message RabbitMQ confirmed when its standar
   await using client = await connectTo(BROKERS.rabbitmqTcp);
   const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
   assertEquals(await inbox.next(300), undefined, "taken once, acknowledged");
+});
+
+Deno.test("stomper cli keeps a body's leading byte order mark through RabbitMQ: printed, in --json, sent with --no-content-length", async () => {
+  // Before: the UTF-8 decoder dropped it, 3 bytes gone from the text.
+  const queue = uniqueQueue("cli-bom");
+  const url = withGuest(BROKERS.rabbitmqTcp);
+  const bom = [0xef, 0xbb, 0xbf];
+  const bytes = (text: string) =>
+    new Uint8Array([...bom, ...new TextEncoder().encode(text)]);
+  await using client = await connectTo(BROKERS.rabbitmqTcp);
+  await client.send(queue, bytes("hi"), { receipt: true });
+  await client.send(queue, bytes("hi"), { receipt: true });
+  await client.send(queue, bytes('{"id": 1}'), {
+    receipt: true,
+    contentType: "application/json",
+  });
+  // --ack client: the broker holds back what the first one does not take.
+  const once = ["--ack", "client", "--wait", "5"];
+  const printed = await stdoutOf(
+    "subscribe",
+    url,
+    queue,
+    "--count",
+    "1",
+    ...once,
+  );
+  assertEquals(printed, "\ufeffhi\n");
+  const json = await stdoutOf(
+    "subscribe",
+    url,
+    queue,
+    "--count",
+    "2",
+    "--json",
+    ...once,
+  );
+  const [text, typed] = json.trim().split("\n").map((line) => JSON.parse(line));
+  assertEquals(text.body, "\ufeffhi");
+  // A JSON body is embedded as JSON, which the mark is not part of.
+  assertEquals(typed.body, { id: 1 });
+  const sent = await bash(
+    `printf '\\357\\273\\277hi\\n' | ${
+      cliCommandLine("send", url, queue, "--lines", "--no-content-length")
+    }`,
+  );
+  assertEquals(sent.code, 0, sent.stderr);
+  const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
+  const message = await inbox.next(5000);
+  assertEquals(message?.body, bytes("hi"));
 });
