@@ -20,7 +20,6 @@ import type {
   TransactionEndOptions,
   TransactionSendOptions,
 } from "./transaction.ts";
-import { kind } from "./_util.ts";
 
 /** Known names, each mapped to 0 (a plain lookup, no array per call). */
 type Known<T> = Readonly<Record<keyof T, 0>>;
@@ -74,12 +73,12 @@ export const SUBSCRIBE_KEYS = {
 } as const satisfies Known<ClientSubscribeOptions>;
 
 // A header put beside `headers`: a name with "-" or ".", or one of these.
-const HEADER = /[-.]|^(persistent|priority|expires|selector|durable)$/;
+const HEADER = /[-.]|^(persistent|priority|expires|selector)$/;
 
 /**
- * The rejection (through `owner.refuse`, so onError hears of it) for
- * options that are not an object, or for their first own key (with a value
- * other than `undefined`) not in `known`, naming the closest known one, or
+ * The rejection (through `owner.refuse`, so onError hears of it) for the
+ * first key of `options` (with a value other than `undefined`) not in
+ * `known`, naming the closest known one, or
  * saying to put a header in `headers`; else `undefined`.
  *
  * @param verb What the operation does, for "Cannot <verb>: ...".
@@ -90,23 +89,13 @@ export function refusedOptions(
   options: object,
   known: Readonly<Record<string, 0>>,
 ): Promise<never> | undefined {
-  if (typeof options !== "object") {
-    return owner.refuse(
-      new TypeError(
-        `Cannot ${verb}: options must be an object, got ${kind(options)}`,
-      ),
-    );
-  }
   // for-in walks the keys without making an array (send is the hot path).
   for (const key in options) {
     if (
-      known[key] === 0 || !Object.hasOwn(options, key) ||
+      known[key] === 0 ||
       (options as Record<string, unknown>)[key] === undefined
     ) continue;
-    const names = Object.keys(known);
-    // ackMode for ack: a known name it starts with.
-    const closest = closestName(key, names) ??
-      names.find((name) => key.startsWith(name));
+    const closest = closestName(key, Object.keys(known));
     return owner.refuse(
       new TypeError(
         `Cannot ${verb}: unknown option ${JSON.stringify(key)}${

@@ -518,7 +518,7 @@ export class Operations
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
-    const tooLarge = this.#rules.tooLarge(destination, body, options) ??
+    const tooLarge = this.#rules.tooLarge(destination, body, options, true) ??
       this.#notText(destination, body);
     if (tooLarge !== undefined) return this.refuse(tooLarge);
     const lengthless = this.#rules.lengthless(destination, body, options);

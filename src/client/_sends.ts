@@ -37,15 +37,17 @@ export class SendRules {
   }
 
   /**
-   * The error for a body over maxSendBodyBytes, or for a header line longer
-   * than this client decodes (decodeLimits.maxHeaderLineBytes), if so.
+   * The error for a body over maxSendBodyBytes, for a header line longer
+   * than this client decodes (decodeLimits.maxHeaderLineBytes), or for a
+   * header the client writes itself (see `OWN`), if so.
    */
   tooLarge(
     destination: string,
     body: StompBody | undefined,
     options: SendHeaders = {},
-  ): RangeError | undefined {
-    const long = this.#longLine(destination, options);
+    inTransaction = false,
+  ): RangeError | TypeError | undefined {
+    const long = this.#longLine(destination, options, inTransaction);
     if (long !== undefined) return long;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only text that might be
     // over the limit is measured.
@@ -70,7 +72,8 @@ export class SendRules {
   #longLine(
     destination: string,
     options: SendHeaders,
-  ): RangeError | undefined {
+    inTransaction: boolean,
+  ): RangeError | TypeError | undefined {
     let long = this.#over("destination", destination) ??
       this.#over("content-type", options.contentType);
     const headers = options.headers;
@@ -79,15 +82,28 @@ export class SendRules {
         ? undefined
         : this.#lineError(destination, long);
     }
+    const type = options.contentType;
+    let own: string | undefined;
     if (headers instanceof StompHeaders || Symbol.iterator in headers) {
       for (const [name, value] of headers as Iterable<[string, string]>) {
         long ??= this.#over(name, value);
+        own ??= ownHeader(name, value, type, inTransaction);
       }
     } else {
       const record = headers as Readonly<Record<string, string | undefined>>;
-      for (const name in record) long ??= this.#over(name, record[name]);
+      for (const name in record) {
+        const value = record[name];
+        long ??= this.#over(name, value);
+        own ??= ownHeader(name, value, type, inTransaction);
+      }
     }
-    return long === undefined ? undefined : this.#lineError(destination, long);
+    return own !== undefined
+      ? new TypeError(
+        `Cannot send to ${JSON.stringify(destination)}: the ${own}`,
+      )
+      : long === undefined
+      ? undefined
+      : this.#lineError(destination, long);
   }
 
   /** The header and its line's bytes, when it might be over the limit. */
@@ -129,6 +145,35 @@ export class SendRules {
       }: the text holds a NUL character at index ${nul}, which a SEND without content-length (contentLength: false) cannot carry; send it with content-length, or as bytes`,
     );
   }
+}
+
+// The headers the client writes itself, and what to use instead: a second
+// one of that name would be ignored (brokers take the first, the client's).
+const OWN: Readonly<Record<string, string>> = {
+  destination: "the destination argument",
+  receipt: "receipt: true",
+  "content-length": "contentLength",
+  // With contentType given.
+  "content-type": "contentType",
+  // In a transaction.
+  transaction: "the transaction",
+};
+
+/** What to say of `name` if it is a header the client writes itself. */
+function ownHeader(
+  name: string,
+  value: unknown,
+  contentType: unknown,
+  inTransaction: boolean,
+): string | undefined {
+  if (
+    value === undefined || !Object.hasOwn(OWN, name) ||
+    (name === "content-type" && contentType === undefined) ||
+    (name === "transaction" && !inTransaction)
+  ) return undefined;
+  return `${JSON.stringify(name)} header is the client's own (use ${
+    OWN[name]
+  })`;
 }
 
 /** A header name or value's bytes once escaped (STOMP 1.1, 1.2). */

@@ -523,7 +523,11 @@ export interface ClientSendOptions extends OperationOptions {
   receipt?: boolean;
   /** The MIME type of the body, such as `application/json`. */
   contentType?: string;
-  /** Extra headers for the SEND frame. */
+  /**
+   * Extra headers for the SEND frame. Not `destination`, `receipt`,
+   * `content-length`, nor `content-type` with `contentType`: the client
+   * writes those (a `TypeError`).
+   */
   headers?: StompHeadersInit;
   /**
    * Whether a text body goes with a `content-length` header. `false` leaves
