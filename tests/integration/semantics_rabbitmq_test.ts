@@ -9,6 +9,7 @@ import {
   StompTimeoutError,
 } from "@stomper/stomp/client";
 import { send } from "@stomper/stomp/frames";
+import { StompHeaders } from "@stomper/stomp";
 import { BROKERS, connectTo, Inbox } from "./_client.ts";
 import { uniqueQueue } from "../_helpers.ts";
 import {
@@ -249,18 +250,29 @@ Deno.test("Broker semantics on RabbitMQ: an UNSUBSCRIBE with deliveries on their
   assertEquals(peer.ended, false);
 });
 
-Deno.test("Broker semantics on RabbitMQ: a MESSAGE sent on with its own headers is an ERROR that ends the connection (message-id on a SEND)", async () => {
+Deno.test("Broker semantics on RabbitMQ: a MESSAGE sent on with its own headers is refused by the client (its destination, content-length); without the client's own headers it is an ERROR that ends the connection (message-id on a SEND)", async () => {
   await using client = await rabbit({ onError: () => {} });
   const queue = uniqueQueue("forward");
+  const target = uniqueQueue("forwarded");
   const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
   await client.send(queue, "payload", { receipt: true });
   const [message] = await inbox.take(1);
   await assertRejects(
     () =>
-      client.send(uniqueQueue("forwarded"), message!.body, {
+      client.send(target, message!.body, {
         headers: message!.headers,
         receipt: true,
       }),
+    TypeError,
+    "header is the client's own",
+  );
+  assertEquals(client.state, "connected");
+  const headers = new StompHeaders(message!.headers);
+  for (const own of ["destination", "content-length", "receipt"]) {
+    headers.delete(own);
+  }
+  await assertRejects(
+    () => client.send(target, message!.body, { headers, receipt: true }),
     StompConnectionError,
     "Invalid header: 'message-id' is not allowed on 'SEND'",
   );
