@@ -3,7 +3,8 @@
 // through, a header value sent to a broker and back, and a raw peer logged in
 // to one.
 
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertRejects } from "@std/assert";
+import { StompHeaders } from "@stomper/stomp";
 import type {
   StompClient,
   StompMessage,
@@ -93,6 +94,32 @@ export async function headerRoundTrip(
   const inbox = new Inbox(await client.subscribe(queue, { receipt: true }));
   await client.send(queue, "x", { receipt: true, headers: { "x-v": value } });
   return (await inbox.take(1))[0]!.headers.get("x-v");
+}
+
+/**
+ * Sends `message` on to `target` with its own headers, which the client
+ * refuses (its destination, content-length and receipt are the client's own
+ * headers), and returns those headers without them.
+ */
+export async function forwardRefused(
+  client: StompClient,
+  target: string,
+  message: StompMessage,
+): Promise<StompHeaders> {
+  await assertRejects(
+    () =>
+      client.send(target, message.body, {
+        headers: message.headers,
+        receipt: true,
+      }),
+    TypeError,
+    "header is the client's own",
+  );
+  const headers = new StompHeaders(message.headers);
+  for (const own of ["destination", "content-length", "receipt"]) {
+    headers.delete(own);
+  }
+  return headers;
 }
 
 /**
