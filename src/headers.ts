@@ -4,6 +4,8 @@
  * @module
  */
 
+import { typeName } from "./_type_name.ts";
+
 /**
  * Anything that can initialise {@linkcode StompHeaders}: another instance, an
  * iterable of `[name, value]` pairs (order and repeats kept), or a record
@@ -58,7 +60,7 @@ export class StompHeaders implements Iterable<[string, string]> {
       if (init === null || typeof init !== "object") {
         throw new TypeError(
           `Cannot create headers: expected an object of strings, [name, value] pairs or StompHeaders, got ${
-            kind(init)
+            typeName(init)
           }`,
         );
       }
@@ -312,19 +314,8 @@ function checkHeader(verb: string, name: unknown, value: unknown): void {
       `Cannot ${verb} header${
         part === "name" ? "" : ` ${JSON.stringify(name)}`
       }: the ${part} must be a string, got ${
-        kind(part === "name" ? name : value)
+        typeName(part === "name" ? name : value)
       }`,
     );
   }
-}
-
-/**
- * What a value is, for a message: `null`, `a number`, `an object`; never the
- * value itself, which may be a passcode.
- */
-function kind(value: unknown): string {
-  const type = typeof value;
-  return value == null
-    ? String(value)
-    : `${type === "object" ? "an" : "a"} ${type}`;
 }

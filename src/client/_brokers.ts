@@ -19,6 +19,7 @@ import type { ClientSettings } from "./_options.ts";
 import { type BrokerUrl, parseAnyUrl, parseBrokerUrl } from "./_urls.ts";
 import { describe } from "./_util.ts";
 import { refuseUnknownKeys } from "../_keys.ts";
+import { typeName } from "../_type_name.ts";
 
 /** One connection attempt to a broker. */
 export interface BrokerAttempt {
@@ -84,13 +85,6 @@ function checkSettings(returned: unknown): ConnectSettings {
     settings[name] = value;
   }
   return settings as ConnectSettings;
-}
-
-/** "a number", "an array", "null": what a value is, never what it holds. */
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  const type = Array.isArray(value) ? "array" : typeof value;
-  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
 export class Brokers {

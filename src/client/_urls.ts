@@ -4,6 +4,7 @@
 import { redactUrl } from "../_redact.ts";
 import { TRANSPORT_SCHEMES } from "../transports/_open.ts";
 import { hostPortHint, refusePortZero } from "../transports/_url.ts";
+import { typeName } from "../_type_name.ts";
 
 /** A broker to connect to: its URL without credentials, and those. */
 export interface BrokerUrl {
@@ -38,9 +39,7 @@ export function parseBrokerUrls(
 export function parseBrokerUrl(input: string | URL): BrokerUrl {
   if (typeof input !== "string" && !(input instanceof URL)) {
     throw new TypeError(
-      `Cannot connect: expected a URL string or URL, got ${
-        describeValue(input)
-      }`,
+      `Cannot connect: expected a URL string or URL, got ${typeName(input)}`,
     );
   }
   const text = String(input);
@@ -148,8 +147,4 @@ function parseFailover(text: string, random: () => number): BrokerUrl[] {
     }
   }
   return brokers;
-}
-
-function describeValue(value: unknown): string {
-  return value === null ? "null" : typeof value;
 }

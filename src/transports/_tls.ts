@@ -2,6 +2,7 @@
 // for wss:, and the hints that turn a certificate error into what to do.
 
 import type { WebSocketTls } from "./_wss.ts";
+import { typeName } from "../_type_name.ts";
 
 /** The TLS settings a transport takes. */
 export interface TlsSettings {
@@ -60,17 +61,6 @@ export function tlsSettings(
     settings.key = key;
   }
   return settings;
-}
-
-/** The type of a value, with an article: "a Buffer", "a number". */
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value !== "object") return `a ${typeof value}`;
-  const name = (value as { constructor?: { name?: unknown } }).constructor
-    ?.name;
-  return typeof name === "string" && name !== ""
-    ? `a${/^[AEIO]/.test(name) ? "n" : ""} ${name}`
-    : "an object";
 }
 
 /**
