@@ -136,7 +136,10 @@ export class Message implements StompMessage {
     transaction: Transaction | undefined,
   ): Promise<void> {
     const verb = command === "ACK" ? "acknowledge" : "reject";
-    const refused = refusedOptions(this.#client, verb, options, FRAME_KEYS);
+    // A transaction's ack or nack checked its options already.
+    const refused = transaction === undefined
+      ? refusedOptions(this.#client, verb, options, FRAME_KEYS)
+      : undefined;
     if (refused !== undefined) return refused;
     if (this.subscription.ack === "auto") {
       return this.#client.refuse(
