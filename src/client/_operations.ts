@@ -184,9 +184,9 @@ export class Operations
     options: ClientSendOptions,
   ): Promise<void> {
     const rules = this.#rules;
-    const tooLarge = rules.tooLarge(destination, body, options) ??
+    const refused = rules.refusal(destination, body, options) ??
       this.#notText(destination, body);
-    if (tooLarge !== undefined) return this.refuse(tooLarge);
+    if (refused !== undefined) return this.refuse(refused);
     const lengthless = rules.lengthless(destination, body, options);
     if (lengthless instanceof TypeError) return this.refuse(lengthless);
     if (options.receipt !== true && options.signal?.aborted !== true) {
@@ -347,7 +347,7 @@ export class Operations
       op.fail(error, true);
       return op.promise;
     }
-    const notText = this.#rules.tooLarge(destination, body, options) ??
+    const notText = this.#rules.refusal(destination, body, options) ??
       this.#notText(destination, body);
     if (notText !== undefined) {
       op.fail(notText, true);
@@ -518,9 +518,9 @@ export class Operations
     body: StompBody | undefined,
     options: TransactionSendOptions,
   ): Promise<void> {
-    const tooLarge = this.#rules.tooLarge(destination, body, options, true) ??
+    const refused = this.#rules.refusal(destination, body, options, true) ??
       this.#notText(destination, body);
-    if (tooLarge !== undefined) return this.refuse(tooLarge);
+    if (refused !== undefined) return this.refuse(refused);
     const lengthless = this.#rules.lengthless(destination, body, options);
     if (lengthless instanceof TypeError) return this.refuse(lengthless);
     const what = `SEND to ${JSON.stringify(destination)} in transaction ${

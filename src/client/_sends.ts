@@ -41,13 +41,13 @@ export class SendRules {
    * than this client decodes (decodeLimits.maxHeaderLineBytes), or for a
    * header the client writes itself (see `OWN`), if so.
    */
-  tooLarge(
+  refusal(
     destination: string,
     body: StompBody | undefined,
     options: SendHeaders = {},
     inTransaction = false,
   ): RangeError | TypeError | undefined {
-    const long = this.#longLine(destination, options, inTransaction);
+    const long = this.#headersRefusal(destination, options, inTransaction);
     if (long !== undefined) return long;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only text that might be
     // over the limit is measured.
@@ -66,10 +66,11 @@ export class SendRules {
 
   /**
    * The error for a header line (`name:value`, escaped) past
-   * maxHeaderLineBytes: consumers with the default limits could not decode
-   * the message, and a broker would deliver it again and again.
+   * maxHeaderLineBytes (consumers with the default limits could not decode
+   * the message, and a broker would deliver it again and again), or for a
+   * header the client writes itself; one walk over the headers finds both.
    */
-  #longLine(
+  #headersRefusal(
     destination: string,
     options: SendHeaders,
     inTransaction: boolean,
