@@ -20,15 +20,29 @@ export function refuseUnknownKeys(
       known.includes(key) ||
       (value as Record<string, unknown>)[key] === undefined
     ) continue;
-    const closest = Object.hasOwn(aliases, key.toLowerCase())
-      ? aliases[key.toLowerCase()]
-      : closestName(key, known);
-    throw new TypeError(
-      `${what} ${JSON.stringify(key)}${
-        closest ? ` (did you mean ${JSON.stringify(closest)}?)` : ""
-      }`,
-    );
+    throw unknownKey(what, key, known, aliases);
   }
+}
+
+/**
+ * The `TypeError` for `key`, a name not in `known`: `what` and the name,
+ * then the known name it is most likely a slip for, or else `otherwise`.
+ */
+export function unknownKey(
+  what: string,
+  key: string,
+  known: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
+  otherwise = "",
+): TypeError {
+  const closest = Object.hasOwn(aliases, key.toLowerCase())
+    ? aliases[key.toLowerCase()]
+    : closestName(key, known);
+  return new TypeError(
+    `${what} ${JSON.stringify(key)}${
+      closest ? ` (did you mean ${JSON.stringify(closest)}?)` : otherwise
+    }`,
+  );
 }
 
 /**

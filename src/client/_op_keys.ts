@@ -4,7 +4,7 @@
 // the option at its default, and a header given beside `headers`
 // (`"prefetch-count": "1"`) would be left out of the frame.
 
-import { closestName } from "../_keys.ts";
+import { unknownKey } from "../_keys.ts";
 import type {
   BeginOptions,
   ClientSendOptions,
@@ -95,16 +95,13 @@ export function refusedOptions(
       known[key] === 0 ||
       (options as Record<string, unknown>)[key] === undefined
     ) continue;
-    const closest = closestName(key, Object.keys(known));
     return owner.refuse(
-      new TypeError(
-        `Cannot ${verb}: unknown option ${JSON.stringify(key)}${
-          closest !== undefined
-            ? ` (did you mean ${JSON.stringify(closest)}?)`
-            : HEADER.test(key)
-            ? " (a header? put it in headers)"
-            : ""
-        }`,
+      unknownKey(
+        `Cannot ${verb}: unknown option`,
+        key,
+        Object.keys(known),
+        {},
+        HEADER.test(key) ? " (a header? put it in headers)" : "",
       ),
     );
   }
