@@ -18,6 +18,7 @@ import {
 } from "./_session.ts";
 import { TcpWire } from "./_tcp_wire.ts";
 import { refuseUnknownKeys } from "../_keys.ts";
+import { typeName } from "../_type_name.ts";
 
 /**
  * Every option's name, so that one misspelt from JavaScript is refused
@@ -163,11 +164,7 @@ function checkDestination(destination: unknown): string {
   if (typeof destination !== "string") {
     throw new TypeError(
       `Cannot count messages: destination must be a string, got ${
-        destination === null
-          ? "null"
-          : typeof destination === "object"
-          ? "an object"
-          : String(destination)
+        typeName(destination)
       }`,
     );
   }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { typeName } from "../_type_name.ts";
 import {
   type DecodeOptions,
   type EncodeOptions,
@@ -29,10 +30,9 @@ export type FrameSource =
 
 /** What a wrong argument was, for a message. */
 function given(value: unknown, text: string, bytes: string): string {
-  if (value === null || value === undefined) return String(value);
   if (typeof value === "string") return `a string${text}`;
   if (value instanceof Uint8Array) return `a Uint8Array${bytes}`;
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+  return typeName(value);
 }
 
 /**
