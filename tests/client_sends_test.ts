@@ -12,14 +12,14 @@ import {
   SendRules,
 } from "../src/client/_sends.ts";
 
-Deno.test("SendRules tooLarge measures text in UTF-8 bytes against the limit", () => {
+Deno.test("SendRules.refusal measures text in UTF-8 bytes against the limit", () => {
   const rules = new SendRules({
     maxSendBody: 4,
     textContentLength: true,
     limits: {},
   });
-  assertEquals(rules.tooLarge("/queue/a", "abcd"), undefined);
-  const error = rules.tooLarge("/queue/a", "abcé");
+  assertEquals(rules.refusal("/queue/a", "abcd"), undefined);
+  const error = rules.refusal("/queue/a", "abcé");
   assertInstanceOf(error, RangeError);
   assertEquals(
     error.message.startsWith(
@@ -27,7 +27,7 @@ Deno.test("SendRules tooLarge measures text in UTF-8 bytes against the limit", (
     ),
     true,
   );
-  assertInstanceOf(rules.tooLarge("/queue/a", new Uint8Array(5)), RangeError);
+  assertInstanceOf(rules.refusal("/queue/a", new Uint8Array(5)), RangeError);
 });
 
 Deno.test("SendRules lengthless follows the call, then the client option, for text only", () => {
@@ -83,7 +83,7 @@ Deno.test("sendHeaderList builds the fast path's headers, or leaves the call to 
   assertEquals(sendOptions({ receipt: true, timeout: 5 }), { receipt: true });
 });
 
-Deno.test("SendRules tooLarge refuses a header line past decodeLimits.maxHeaderLineBytes, escapes and UTF-8 counted, naming the header", () => {
+Deno.test("SendRules.refusal refuses a header line past decodeLimits.maxHeaderLineBytes, escapes and UTF-8 counted, naming the header", () => {
   const rules = new SendRules({
     maxSendBody: 1024,
     textContentLength: true,
@@ -91,7 +91,7 @@ Deno.test("SendRules tooLarge refuses a header line past decodeLimits.maxHeaderL
   });
   // "x-a:" and 16 bytes: 20, the limit.
   assertEquals(
-    rules.tooLarge("/q", "", { headers: { "x-a": "a".repeat(16) } }),
+    rules.refusal("/q", "", { headers: { "x-a": "a".repeat(16) } }),
     undefined,
   );
   for (
@@ -101,7 +101,7 @@ Deno.test("SendRules tooLarge refuses a header line past decodeLimits.maxHeaderL
       { headers: new StompHeaders({ "x-a": "a".repeat(15) + "é" }) },
     ]
   ) {
-    const error = rules.tooLarge("/q", "", options);
+    const error = rules.refusal("/q", "", options);
     assertInstanceOf(error, RangeError);
     assertEquals(
       error.message,
@@ -109,11 +109,11 @@ Deno.test("SendRules tooLarge refuses a header line past decodeLimits.maxHeaderL
     );
   }
   assertInstanceOf(
-    rules.tooLarge("/q", "", { contentType: "t".repeat(20) }),
+    rules.refusal("/q", "", { contentType: "t".repeat(20) }),
     RangeError,
   );
   assertEquals(
-    rules.tooLarge("/" + "q".repeat(20), "")?.message.includes(
+    rules.refusal("/" + "q".repeat(20), "")?.message.includes(
       'the header "destination" is a line of 33 bytes',
     ),
     true,
@@ -125,11 +125,11 @@ Deno.test("SendRules tooLarge refuses a header line past decodeLimits.maxHeaderL
     limits: {},
   });
   assertEquals(
-    defaults.tooLarge("/q", "", { headers: { big: "v".repeat(65532) } }),
+    defaults.refusal("/q", "", { headers: { big: "v".repeat(65532) } }),
     undefined,
   );
   assertInstanceOf(
-    defaults.tooLarge("/q", "", { headers: { big: "v".repeat(65533) } }),
+    defaults.refusal("/q", "", { headers: { big: "v".repeat(65533) } }),
     RangeError,
   );
 });
