@@ -52,7 +52,11 @@ const HTML = `<!doctype html>
 </html>
 `;
 
-/** Headless Chromium with throttling on, and Playwright attached to it. */
+/**
+ * Headless Chromium with throttling on, and Playwright attached to it.
+ * Chromium runs in a process group of its own (`setsid`), so that
+ * {@linkcode endChromium} can wait for its helpers as well as for it.
+ */
 async function launchThrottlingChromium(
   profileDir: string,
 ): Promise<{ browser: Browser; process: Deno.ChildProcess }> {
@@ -63,8 +67,9 @@ async function launchThrottlingChromium(
       `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
     );
   }
-  const process = new Deno.Command(CHROMIUM, {
+  const process = new Deno.Command("setsid", {
     args: [
+      CHROMIUM,
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
@@ -93,10 +98,65 @@ async function launchThrottlingChromium(
     });
     return { browser, process };
   } catch (error) {
-    process.kill("SIGKILL");
-    await process.status;
+    await endChromium(process, "SIGKILL");
     throw error;
   }
+}
+
+/**
+ * Ends Chromium and every process of its group. Its helpers (zygotes,
+ * renderers, the storage service) outlive the main process by a moment and
+ * write to the profile meanwhile, so removing the profile as soon as the main
+ * process has exited failed in CI with "Directory not empty".
+ */
+async function endChromium(
+  process: Deno.ChildProcess,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+): Promise<void> {
+  const group = process.pid;
+  const signalGroup = (signal: Deno.Signal) => {
+    try {
+      Deno.kill(-group, signal);
+    } catch {
+      // The group has no process left to signal.
+    }
+  };
+  signalGroup(signal);
+  await process.status;
+  let killed = signal === "SIGKILL";
+  const start = performance.now();
+  while (true) {
+    const live = await liveInGroup(group);
+    if (live.length === 0) return;
+    const waited = performance.now() - start;
+    if (!killed && waited > 5000) {
+      signalGroup("SIGKILL");
+      killed = true;
+    } else if (waited > 10_000) {
+      throw new Error(
+        `Chromium's processes ${live.join(", ")} outlived SIGKILL by 5 s`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
+/** The processes of a process group that are not yet zombies, from /proc. */
+async function liveInGroup(group: number): Promise<number[]> {
+  const live: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let stat: string;
+    try {
+      stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+    } catch {
+      continue; // Ended while the directory was read.
+    }
+    // Fields after the command name: state, parent, process group.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === group && state !== "Z") live.push(Number(entry.name));
+  }
+  return live;
 }
 
 // Reads stderr until Chromium prints its DevTools address, then drains the
@@ -251,8 +311,7 @@ Deno.test("workerTimers keeps heart-beats at the negotiated rate in a hidden, th
       assertEquals(problems, []);
     } finally {
       await browser.close().catch(() => {});
-      process.kill("SIGTERM");
-      await process.status;
+      await endChromium(process);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
