@@ -1,5 +1,11 @@
 import { assertEquals } from "@std/assert";
-import { compareApi, declarationText, typeText } from "./ci/check_api.ts";
+import {
+  compareApi,
+  declarationText,
+  strictOptionals,
+  typeText,
+  widened,
+} from "./ci/check_api.ts";
 
 Deno.test("compareApi passes additions and fails a removed symbol or a changed signature", () => {
   const before = {
@@ -75,5 +81,66 @@ Deno.test("declarationText renders a function without where its types are declar
   assertEquals(
     typeText({ kind: "array", value: { kind: "keyword", value: "string" } }),
     "string[]",
+  );
+});
+
+Deno.test("compareApi takes an input's optional property that now takes undefined as kept, and only an input's", () => {
+  const before = {
+    ".": {
+      SendOptions: [
+        "interface",
+        "receipt?: boolean",
+        "on?: (e: Error) => void",
+      ],
+      Frame: ["interface", "receipt?: boolean"],
+    },
+  };
+  assertEquals(
+    compareApi(before, {
+      ".": {
+        SendOptions: [
+          "interface",
+          "receipt?: boolean | undefined",
+          "on?: ((e: Error) => void) | undefined",
+        ],
+        Frame: ["interface", "receipt?: boolean | undefined"],
+      },
+    }),
+    {
+      broken: [". Frame: changed or gone: receipt?: boolean"],
+      added: [". Frame: receipt?: boolean | undefined"],
+    },
+  );
+});
+
+Deno.test("strictOptionals lists the optional properties of inputs that do not take undefined", () => {
+  assertEquals(
+    widened("readonly a?: string"),
+    "readonly a?: string | undefined",
+  );
+  assertEquals(widened("a?: () => number"), "a?: (() => number) | undefined");
+  assertEquals(widened("a?: (() => number) | undefined"), undefined);
+  assertEquals(
+    widened("a?: Array<string | undefined>"),
+    "a?: Array<string | undefined> | undefined",
+  );
+  assertEquals(widened("a: string"), undefined);
+  assertEquals(
+    strictOptionals({
+      ".": {
+        SendOptions: [
+          "interface",
+          "receipt?: boolean",
+          "b?: string | undefined",
+        ],
+        ConnectSettings: ["interface", "url?: () => string"],
+        StompFrame: ["interface", "receipt?: boolean"],
+        sendOptions: ["function(a?: string): void"],
+      },
+    }),
+    [
+      ". SendOptions: receipt?: boolean",
+      ". ConnectSettings: url?: () => string",
+    ],
   );
 });

@@ -628,7 +628,7 @@ export class Operations
    */
   #issue<T>(
     what: string,
-    options: OperationOptions & { receipt?: boolean },
+    options: OperationOptions & { receipt?: boolean | undefined },
     prepare: (op: Operation<T>, confirmed: boolean) => Prepared<T>,
   ): Promise<T> {
     const confirmed = options.receipt === true;

@@ -132,7 +132,7 @@ export class SendRules {
   lengthless(
     destination: string,
     body: StompBody | undefined,
-    options: { readonly contentLength?: boolean },
+    options: { readonly contentLength?: boolean | undefined },
   ): boolean | TypeError {
     if (
       typeof body !== "string" || body.length === 0 ||

@@ -77,31 +77,31 @@ export interface ReconnectOptions {
    *
    * @default {10}
    */
-  retries?: number;
+  retries?: number | undefined;
   /**
    * Milliseconds before the first attempt.
    *
    * @default {500}
    */
-  initialDelay?: number;
+  initialDelay?: number | undefined;
   /**
    * The longest wait between attempts, in milliseconds.
    *
    * @default {30000}
    */
-  maxDelay?: number;
+  maxDelay?: number | undefined;
   /**
    * How much the wait grows after each failed attempt.
    *
    * @default {2}
    */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * The largest share of a wait taken off at random, from 0 to 1.
    *
    * @default {0.5}
    */
-  jitter?: number;
+  jitter?: number | undefined;
   /**
    * The random source for the jitter, returning numbers in [0, 1). If it
    * throws, that wait has no jitter and the error is a callback's (see
@@ -109,7 +109,7 @@ export interface ReconnectOptions {
    *
    * @default {Math.random}
    */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /**
    * Retry the first connection too, with the same backoff: an application
    * started a moment before its broker still connects.
@@ -121,14 +121,14 @@ export interface ReconnectOptions {
    *
    * @default {true}
    */
-  retryFirstConnect?: boolean;
+  retryFirstConnect?: boolean | undefined;
   /**
    * Milliseconds a connection must stay up before the attempt count and the
    * backoff start again from the beginning.
    *
    * @default {10000}
    */
-  stableAfter?: number;
+  stableAfter?: number | undefined;
   /**
    * Called after each failed attempt that will be retried, with why it
    * failed (the server's `StompServerError` for a refusal, even one that
@@ -137,7 +137,7 @@ export interface ReconnectOptions {
    * is caught (see `StompClientOptions.onError`, hook
    * `"reconnect.onFailedAttempt"`).
    */
-  onFailedAttempt?: (error: Error, attempt: number) => void;
+  onFailedAttempt?: ((error: Error, attempt: number) => void) | undefined;
 }
 
 /** A change of `StompClient.state`. */
@@ -232,14 +232,14 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {3}
    */
-  heartBeatGrace?: number;
+  heartBeatGrace?: number | undefined;
   /**
    * Milliseconds a connection attempt may take, from opening the transport
    * to CONNECTED; 0 waits for ever.
    *
    * @default {10000}
    */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /**
    * Milliseconds `StompClient.disconnect` may go without progress: while
    * what was issued before it is written, it gives up once nothing was
@@ -252,7 +252,7 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {10000}
    */
-  disconnectTimeout?: number;
+  disconnectTimeout?: number | undefined;
   /**
    * Milliseconds an operation that asked for a RECEIPT waits for it (from
    * the call) before it rejects with a `StompTimeoutError`; 0
@@ -260,7 +260,7 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {30000}
    */
-  receiptTimeout?: number;
+  receiptTimeout?: number | undefined;
   /**
    * Bytes issued but not yet written to the transport (see
    * `StompClient.bufferedAmount`) up to which operations are
@@ -276,7 +276,7 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {4194304}
    */
-  sendBufferSize?: number;
+  sendBufferSize?: number | undefined;
   /**
    * Over a transport whose writes cannot wait for the network because it
    * cannot tell what it still holds (`StompTransport.unpaced`: a SockJS
@@ -334,7 +334,7 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {1048576}
    */
-  unconfirmedBytes?: number;
+  unconfirmedBytes?: number | undefined;
   /**
    * The largest body `send` accepts, in bytes (text counted as UTF-8); a
    * larger one rejects with a `RangeError` and is not sent. Brokers take far
@@ -346,7 +346,7 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {67108864}
    */
-  maxSendBodyBytes?: number;
+  maxSendBodyBytes?: number | undefined;
   /**
    * Whether text bodies go with a `content-length` header by default (see
    * `ClientSendOptions.contentLength`); `false` suits ActiveMQ and Artemis
@@ -354,12 +354,12 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {true}
    */
-  textContentLength?: boolean;
+  textContentLength?: boolean | undefined;
   /**
    * Aborts the first connection, while the transport opens, CONNECTED is
    * awaited, or between retries (not the connection once open).
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Reconnect when the connection is lost (needs a transport function, not a
    * single transport). `true` uses the defaults of
@@ -367,13 +367,13 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {false}
    */
-  reconnect?: boolean | ReconnectOptions;
+  reconnect?: boolean | ReconnectOptions | undefined;
   /**
    * The default size, in messages, of each subscription's buffer.
    *
    * @default {256}
    */
-  highWaterMark?: number;
+  highWaterMark?: number | undefined;
   /**
    * The default size, in body bytes, of each subscription's buffer: once a
    * subscription holds this much unread, the client stops reading from the
@@ -383,9 +383,9 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {8388608}
    */
-  highWaterMarkBytes?: number;
+  highWaterMarkBytes?: number | undefined;
   /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
-  decodeLimits?: Partial<DecodeLimits>;
+  decodeLimits?: Partial<DecodeLimits> | undefined;
   /**
    * Keep a message body that arrived in several chunks as those chunks
    * (`message.frame.bodyChunks`, `message.frame.bodyLength`) instead of
@@ -396,13 +396,13 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {false}
    */
-  bodyChunks?: boolean;
+  bodyChunks?: boolean | undefined;
   /**
    * The clock for heart-beats, timeouts and reconnection delays.
    *
    * @default {the runtime's setTimeout, clearTimeout and performance.now}
    */
-  timers?: StompTimers;
+  timers?: StompTimers | undefined;
   /**
    * Called before every connection attempt (the first and each
    * reconnection), and awaited: what it returns replaces login, passcode,
@@ -412,9 +412,11 @@ export interface StompClientOptions extends StompSessionOptions {
    * then retries with its backoff. What is not a {@linkcode ConnectSettings}
    * (a bare string, a number for a passcode) is a `TypeError`, not retried.
    */
-  beforeConnect?: (
-    attempt: ConnectAttempt,
-  ) => ConnectSettings | void | Promise<ConnectSettings | void>;
+  beforeConnect?:
+    | ((
+      attempt: ConnectAttempt,
+    ) => ConnectSettings | void | Promise<ConnectSettings | void>)
+    | undefined;
   /**
    * Takes each MESSAGE frame for a subscription the client does not have:
    * one it unsubscribed (messages the server sent before it read the
@@ -424,7 +426,7 @@ export interface StompClientOptions extends StompSessionOptions {
    * it, each such message is reported to `onError` as a
    * `StompUnhandledMessageError` (carrying the frame) and dropped.
    */
-  onUnhandledMessage?: (frame: StompFrame) => void;
+  onUnhandledMessage?: ((frame: StompFrame) => void) | undefined;
   /**
    * Where `StompClient.request` has replies sent: `"temp-queue"` names a
    * `/temp-queue/` destination in `reply-to` and takes the replies the
@@ -436,19 +438,19 @@ export interface StompClientOptions extends StompSessionOptions {
    *
    * @default {"auto"}
    */
-  replyMode?: "auto" | "temp-queue" | "subscription";
+  replyMode?: "auto" | "temp-queue" | "subscription" | undefined;
   /**
    * The destination of the replies of `StompClient.request` in the
    * `"subscription"` mode: one the client alone reads.
    *
    * @default {on RabbitMQ "/exchange/amq.direct/stomper-replies-" and a random id (an exclusive queue bound to amq.direct); elsewhere "/temp-queue/stomper-" and a random id (a temporary queue ActiveMQ and Artemis delete with the connection)}
    */
-  replyDestination?: string;
+  replyDestination?: string | undefined;
   /**
    * Called on every change of `StompClient.state`, with the client in
    * `change.client`. What it throws is caught (see `onError`).
    */
-  onStateChange?: (change: StompStateChange) => void;
+  onStateChange?: ((change: StompStateChange) => void) | undefined;
   /**
    * The one place where every error of the client arrives, whether or not
    * anyone awaits the operation it ends: each ERROR frame (as a
@@ -471,7 +473,7 @@ export interface StompClientOptions extends StompSessionOptions {
    * connection (`beforeConnect` is part of connecting: its error fails the
    * attempt instead).
    */
-  onError?: (error: Error) => void;
+  onError?: ((error: Error) => void) | undefined;
   /**
    * Called with every frame and heart-beat in and out, in wire order, with
    * its exact size and secret headers such as `passcode` redacted (see
@@ -479,19 +481,19 @@ export interface StompClientOptions extends StompSessionOptions {
    * Something it throws is caught and reported (see `onError`), and the
    * connection goes on. Unset, tracing costs nothing.
    */
-  trace?: (event: StompTraceEvent) => void;
+  trace?: ((event: StompTraceEvent) => void) | undefined;
   /**
    * More header names whose values the trace shows as `***` (compared
    * without case), beyond those `redactFrame` hides by pattern: for a
    * broker's or an application's own credential header.
    */
-  redactHeaders?: readonly string[];
+  redactHeaders?: readonly string[] | undefined;
 }
 
 /** Options of `StompClient.connectUrl`. */
 export interface ConnectUrlOptions extends StompClientOptions {
   /** Options for the transport (CA certificates, WebSocket message type, ...). */
-  transport?: OpenTransportOptions;
+  transport?: OpenTransportOptions | undefined;
 }
 
 /**
@@ -507,9 +509,9 @@ export interface OperationOptions {
    *
    * @default {the client's receiptTimeout with a receipt, otherwise 0}
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Cancels the operation: it rejects at once with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Options of `StompClient.send`. */
@@ -520,15 +522,15 @@ export interface ClientSendOptions extends OperationOptions {
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** The MIME type of the body, such as `application/json`. */
-  contentType?: string;
+  contentType?: string | undefined;
   /**
    * Extra headers for the SEND frame. Not `destination`, `receipt`,
    * `content-length`, nor `content-type` with `contentType`: the client
    * writes those (a `TypeError`).
    */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
   /**
    * Whether a text body goes with a `content-length` header. `false` leaves
    * it out, so that ActiveMQ and Artemis deliver a JMS TextMessage rather
@@ -537,7 +539,7 @@ export interface ClientSendOptions extends OperationOptions {
    *
    * @default {the client's textContentLength}
    */
-  contentLength?: boolean;
+  contentLength?: boolean | undefined;
 }
 
 /** Options of `StompClient.request`. */
@@ -548,21 +550,21 @@ export interface RequestOptions extends OperationOptions {
    *
    * @default {the client's receiptTimeout}
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /** The MIME type of the body, such as `application/json`. */
-  contentType?: string;
+  contentType?: string | undefined;
   /**
    * Extra headers for the SEND frame (`reply-to` and `correlation-id` are
    * the request's own).
    */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
   /**
    * Whether a text body goes with a `content-length` header (see
    * `ClientSendOptions.contentLength`).
    *
    * @default {the client's textContentLength}
    */
-  contentLength?: boolean;
+  contentLength?: boolean | undefined;
 }
 
 /** Options of `StompClient.reply`. */
@@ -577,26 +579,26 @@ export interface ClientSubscribeOptions extends OperationOptions {
    *
    * @default {"auto"}
    */
-  ack?: AckMode;
+  ack?: AckMode | undefined;
   /**
    * Wait for the server's RECEIPT before resolving.
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /**
    * Extra SUBSCRIBE headers, such as `{ "prefetch-count": "10" }` for
    * RabbitMQ or `{ "activemq.prefetchSize": "10" }` for ActiveMQ. Not
    * `id`: the client numbers subscriptions (a `TypeError`).
    */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
   /**
    * The most messages buffered for this subscription before the client
    * stops reading from the connection.
    *
    * @default {the client's highWaterMark}
    */
-  highWaterMark?: number;
+  highWaterMark?: number | undefined;
   /**
    * The most body bytes buffered for this subscription before the client
    * stops reading from the connection (a larger single message is still
@@ -604,7 +606,7 @@ export interface ClientSubscribeOptions extends OperationOptions {
    *
    * @default {the client's highWaterMarkBytes}
    */
-  highWaterMarkBytes?: number;
+  highWaterMarkBytes?: number | undefined;
 }
 
 /** Options of `StompClient.begin`. */
@@ -614,9 +616,9 @@ export interface BeginOptions extends OperationOptions {
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** Extra headers for the BEGIN frame. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /** Options of `StompClient.disconnect`. */
@@ -629,14 +631,14 @@ export interface DisconnectOptions {
    *
    * @default {the client's disconnectTimeout}
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * Stops waiting: the connection is closed at once and the promise rejects
    * with the signal's reason.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Extra headers for the DISCONNECT frame. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /** Options of `StompSubscription.drain` and `StompClient.drain`. */
@@ -652,10 +654,10 @@ export interface DrainOptions {
    *
    * @default {20000}
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * Stops waiting, as the timeout does, rejecting with the signal's
    * reason.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }

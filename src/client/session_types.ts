@@ -34,33 +34,33 @@ export interface StompSessionOptions {
    *
    * @default {"/"}
    */
-  host?: string;
+  host?: string | undefined;
   /** The user name. */
-  login?: string;
+  login?: string | undefined;
   /** The password. */
-  passcode?: string;
+  passcode?: string | undefined;
   /**
    * The versions offered, in `accept-version`.
    *
    * @default {["1.0", "1.1", "1.2"]}
    */
-  acceptVersion?: readonly StompVersion[];
+  acceptVersion?: readonly StompVersion[] | undefined;
   /**
    * Heart-beats offered, in milliseconds: `[client sends every, client wants
    * every]`; 0 turns a direction off.
    *
    * @default {[10000, 10000]}
    */
-  heartBeat?: HeartBeat;
+  heartBeat?: HeartBeat | undefined;
   /** Extra CONNECT headers, appended after the session's own. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
   /**
    * The command that opens the session: `STOMP` (STOMP 1.1+, which servers
    * can tell apart from HTTP) or `CONNECT` (understood by every server).
    *
    * @default {"CONNECT"}
    */
-  command?: "CONNECT" | "STOMP";
+  command?: "CONNECT" | "STOMP" | undefined;
 }
 
 /**
@@ -114,17 +114,17 @@ export interface SessionBeginOutput extends SessionOutput {
 /** Options of the session's operations that can ask for a RECEIPT. */
 export interface SessionReceiptOptions {
   /** Whether to ask the server for a RECEIPT. */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** Extra headers, appended after the frame's own. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /** Options of {@linkcode StompSession.send}. */
 export interface SessionSendOptions extends SessionReceiptOptions {
   /** The MIME type of the body. */
-  contentType?: string;
+  contentType?: string | undefined;
   /** The transaction the message belongs to. */
-  transaction?: string;
+  transaction?: string | undefined;
 }
 
 /** Options of {@linkcode StompSession.subscribe}. */
@@ -134,25 +134,25 @@ export interface SessionSubscribeOptions extends SessionReceiptOptions {
    *
    * @default {"auto"}
    */
-  ack?: AckMode;
+  ack?: AckMode | undefined;
 }
 
 /** Options of {@linkcode StompSession.resubscribe}. */
 export interface ResubscribeOptions {
   /** Restores only the subscriptions for which this returns `true`. */
-  only?: (subscription: SessionSubscription) => boolean;
+  only?: ((subscription: SessionSubscription) => boolean) | undefined;
   /**
    * Whether each SUBSCRIBE asks for a RECEIPT.
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
 }
 
 /** Options of {@linkcode StompSession.ack} and {@linkcode StompSession.nack}. */
 export interface SessionAckOptions extends SessionReceiptOptions {
   /** The transaction the acknowledgement belongs to. */
-  transaction?: string;
+  transaction?: string | undefined;
 }
 
 /** The server accepted the session. */

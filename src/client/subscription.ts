@@ -17,9 +17,9 @@ export interface UnsubscribeOptions extends OperationOptions {
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** Extra headers for the UNSUBSCRIBE frame. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /**
@@ -185,9 +185,9 @@ export interface MessageAckOptions extends OperationOptions {
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** Extra headers for the ACK or NACK frame (RabbitMQ reads `requeue`). */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /**

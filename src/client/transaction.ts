@@ -17,18 +17,18 @@ export interface TransactionSendOptions extends OperationOptions {
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** The MIME type of the body. */
-  contentType?: string;
+  contentType?: string | undefined;
   /** Extra headers for the SEND frame. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
   /**
    * Whether a text body goes with a `content-length` header; `false` leaves
    * it out (see the client's `send`).
    *
    * @default {the client's textContentLength}
    */
-  contentLength?: boolean;
+  contentLength?: boolean | undefined;
 }
 
 /** Options of {@linkcode StompTransaction.commit} and {@linkcode StompTransaction.abort}. */
@@ -38,9 +38,9 @@ export interface TransactionEndOptions extends OperationOptions {
    *
    * @default {false}
    */
-  receipt?: boolean;
+  receipt?: boolean | undefined;
   /** Extra headers for the COMMIT or ABORT frame. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /** The states of a {@linkcode StompTransaction}. */

@@ -21,7 +21,7 @@ export interface WorkerTimersOptions {
    *
    * @default {true}
    */
-  fallback?: boolean;
+  fallback?: boolean | undefined;
 }
 
 /**

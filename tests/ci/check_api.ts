@@ -11,6 +11,11 @@
 //
 // Locations, documentation and where a type is declared are left out, so
 // moving code between files changes nothing.
+//
+// Options objects are inputs: every optional property of an interface named
+// `...Options`, `...Overrides` or `...Settings` must take `undefined` (so that
+// a caller under `exactOptionalPropertyTypes` can forward a value it may not
+// have), and giving one `| undefined` where it had none is compatible.
 
 const ROOT = new URL("../../", import.meta.url);
 const SNAPSHOT = new URL("tests/api/snapshot.json", ROOT);
@@ -340,7 +345,57 @@ export async function currentApi(): Promise<ApiSnapshot> {
   return api;
 }
 
-/** What changed from `before` to `after`: removals break, additions do not. */
+/** Interfaces whose objects callers build and hand to the library. */
+export const INPUT = /(Options|Overrides|Settings)$/;
+
+/** An optional property's line: its name part and its type. */
+const OPTIONAL = /^((?:readonly )?[^\s:(]+\?): (.*)$/;
+
+/** Whether a type, as rendered, takes `undefined` at its top level. */
+function takesUndefined(type: string): boolean {
+  let depth = 0;
+  const arrowless = type.replaceAll("=>", " ");
+  for (const part of arrowless.split(/([()<>[\]{}])|\s\|\s/)) {
+    if (part === undefined || part === "") continue;
+    if ("(<[{".includes(part)) depth++;
+    else if (")>]}".includes(part)) depth--;
+    else if (depth === 0 && part.trim() === "undefined") return true;
+  }
+  return false;
+}
+
+/** `line` (an optional property) with `| undefined` added to its type. */
+export function widened(line: string): string | undefined {
+  const match = OPTIONAL.exec(line);
+  if (match === null || takesUndefined(match[2]!)) return undefined;
+  const type = match[2]!.includes("=>") ? `(${match[2]})` : match[2];
+  return `${match[1]}: ${type} | undefined`;
+}
+
+/**
+ * The optional properties of input interfaces (see {@linkcode INPUT}) whose
+ * type does not take `undefined`, one line each.
+ */
+export function strictOptionals(api: ApiSnapshot): string[] {
+  const found: string[] = [];
+  for (const [entry, symbols] of Object.entries(api)) {
+    for (const [name, lines] of Object.entries(symbols)) {
+      if (!INPUT.test(name) || lines[0] !== "interface") continue;
+      for (const line of lines.slice(1)) {
+        if (widened(line) !== undefined) {
+          found.push(`${entry} ${name}: ${line}`);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * What changed from `before` to `after`: removals break, additions do not.
+ * An input interface's optional property that now takes `undefined` too is
+ * the same to every caller, and is neither.
+ */
 export function compareApi(
   before: ApiSnapshot,
   after: ApiSnapshot,
@@ -359,13 +414,17 @@ export function compareApi(
         broken.push(`${entry} ${name}: no longer exported`);
         continue;
       }
+      const input = INPUT.test(name);
+      const kept = new Set<string>();
       for (const line of lines) {
-        if (!current.includes(line)) {
-          broken.push(`${entry} ${name}: changed or gone: ${line}`);
-        }
+        const wider = input ? widened(line) : undefined;
+        if (current.includes(line)) kept.add(line);
+        else if (wider !== undefined && current.includes(wider)) {
+          kept.add(wider);
+        } else broken.push(`${entry} ${name}: changed or gone: ${line}`);
       }
       for (const line of current) {
-        if (!lines.includes(line)) added.push(`${entry} ${name}: ${line}`);
+        if (!kept.has(line)) added.push(`${entry} ${name}: ${line}`);
       }
     }
     for (const name of Object.keys(now)) {
