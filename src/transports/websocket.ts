@@ -367,12 +367,25 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
   });
 
   let errorDetail: string | undefined;
+  // A browser closes the sockets of a page it freezes (a background tab) or
+  // puts in the back-forward cache, and says so only in its console; the
+  // close event comes when the page runs again. A message read after the
+  // freeze shows the socket outlived it.
+  const page = (globalThis as { document?: Partial<EventTarget> }).document;
+  const watchesPage = typeof page?.addEventListener === "function";
+  let frozen = false;
+  const onFreeze = () => frozen = true;
+  if (watchesPage) page!.addEventListener!("freeze", onFreeze);
   const closedError = (context: string) => {
     const options: WebSocketClosedErrorOptions = {
       wasClean: closeEvent?.wasClean ?? false,
       context,
     };
-    if (errorDetail !== undefined) options.detail = errorDetail;
+    const detail = errorDetail ??
+      (frozen
+        ? "the browser closed it while the page was frozen or in the back-forward cache"
+        : undefined);
+    if (detail !== undefined) options.detail = detail;
     return new WebSocketClosedError(
       closeEvent?.code ?? 1006,
       closeEvent?.reason ?? "",
@@ -386,6 +399,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
   };
 
   const onMessage = (event: Event) => {
+    frozen = false;
     if (readableDone) return;
     const data: unknown = (event as MessageEvent).data;
     if (data instanceof ArrayBuffer) {
@@ -412,6 +426,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     socket.removeEventListener("message", onMessage);
     socket.removeEventListener("error", onError);
     socket.removeEventListener("close", onClose);
+    if (watchesPage) page!.removeEventListener!("freeze", onFreeze);
     resolveClosed(closeEvent);
     for (const wake of sleepers) wake();
     if (readableDone) return;

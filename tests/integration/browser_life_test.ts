@@ -1,0 +1,209 @@
+// A page's life around a connected StompClient, in headless Chromium: what
+// the browser does to a WebSocket that the page's user never sees coming (the
+// tab frozen in the background, the network gone, a text message the browser
+// refuses), and whether the client's error says what happened. The browser
+// gives a page no reason for any of these (its error event is empty; only the
+// console says), so the transport tells them apart by what it saw.
+//
+// Chromium is launched with a DevTools port and driven through
+// playwright-core's connectOverCDP with `noDefaults`, as in
+// worker_timers_test.ts: a page Playwright launches itself gets focus
+// emulation, which keeps every page visible, and Chromium freezes only a
+// hidden page.
+
+import { assertEquals } from "@std/assert";
+import { chromium } from "npm:playwright-core@1";
+import type { Browser, Page } from "npm:playwright-core@1";
+import { serveFiles } from "./_browser.ts";
+import { bundle } from "./_bundle.ts";
+import { StompTestBroker } from "../../src/testing/mod.ts";
+import { sleep, within } from "../_helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+const HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>stomper browser life test</title>
+    <link rel="icon" href="data:,">
+    <script type="module" src="./page.js"></script>
+  </head>
+  <body>stomper browser life test</body>
+</html>
+`;
+
+/** Chromium, its pages served from 127.0.0.1, ended with its process group. */
+interface Chromium extends AsyncDisposable {
+  browser: Browser;
+  /** Opens the test page and waits for its script. */
+  open(): Promise<Page>;
+  /** Everything the pages wrote to the console, as "type: text". */
+  console: string[];
+}
+
+async function startChromium(): Promise<Chromium> {
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(
+      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "stomper-browser-life-" });
+  const pageJs = await bundle(
+    "tests/integration/browser_life/page.ts",
+    `${dir}/page.js`,
+  );
+  const server = serveFiles({
+    "/": [HTML, "text/html; charset=utf-8"],
+    "/page.js": [pageJs, "text/javascript; charset=utf-8"],
+  });
+  // A process group of its own, so that ending it ends its helpers too.
+  const process = new Deno.Command("setsid", {
+    args: [
+      CHROMIUM,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${dir}/profile`,
+      "--remote-debugging-address=127.0.0.1",
+      "--remote-debugging-port=0",
+      "about:blank",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const end = async () => {
+    try {
+      Deno.kill(-process.pid, "SIGKILL");
+    } catch {
+      // The group has no process left.
+    }
+    await process.status;
+    await server.shutdown();
+    // Chromium's helpers may write to the profile for a moment after.
+    for (let i = 0;; i++) {
+      try {
+        await Deno.remove(dir, { recursive: true });
+        break;
+      } catch (error) {
+        if (i === 20) throw error;
+        await sleep(100);
+      }
+    }
+  };
+  try {
+    const endpoint = await within(
+      devToolsEndpoint(process.stderr),
+      20_000,
+      "Chromium's DevTools address",
+    );
+    const browser = await chromium.connectOverCDP(endpoint, {
+      noDefaults: true,
+    });
+    const messages: string[] = [];
+    return {
+      browser,
+      console: messages,
+      async open() {
+        const page = await browser.contexts()[0]!.newPage();
+        page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
+        page.on("pageerror", (e) => messages.push(`page error: ${e}`));
+        await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+        await page.waitForFunction(() => "stomper" in globalThis);
+        return page;
+      },
+      async [Symbol.asyncDispose]() {
+        await browser.close().catch(() => {});
+        await end();
+      },
+    };
+  } catch (error) {
+    await end();
+    throw error;
+  }
+}
+
+// Reads stderr until Chromium prints its DevTools address, then drains it.
+async function devToolsEndpoint(
+  stderr: ReadableStream<Uint8Array<ArrayBuffer>>,
+): Promise<string> {
+  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`Chromium exited before listening:\n${text}`);
+    text += value;
+    const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
+    if (match !== null) {
+      (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
+      return match[1]!;
+    }
+  }
+}
+
+// What the page's client saw, collected in the page.
+type Seen = { states: string[] };
+
+/** The state changes (with their errors) the page's client has reported. */
+function seen(page: Page): Promise<Seen> {
+  return page.evaluate(() => (globalThis as unknown as { seen: Seen }).seen);
+}
+
+Deno.test("WebSocketTransport in Chromium names a page frozen in the background as why its connection closed, and StompClient reconnects on thaw", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  await using browser = await startChromium();
+  const page = await browser.open();
+  await page.evaluate(async (url) => {
+    const { StompClient } = (globalThis as unknown as {
+      stomper: typeof import("../../src/browser.ts");
+    }).stomper;
+    const seen: Seen = { states: [] };
+    (globalThis as unknown as { seen: Seen }).seen = seen;
+    await StompClient.connectUrl(url, {
+      heartBeat: [1000, 1000],
+      reconnect: { initialDelay: 100 },
+      onStateChange({ state, error }) {
+        seen.states.push(
+          error === undefined ? state : `${state}: ${error.message}`,
+        );
+      },
+    });
+  }, broker.webSocketUrl!);
+  // Chromium freezes only a hidden page: another tab in front hides it.
+  const front = await browser.browser.contexts()[0]!.newPage();
+  await front.bringToFront();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Page.enable");
+  await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
+  await sleep(500);
+  await cdp.send("Page.setWebLifecycleState", { state: "active" });
+  // Polled: a hidden page runs no animation frames, waitForFunction's default.
+  await within(
+    page.waitForFunction(
+      () => (globalThis as unknown as { seen: Seen }).seen.states.length >= 3,
+      undefined,
+      { polling: 100 },
+    ),
+    10_000,
+    "the client to reconnect after the thaw",
+  ).catch(async (error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(await seen(page))}`);
+  });
+  const { states } = await seen(page);
+  assertEquals(states.length, 3, states.join("\n"));
+  assertEquals(states[0], "connected");
+  assertEquals(
+    states[1],
+    "reconnecting: Connection lost: WebSocket closed with code 1006 (the browser closed it while the page was frozen or in the back-forward cache)",
+  );
+  assertEquals(states[2], "connected");
+});
