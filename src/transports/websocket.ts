@@ -384,6 +384,12 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     const detail = errorDetail ??
       (frozen
         ? "the browser closed it while the page was frozen or in the back-forward cache"
+        : failedOpen
+        ? `the browser failed the connection, its console says why${
+          textSeen
+            ? "; on a text-mode endpoint, most likely a text message with invalid UTF-8"
+            : ""
+        }`
         : undefined);
     if (detail !== undefined) options.detail = detail;
     return new WebSocketClosedError(
@@ -392,10 +398,17 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
       options,
     );
   };
+  // An error event on an open socket: the runtime failed the connection
+  // itself (a text message that is not UTF-8, a protocol error), where a
+  // dropped connection only closes. Browsers say why in the console only.
+  let isOpen = socket.readyState === OPEN;
+  let failedOpen = false;
+  let textSeen = false;
   const onError = (event: Event) => {
     // Browsers say nothing about the cause; Deno's ErrorEvent does.
     const message = (event as Partial<ErrorEvent>).message;
     if (typeof message === "string" && message !== "") errorDetail = message;
+    else if (isOpen) failedOpen = true;
   };
 
   const onMessage = (event: Event) => {
@@ -405,6 +418,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     if (data instanceof ArrayBuffer) {
       controller.enqueue(new Uint8Array(data));
     } else if (typeof data === "string") {
+      textSeen = true;
       controller.enqueue(utf8Encoder.encode(data));
     } else {
       readableDone = true;
@@ -450,6 +464,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     : new Promise<boolean>((resolve) => {
       // Removed by hand: SockJS's addEventListener takes no options.
       const onOpen = () => {
+        isOpen = true;
         socket.removeEventListener("open", onOpen);
         resolve(true);
       };

@@ -16,8 +16,11 @@ import { chromium } from "npm:playwright-core@1";
 import type { Browser, Page } from "npm:playwright-core@1";
 import { serveFiles } from "./_browser.ts";
 import { bundle } from "./_bundle.ts";
+import { BROKERS, withGuest } from "./_client.ts";
+import { assertReachable } from "./_codec_session.ts";
+import { StompClient } from "../../mod.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
-import { sleep, within } from "../_helpers.ts";
+import { sleep, uniqueQueue, within } from "../_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -206,4 +209,63 @@ Deno.test("WebSocketTransport in Chromium names a page frozen in the background 
     "reconnecting: Connection lost: WebSocket closed with code 1006 (the browser closed it while the page was frozen or in the back-forward cache)",
   );
   assertEquals(states[2], "connected");
+});
+
+Deno.test("WebSocketTransport in Chromium says the browser failed a text-mode connection, and StompClient names a binary body as the likely cause", async () => {
+  await assertReachable(BROKERS.rabbitmqWsText, "RabbitMQ Web-STOMP (text)");
+  await using browser = await startChromium();
+  const page = await browser.open();
+  const queue = uniqueQueue("browser-life-utf8");
+  await page.evaluate(async ([url, queue]) => {
+    const { StompClient } = (globalThis as unknown as {
+      stomper: typeof import("../../src/browser.ts");
+    }).stomper;
+    const seen: Seen = { states: [] };
+    (globalThis as unknown as { seen: Seen }).seen = seen;
+    const client = await StompClient.connectUrl(url, {
+      login: "guest",
+      passcode: "guest",
+      heartBeat: [0, 0],
+      onStateChange({ state, error }) {
+        seen.states.push(
+          error === undefined ? state : `${state}: ${error.message}`,
+        );
+      },
+    });
+    await client.subscribe(queue, { receipt: true });
+    // A text message first: the endpoint speaks text.
+    await client.send(queue, "text first", { receipt: true });
+  }, [BROKERS.rabbitmqWsText, queue] as const);
+  // A publisher elsewhere (on the same RabbitMQ node, whose TCP port is not
+  // open) sends a body that is not UTF-8.
+  {
+    await using publisher = await StompClient.connectUrl(
+      withGuest(BROKERS.rabbitmqWsText),
+    );
+    await publisher.send(queue, new Uint8Array([0xff, 0xfe]), {
+      receipt: true,
+    });
+  }
+  await within(
+    page.waitForFunction(
+      () => (globalThis as unknown as { seen: Seen }).seen.states.length >= 2,
+      undefined,
+      { polling: 100 },
+    ),
+    10_000,
+    "the client to lose its connection",
+  ).catch(async (error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(await seen(page))}`);
+  });
+  const { states } = await seen(page);
+  assertEquals(states, [
+    "connected",
+    "closed: Connection lost: WebSocket closed with code 1006 (the browser failed the connection, its console says why; on a text-mode endpoint, most likely a text message with invalid UTF-8): the server sent a text message that is not UTF-8: a binary body published to a text-mode endpoint (such as RabbitMQ's Web-STOMP with ws_frame = text) reaches its consumers so; publish binary bodies over TCP or a binary-mode endpoint",
+  ]);
+  // What the browser's console said, which the page cannot read.
+  assertEquals(
+    browser.console.filter((line) => line.includes("UTF-8")).length,
+    1,
+    browser.console.join("\n"),
+  );
 });
