@@ -743,11 +743,21 @@ export async function connectWebSocket(
         cause instanceof WebSocketClosedError && !cause.wasClean &&
         (cause.code === 1006 || cause.code === 0)
       ) {
-        // Browsers hide why (refused, unreachable, upgrade rejected); Deno tells.
+        // Browsers hide why (refused, unreachable, upgrade rejected) but in
+        // their console, and know whether they are offline; Deno tells.
+        const browser = globalThis.navigator as
+          | { onLine?: boolean; userAgent?: string }
+          | undefined;
         detail = `the connection failed${
-          failure === undefined
-            ? " (refused, unreachable, or the upgrade was rejected)"
-            : ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
+          failure !== undefined
+            ? ` (${tlsPart?.describe(failure, parsed.hostname) ?? failure})`
+            : browser?.onLine === false
+            ? " (the browser is offline)"
+            : ` (refused, unreachable, or the upgrade was rejected${
+              /^Mozilla\//.test(browser?.userAgent ?? "")
+                ? "; the browser's console says which"
+                : ""
+            })`
         }`;
         if (failure !== undefined) detail += failureHint(parsed, failure);
       } else {

@@ -269,3 +269,50 @@ Deno.test("WebSocketTransport in Chromium says the browser failed a text-mode co
     browser.console.join("\n"),
   );
 });
+
+Deno.test("connectWebSocket in Chromium says the browser is offline, and where a browser tells why a connection failed", async () => {
+  await using broker = StompTestBroker.listen({ webSocket: true });
+  await using browser = await startChromium();
+  const page = await browser.open();
+  const connect = (url: string) =>
+    page.evaluate(async (url) => {
+      const { StompClient } = (globalThis as unknown as {
+        stomper: typeof import("../../src/browser.ts");
+      }).stomper;
+      try {
+        const client = await StompClient.connectUrl(url);
+        await client.disconnect();
+        return "connected";
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    }, url);
+  const url = broker.webSocketUrl!;
+  const cdp = await page.context().newCDPSession(page);
+  const network = (offline: boolean) =>
+    cdp.send("Network.emulateNetworkConditions", {
+      offline,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+  await cdp.send("Network.enable");
+  await network(true);
+  assertEquals(
+    await connect(url),
+    `StompConnectionError: Cannot connect to "${url}": the connection failed (the browser is offline)`,
+  );
+  await network(false);
+  assertEquals(await connect(url), "connected");
+  // A path the server does not serve: the browser tells only its console.
+  const wrongPath = url.replace(/\/ws$/, "/stomp");
+  assertEquals(
+    await connect(wrongPath),
+    `StompConnectionError: Cannot connect to "${wrongPath}": the connection failed (refused, unreachable, or the upgrade was rejected; the browser's console says which)`,
+  );
+  assertEquals(
+    browser.console.filter((line) => line.includes(wrongPath)).length,
+    1,
+    browser.console.join("\n"),
+  );
+});
