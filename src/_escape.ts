@@ -99,13 +99,13 @@ export function escapeHeader(
 
 /**
  * Decodes escape sequences in one pass. Returns the index of the offending
- * backslash as a negative number minus one when a sequence is undefined for
- * the version (`\t`, a trailing `\`, or `\r` under 1.1).
+ * backslash as a negative number minus one when a sequence is undefined
+ * (`\t`, a trailing `\`). `\r` is read as CR under 1.1 too, though only
+ * 1.2 defines it: RabbitMQ writes a CR that a 1.2 client sent as `\r` to
+ * 1.1 consumers as well, and refusing it would end their connection at every
+ * redelivery of that message.
  */
-export function unescapeHeader(
-  text: string,
-  version: StompVersion,
-): string | number {
+export function unescapeHeader(text: string): string | number {
   const start = text.indexOf("\\");
   if (start === -1) return text;
   let out = text.slice(0, start);
@@ -119,7 +119,7 @@ export function unescapeHeader(
     if (next === "n") out += "\n";
     else if (next === "c") out += ":";
     else if (next === "\\") out += "\\";
-    else if (next === "r" && version === "1.2") out += "\r";
+    else if (next === "r") out += "\r";
     else return -1 - i;
     i++;
   }

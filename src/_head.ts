@@ -262,7 +262,6 @@ export class HeadParser {
         escaped,
         end,
         offset - start,
-        version,
       );
     }
     // Nothing to unescape: the headers keep the text and slice a name or
@@ -301,7 +300,6 @@ export class HeadParser {
     escaped: boolean,
     end: number,
     base: number,
-    version: StompVersion,
   ): number {
     const marks = this.#marks;
     const list: string[] = new Array(2 * lines);
@@ -322,8 +320,8 @@ export class HeadParser {
       let name = text.slice(lineStart, colon);
       let value = text.slice(colon + 1, lineEnd);
       if (escaped) {
-        const n = unescapeHeader(name, version);
-        const v = unescapeHeader(value, version);
+        const n = unescapeHeader(name);
+        const v = unescapeHeader(value);
         if (typeof n === "number" || typeof v === "number") {
           const [part, index] = typeof n === "number"
             ? [name, -1 - n]

@@ -184,13 +184,16 @@ Deno.test("StompDecoder unescapes 1.2 headers in one pass", () => {
   assertEquals(out.frames[0]?.headers, [["k:ey", "a\\nb"], ["all", "\r\n:\\"]]);
 });
 
-Deno.test("StompDecoder unescapes 1.1 headers and refuses \\r there", () => {
+Deno.test("StompDecoder unescapes 1.1 headers, \\r too (RabbitMQ writes it to 1.1 clients)", () => {
   const ok = decodeAllWays("MESSAGE\nk:a\\nb\\c\\\\\n\n\0", { version: "1.1" });
   assertEquals(ok.frames[0]?.headers, [["k", "a\nb:\\"]]);
-  const bad = decodeAllWays("MESSAGE\nk:a\\rb\n\n\0", { version: "1.1" });
+  // Only 1.2 defines \r; RabbitMQ writes a CR as \r under 1.1 as well.
+  const cr = decodeAllWays("MESSAGE\nk:a\\rb\n\n\0", { version: "1.1" });
+  assertEquals(cr.frames[0]?.headers, [["k", "a\rb"]]);
+  const bad = decodeAllWays("MESSAGE\nk:a\\tb\n\n\0", { version: "1.1" });
   assertEquals(
     bad.thrown?.message,
-    'Undefined escape sequence "\\\\r" in header line "k:a\\\\rb" at byte 8',
+    'Undefined escape sequence "\\\\t" in header line "k:a\\\\tb" at byte 8',
   );
 });
 
