@@ -13,7 +13,9 @@ import {
 } from "../builders.ts";
 import { StompDecoder } from "../decoder.ts";
 import { encodeFrame } from "../encoder.ts";
-import type { StompFrame, StompVersion } from "../frame.ts";
+import { escapeHeader } from "../_escape.ts";
+import { StompFrame, type StompVersion } from "../frame.ts";
+import { StompHeaders } from "../headers.ts";
 import {
   HeartBeatScheduler,
   type HeartBeatTimers,
@@ -293,7 +295,36 @@ export class BrokerSession {
       subscription.unacked.push(delivery);
       this.#deliveries.set(ackId, delivery);
     }
-    this.#send(frame);
+    this.#write(this.#messageBytes(frame));
+  }
+
+  /**
+   * A MESSAGE in this session's version. A header that version cannot carry
+   * (sent by a client of a later one: LF under 1.0, a value ending in CR
+   * under 1.1) is written in 1.2's escaped form, as RabbitMQ writes it, so
+   * that neither the publisher nor the subscriber loses its connection.
+   */
+  #messageBytes(frame: StompFrame): Uint8Array {
+    try {
+      return this.#frameBytes(frame);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+    }
+    if (this.#version !== "1.0") return this.#frameBytes(frame, "1.2");
+    const headers: [string, string][] = [];
+    for (const [name, value] of frame.headers) {
+      headers.push([
+        name.includes("\n") || name.includes(":")
+          ? escapeHeader(name, true, true, "1.2", "MESSAGE")
+          : name,
+        value.includes("\n") || value.endsWith("\r")
+          ? escapeHeader(value, false, true, "1.2", "MESSAGE")
+          : value,
+      ]);
+    }
+    return this.#frameBytes(
+      new StompFrame("MESSAGE", new StompHeaders(headers), frame.body),
+    );
   }
 
   /** A subscription ended: its unacknowledged messages go back. */
@@ -612,8 +643,8 @@ export class BrokerSession {
     this.#write(this.#frameBytes(frame));
   }
 
-  #frameBytes(frame: StompFrame): Uint8Array {
-    const bytes = encodeFrame(frame, { version: this.#version });
+  #frameBytes(frame: StompFrame, version = this.#version): Uint8Array {
+    const bytes = encodeFrame(frame, { version });
     if (!this.#options.eolAfterFrame) return bytes;
     // One write (one WebSocket message) per frame, its EOL included, as
     // RabbitMQ's Web-STOMP sends them.
