@@ -121,3 +121,27 @@ for (const kind of ["topic", "queue"] as const) {
     for (const [, client] of subscribers) await client[Symbol.asyncDispose]();
   });
 }
+
+Deno.test("StompTestBroker refuses an ACK in another version's form with an ERROR naming the header its version needs", async () => {
+  await using broker = StompTestBroker.listen();
+  const cases = [
+    [
+      "1.2",
+      "message-id:m-1\nsubscription:s",
+      "Missing id header",
+      "ACK needs an id header under STOMP 1.2 (the MESSAGE's ack header); message-id is the form of STOMP 1.0 and 1.1",
+    ],
+    [
+      "1.1",
+      "id:x",
+      "Missing message-id header",
+      "ACK needs a message-id header under STOMP 1.1; id is the form of STOMP 1.2",
+    ],
+  ] as const;
+  for (const [version, ackHeaders, message, body] of cases) {
+    await using client = await RawClient.connect(broker, version);
+    await client.write(`ACK\n${ackHeaders}\n\n\0`);
+    const error = await client.until((f) => f.command === "ERROR");
+    assertEquals([error.headers.get("message"), error.text], [message, body]);
+  }
+});

@@ -562,11 +562,21 @@ export class BrokerSession {
     let delivery: Delivery | undefined;
     let described: string;
     if (this.#version === "1.2") {
-      const id = this.#required(frame, "id");
+      const id = this.#required(
+        frame,
+        "id",
+        " under STOMP 1.2 (the MESSAGE's ack header); message-id is the form of STOMP 1.0 and 1.1",
+      );
       delivery = this.#deliveries.get(id);
       described = `ack id ${JSON.stringify(id)}`;
     } else {
-      const messageId = this.#required(frame, "message-id");
+      const messageId = this.#required(
+        frame,
+        "message-id",
+        this.#version === "1.1"
+          ? " under STOMP 1.1; id is the form of STOMP 1.2"
+          : "",
+      );
       const subscriptionId = headers.get("subscription");
       described = `message-id ${JSON.stringify(messageId)}`;
       const candidates = subscriptionId === undefined
@@ -628,12 +638,14 @@ export class BrokerSession {
     return ops;
   }
 
-  #required(frame: StompFrame, name: string): string {
+  #required(frame: StompFrame, name: string, why = ""): string {
     const value = frame.headers.get(name);
     if (value === undefined || value === "") {
       throw new ProtocolError(
         `Missing ${name} header`,
-        `${frame.command} needs a ${name} header`,
+        `${frame.command} needs ${
+          name === "id" ? "an" : "a"
+        } ${name} header${why}`,
       );
     }
     return value;
