@@ -246,7 +246,7 @@ export class BrokerSession {
       this.#decoder.decode(bytes, (frame) => {
         if (this.#closed || this.#closing) return;
         this.#host.frame(frame, this);
-        this.#handle(frame);
+        this.#handle(this.#spoken(frame));
       });
     } catch (error) {
       if (error instanceof ProtocolError) {
@@ -255,6 +255,33 @@ export class BrokerSession {
         this.#fail("Malformed frame", describe(error), undefined);
       }
     }
+  }
+
+  /**
+   * The frame as a STOMP 1.0 broker reads it: under 1.0 (a CONNECT without
+   * accept-version included), the spaces and tabs after a header's colon
+   * are not part of the value, as RabbitMQ and ActiveMQ take them and 1.0
+   * clients (python3-stomper) write them: "destination: /queue/a".
+   */
+  #spoken(frame: StompFrame): StompFrame {
+    const oneZero = this.#connected
+      ? this.#version === "1.0"
+      : !frame.headers.has("accept-version");
+    if (!oneZero) return frame;
+    let padded = false;
+    for (const [, value] of frame.headers) {
+      if (value.startsWith(" ") || value.startsWith("\t")) padded = true;
+    }
+    if (!padded) return frame;
+    const headers: [string, string][] = [];
+    for (const [name, value] of frame.headers) {
+      headers.push([name, value.replace(/^[ \t]+/, "")]);
+    }
+    return new StompFrame(
+      frame.command,
+      new StompHeaders(headers),
+      frame.body,
+    );
   }
 
   /** Ends the session at once; what was not acknowledged goes back. */
