@@ -7,6 +7,8 @@ import type {
 } from "./websocket.ts";
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+// Twice the decoder's default maxBodyBytes: room for a largest frame and more.
+const DEFAULT_MAX_UNREAD_BYTES = 128 * 1024 * 1024;
 // ignoreBOM: a U+FEFF that starts a piece of a split frame is body, not a mark.
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 // The longest UTF-8 sequence, and the mask and value of its continuation bytes.
@@ -19,6 +21,7 @@ export interface WebSocketSettings {
   readonly messageType: WebSocketMessageType;
   readonly highWaterMark: number;
   readonly maxMessageBytes: number;
+  readonly maxUnreadBytes: number;
 }
 
 /** Checks the options; `context` starts the error messages. */
@@ -62,7 +65,24 @@ export function settings(
       `${context}: maxMessageBytes must be at least 4 for text messages (a character can take 4 bytes), got ${maxMessageBytes}`,
     );
   }
-  return { messageType, highWaterMark, maxMessageBytes };
+  const maxUnreadBytes: unknown = options.maxUnreadBytes ??
+    DEFAULT_MAX_UNREAD_BYTES;
+  if (typeof maxUnreadBytes !== "number") {
+    throw new TypeError(
+      `${context}: maxUnreadBytes must be a number, got ${typeof maxUnreadBytes} ${
+        JSON.stringify(String(maxUnreadBytes))
+      }`,
+    );
+  }
+  if (
+    maxUnreadBytes !== Infinity &&
+    (!Number.isSafeInteger(maxUnreadBytes) || maxUnreadBytes < 1)
+  ) {
+    throw new RangeError(
+      `${context}: maxUnreadBytes must be a positive integer or Infinity, got ${maxUnreadBytes}`,
+    );
+  }
+  return { messageType, highWaterMark, maxMessageBytes, maxUnreadBytes };
 }
 
 /**

@@ -155,6 +155,21 @@ export interface WebSocketTransportOptions {
    * @default {Infinity}
    */
   maxMessageBytes?: number;
+  /**
+   * The most bytes received and not yet read from `readable`. A WebSocket
+   * cannot make its peer wait: what the reader does not take queues up
+   * here. `StompClient` stops reading while a subscription's buffer is
+   * full, and a broker that does not wait for acknowledgements (a topic, or
+   * the `auto` ack mode) goes on sending, so an unread subscription would
+   * hold all of it. Past this many bytes `readable` errors with a
+   * `RangeError` that says so, and the socket closes (code 1000): bound
+   * what the broker sends ahead with a prefetch instead (see
+   * docs/browser.md). One message larger than this is still let through
+   * when nothing else waits. `Infinity` holds everything.
+   *
+   * @default {134217728}
+   */
+  maxUnreadBytes?: number;
 }
 
 /** Options of {@linkcode connectWebSocket}. */
@@ -326,11 +341,12 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
   options: WebSocketTransportOptions = {},
 ): WebSocketTransport<S> {
   const binary = "binaryType" in socket;
-  const { messageType, highWaterMark, maxMessageBytes } = settings(
-    options,
-    "Cannot wrap WebSocket",
-    binary ? "binary" : "text",
-  );
+  const { messageType, highWaterMark, maxMessageBytes, maxUnreadBytes } =
+    settings(
+      options,
+      "Cannot wrap WebSocket",
+      binary ? "binary" : "text",
+    );
   if (!binary && messageType === "binary") {
     throw new TypeError(
       'Cannot wrap WebSocket: it has no binaryType, so it sends text only (SockJS turns bytes into a string of numbers); leave messageType unset or use "text"',
@@ -356,6 +372,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
 
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let readableDone = false;
+  // Counted in bytes from 0: desiredSize is minus what waits unread.
   const readable = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
@@ -364,7 +381,19 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
       readableDone = true;
       close();
     },
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
+  const enqueue = (chunk: Uint8Array) => {
+    controller.enqueue(chunk);
+    const unread = -controller.desiredSize!;
+    if (unread <= maxUnreadBytes || unread === chunk.length) return;
+    readableDone = true;
+    controller.error(
+      new RangeError(
+        `Cannot read WebSocket: ${unread} bytes received and not read, more than maxUnreadBytes (${maxUnreadBytes}): a WebSocket cannot make the server wait, so the connection is closed; read what arrives, or bound what the broker sends ahead with a prefetch (RabbitMQ's prefetch-count, ActiveMQ's activemq.prefetchSize, with the client or client-individual ack mode)`,
+      ),
+    );
+    close();
+  };
 
   let errorDetail: string | undefined;
   // A browser closes the sockets of a page it freezes (a background tab) or
@@ -416,10 +445,10 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     if (readableDone) return;
     const data: unknown = (event as MessageEvent).data;
     if (data instanceof ArrayBuffer) {
-      controller.enqueue(new Uint8Array(data));
+      enqueue(new Uint8Array(data));
     } else if (typeof data === "string") {
       textSeen = true;
-      controller.enqueue(utf8Encoder.encode(data));
+      enqueue(utf8Encoder.encode(data));
     } else {
       readableDone = true;
       controller.error(

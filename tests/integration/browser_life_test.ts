@@ -11,7 +11,7 @@
 // emulation, which keeps every page visible, and Chromium freezes only a
 // hidden page.
 
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertMatch } from "@std/assert";
 import { chromium } from "npm:playwright-core@1";
 import type { Browser, Page } from "npm:playwright-core@1";
 import { serveFiles } from "./_browser.ts";
@@ -20,7 +20,7 @@ import { BROKERS, withGuest } from "./_client.ts";
 import { assertReachable } from "./_codec_session.ts";
 import { StompClient } from "../../mod.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
-import { sleep, uniqueQueue, within } from "../_helpers.ts";
+import { sleep, uniqueQueue, uniqueTopic, within } from "../_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -314,5 +314,60 @@ Deno.test("connectWebSocket in Chromium says the browser is offline, and where a
     browser.console.filter((line) => line.includes(wrongPath)).length,
     1,
     browser.console.join("\n"),
+  );
+});
+
+Deno.test("StompClient in Chromium ends with why, instead of holding everything, when a topic subscription is left unread over RabbitMQ Web-STOMP", async () => {
+  await assertReachable(BROKERS.rabbitmqWs, "RabbitMQ Web-STOMP");
+  await using browser = await startChromium();
+  const page = await browser.open();
+  const topic = uniqueTopic("browser-life-unread");
+  await page.evaluate(async ([url, topic]) => {
+    const { StompClient } = (globalThis as unknown as {
+      stomper: typeof import("../../src/browser.ts");
+    }).stomper;
+    const client = await StompClient.connectUrl(url, {
+      login: "guest",
+      passcode: "guest",
+      heartBeat: [0, 10_000],
+      transport: { maxUnreadBytes: 16 * 1024 * 1024 },
+    });
+    const subscription = await client.subscribe(topic, { receipt: true });
+    // Read later, as a page reads a panel that is closed for now.
+    (globalThis as unknown as { readLater: () => Promise<string> })
+      .readLater = async () => {
+        let read = 0;
+        try {
+          for await (const _ of subscription) read++;
+          return `ended after ${read}`;
+        } catch (error) {
+          return `${read} read, then ${(error as Error).name}: ${
+            (error as Error).message
+          }`;
+        }
+      };
+  }, [BROKERS.rabbitmqWs, topic] as const);
+  {
+    await using publisher = await StompClient.connectUrl(
+      withGuest(BROKERS.rabbitmqTcp),
+    );
+    const body = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < 40; i++) await publisher.send(topic, body);
+    await publisher.send(topic, "last", { receipt: true });
+  }
+  await sleep(500);
+  const outcome = await within(
+    page.evaluate(() =>
+      (globalThis as unknown as { readLater: () => Promise<string> })
+        .readLater()
+    ),
+    10_000,
+    "the page to read its subscription",
+  );
+  // 8 MiB (highWaterMarkBytes) in the subscription, then why it ended: the
+  // count of bytes depends on the headers RabbitMQ adds.
+  assertMatch(
+    outcome,
+    /^8 read, then StompConnectionError: Transport failed while reading: Cannot read WebSocket: \d+ bytes received and not read, more than maxUnreadBytes \(16777216\): a WebSocket cannot make the server wait, so the connection is closed; read what arrives, or bound what the broker sends ahead with a prefetch \(RabbitMQ's prefetch-count, ActiveMQ's activemq\.prefetchSize, with the client or client-individual ack mode\)$/,
   );
 });
