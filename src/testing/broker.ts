@@ -292,11 +292,79 @@ export class StompTestBroker implements AsyncDisposable {
         `Cannot start test broker: maxUnwrittenBytes must be a positive integer, got ${maxUnwrittenBytes}`,
       );
     }
+    const server = options.server ?? "stomper-test-broker";
+    if (
+      typeof server !== "string" || server === "" || /[\r\n\0]/.test(server)
+    ) {
+      throw new TypeError(
+        `Cannot start test broker: server must be a non-empty string without CR, LF or NUL (CONNECTED's headers are never escaped), got ${
+          server === ""
+            ? "an empty string"
+            : typeof server === "string"
+            ? JSON.stringify(server)
+            : typeName(server)
+        }`,
+      );
+    }
+    for (const name of ["login", "passcode"] as const) {
+      const value: unknown = options[name];
+      if (value !== undefined && typeof value !== "string") {
+        // Never the value: it may be a password.
+        throw new TypeError(
+          `Cannot start test broker: ${name} must be a string, got ${
+            typeName(value)
+          }`,
+        );
+      }
+    }
+    for (const name of ["receipts", "eolAfterFrame"] as const) {
+      const value: unknown = options[name];
+      if (value !== undefined && typeof value !== "boolean") {
+        throw new TypeError(
+          `Cannot start test broker: ${name} must be a boolean, got ${
+            typeName(value)
+          }`,
+        );
+      }
+    }
+    if (
+      options.onFrame !== undefined && typeof options.onFrame !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot start test broker: onFrame must be a function, got ${
+          typeName(options.onFrame)
+        }`,
+      );
+    }
+    const webSocket: unknown = options.webSocket;
+    if (
+      webSocket !== undefined && typeof webSocket !== "boolean" &&
+      (typeof webSocket !== "object" || webSocket === null ||
+        Array.isArray(webSocket))
+    ) {
+      throw new TypeError(
+        `Cannot start test broker: webSocket must be a boolean or { port, path }, got ${
+          typeName(webSocket)
+        }`,
+      );
+    }
+    const path: unknown = typeof webSocket === "object"
+      ? (webSocket as { path?: unknown }).path
+      : undefined;
+    if (
+      path !== undefined && (typeof path !== "string" || !path.startsWith("/"))
+    ) {
+      throw new TypeError(
+        `Cannot start test broker: webSocket.path must start with "/", got ${
+          typeof path === "string" ? JSON.stringify(path) : typeName(path)
+        }`,
+      );
+    }
     this.#options = {
       versions,
       heartBeat,
       heartBeatGrace: grace,
-      server: options.server ?? "stomper-test-broker",
+      server,
       eolAfterFrame: options.eolAfterFrame ?? true,
       receipts: options.receipts ?? true,
       maxUnwrittenBytes,
