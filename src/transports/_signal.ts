@@ -140,3 +140,19 @@ export function connectFailure(
     { url, cause: aborted ? signal.reason : cause },
   );
 }
+
+/**
+ * What to add to a connect error that says no file descriptor was left: in
+ * this process (`EMFILE`: a leak, or `ulimit -n` set low by a supervisor) or
+ * in the whole system (`ENFILE`). Empty for any other error.
+ */
+export function fileLimitHint(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === "EMFILE") {
+    return "; the process has as many files and sockets open as its limit allows (ulimit -n)";
+  }
+  if (code === "ENFILE") {
+    return "; the system has as many files open as its limit allows (fs.file-max)";
+  }
+  return "";
+}

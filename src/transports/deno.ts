@@ -9,7 +9,12 @@
  * @module
  */
 
-import { connectFailure, connectSignal, raceSignal } from "./_signal.ts";
+import {
+  connectFailure,
+  connectSignal,
+  fileLimitHint,
+  raceSignal,
+} from "./_signal.ts";
 import type { StompTransport } from "./transport.ts";
 import { tcpTarget } from "./_url.ts";
 import {
@@ -238,7 +243,7 @@ const NOT_TLS =
 /**
  * A connection error in words; a certificate error with what to do; a TLS
  * handshake the server did not take part in with the `tcp://` URL of the
- * same port.
+ * same port; no file descriptor left with the limit to look at.
  */
 function describe(
   error: unknown,
@@ -250,7 +255,7 @@ function describe(
   const described = describeDenoTlsError(message, hostname, true);
   return tls && described === message && NOT_TLS.test(message)
     ? `${message}${plainPortHint(target)}`
-    : described;
+    : `${described}${fileLimitHint(error)}`;
 }
 
 /**

@@ -12,7 +12,7 @@
 
 import type { Socket } from "node:net";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
-import { connectFailure, connectSignal } from "./_signal.ts";
+import { connectFailure, connectSignal, fileLimitHint } from "./_signal.ts";
 import { tcpTarget } from "./_url.ts";
 import {
   nameHint,
@@ -64,6 +64,8 @@ const ERROR_WORDS: Readonly<Record<string, string>> = {
   EHOSTUNREACH: "host unreachable",
   ENETUNREACH: "network unreachable",
   ETIMEDOUT: "timed out",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
 };
 
 // OpenSSL's codes for a certificate chain that does not lead to a trusted
@@ -136,7 +138,9 @@ function describe(error: unknown, host: string): string {
     return `the server's certificate did not verify: ${error.message} (${code})`;
   }
   const words = ERROR_WORDS[code];
-  return words === undefined ? error.message : `${words} (${code})`;
+  return words === undefined
+    ? error.message
+    : `${words} (${code})${fileLimitHint(error)}`;
 }
 
 /**
