@@ -145,3 +145,14 @@ Deno.test("StompTestBroker refuses an ACK in another version's form with an ERRO
     assertEquals([error.headers.get("message"), error.text], [message, body]);
   }
 });
+
+Deno.test("StompTestBroker refuses a NACK under STOMP 1.0 with an ERROR that says why and what to do", async () => {
+  await using broker = StompTestBroker.listen();
+  await using client = await RawClient.connect(broker, "1.0");
+  await client.write("NACK\nmessage-id:m-1\n\n\0");
+  const error = await client.until((f) => f.command === "ERROR");
+  assertEquals([error.headers.get("message"), error.text], [
+    "NACK is not part of STOMP 1.0",
+    "This connection speaks STOMP 1.0, which has no NACK (1.1 added it): ACK the message instead, or connect with accept-version 1.1 or 1.2",
+  ]);
+});

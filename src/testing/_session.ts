@@ -527,7 +527,10 @@ export class BrokerSession {
       case "ACK":
       case "NACK": {
         if (frame.command === "NACK" && this.#version === "1.0") {
-          throw new ProtocolError("NACK is not part of STOMP 1.0");
+          throw new ProtocolError(
+            "NACK is not part of STOMP 1.0",
+            "This connection speaks STOMP 1.0, which has no NACK (1.1 added it): ACK the message instead, or connect with accept-version 1.1 or 1.2",
+          );
         }
         const delivery = this.#findDelivery(frame);
         const transaction = headers.get("transaction");
