@@ -710,7 +710,17 @@ export async function connectWebSocket(
         });
     } catch (error) {
       client?.close();
-      throw error;
+      throw refusedAtOnce(error, parsed);
+    }
+    if (socket.readyState >= CLOSING) {
+      // Chromium hands out a closed socket for a URL the page's Content
+      // Security Policy blocks, and says why in its console only.
+      throw new TransportConnectError(
+        `Cannot connect to ${
+          JSON.stringify(redactUrl(parsed))
+        }: the browser refused to open it before connecting (the page's Content Security Policy, for one: allow it in connect-src); the browser's console says why`,
+        { url: parsed.href },
+      );
     }
     const transport = fromWebSocket(socket, transportOptions);
     let failure: string | undefined;
@@ -803,4 +813,26 @@ export async function connectWebSocket(
   } finally {
     deadline.clear();
   }
+}
+
+/**
+ * What a WebSocket constructor's refusal means: a browser's SecurityError
+ * for `ws:` from a page loaded over `https:` (mixed content) names the
+ * `wss:` URL to use; other errors are the caller's (a bad subprotocol).
+ */
+function refusedAtOnce(error: unknown, url: URL): unknown {
+  if (!(error instanceof Error) || error.name !== "SecurityError") return error;
+  const page = (globalThis as { location?: { protocol?: unknown } }).location;
+  let detail = error.message;
+  if (url.protocol === "ws:" && page?.protocol === "https:") {
+    const secure = new URL(url.href);
+    secure.protocol = "wss:";
+    detail = `a page loaded over https: may not open ws: (mixed content); use ${
+      JSON.stringify(redactUrl(secure))
+    }`;
+  }
+  return new TransportConnectError(
+    `Cannot connect to ${JSON.stringify(redactUrl(url))}: ${detail}`,
+    { url: url.href, cause: error },
+  );
 }

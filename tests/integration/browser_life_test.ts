@@ -18,6 +18,7 @@ import { serveFiles } from "./_browser.ts";
 import { bundle } from "./_bundle.ts";
 import { BROKERS, withGuest } from "./_client.ts";
 import { assertReachable } from "./_codec_session.ts";
+import { makePki } from "./_certs.ts";
 import { StompClient } from "../../mod.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
 import { sleep, uniqueQueue, uniqueTopic, within } from "../_helpers.ts";
@@ -39,13 +40,25 @@ const HTML = `<!doctype html>
 /** Chromium, its pages served from 127.0.0.1, ended with its process group. */
 interface Chromium extends AsyncDisposable {
   browser: Browser;
-  /** Opens the test page and waits for its script. */
-  open(): Promise<Page>;
+  /**
+   * Opens the test page (or `url`, a page serving the same files) and waits
+   * for its script; `/csp` is the page with a Content Security Policy.
+   */
+  open(url?: string): Promise<Page>;
+  /** The files the pages are made of, by path. */
+  files: Record<string, [string, string]>;
   /** Everything the pages wrote to the console, as "type: text". */
   console: string[];
 }
 
-async function startChromium(): Promise<Chromium> {
+// The page again, under a policy that lets it connect to its own origin only.
+const CSP_HTML = HTML.replace(
+  '<meta charset="utf-8">',
+  `<meta charset="utf-8">
+    <meta http-equiv="Content-Security-Policy" content="connect-src 'self'">`,
+);
+
+async function startChromium(args: string[] = []): Promise<Chromium> {
   try {
     await Deno.stat(CHROMIUM);
   } catch {
@@ -58,10 +71,12 @@ async function startChromium(): Promise<Chromium> {
     "tests/integration/browser_life/page.ts",
     `${dir}/page.js`,
   );
-  const server = serveFiles({
+  const files: Record<string, [string, string]> = {
     "/": [HTML, "text/html; charset=utf-8"],
+    "/csp": [CSP_HTML, "text/html; charset=utf-8"],
     "/page.js": [pageJs, "text/javascript; charset=utf-8"],
-  });
+  };
+  const server = serveFiles(files);
   // A process group of its own, so that ending it ends its helpers too.
   const process = new Deno.Command("setsid", {
     args: [
@@ -76,6 +91,7 @@ async function startChromium(): Promise<Chromium> {
       `--user-data-dir=${dir}/profile`,
       "--remote-debugging-address=127.0.0.1",
       "--remote-debugging-port=0",
+      ...args,
       "about:blank",
     ],
     stdin: "null",
@@ -113,12 +129,15 @@ async function startChromium(): Promise<Chromium> {
     const messages: string[] = [];
     return {
       browser,
+      files,
       console: messages,
-      async open() {
+      async open(url = "/") {
         const page = await browser.contexts()[0]!.newPage();
         page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
         page.on("pageerror", (e) => messages.push(`page error: ${e}`));
-        await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+        await page.goto(
+          new URL(url, `http://127.0.0.1:${server.addr.port}/`).href,
+        );
         await page.waitForFunction(() => "stomper" in globalThis);
         return page;
       },
@@ -369,5 +388,66 @@ Deno.test("StompClient in Chromium ends with why, instead of holding everything,
   assertMatch(
     outcome,
     /^8 read, then StompConnectionError: Transport failed while reading: Cannot read WebSocket: \d+ bytes received and not read, more than maxUnreadBytes \(16777216\): a WebSocket cannot make the server wait, so the connection is closed; read what arrives, or bound what the broker sends ahead with a prefetch \(RabbitMQ's prefetch-count, ActiveMQ's activemq\.prefetchSize, with the client or client-individual ack mode\)$/,
+  );
+});
+
+/** What connecting from the page gives: "connected", or the error. */
+function connectFrom(page: Page, url: string): Promise<string> {
+  return page.evaluate(async (url) => {
+    const { StompClient } = (globalThis as unknown as {
+      stomper: typeof import("../../src/browser.ts");
+    }).stomper;
+    try {
+      const client = await StompClient.connectUrl(url, {
+        login: "guest",
+        passcode: "guest",
+      });
+      await client.disconnect();
+      return "connected";
+    } catch (error) {
+      const { name, message, cause } = error as Error;
+      return `${name}: ${message}${
+        cause instanceof Error ? ` (cause: ${cause.name})` : ""
+      }`;
+    }
+  }, url);
+}
+
+Deno.test("connectWebSocket in Chromium names the URL and the policy when a Content Security Policy blocks the connection", async () => {
+  await using browser = await startChromium();
+  const page = await browser.open("/csp");
+  const url = "ws://127.0.0.1:9/ws";
+  assertEquals(
+    await connectFrom(page, url),
+    `StompConnectionError: Cannot connect to "${url}": the browser refused to open it before connecting (the page's Content Security Policy, for one: allow it in connect-src); the browser's console says why (cause: TransportConnectError)`,
+  );
+  assertEquals(
+    browser.console.filter((line) => line.includes("Content Security Policy"))
+      .length,
+    1,
+    browser.console.join("\n"),
+  );
+});
+
+Deno.test("connectWebSocket in Chromium names the URL and wss: when a page loaded over https: opens ws: (mixed content)", async () => {
+  await using pki = await makePki();
+  await using browser = await startChromium(["--ignore-certificate-errors"]);
+  await using https = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen() {},
+    ...pki.servers.localhost,
+  }, (request) => {
+    const file = browser.files[new URL(request.url).pathname];
+    return file === undefined
+      ? new Response("not found", { status: 404 })
+      : new Response(file[0], { headers: { "content-type": file[1] } });
+  });
+  const page = await browser.open(`https://localhost:${https.addr.port}/`);
+  // Not loopback: browsers let an https: page open ws: to loopback only.
+  const url = "ws://192.0.2.1:15674/ws";
+  assertEquals(
+    await connectFrom(page, url),
+    `StompConnectionError: Cannot connect to "${url}": a page loaded over https: may not open ws: (mixed content); use "wss://192.0.2.1:15674/ws" (cause: TransportConnectError)`,
   );
 });
