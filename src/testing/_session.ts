@@ -252,7 +252,12 @@ export class BrokerSession {
       if (error instanceof ProtocolError) {
         this.#fail(error.message, error.details, undefined);
       } else {
-        this.#fail("Malformed frame", describe(error), undefined);
+        // A decoder limit crossed (a RangeError) is no syntax error.
+        this.#fail(
+          error instanceof RangeError ? "Frame too large" : "Malformed frame",
+          describe(error),
+          undefined,
+        );
       }
     }
   }

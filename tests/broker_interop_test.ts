@@ -1,8 +1,9 @@
-// The test broker between clients of different STOMP versions, over real
-// sockets: a header one version can carry and another cannot (LF under 1.0,
-// a value ending in CR under 1.1) reaches every subscriber, written as
+// The test broker as clients of other libraries and versions meet it, over
+// real sockets: a header one version can carry and another cannot (LF under
+// 1.0, a value ending in CR under 1.1) reaches every subscriber, written as
 // RabbitMQ writes it (1.2's escaped form), and never costs the publisher its
-// connection.
+// connection; a frame in another version's form, or past a limit, gets an
+// ERROR that says what was wrong and what to do.
 
 import { assertEquals } from "@std/assert";
 import { StompDecoder } from "../src/decoder.ts";
@@ -155,4 +156,18 @@ Deno.test("StompTestBroker refuses a NACK under STOMP 1.0 with an ERROR that say
     "NACK is not part of STOMP 1.0",
     "This connection speaks STOMP 1.0, which has no NACK (1.1 added it): ACK the message instead, or connect with accept-version 1.1 or 1.2",
   ]);
+});
+
+Deno.test("StompTestBroker answers a frame past its decoder's limits with ERROR Frame too large, naming the limit", async () => {
+  await using broker = StompTestBroker.listen();
+  await using client = await RawClient.connect(broker, "1.2");
+  await client.write(
+    `SEND\ndestination:/queue/a\nx:${"a".repeat(70_000)}\n\n\0`,
+  );
+  const error = await client.until((f) => f.command === "ERROR");
+  assertEquals(error.headers.get("message"), "Frame too large");
+  assertEquals(
+    error.text.replace(/\d+$/, "N"),
+    "Header line exceeds the limit of 65536 bytes at byte N",
+  );
 });
