@@ -171,3 +171,18 @@ Deno.test("StompTestBroker answers a frame past its decoder's limits with ERROR 
     "Header line exceeds the limit of 65536 bytes at byte N",
   );
 });
+
+Deno.test("StompTestBroker reads a STOMP 1.0 CONNECT's login and passcode without the spaces after the colon, as RabbitMQ does", async () => {
+  await using broker = StompTestBroker.listen({
+    login: "guest",
+    passcode: "guest",
+  });
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: broker.port });
+  await conn.write(
+    new TextEncoder().encode("CONNECT\nlogin: guest\npasscode:\tguest\n\n\0"),
+  );
+  const reader = conn.readable.getReader();
+  const { value } = await reader.read();
+  reader.releaseLock();
+  assertEquals(new TextDecoder().decode(value).split("\n")[0], "CONNECTED");
+});
