@@ -252,6 +252,11 @@ export class StompTestBroker implements AsyncDisposable {
   #hookError: { error: unknown } | undefined;
 
   private constructor(options: StompTestBrokerOptions) {
+    if (typeof (globalThis as { Deno?: unknown }).Deno === "undefined") {
+      throw new TypeError(
+        "Cannot start test broker: it runs on Deno only (it listens with Deno.listen), and this runtime has no Deno; under Node or Bun, start it in a Deno process (deno run) and connect to its url, or test against a broker of your own",
+      );
+    }
     refuseUnknownKeys(
       "Cannot start test broker: unknown option",
       options,
