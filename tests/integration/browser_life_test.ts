@@ -451,3 +451,46 @@ Deno.test("connectWebSocket in Chromium names the URL and wss: when a page loade
     `StompConnectionError: Cannot connect to "${url}": a page loaded over https: may not open ws: (mixed content); use "wss://192.0.2.1:15674/ws" (cause: TransportConnectError)`,
   );
 });
+
+Deno.test("WebSocketTransport in Chromium keeps a connection that sends client heart-beats during a long upload only with maxMessageBytes", async () => {
+  // The broker drops a client silent for 2 s; a WebSocket server reads a
+  // message once it is whole, so a 3 MiB frame sent at 300 KB/s is silence.
+  await using broker = StompTestBroker.listen({
+    webSocket: true,
+    heartBeat: [1000, 1000],
+  });
+  await using browser = await startChromium();
+  const page = await browser.open();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 20,
+    downloadThroughput: -1,
+    uploadThroughput: 300_000,
+  });
+  const upload = (maxMessageBytes: number) =>
+    page.evaluate(async ([url, maxMessageBytes]) => {
+      const { StompClient } = (globalThis as unknown as {
+        stomper: typeof import("../../src/browser.ts");
+      }).stomper;
+      const client = await StompClient.connectUrl(url, {
+        heartBeat: [1000, 1000],
+        transport: { maxMessageBytes },
+      });
+      try {
+        await client.send("/queue/upload", new Uint8Array(3 * 1024 * 1024), {
+          receipt: true,
+        });
+        await client.disconnect();
+        return "received";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }, [broker.webSocketUrl!, maxMessageBytes] as const);
+  assertEquals(
+    await upload(Infinity),
+    'Connection lost: WebSocket closed with code 1000: "STOMP connection closed"',
+  );
+  assertEquals(await upload(64 * 1024), "received");
+});
