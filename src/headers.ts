@@ -18,6 +18,23 @@ export type StompHeadersInit =
   | Readonly<Record<string, string | undefined>>;
 
 /**
+ * What is wrong with an entry, by the types of what it holds and the header
+ * name, never a value: a value may be a secret (a passcode given as a number).
+ */
+function wrongEntry(entry: unknown): string {
+  if (!Array.isArray(entry)) return typeName(entry);
+  if (entry.length !== 2) {
+    return `an array of ${entry.length} element${
+      entry.length === 1 ? "" : "s"
+    }`;
+  }
+  const [name, value] = entry;
+  return typeof name === "string"
+    ? `${typeName(value)} as the value of ${JSON.stringify(name)}`
+    : `${typeName(name)} as a header name`;
+}
+
+/**
  * The headers of a STOMP frame, in wire order, with repeats.
  *
  * Names are case-sensitive. {@linkcode StompHeaders.get} returns the first
@@ -80,7 +97,7 @@ export class StompHeaders implements Iterable<[string, string]> {
         if (typeof name !== "string" || typeof value !== "string") {
           throw new TypeError(
             `Cannot create headers: expected [name, value] string pairs, got ${
-              JSON.stringify(pair)
+              wrongEntry(pair)
             } at index ${index}`,
           );
         }
