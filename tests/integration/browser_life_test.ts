@@ -494,3 +494,61 @@ Deno.test("WebSocketTransport in Chromium keeps a connection that sends client h
   );
   assertEquals(await upload(64 * 1024), "received");
 });
+
+Deno.test("StompClient in Chromium reconnects a page restored from the back-forward cache, whose pagehide handler disconnects only a page that is not kept", async () => {
+  const frames: string[] = [];
+  await using broker = StompTestBroker.listen({
+    webSocket: true,
+    onFrame: (frame) => frames.push(frame.command),
+  });
+  await using browser = await startChromium();
+  const page = await browser.open();
+  await page.evaluate(async (url) => {
+    const { StompClient } = (globalThis as unknown as {
+      stomper: typeof import("../../src/browser.ts");
+    }).stomper;
+    const seen: Seen = { states: [] };
+    (globalThis as unknown as { seen: Seen }).seen = seen;
+    const client = await StompClient.connectUrl(url, {
+      reconnect: { initialDelay: 100 },
+      onStateChange({ state, error }) {
+        seen.states.push(
+          error === undefined ? state : `${state}: ${error.message}`,
+        );
+      },
+    });
+    // As docs/browser.md says: a page the browser keeps comes back.
+    addEventListener("pagehide", (event) => {
+      if (!(event as Event & { persisted: boolean }).persisted) {
+        client.disconnect();
+      }
+    });
+  }, broker.webSocketUrl!);
+  await page.goto(new URL("/csp", page.url()).href);
+  await page.goBack({ waitUntil: "commit" });
+  await within(
+    page.waitForFunction(
+      () =>
+        (globalThis as unknown as { seen?: Seen }).seen?.states.length === 3,
+      undefined,
+      { polling: 100 },
+    ),
+    10_000,
+    "the restored page's client to reconnect",
+  );
+  assertEquals((await seen(page)).states, [
+    "connected",
+    "reconnecting: Connection lost: WebSocket closed with code 1006 (the browser closed it while the page was frozen or in the back-forward cache)",
+    "connected",
+  ]);
+  assertEquals(frames, ["CONNECT", "CONNECT"]);
+  // Leaving for good: the handler's DISCONNECT gets out.
+  await page.close({ runBeforeUnload: true });
+  await within(
+    (async () => {
+      while (!frames.includes("DISCONNECT")) await sleep(50);
+    })(),
+    5000,
+    "the DISCONNECT",
+  );
+});
