@@ -255,6 +255,16 @@ const MAX_POLL_MS = 100;
 const utf8Encoder = new TextEncoder();
 
 /**
+ * Whether this runs in a browser (every one's user agent starts so), whose
+ * console says what its WebSocket events do not.
+ */
+const inBrowser = () =>
+  /^Mozilla\//.test(
+    (globalThis.navigator as { userAgent?: string } | undefined)?.userAgent ??
+      "",
+  );
+
+/**
  * Wraps a WebSocket (connecting or open) as a {@linkcode StompTransport}:
  * a standard `WebSocket`, or any {@linkcode WebSocketLike} socket, such as
  * a SockJS one (see docs/sockjs.md).
@@ -414,7 +424,11 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
       (frozen
         ? "the browser closed it while the page was frozen or in the back-forward cache"
         : failedOpen
-        ? `the browser failed the connection, its console says why${
+        ? `${
+          inBrowser()
+            ? "the browser failed the connection, its console says why"
+            : "the runtime failed the connection"
+        }${
           textSeen
             ? "; on a text-mode endpoint, most likely a text message with invalid UTF-8"
             : ""
@@ -785,7 +799,7 @@ export async function connectWebSocket(
         // Browsers hide why (refused, unreachable, upgrade rejected) but in
         // their console, and know whether they are offline; Deno tells.
         const browser = globalThis.navigator as
-          | { onLine?: boolean; userAgent?: string }
+          | { onLine?: boolean }
           | undefined;
         detail = `the connection failed${
           failure !== undefined
@@ -793,9 +807,7 @@ export async function connectWebSocket(
             : browser?.onLine === false
             ? " (the browser is offline)"
             : ` (refused, unreachable, or the upgrade was rejected${
-              /^Mozilla\//.test(browser?.userAgent ?? "")
-                ? "; the browser's console says which"
-                : ""
+              inBrowser() ? "; the browser's console says which" : ""
             })`
         }`;
         if (failure !== undefined) detail += failureHint(parsed, failure);
