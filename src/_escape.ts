@@ -14,7 +14,9 @@ export function escapes(command: string, version: StompVersion): boolean {
 
 /**
  * Returns the wire form of a header name or value, or throws a `TypeError`
- * when it cannot be written faithfully.
+ * when it cannot be written faithfully. The error names a header by its
+ * name (`header`, for a value) and never shows a value: it may be a secret
+ * (a passcode read from a file with its final newline).
  */
 export function escapeHeader(
   text: string,
@@ -22,6 +24,7 @@ export function escapeHeader(
   escaped: boolean,
   version: StompVersion,
   command: string,
+  header?: string,
 ): string {
   if (!NEEDS_ESCAPE.test(text)) {
     if (isName && text.length === 0) {
@@ -31,12 +34,14 @@ export function escapeHeader(
     }
     return text;
   }
-  const what = isName ? "header name" : "header value";
+  const what = isName
+    ? `header name ${JSON.stringify(text)}`
+    : header === undefined
+    ? "a header value"
+    : `the value of header ${JSON.stringify(header)}`;
   if (text.includes("\0")) {
     throw new TypeError(
-      `Cannot encode ${command} frame: ${what} ${
-        JSON.stringify(text)
-      } contains NUL`,
+      `Cannot encode ${command} frame: ${what} contains NUL`,
     );
   }
   if (!escaped) {
@@ -46,32 +51,24 @@ export function escapeHeader(
       : "STOMP 1.0 cannot escape";
     if (text.includes("\n")) {
       throw new TypeError(
-        `Cannot encode ${command} frame: ${what} ${
-          JSON.stringify(text)
-        } contains LF, which ${context}`,
+        `Cannot encode ${command} frame: ${what} contains LF, which ${context}`,
       );
     }
     if (isName && text.includes(":")) {
       throw new TypeError(
-        `Cannot encode ${command} frame: header name ${
-          JSON.stringify(text)
-        } contains ':', which ${context}`,
+        `Cannot encode ${command} frame: ${what} contains ':', which ${context}`,
       );
     }
     if (!isName && text.endsWith("\r")) {
       throw new TypeError(
-        `Cannot encode ${command} frame: header value ${
-          JSON.stringify(text)
-        } ends with CR, which ${context}`,
+        `Cannot encode ${command} frame: ${what} ends with CR, which ${context}`,
       );
     }
     return text;
   }
   if (version === "1.1" && !isName && text.endsWith("\r")) {
     throw new TypeError(
-      `Cannot encode ${command} frame: header value ${
-        JSON.stringify(text)
-      } ends with CR, which STOMP 1.1 cannot escape`,
+      `Cannot encode ${command} frame: ${what} ends with CR, which STOMP 1.1 cannot escape`,
     );
   }
   let out = "";

@@ -186,7 +186,7 @@ function encode(
   headers.forEach((value, name) => {
     if (name === "content-length") return;
     head += escapeHeader(name, true, escaped, version, command) + ":" +
-      escapeHeader(value, false, escaped, version, command) + "\n";
+      escapeHeader(value, false, escaped, version, command, name) + "\n";
   });
   if (body.length > 0 && withLength) {
     head += "content-length:" + body.length + "\n";

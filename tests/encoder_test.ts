@@ -81,7 +81,7 @@ Deno.test("encodeFrame refuses headers it cannot write faithfully", () => {
     [
       { command: "SEND", headers: [["k", "a\0b"]] },
       "1.2",
-      'header value "a\\u0000b" contains NUL',
+      'the value of header "k" contains NUL',
     ],
     [{ command: "SEND", headers: [["k\0", "v"]] }, "1.2", "header name"],
     [

@@ -350,7 +350,7 @@ export class BrokerSession {
           ? escapeHeader(name, true, true, "1.2", "MESSAGE")
           : name,
         value.includes("\n") || value.endsWith("\r")
-          ? escapeHeader(value, false, true, "1.2", "MESSAGE")
+          ? escapeHeader(value, false, true, "1.2", "MESSAGE", name)
           : value,
       ]);
     }
