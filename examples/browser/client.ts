@@ -68,6 +68,13 @@ async function main() {
 
   input.focus();
 
+  // Leaving the page: a clean DISCONNECT, so the broker sees the tab go
+  // rather than a dropped connection. Not for a page the browser keeps in
+  // its back-forward cache: that one reconnects when it is shown again.
+  addEventListener("pagehide", (event) => {
+    if (!event.persisted) client?.disconnect().catch(() => {});
+  });
+
   // The subscription survives reconnections: the client subscribes again.
   // One the broker refuses (a destination it does not know) ends here, and
   // the client stays connected.

@@ -14,7 +14,7 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import { chromium } from "npm:playwright-core@1";
 import type { Browser, Page } from "npm:playwright-core@1";
-import { serveFiles } from "./_browser.ts";
+import { serveFiles, startExampleServer } from "./_browser.ts";
 import { bundle } from "./_bundle.ts";
 import { BROKERS, withGuest } from "./_client.ts";
 import { assertReachable } from "./_codec_session.ts";
@@ -551,4 +551,33 @@ Deno.test("StompClient in Chromium reconnects a page restored from the back-forw
     5000,
     "the DISCONNECT",
   );
+});
+
+Deno.test("examples/browser/client.html sends DISCONNECT when its tab is closed", async () => {
+  const frames: string[] = [];
+  await using broker = StompTestBroker.listen({
+    webSocket: true,
+    onFrame: (frame) => frames.push(frame.command),
+  });
+  await using example = await startExampleServer();
+  await using browser = await startChromium();
+  const page = await browser.browser.contexts()[0]!.newPage();
+  await page.goto(
+    `${example.clientPage}?${new URLSearchParams({
+      ws: broker.webSocketUrl!,
+    })}`,
+  );
+  await page.locator("#state", { hasText: /^connected$/ }).waitFor({
+    timeout: 10_000,
+  });
+  await page.close({ runBeforeUnload: true });
+  await within(
+    (async () => {
+      while (!frames.includes("DISCONNECT")) await sleep(50);
+    })(),
+    5000,
+    "the DISCONNECT",
+  ).catch((error) => {
+    throw new Error(`${error.message}; the broker got ${frames.join(", ")}`);
+  });
 });
