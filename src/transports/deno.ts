@@ -220,6 +220,43 @@ export function fromConn(
   return { readable, writable, close, conn, coalesce: true };
 }
 
+// Deno connects to the first address a name resolves to and tries no other:
+// where "localhost" resolves to ::1 first (Docker's /etc/hosts, Fedora,
+// macOS), a broker listening on 127.0.0.1 only was refused, where Node tries
+// each address. So a refused "localhost" tries both loopback addresses.
+const LOOPBACK = ["127.0.0.1", "::1"];
+
+/** `Deno.connect`; for a refused "localhost", the loopback addresses too. */
+async function connectLoopbackToo(
+  options: Deno.ConnectOptions,
+): Promise<Deno.TcpConn> {
+  try {
+    return await Deno.connect(options);
+  } catch (error) {
+    if (
+      !(error instanceof Deno.errors.ConnectionRefused) ||
+      options.hostname?.toLowerCase() !== "localhost"
+    ) throw error;
+    for (const hostname of LOOPBACK) {
+      // Only where access is granted already: never a permission prompt.
+      const host = `${
+        hostname.includes(":") ? `[${hostname}]` : hostname
+      }:${options.port}`;
+      if (
+        Deno.permissions.querySync({ name: "net", host }).state !== "granted"
+      ) {
+        continue;
+      }
+      try {
+        return await Deno.connect({ ...options, hostname });
+      } catch {
+        // Refused there too: the first refusal is the one to report.
+      }
+    }
+    throw error;
+  }
+}
+
 /** Completes the TLS handshake, so a bad certificate fails the connect. */
 async function handshake(
   pending: Promise<Deno.TlsConn>,
@@ -321,7 +358,7 @@ export async function connectTcp(
           signal,
         );
       } else {
-        const tcpConn = await Deno.connect(connectOptions);
+        const tcpConn = await connectLoopbackToo(connectOptions);
         // Frames are small writes: with Nagle's algorithm a frame written while
         // the previous one is unacknowledged waits for the peer's delayed ACK
         // (40 ms on Linux) before it leaves.
