@@ -42,9 +42,11 @@ async function main() {
   client = await StompClient.connectUrl(url, {
     login: "guest",
     passcode: "guest",
-    // Heart-beats from the broker only: RabbitMQ Web-STOMP can reset a
-    // connection that gets client heart-beats during a burst of sends.
-    heartBeat: [0, 10_000],
+    // Client heart-beats well within the minute after which RabbitMQ
+    // Web-STOMP closes a connection that sent nothing; a chat sends no
+    // bursts, during which Web-STOMP resets connections with client
+    // heart-beats (docs/browser.md, "Heart-beats towards RabbitMQ Web-STOMP").
+    heartBeat: [20_000, 10_000],
     // Reconnection delays and heart-beat checks keep their times in a
     // hidden tab, whose own timers the browser slows down.
     timers: workerTimers(),

@@ -581,3 +581,29 @@ Deno.test("examples/browser/client.html sends DISCONNECT when its tab is closed"
     throw new Error(`${error.message}; the broker got ${frames.join(", ")}`);
   });
 });
+
+Deno.test("RabbitMQ Web-STOMP closes a connection that sent nothing for 60 s: heartBeat [0, N] loses it, client heart-beats every 20 s keep it", async () => {
+  await assertReachable(BROKERS.rabbitmqWs, "RabbitMQ Web-STOMP");
+  const ends: string[] = [];
+  const connect = (heartBeat: [number, number]) =>
+    StompClient.connectUrl(withGuest(BROKERS.rabbitmqWs), {
+      heartBeat,
+      onStateChange({ state, error }) {
+        if (state === "closed") ends.push(`${heartBeat}: ${error?.message}`);
+      },
+    });
+  const silent = await connect([0, 10_000]);
+  await using chatty = await connect([20_000, 10_000]);
+  const start = performance.now();
+  await silent.closed.catch(() => {});
+  const after = performance.now() - start;
+  // Web-STOMP's idle timeout is 60 s by default.
+  assertEquals(
+    after > 55_000 && after < 70_000,
+    true,
+    `closed after ${after} ms`,
+  );
+  assertEquals(ends, ["0,10000: The server closed the connection"]);
+  await sleep(10_000);
+  assertEquals(chatty.state, "connected");
+});
