@@ -50,7 +50,7 @@ Deno.test("fromWebSocket (scripted socket) says the runtime failed a connection 
   // Deno's user agent is not a browser's: no console to point at.
   assertEquals(
     error.message,
-    "Connection lost: WebSocket closed with code 1006 (the runtime failed the connection)",
+    "Connection lost: WebSocket closed with code 1006 (the runtime failed it)",
   );
 });
 
@@ -65,7 +65,7 @@ Deno.test("fromWebSocket (scripted socket) names a text message with invalid UTF
   const error = await assertRejects(() => reader.read(), WebSocketClosedError);
   assertEquals(
     error.detail,
-    "the runtime failed the connection; on a text-mode endpoint, most likely a text message with invalid UTF-8",
+    "the runtime failed it; on a text endpoint, likely invalid UTF-8",
   );
 });
 

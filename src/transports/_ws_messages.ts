@@ -44,45 +44,42 @@ export function settings(
       `${context}: highWaterMark must be a non-negative integer, got ${highWaterMark}`,
     );
   }
-  const maxMessageBytes: unknown = options.maxMessageBytes ?? Infinity;
-  if (typeof maxMessageBytes !== "number") {
-    throw new TypeError(
-      `${context}: maxMessageBytes must be a number, got ${typeof maxMessageBytes} ${
-        JSON.stringify(String(maxMessageBytes))
-      }`,
-    );
-  }
-  if (
-    maxMessageBytes !== Infinity &&
-    (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
-  ) {
-    throw new RangeError(
-      `${context}: maxMessageBytes must be a positive integer, got ${maxMessageBytes}`,
-    );
-  }
+  const maxMessageBytes = limit(options, "maxMessageBytes", Infinity, context);
   if (messageType === "text" && maxMessageBytes < MAX_UTF8_BYTES) {
     throw new RangeError(
       `${context}: maxMessageBytes must be at least 4 for text messages (a character can take 4 bytes), got ${maxMessageBytes}`,
     );
   }
-  const maxUnreadBytes: unknown = options.maxUnreadBytes ??
-    DEFAULT_MAX_UNREAD_BYTES;
-  if (typeof maxUnreadBytes !== "number") {
+  const maxUnreadBytes = limit(
+    options,
+    "maxUnreadBytes",
+    DEFAULT_MAX_UNREAD_BYTES,
+    context,
+  );
+  return { messageType, highWaterMark, maxMessageBytes, maxUnreadBytes };
+}
+
+/** A byte limit: a positive integer, or Infinity for none. */
+function limit(
+  options: WebSocketTransportOptions,
+  name: "maxMessageBytes" | "maxUnreadBytes",
+  fallback: number,
+  context: string,
+): number {
+  const value: unknown = options[name] ?? fallback;
+  if (typeof value !== "number") {
     throw new TypeError(
-      `${context}: maxUnreadBytes must be a number, got ${typeof maxUnreadBytes} ${
-        JSON.stringify(String(maxUnreadBytes))
+      `${context}: ${name} must be a number, got ${typeof value} ${
+        JSON.stringify(String(value))
       }`,
     );
   }
-  if (
-    maxUnreadBytes !== Infinity &&
-    (!Number.isSafeInteger(maxUnreadBytes) || maxUnreadBytes < 1)
-  ) {
+  if (value !== Infinity && (!Number.isSafeInteger(value) || value < 1)) {
     throw new RangeError(
-      `${context}: maxUnreadBytes must be a positive integer or Infinity, got ${maxUnreadBytes}`,
+      `${context}: ${name} must be a positive integer, got ${value}`,
     );
   }
-  return { messageType, highWaterMark, maxMessageBytes, maxUnreadBytes };
+  return value;
 }
 
 /**

@@ -399,7 +399,7 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     readableDone = true;
     controller.error(
       new RangeError(
-        `Cannot read WebSocket: ${unread} bytes received and not read, more than maxUnreadBytes (${maxUnreadBytes}): a WebSocket cannot make the server wait, so the connection is closed; read what arrives, or bound what the broker sends ahead with a prefetch (RabbitMQ's prefetch-count, ActiveMQ's activemq.prefetchSize, with the client or client-individual ack mode)`,
+        `Cannot read WebSocket: over maxUnreadBytes (${maxUnreadBytes}) unread; a WebSocket cannot make the server wait: read as it comes, or use a prefetch`,
       ),
     );
     close();
@@ -422,17 +422,13 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
     };
     const detail = errorDetail ??
       (frozen
-        ? "the browser closed it while the page was frozen or in the back-forward cache"
+        ? "the page was frozen, or in the back-forward cache"
         : failedOpen
         ? `${
           inBrowser()
-            ? "the browser failed the connection, its console says why"
-            : "the runtime failed the connection"
-        }${
-          textSeen
-            ? "; on a text-mode endpoint, most likely a text message with invalid UTF-8"
-            : ""
-        }`
+            ? "the browser failed it; its console says why"
+            : "the runtime failed it"
+        }${textSeen ? "; on a text endpoint, likely invalid UTF-8" : ""}`
         : undefined);
     if (detail !== undefined) options.detail = detail;
     return new WebSocketClosedError(
@@ -724,7 +720,15 @@ export async function connectWebSocket(
         });
     } catch (error) {
       client?.close();
-      throw refusedAtOnce(error, parsed);
+      // A browser's SecurityError (ws: from an https: page) names no URL.
+      throw error instanceof Error && error.name === "SecurityError"
+        ? new TransportConnectError(
+          `Cannot connect to ${
+            JSON.stringify(redactUrl(parsed))
+          }: ${error.message}`,
+          { url: parsed.href, cause: error },
+        )
+        : error;
     }
     if (socket.readyState >= CLOSING) {
       // Chromium hands out a closed socket for a URL the page's Content
@@ -732,7 +736,7 @@ export async function connectWebSocket(
       throw new TransportConnectError(
         `Cannot connect to ${
           JSON.stringify(redactUrl(parsed))
-        }: the browser refused to open it before connecting (the page's Content Security Policy, for one: allow it in connect-src); the browser's console says why`,
+        }: the browser refused it (a Content Security Policy?); its console says why`,
         { url: parsed.href },
       );
     }
@@ -807,7 +811,7 @@ export async function connectWebSocket(
             : browser?.onLine === false
             ? " (the browser is offline)"
             : ` (refused, unreachable, or the upgrade was rejected${
-              inBrowser() ? "; the browser's console says which" : ""
+              inBrowser() ? "; its console says why" : ""
             })`
         }`;
         if (failure !== undefined) detail += failureHint(parsed, failure);
@@ -825,26 +829,4 @@ export async function connectWebSocket(
   } finally {
     deadline.clear();
   }
-}
-
-/**
- * What a WebSocket constructor's refusal means: a browser's SecurityError
- * for `ws:` from a page loaded over `https:` (mixed content) names the
- * `wss:` URL to use; other errors are the caller's (a bad subprotocol).
- */
-function refusedAtOnce(error: unknown, url: URL): unknown {
-  if (!(error instanceof Error) || error.name !== "SecurityError") return error;
-  const page = (globalThis as { location?: { protocol?: unknown } }).location;
-  let detail = error.message;
-  if (url.protocol === "ws:" && page?.protocol === "https:") {
-    const secure = new URL(url.href);
-    secure.protocol = "wss:";
-    detail = `a page loaded over https: may not open ws: (mixed content); use ${
-      JSON.stringify(redactUrl(secure))
-    }`;
-  }
-  return new TransportConnectError(
-    `Cannot connect to ${JSON.stringify(redactUrl(url))}: ${detail}`,
-    { url: url.href, cause: error },
-  );
 }
