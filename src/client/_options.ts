@@ -13,10 +13,45 @@ import { refuseUnknownKeys } from "../_keys.ts";
 import { ReconnectPolicy } from "./_reconnect.ts";
 import { kind, nonNegative, positive, shown } from "./_util.ts";
 
-/** The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`. */
+/** How late a runtime timer fires when the event loop was held up. */
+const HELD_UP_MS = 50;
+
+/** A runtime timer, whose id changes when its callback waits for input. */
+class SystemTimer {
+  id?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`.
+ * A timer that fires late because the event loop was held up (synchronous
+ * work in a handler, a process paused for a while) finds the input that
+ * arrived meanwhile not yet read: runtimes run due timers first, and Deno
+ * took up to 6 turns (17 ms) to read a socket after a 60 s pause. So its
+ * callback waits at least 4 more turns and 25 ms, and a RECEIPT or a
+ * heart-beat that came in time is read before a timeout or a silence is
+ * declared.
+ */
 const SYSTEM_TIMERS: StompTimers = {
-  setTimeout: (callback, delay) => setTimeout(callback, delay),
-  clearTimeout: (handle) => clearTimeout(handle as number),
+  setTimeout(callback, delay) {
+    const timer = new SystemTimer();
+    const due = performance.now() + delay;
+    let late: number | undefined;
+    let turns = 0;
+    const fire = () => {
+      const now = performance.now();
+      if (now - due > HELD_UP_MS) {
+        late ??= now;
+        if (turns++ < 4 || now - late < 25) {
+          timer.id = setTimeout(fire, 0);
+          return;
+        }
+      }
+      callback();
+    };
+    timer.id = setTimeout(fire, delay);
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout((handle as SystemTimer).id),
   now: () => performance.now(),
 };
 
