@@ -440,13 +440,18 @@ export class StompTestBroker implements AsyncDisposable {
 
   /** The broker's TCP URL, such as `tcp://127.0.0.1:40123`. */
   get url(): string {
-    return `tcp://${this.hostname}:${this.port}`;
+    return `tcp://${this.#urlHost}:${this.port}`;
+  }
+
+  /** The hostname as a URL writes it: an IPv6 address in brackets. */
+  get #urlHost(): string {
+    return this.hostname.includes(":") ? `[${this.hostname}]` : this.hostname;
   }
 
   /** The broker's WebSocket URL, when the WebSocket is on. */
   get webSocketUrl(): string | undefined {
     if (this.#server === undefined) return undefined;
-    return `ws://${this.hostname}:${this.#server.addr.port}${this.#webSocketPath}`;
+    return `ws://${this.#urlHost}:${this.#server.addr.port}${this.#webSocketPath}`;
   }
 
   /** The number of open client connections. */
