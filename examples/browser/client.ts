@@ -74,7 +74,8 @@ async function main() {
   // rather than a dropped connection. Not for a page the browser keeps in
   // its back-forward cache: that one reconnects when it is shown again.
   addEventListener("pagehide", (event) => {
-    if (!event.persisted) client?.disconnect().catch(() => {});
+    const kept = (event as PageTransitionEvent).persisted;
+    if (!kept) client?.disconnect().catch(() => {});
   });
 
   // The subscription survives reconnections: the client subscribes again.
