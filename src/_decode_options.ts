@@ -41,8 +41,16 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   maxBodyBytes: 64 * 1024 * 1024,
 });
 
+/**
+ * Any of the {@linkcode DecodeLimits}; one left out, or `undefined`, keeps
+ * its default from {@linkcode DEFAULT_DECODE_LIMITS}.
+ */
+export type DecodeLimitOptions = {
+  readonly [Limit in keyof DecodeLimits]?: DecodeLimits[Limit] | undefined;
+};
+
 /** Options for `StompDecoder` and `StompDecoderStream`. */
-export interface DecodeOptions extends Partial<DecodeLimits> {
+export interface DecodeOptions extends DecodeLimitOptions {
   /**
    * The protocol version whose escaping rules apply to header values
    * (CONNECT and CONNECTED frames are never unescaped). It can be changed
@@ -50,12 +58,12 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
    *
    * @default {"1.2"}
    */
-  version?: StompVersion;
+  version?: StompVersion | undefined;
   /**
    * Called for each heart-beat (an EOL between frames). Any received byte is
    * proof of liveness; this reports the ones that carry no frame.
    */
-  onHeartbeat?: () => void;
+  onHeartbeat?: (() => void) | undefined;
   /**
    * Resynchronise after malformed input instead of failing: the error goes to
    * `onError`, the input is skipped up to and including the next NUL (the
@@ -64,9 +72,9 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
    *
    * @default {false}
    */
-  resync?: boolean;
+  resync?: boolean | undefined;
   /** Receives each syntax error skipped when `resync` is on. */
-  onError?: (error: StompSyntaxError) => void;
+  onError?: ((error: StompSyntaxError) => void) | undefined;
   /**
    * Hand out a body that spans chunks without copying it: the frame keeps
    * the views of the chunks it arrived in (`StompFrame.bodyChunks`)
@@ -89,7 +97,7 @@ export interface DecodeOptions extends Partial<DecodeLimits> {
    *
    * @default {false}
    */
-  bodyChunks?: boolean;
+  bodyChunks?: boolean | undefined;
 }
 
 /**

@@ -33,13 +33,13 @@ import { checkOptions } from "./_keys.ts";
 /** Options shared by every builder. */
 export interface FrameOptions {
   /** Extra headers, appended after the builder's own, in order. */
-  headers?: StompHeadersInit;
+  headers?: StompHeadersInit | undefined;
 }
 
 /** Options of builders whose frame can ask for a RECEIPT. */
 export interface ReceiptOptions extends FrameOptions {
   /** A receipt id: the server answers with a RECEIPT frame carrying it. */
-  receipt?: string;
+  receipt?: string | undefined;
 }
 
 /** A heart-beat setting in milliseconds: `[can send every, wants every]`; 0 is off. */
@@ -50,28 +50,28 @@ export interface ConnectOptions extends FrameOptions {
   /** The virtual host (required by STOMP 1.1 and 1.2; RabbitMQ's default is `/`). */
   host: string;
   /** The user name. */
-  login?: string;
+  login?: string | undefined;
   /** The password. */
-  passcode?: string;
+  passcode?: string | undefined;
   /**
    * The versions the client accepts.
    *
    * @default {["1.0", "1.1", "1.2"]}
    */
-  acceptVersion?: readonly StompVersion[];
+  acceptVersion?: readonly StompVersion[] | undefined;
   /**
    * Heart-beats offered, in milliseconds: `[client sends every, client wants
    * every]`. Omitted means `0,0` (none).
    */
-  heartBeat?: HeartBeat;
+  heartBeat?: HeartBeat | undefined;
 }
 
 /** Options of {@linkcode send}. */
 export interface SendOptions extends ReceiptOptions {
   /** The MIME type of the body, such as `text/plain;charset=utf-8`. */
-  contentType?: string;
+  contentType?: string | undefined;
   /** The transaction the message belongs to. */
-  transaction?: string;
+  transaction?: string | undefined;
 }
 
 /** The acknowledgement modes of a subscription. */
@@ -84,7 +84,7 @@ export interface SubscribeOptions extends ReceiptOptions {
    *
    * @default {"auto"}
    */
-  ack?: AckMode;
+  ack?: AckMode | undefined;
 }
 
 /**
@@ -95,24 +95,24 @@ export interface SubscribeOptions extends ReceiptOptions {
 export type AckTarget =
   | string
   | { readonly id: string }
-  | { readonly messageId: string; readonly subscription?: string };
+  | { readonly messageId: string; readonly subscription?: string | undefined };
 
 /** Options of {@linkcode ack} and {@linkcode nack}. */
 export interface AckOptions extends ReceiptOptions {
   /** The transaction the acknowledgement belongs to. */
-  transaction?: string;
+  transaction?: string | undefined;
 }
 
 /** Options of {@linkcode connected}. */
 export interface ConnectedOptions extends FrameOptions {
   /** The negotiated version (omitted for STOMP 1.0). */
-  version?: StompVersion;
+  version?: StompVersion | undefined;
   /** Heart-beats: `[server sends every, server wants every]`, in milliseconds. */
-  heartBeat?: HeartBeat;
+  heartBeat?: HeartBeat | undefined;
   /** A session id. */
-  session?: string;
+  session?: string | undefined;
   /** The server's name and version, such as `stomper/0.1.0`. */
-  server?: string;
+  server?: string | undefined;
 }
 
 /** Options of {@linkcode message}. */
@@ -122,17 +122,17 @@ export interface MessageOptions extends FrameOptions {
   /** The id of the subscription the message is delivered to. */
   subscription: string;
   /** The id to acknowledge it with (STOMP 1.2, client ack modes). */
-  ack?: string;
+  ack?: string | undefined;
   /** The MIME type of the body. */
-  contentType?: string;
+  contentType?: string | undefined;
 }
 
 /** Options of {@linkcode error}. */
 export interface ErrorOptions extends FrameOptions {
   /** The receipt id of the frame that caused the error. */
-  receiptId?: string;
+  receiptId?: string | undefined;
   /** The MIME type of the body. */
-  contentType?: string;
+  contentType?: string | undefined;
 }
 
 function build(

@@ -17,6 +17,7 @@ import { StompSyntaxError } from "./errors.ts";
 import { StompFrame, type StompVersion } from "./frame.ts";
 
 export {
+  type DecodeLimitOptions,
   type DecodeLimits,
   type DecodeOptions,
   DEFAULT_DECODE_LIMITS,

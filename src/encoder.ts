@@ -33,9 +33,9 @@ export interface StompFrameLike {
   /** The command. */
   readonly command: StompCommand;
   /** The headers, in the order to write them. */
-  readonly headers?: StompHeadersInit;
+  readonly headers?: StompHeadersInit | undefined;
   /** The body; text is written as UTF-8. */
-  readonly body?: StompBody;
+  readonly body?: StompBody | undefined;
 }
 
 /** Options for {@linkcode encodeFrame} and {@linkcode StompEncoderStream}. */
@@ -47,7 +47,7 @@ export interface EncodeOptions {
    *
    * @default {"1.2"}
    */
-  version?: StompVersion;
+  version?: StompVersion | undefined;
   /**
    * Whether a frame with a body gets a `content-length` header. `false`
    * leaves it out, so that the body ends at its NUL: ActiveMQ and Artemis
@@ -56,7 +56,7 @@ export interface EncodeOptions {
    *
    * @default {true}
    */
-  contentLength?: boolean;
+  contentLength?: boolean | undefined;
 }
 
 const utf8 = new TextEncoder();
@@ -117,11 +117,17 @@ export function encodeFrame(
   return encode(frame, version, contentLength);
 }
 
+/** Encoding options with their defaults filled in. */
+interface EncodeSettings {
+  version: StompVersion;
+  contentLength: boolean;
+}
+
 /** The options checked (`null` is none), with their defaults; `what` is what fails otherwise. */
 function encodeOptions(
   options: EncodeOptions,
   what: string,
-): Required<EncodeOptions> {
+): EncodeSettings {
   options = checkOptions(`Cannot ${what}`, options, [
     "version",
     "contentLength",
@@ -248,7 +254,7 @@ function notAFrame(value: unknown): never {
  */
 export class StompEncoderStream
   extends TransformStream<StompFrameLike | Heartbeat, Uint8Array<ArrayBuffer>> {
-  #options: Required<EncodeOptions>;
+  #options: EncodeSettings;
 
   /**
    * Constructs a new instance.

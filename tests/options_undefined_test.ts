@@ -36,7 +36,41 @@ import {
   type UnsubscribeOptions,
 } from "@stomper/stomp/client";
 import { StompTestBroker } from "@stomper/stomp/testing";
-import { connected, message, type StompFrame } from "@stomper/stomp";
+import {
+  abort,
+  ack,
+  type AckOptions,
+  begin,
+  commit,
+  connect,
+  connected,
+  type ConnectedOptions,
+  type ConnectOptions,
+  decodeFrame,
+  type DecodeOptions,
+  disconnect,
+  encodeFrame,
+  type EncodeOptions,
+  error,
+  type ErrorOptions as BuilderErrorOptions,
+  type FrameOptions,
+  message,
+  type MessageOptions,
+  nack,
+  receipt,
+  type ReceiptOptions,
+  send,
+  type SendOptions,
+  stomp,
+  StompDecoderStream,
+  StompEncoderStream,
+  type StompFrame,
+  subscribe,
+  type SubscribeOptions,
+  unsubscribe,
+  type WebSocketConnectOptions,
+} from "@stomper/stomp";
+import type { StompTestBrokerOptions } from "@stomper/stomp/testing";
 
 /** Every option of `T`, each `undefined`. */
 type AllUndefined<T> = { readonly [K in keyof T]-?: undefined };
@@ -337,4 +371,152 @@ Deno.test("StompSession builds the same frames with every option undefined as wi
     ),
     sessionFrames({}, {}, {}, {}, {}, {}),
   );
+});
+
+/** Every optional option of `T` (its required ones are given), each `undefined`. */
+type OptionalUndefined<T, Given extends keyof T> = AllUndefined<Omit<T, Given>>;
+
+const HEADERS = { headers: undefined } as const;
+const RECEIPT_FRAME = { ...HEADERS, receipt: undefined } as const;
+
+Deno.test("Frame builders build the same frames with every option undefined as with none", () => {
+  const connectNone: OptionalUndefined<ConnectOptions, "host"> = {
+    ...HEADERS,
+    login: undefined,
+    passcode: undefined,
+    acceptVersion: undefined,
+    heartBeat: undefined,
+  };
+  const sendNone: AllUndefined<SendOptions> = {
+    ...RECEIPT_FRAME,
+    contentType: undefined,
+    transaction: undefined,
+  };
+  const subscribeNone: AllUndefined<SubscribeOptions> = {
+    ...RECEIPT_FRAME,
+    ack: undefined,
+  };
+  const ackNone: AllUndefined<AckOptions> = {
+    ...RECEIPT_FRAME,
+    transaction: undefined,
+  };
+  const receiptNone: AllUndefined<ReceiptOptions> = RECEIPT_FRAME;
+  const frameNone: AllUndefined<FrameOptions> = HEADERS;
+  const connectedNone: AllUndefined<ConnectedOptions> = {
+    ...HEADERS,
+    version: undefined,
+    heartBeat: undefined,
+    session: undefined,
+    server: undefined,
+  };
+  const messageNone: OptionalUndefined<
+    MessageOptions,
+    "messageId" | "subscription"
+  > = { ...HEADERS, ack: undefined, contentType: undefined };
+  const errorNone: AllUndefined<BuilderErrorOptions> = {
+    ...HEADERS,
+    receiptId: undefined,
+    contentType: undefined,
+  };
+  const build = (none: boolean) => {
+    const pick = <T>(given: T) => none ? {} : given;
+    const delivery = { messageId: "m-1", subscription: "s-1" };
+    return [
+      connect({ host: "/", ...pick(connectNone) }),
+      stomp({ host: "/", ...pick(connectNone) }),
+      send("/queue/a", "x", pick(sendNone)),
+      subscribe("s-1", "/queue/a", pick(subscribeNone)),
+      unsubscribe("s-1", pick(receiptNone)),
+      ack("a-1", pick(ackNone)),
+      nack("a-1", pick(ackNone)),
+      begin("tx-1", pick(receiptNone)),
+      commit("tx-1", pick(receiptNone)),
+      abort("tx-1", pick(receiptNone)),
+      disconnect(pick(receiptNone)),
+      connected(pick(connectedNone)),
+      message("/queue/a", "x", { ...delivery, ...pick(messageNone) }),
+      receipt("r-1", pick(frameNone)),
+      error("refused", "x", pick(errorNone)),
+    ].map(seen);
+  };
+  assertEquals(build(false), build(true));
+});
+
+Deno.test("The codec takes every encoder and decoder option undefined as left out", async () => {
+  const encodeNone: AllUndefined<EncodeOptions> = {
+    version: undefined,
+    contentLength: undefined,
+  };
+  const decodeNone: AllUndefined<DecodeOptions> = {
+    maxHeaderLineBytes: undefined,
+    maxHeaderBytes: undefined,
+    maxHeaders: undefined,
+    maxBodyBytes: undefined,
+    version: undefined,
+    onHeartbeat: undefined,
+    resync: undefined,
+    onError: undefined,
+    bodyChunks: undefined,
+  };
+  const frame = send("/queue/a", "a:b\nc", { headers: { "x-y": "1\n2" } });
+  assertEquals(encodeFrame(frame, encodeNone), encodeFrame(frame));
+  const bytes = encodeFrame(frame);
+  assertEquals(
+    seen(decodeFrame(bytes, decodeNone)),
+    seen(decodeFrame(bytes)),
+  );
+  const roundTrip = (encode: EncodeOptions, decode: DecodeOptions) =>
+    Array.fromAsync(
+      ReadableStream.from([frame]).pipeThrough(new StompEncoderStream(encode))
+        .pipeThrough(new StompDecoderStream(decode)),
+    );
+  assertEquals(
+    (await roundTrip(encodeNone, decodeNone)).map(seen),
+    (await roundTrip({}, {})).map(seen),
+  );
+});
+
+Deno.test("StompTestBroker and connectWebSocket take every option undefined as left out", async () => {
+  const brokerNone: AllUndefined<StompTestBrokerOptions> = {
+    hostname: undefined,
+    port: undefined,
+    webSocket: undefined,
+    login: undefined,
+    passcode: undefined,
+    versions: undefined,
+    heartBeat: undefined,
+    heartBeatGrace: undefined,
+    server: undefined,
+    eolAfterFrame: undefined,
+    receipts: undefined,
+    maxUnwrittenBytes: undefined,
+    onFrame: undefined,
+  };
+  const webSocketNone: AllUndefined<WebSocketConnectOptions> = {
+    messageType: undefined,
+    highWaterMark: undefined,
+    maxMessageBytes: undefined,
+    maxUnreadBytes: undefined,
+    caCerts: undefined,
+    cert: undefined,
+    key: undefined,
+    protocols: undefined,
+    signal: undefined,
+    timeout: undefined,
+  };
+  await using broker = StompTestBroker.listen({
+    ...brokerNone,
+    webSocket: true,
+  });
+  await using tcp = await StompClient.connectUrl(broker.url, {
+    transport: { ...webSocketNone, hostname: undefined },
+  });
+  await using ws = await StompClient.connectUrl(broker.webSocketUrl!, {
+    transport: webSocketNone,
+  });
+  await tcp.send("/queue/a", "tcp", { receipt: true });
+  await ws.send("/queue/a", "ws", { receipt: true });
+  assertEquals(broker.depth("/queue/a"), 2);
+  await using plain = StompTestBroker.listen(brokerNone);
+  assertEquals(plain.webSocketUrl, undefined);
 });

@@ -44,7 +44,7 @@ export interface CliIO {
    * disconnects (waiting at most 500 ms for the broker) and returns 130, or
    * 143 when the signal's reason is `"SIGTERM"`.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
 // but its three handlers; the client drives the handshake.
 
 import { concat } from "@std/bytes";
-import { type DecodeLimits, StompDecoder } from "../decoder.ts";
+import { type DecodeLimitOptions, StompDecoder } from "../decoder.ts";
 import type { StompFrame, StompVersion } from "../frame.ts";
 import type { StompTransport } from "../transports/transport.ts";
 import { WebSocketClosedError } from "../transports/errors.ts";
@@ -45,7 +45,7 @@ export interface ConnectionHandlers {
 
 /** What a connection is configured with. */
 export interface ConnectionOptions extends Partial<WiretapOptions> {
-  readonly limits: Partial<DecodeLimits>;
+  readonly limits: DecodeLimitOptions;
   readonly timers: StompTimers;
   /** Heart-beat intervals the server may stay silent. */
   readonly grace: number;

@@ -2,7 +2,7 @@
 // in one place. A new option's type goes in options.ts; its default and its
 // check go here, and the rest of the client reads the resolved value.
 
-import { type DecodeLimits, DEFAULT_DECODE_LIMITS } from "../decoder.ts";
+import { type DecodeLimitOptions, DEFAULT_DECODE_LIMITS } from "../decoder.ts";
 import type {
   OperationOptions,
   StompClientOptions,
@@ -148,7 +148,7 @@ export interface ClientSettings {
   readonly sendBufferSize: number;
   /** Bytes unconfirmed over an unpaced transport; Infinity: no bound. */
   readonly unconfirmedBytes: number;
-  readonly limits: Partial<DecodeLimits>;
+  readonly limits: DecodeLimitOptions;
   readonly policy: ReconnectPolicy | undefined;
   /** Which credentials the options gave (they win over a URL's). */
   readonly credentials: { readonly login: boolean; readonly passcode: boolean };

@@ -5,7 +5,7 @@
  */
 
 import type { AckMode } from "../builders.ts";
-import type { DecodeLimits } from "../decoder.ts";
+import type { DecodeLimitOptions } from "../decoder.ts";
 import type { StompFrame } from "../frame.ts";
 import type { StompHeadersInit } from "../headers.ts";
 import type { OpenTransportOptions } from "../transports/open.ts";
@@ -385,7 +385,7 @@ export interface StompClientOptions extends StompSessionOptions {
    */
   highWaterMarkBytes?: number | undefined;
   /** Size limits of the frames received; see `DEFAULT_DECODE_LIMITS`. */
-  decodeLimits?: Partial<DecodeLimits> | undefined;
+  decodeLimits?: DecodeLimitOptions | undefined;
   /**
    * Keep a message body that arrived in several chunks as those chunks
    * (`message.frame.bodyChunks`, `message.frame.bodyLength`) instead of

@@ -49,13 +49,13 @@ export interface StompTestBrokerOptions {
    *
    * @default {"127.0.0.1"}
    */
-  hostname?: string;
+  hostname?: string | undefined;
   /**
    * The TCP port; 0 picks a free one (see {@linkcode StompTestBroker.port}).
    *
    * @default {0}
    */
-  port?: number;
+  port?: number | undefined;
   /**
    * Also accept STOMP over WebSocket (one frame per binary message; text
    * messages are accepted too) on a second port, at path `/ws`. `true` picks
@@ -63,37 +63,40 @@ export interface StompTestBrokerOptions {
    *
    * @default {false}
    */
-  webSocket?: boolean | { port?: number; path?: string };
+  webSocket?:
+    | boolean
+    | { port?: number | undefined; path?: string | undefined }
+    | undefined;
   /** When set (with `passcode`), CONNECT must carry this login. */
-  login?: string;
+  login?: string | undefined;
   /** When set (with `login`), CONNECT must carry this passcode. */
-  passcode?: string;
+  passcode?: string | undefined;
   /**
    * The versions the broker speaks.
    *
    * @default {["1.0", "1.1", "1.2"]}
    */
-  versions?: readonly StompVersion[];
+  versions?: readonly StompVersion[] | undefined;
   /**
    * The broker's heart-beat header: `[can send every, wants every]` in
    * milliseconds (RabbitMQ's smallest is 1000 too).
    *
    * @default {[1000, 1000]}
    */
-  heartBeat?: HeartBeat;
+  heartBeat?: HeartBeat | undefined;
   /**
    * How many heart-beat intervals a client may stay silent before the broker
    * drops it.
    *
    * @default {2}
    */
-  heartBeatGrace?: number;
+  heartBeatGrace?: number | undefined;
   /**
    * The `server` header of CONNECTED.
    *
    * @default {"stomper-test-broker"}
    */
-  server?: string;
+  server?: string | undefined;
   /**
    * Whether every frame the broker writes ends with an EOL after its NUL
    * (`\0\n`), as RabbitMQ and ActiveMQ write them over TCP and WebSocket.
@@ -104,7 +107,7 @@ export interface StompTestBrokerOptions {
    *
    * @default {true}
    */
-  eolAfterFrame?: boolean;
+  eolAfterFrame?: boolean | undefined;
   /**
    * Whether a frame that asks a receipt gets its RECEIPT. `false` answers
    * DISCONNECT's only, as Spring's simple broker (`enableSimpleBroker`)
@@ -113,7 +116,7 @@ export interface StompTestBrokerOptions {
    *
    * @default {true}
    */
-  receipts?: boolean;
+  receipts?: boolean | undefined;
   /**
    * The most bytes the broker holds for one connection, waiting to be
    * written, beyond the frame being written. A client that stops reading (a
@@ -128,7 +131,7 @@ export interface StompTestBrokerOptions {
    *
    * @default {16777216}
    */
-  maxUnwrittenBytes?: number;
+  maxUnwrittenBytes?: number | undefined;
   /**
    * Called with every frame received, before the broker acts on it: the
    * place for a test's assertions about what a client sent. What it throws
@@ -136,7 +139,7 @@ export interface StompTestBrokerOptions {
    * reach the client: the broker handles the frame as usual, and {@linkcode StompTestBroker.close} (the end of an
    * `await using` block) rejects with the first error thrown.
    */
-  onFrame?: (frame: StompFrame, connection: string) => void;
+  onFrame?: ((frame: StompFrame, connection: string) => void) | undefined;
 }
 
 function noop(): void {}

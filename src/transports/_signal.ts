@@ -31,7 +31,7 @@ export interface ConnectDeadline {
  * @returns The deadline; {@linkcode ConnectDeadline.clear} it when done.
  */
 export function connectSignal(
-  options: { signal?: AbortSignal; timeout?: number },
+  options: { signal?: AbortSignal | undefined; timeout?: number | undefined },
   what: string,
 ): ConnectDeadline {
   const timeout = options.timeout ?? DEFAULT_CONNECT_TIMEOUT;

@@ -6,9 +6,9 @@ import { typeName } from "../_type_name.ts";
 
 /** The TLS settings a transport takes. */
 export interface TlsSettings {
-  caCerts?: string[];
-  cert?: string;
-  key?: string;
+  caCerts?: string[] | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
 }
 
 /**
@@ -207,7 +207,8 @@ interface DenoHttpClientApi {
 export function denoHttpClient(
   settings: TlsSettings,
 ): Deno.HttpClient | undefined {
-  const deno = (globalThis as { Deno?: Partial<DenoHttpClientApi> }).Deno;
+  const deno =
+    (globalThis as { Deno?: Partial<DenoHttpClientApi> | undefined }).Deno;
   if (typeof deno?.createHttpClient !== "function") return undefined;
   const options:
     & Deno.CreateHttpClientOptions

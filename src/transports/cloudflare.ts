@@ -40,16 +40,16 @@ export interface CloudflareTcpConnectOptions {
    * The host to connect to (and, for TLS, to verify the certificate
    * against) instead of the URL's.
    */
-  hostname?: string;
+  hostname?: string | undefined;
   /** Aborts the connection attempt. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Milliseconds to wait for the connection (and the TLS handshake) before
    * giving up; 0 waits for ever.
    *
    * @default {10000}
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /** What `connect` of `cloudflare:sockets` is given and returns. */
@@ -99,7 +99,8 @@ const OPENED_WAIT_MS = 1000;
  * reason.
  */
 async function notOpened(socket: CloudflareSocket): Promise<Error | undefined> {
-  const opened = (socket as { opened?: PromiseLike<unknown> }).opened;
+  const opened =
+    (socket as { opened?: PromiseLike<unknown> | undefined }).opened;
   if (typeof opened?.then !== "function") return undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const failure = await Promise.race([

@@ -39,7 +39,7 @@ export interface FromConnOptions {
    *
    * @default {65536}
    */
-  readBufferSize?: number;
+  readBufferSize?: number | undefined;
 }
 
 /** Options of {@linkcode connectTcp}. */
@@ -48,25 +48,25 @@ export interface TcpConnectOptions extends FromConnOptions {
    * The host to connect to (and, for TLS, to verify the certificate
    * against) instead of the URL's.
    */
-  hostname?: string;
+  hostname?: string | undefined;
   /**
    * Extra root certificates, in PEM format, trusted for TLS in addition to
    * the default ones: the broker's certificate authority.
    */
-  caCerts?: string[];
+  caCerts?: string[] | undefined;
   /** A client certificate chain in PEM format, for mutual TLS (with `key`). */
-  cert?: string;
+  cert?: string | undefined;
   /** The client certificate's private key in PEM format (with `cert`). */
-  key?: string;
+  key?: string | undefined;
   /** Aborts the connection attempt. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Milliseconds to wait for the connection (and the TLS handshake) before
    * giving up; 0 waits for ever.
    *
    * @default {10000}
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /**

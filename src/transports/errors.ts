@@ -75,14 +75,14 @@ export interface WebSocketClosedErrorOptions {
    *
    * @default {false}
    */
-  wasClean?: boolean;
+  wasClean?: boolean | undefined;
   /** Words put before the close code in the message, saying what failed. */
-  context?: string;
+  context?: string | undefined;
   /**
    * What the runtime said went wrong, when it said (Deno's error event has a
    * message such as "Invalid UTF-8"; browsers give none).
    */
-  detail?: string;
+  detail?: string | undefined;
 }
 
 /**

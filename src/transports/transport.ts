@@ -34,7 +34,7 @@ export interface StompTransport {
    * TLS), where the client then gathers frames issued together into one
    * write; unset for a transport that keeps frame boundaries (WebSocket).
    */
-  readonly coalesce?: boolean;
+  readonly coalesce?: boolean | undefined;
   /**
    * Whether writes resolve without waiting for the network, because the
    * transport cannot tell what it still holds: true for a WebSocket-like
@@ -43,7 +43,7 @@ export interface StompTransport {
    * is in flight with receipts instead (its `unconfirmedBytes` option);
    * unset for a transport whose writes wait while it is full.
    */
-  readonly unpaced?: boolean;
+  readonly unpaced?: boolean | undefined;
   /**
    * Closes the connection at once, in both directions, releasing the
    * resource even if the streams are locked or mid-write.

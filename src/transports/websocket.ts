@@ -104,9 +104,9 @@ export interface WebSocketLike {
    * Set to `"arraybuffer"` by the transport; absent on a socket that sends
    * text only.
    */
-  binaryType?: string;
+  binaryType?: string | undefined;
   /** Bytes queued but not yet sent; absent on a socket that cannot tell. */
-  readonly bufferedAmount?: number;
+  readonly bufferedAmount?: number | undefined;
   /** Sends one message: a string as text, bytes as binary. */
   send(data: string | Uint8Array): void;
   /** Starts the closing handshake. */
@@ -130,7 +130,7 @@ export interface WebSocketTransportOptions {
    *
    * @default {"binary", or "text" for a socket without binaryType}
    */
-  messageType?: WebSocketMessageType;
+  messageType?: WebSocketMessageType | undefined;
   /**
    * Bytes queued in the socket (`bufferedAmount`) above which a write waits
    * until the queue drains back to this mark. A socket without
@@ -141,7 +141,7 @@ export interface WebSocketTransportOptions {
    *
    * @default {1048576}
    */
-  highWaterMark?: number;
+  highWaterMark?: number | undefined;
   /**
    * The largest WebSocket message to send, in bytes: a longer frame (or
    * heart-beat) goes out as several consecutive messages of at most this
@@ -154,7 +154,7 @@ export interface WebSocketTransportOptions {
    *
    * @default {Infinity}
    */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /**
    * The most bytes received and not yet read from `readable`. A WebSocket
    * cannot make its peer wait: what the reader does not take queues up
@@ -169,7 +169,7 @@ export interface WebSocketTransportOptions {
    *
    * @default {134217728}
    */
-  maxUnreadBytes?: number;
+  maxUnreadBytes?: number | undefined;
 }
 
 /** Options of {@linkcode connectWebSocket}. */
@@ -186,30 +186,30 @@ export interface WebSocketConnectOptions extends WebSocketTransportOptions {
    * from `"@stomper/stomp/browser"`, which leaves TLS settings out to stay
    * small, it refuses them in every runtime.
    */
-  caCerts?: string[];
+  caCerts?: string[] | undefined;
   /**
    * For `wss:` URLs: a client certificate chain in PEM format, for mutual
    * TLS (with `key`). Deno only, like `caCerts`.
    */
-  cert?: string;
+  cert?: string | undefined;
   /** The client certificate's private key in PEM format (with `cert`). */
-  key?: string;
+  key?: string | undefined;
   /**
    * The subprotocols to offer; the server picks one (see the socket's
    * `protocol`).
    *
    * @default {["v12.stomp", "v11.stomp", "v10.stomp"]}
    */
-  protocols?: string | readonly string[];
+  protocols?: string | readonly string[] | undefined;
   /** Aborts the connection attempt. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Milliseconds to wait for the socket to open before giving up; 0 waits for
    * ever.
    *
    * @default {10000}
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /** How a WebSocket closed: the fields of its close event. */
@@ -260,7 +260,8 @@ const utf8Encoder = new TextEncoder();
  */
 const inBrowser = () =>
   /^Mozilla\//.test(
-    (globalThis.navigator as { userAgent?: string } | undefined)?.userAgent ??
+    (globalThis.navigator as { userAgent?: string | undefined } | undefined)
+      ?.userAgent ??
       "",
   );
 
@@ -410,7 +411,8 @@ export function fromWebSocket<S extends WebSocketLike = WebSocket>(
   // puts in the back-forward cache, and says so only in its console; the
   // close event comes when the page runs again. A message read after the
   // freeze shows the socket outlived it.
-  const page = (globalThis as { document?: Partial<EventTarget> }).document;
+  const page =
+    (globalThis as { document?: Partial<EventTarget> | undefined }).document;
   const watchesPage = typeof page?.addEventListener === "function";
   let frozen = false;
   const onFreeze = () => frozen = true;
@@ -803,7 +805,7 @@ export async function connectWebSocket(
         // Browsers hide why (refused, unreachable, upgrade rejected) but in
         // their console, and know whether they are offline; Deno tells.
         const browser = globalThis.navigator as
-          | { onLine?: boolean }
+          | { onLine?: boolean | undefined }
           | undefined;
         detail = `the connection failed${
           failure !== undefined

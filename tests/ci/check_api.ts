@@ -454,6 +454,9 @@ if (import.meta.main) {
   }
   const before = JSON.parse(await Deno.readTextFile(SNAPSHOT)) as ApiSnapshot;
   const { broken, added } = compareApi(before, api);
+  for (const line of strictOptionals(api)) {
+    broken.push(`${line}: an option must take undefined (add "| undefined")`);
+  }
   for (const line of added) console.log(`added: ${line}`);
   for (const line of broken) console.error(`BROKEN: ${line}`);
   if (broken.length > 0) {
