@@ -80,7 +80,7 @@ export function lossHint(
     !/^RabbitMQ\//i.test(server ?? "")
   ) return lost;
   return new StompConnectionError(
-    `${lost.message}: RabbitMQ's Web-STOMP is known to reset connections that carry client heart-beats during bursts of sends; use heartBeat: [0, N] (the server's heart-beats only)`,
+    `${lost.message}: RabbitMQ's Web-STOMP is known to reset connections that carry client heart-beats during bursts of sends; use heartBeat: [0, N] (the server's heart-beats only) if the client sends at least once a minute (Web-STOMP closes a connection idle for 60 s)`,
     { cause: lost.cause },
   );
 }

@@ -28,10 +28,13 @@ const README_HEADING = "## Quick start: a browser page";
  * to 38912 later that day for input checks JavaScript callers need (headers
  * that are not strings, null options, misspelt codec and decodeLimits names,
  * timeouts past 2^31-1 ms, a drain that keeps its timeout, misspelt operation
- * options): 37,430 to 38,886.
+ * options): 37,430 to 38,886. Raised again to 39936 on 2026-12-07 for what
+ * a browser page needed (maxUnreadBytes, errors naming a frozen or cached
+ * page, an offline browser, a Content Security Policy, the console; the
+ * Web-STOMP idle close in the reset hint): 38,886 to 39,569.
  * Issue 21's goal is out of reach this way: see docs/browser.md.
  */
-export const BUDGET = 38912;
+export const BUDGET = 39936;
 
 /** What {@linkcode measure} found. */
 export interface BundleSize {
