@@ -582,6 +582,23 @@ export class Connection {
     );
   }
 
+  /**
+   * The reason a WebSocket's close gave, when it gave one (RabbitMQ's
+   * Web-STOMP closes with "STOMP died" where it sends no ERROR, as for a SEND
+   * to an exchange that does not exist); else "".
+   */
+  async #closeReason(): Promise<string> {
+    const closed = (this.transport as {
+      closed?: Promise<{ code: number; reason: string }>;
+    }).closed;
+    if (!(closed instanceof Promise)) return "";
+    // Settled with the close event that ended `readable`: read it, not wait.
+    const info = await Promise.race([closed, undefined]).catch(() => {});
+    return info?.reason
+      ? ` (WebSocket close ${info.code}: "${info.reason}")`
+      : "";
+  }
+
   async #read(): Promise<void> {
     let reader: ReadableStreamDefaultReader<Uint8Array>;
     try {
@@ -609,9 +626,10 @@ export class Connection {
         if (done) {
           this.lose(
             new StompConnectionError(
-              this.#decoder.buffered > 0
+              (this.#decoder.buffered > 0
                 ? "The server closed the connection in the middle of a frame"
-                : "The server closed the connection",
+                : "The server closed the connection") +
+                await this.#closeReason(),
             ),
           );
           break;
