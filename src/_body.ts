@@ -29,8 +29,10 @@ export function notBytes(value: unknown): string {
  * what to do instead.
  */
 export function badBody(context: string, body: unknown): never {
-  const kind = typeof body === "object" && body !== null &&
-      !(body instanceof ArrayBuffer) && !ArrayBuffer.isView(body)
+  const kind = typeof Blob === "function" && body instanceof Blob
+    ? "a Blob (read it first: new Uint8Array(await blob.arrayBuffer()))"
+    : typeof body === "object" && body !== null &&
+        !(body instanceof ArrayBuffer) && !ArrayBuffer.isView(body)
     ? "an object (encode it first, e.g. JSON.stringify(body))"
     : notBytes(body);
   throw new TypeError(

@@ -283,6 +283,16 @@ Deno.test("StompClient.send() with a body that is neither text nor bytes rejects
     TypeError,
     "a body must be a string (sent as UTF-8) or a Uint8Array, got an object (encode it first, e.g. JSON.stringify(body))",
   );
+  // A File from an <input type="file"> is a Blob: JSON.stringify gives "{}".
+  await assertRejects(
+    () =>
+      stomp.send(
+        "/queue/a",
+        new File(["photo"], "a.png") as unknown as Uint8Array,
+      ),
+    TypeError,
+    "got a Blob (read it first: new Uint8Array(await blob.arrayBuffer()))",
+  );
   await stomp.send("/queue/a", "still connected", { receipt: true });
 });
 
