@@ -4,6 +4,7 @@
 // loads the library through an entry point without open.ts (the browser
 // one) bundles no Deno, Node or Cloudflare code.
 
+import { refuseUnknownKeys } from "../_keys.ts";
 import { redactUrl } from "../_redact.ts";
 import type { OpenTransportOptions } from "./open.ts";
 import { isCloudflareWorkers, isDeno, isNodeLike } from "./_runtime.ts";
@@ -58,6 +59,11 @@ export async function openUrl(
   url: string | URL,
   options: OpenTransportOptions,
 ): Promise<StompTransport> {
+  refuseUnknownKeys(
+    "Cannot open transport: unknown option",
+    options ?? {},
+    Object.keys(OPTION_NAMES),
+  );
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -117,6 +123,25 @@ export async function openUrl(
       );
   }
 }
+
+/**
+ * The option names of every transport (a new one missing here fails the type
+ * check), so that a misspelt one (`maxUnreadByte`) is refused, not ignored.
+ */
+const OPTION_NAMES = {
+  hostname: 0,
+  caCerts: 0,
+  cert: 0,
+  key: 0,
+  signal: 0,
+  timeout: 0,
+  readBufferSize: 0,
+  messageType: 0,
+  highWaterMark: 0,
+  maxMessageBytes: 0,
+  maxUnreadBytes: 0,
+  protocols: 0,
+} as const satisfies Record<keyof OpenTransportOptions, 0>;
 
 /** The options without caCerts, cert and key. */
 function withoutTlsSettings(
