@@ -10,6 +10,7 @@ import { StompSyntaxError } from "@stomper/stomp";
 import { StompTestBroker } from "@stomper/stomp/testing";
 import { connectWebSocket } from "@stomper/stomp/transports";
 import { connectFailure, failure, within } from "./_helpers.ts";
+import { scriptedServer } from "./_peer.ts";
 
 const TLS_DIR = new URL("./testdata/transports/", import.meta.url);
 const CERT = await Deno.readTextFile(new URL("localhost.pem", TLS_DIR));
@@ -149,4 +150,25 @@ Deno.test("StompClient.connectUrl with tcp:// on an HTTP port says it speaks HTT
     error.message,
     `Cannot connect to "tcp://127.0.0.1:${port}": the port speaks HTTP (it answered with an HTTP response): a WebSocket endpoint takes a ws:// URL with its path, such as "ws://127.0.0.1:${port}/ws"`,
   );
+});
+
+Deno.test("StompClient says a backslash in the passcode is the likely cause when the server closes in answer to CONNECT (a scripted server closing as RabbitMQ does), and only then", async () => {
+  for (const passcode of ["p\\dq", "plain"]) {
+    await using server = scriptedServer(async (peer) => {
+      await peer.expect("CONNECT");
+    });
+    const error = await StompClient.connectUrl(server.url, {
+      login: "guest",
+      passcode,
+      heartBeat: [0, 0],
+    }).then(() => undefined, (e) => e);
+    assertEquals(error instanceof StompConnectionError, true, String(error));
+    assertEquals(
+      error.message.endsWith(
+        'the login or passcode holds a backslash, which RabbitMQ and ActiveMQ read as an escape in CONNECT; use command: "STOMP"',
+      ),
+      passcode !== "plain",
+      error.message,
+    );
+  }
 });

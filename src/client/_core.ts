@@ -41,6 +41,7 @@ import { Hooks } from "./_hooks.ts";
 import {
   afterConnected,
   disconnectStalled,
+  escapedCredentials,
   lossHint,
   notWritten,
 } from "./_loss.ts";
@@ -413,7 +414,7 @@ export class ClientCore implements ClientState {
         await connection.open(connect);
       } catch (error) {
         if (error instanceof StompServerError) this.#refusal = error;
-        throw error;
+        throw escapedCredentials(error, connect);
       }
       try {
         // Frames that came with CONNECTED (in the same read) were handled

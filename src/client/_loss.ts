@@ -2,6 +2,7 @@
 // known to mean, said in its error: pure functions, kept out of the core.
 
 import { StompSyntaxError } from "../errors.ts";
+import type { StompFrame } from "../frame.ts";
 import { StompConnectionError, StompTimeoutError } from "./errors.ts";
 import type { OperationPhase } from "./_operation.ts";
 
@@ -82,6 +83,29 @@ export function lossHint(
   return new StompConnectionError(
     `${lost.message}: RabbitMQ's Web-STOMP is known to reset connections that carry client heart-beats during bursts of sends; use heartBeat: [0, N] (the server's heart-beats only) if the client sends at least once a minute (Web-STOMP closes a connection idle for 60 s)`,
     { cause: lost.cause },
+  );
+}
+
+/**
+ * A connection closed in answer to a CONNECT whose login or passcode holds
+ * a backslash, with the likely cause: RabbitMQ (under every version) and
+ * ActiveMQ read escapes in CONNECT, though the specification leaves it
+ * unescaped, and RabbitMQ closes without an ERROR at one it does not know
+ * (`p\dq`). A STOMP frame is escaped, and read right by both.
+ */
+export function escapedCredentials(
+  error: unknown,
+  connect: StompFrame,
+): unknown {
+  if (
+    !(error instanceof StompConnectionError) || connect.command !== "CONNECT" ||
+    !/\\/.test(
+      `${connect.headers.get("login")}${connect.headers.get("passcode")}`,
+    )
+  ) return error;
+  return new StompConnectionError(
+    `${error.message}: the login or passcode holds a backslash, which RabbitMQ and ActiveMQ read as an escape in CONNECT; use command: "STOMP"`,
+    { cause: error.cause },
   );
 }
 

@@ -99,3 +99,16 @@ Deno.test("ActiveMQ reads escapes in CONNECT headers: a client-id written e12\\c
     first.close();
   }
 });
+
+Deno.test("StompClient on RabbitMQ: a connection closed in answer to a CONNECT whose passcode holds a backslash says why and what to use", async () => {
+  const { StompClient } = await import("@stomper/stomp");
+  const error = await StompClient.connectUrl(BROKERS.rabbitmqTcp, {
+    login: "guest",
+    passcode: "p\\dq",
+    heartBeat: [0, 0],
+  }).then(() => undefined, (e) => e);
+  assertMatch(
+    String(error?.message),
+    /the login or passcode holds a backslash, which RabbitMQ and ActiveMQ read as an escape in CONNECT; use command: "STOMP"$/,
+  );
+});
