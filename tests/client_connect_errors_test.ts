@@ -95,7 +95,7 @@ Deno.test("StompClient.connectUrl without an answer to CONNECT names the URL (a 
   );
   assertEquals(
     error.message,
-    `No CONNECTED frame from "${url}" within 300 ms`,
+    `No CONNECTED frame from "${url}" within 300 ms: the connection opened, and the server sent nothing`,
   );
 });
 

@@ -154,7 +154,7 @@ Deno.test("StompClient.connect() times out when CONNECTED never comes", async ()
   await assertRejects(
     () => connecting,
     StompConnectionError,
-    `No CONNECTED frame from "${server.url}" within 3000 ms`,
+    `No CONNECTED frame from "${server.url}" within 3000 ms: the connection opened, and the server sent nothing`,
   );
   await server.done;
 });

@@ -191,7 +191,11 @@ function timedOut(
       }`
       : `No CONNECTED frame from${
         where === "" ? " the server" : where
-      } within ${timeout} ms`,
+      } within ${timeout} ms${
+        connection.heardFrom
+          ? ""
+          : ": the connection opened, and the server sent nothing"
+      }`,
   );
 }
 
@@ -587,6 +591,11 @@ export class Connection {
    * Web-STOMP closes with "STOMP died" where it sends no ERROR, as for a SEND
    * to an exchange that does not exist); else "".
    */
+  /** Whether the server sent any byte before CONNECTED was due. */
+  get heardFrom(): boolean {
+    return this.#head !== undefined || this.#connected;
+  }
+
   async #closeReason(): Promise<string> {
     const closed = (this.transport as {
       closed?: Promise<{ code: number; reason: string }>;
