@@ -25,26 +25,32 @@ class SystemTimer {
  * The timers of the runtime: `setTimeout`, `clearTimeout`, `performance.now`.
  * A timer that fires late because the event loop was held up (synchronous
  * work in a handler, a process paused for a while) finds the input that
- * arrived meanwhile not yet read: runtimes run due timers first, and Deno
- * took up to 6 turns (17 ms) to read a socket after a 60 s pause. So its
- * callback waits at least 4 more turns and 25 ms, and a RECEIPT or a
- * heart-beat that came in time is read before a timeout or a silence is
- * declared.
+ * arrived meanwhile not yet read, and the output of just before not yet
+ * written: runtimes run due timers first, and Deno took up to 6 turns
+ * (17 ms) to read a socket after a 60 s pause. So its callback waits at
+ * least 4 more turns and as long as it was late, up to 250 ms, and a
+ * RECEIPT or a heart-beat that came (or could come) in time is read before
+ * a timeout or a silence is declared.
  */
 const SYSTEM_TIMERS: StompTimers = {
   setTimeout(callback, delay) {
     const timer = new SystemTimer();
-    const due = performance.now() + delay;
-    let late: number | undefined;
+    // When the current wait should end; a wait that ends later than that
+    // (by HELD_UP_MS) starts the wait for input, again if need be.
+    let due = performance.now() + delay;
+    let until: number | undefined;
     let turns = 0;
     const fire = () => {
       const now = performance.now();
       if (now - due > HELD_UP_MS) {
-        late ??= now;
-        if (turns++ < 4 || now - late < 25) {
-          timer.id = setTimeout(fire, 0);
-          return;
-        }
+        until = now + Math.min(now - due, 250);
+        turns = 0;
+      }
+      if (until !== undefined && (turns < 4 || now < until)) {
+        const wait = turns++ < 4 ? 0 : until - now;
+        due = now + wait;
+        timer.id = setTimeout(fire, wait);
+        return;
       }
       callback();
     };
