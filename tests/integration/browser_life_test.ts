@@ -12,9 +12,13 @@
 // hidden page.
 
 import { assertEquals, assertMatch } from "@std/assert";
-import { chromium } from "npm:playwright-core@1";
 import type { Browser, Page } from "npm:playwright-core@1";
-import { serveFiles, startExampleServer } from "./_browser.ts";
+import {
+  type CdpChromium,
+  launchChromiumOverCdp,
+  serveFiles,
+  startExampleServer,
+} from "./_browser.ts";
 import { bundle } from "./_bundle.ts";
 import { BROKERS, withGuest } from "./_client.ts";
 import { assertReachable } from "./_codec_session.ts";
@@ -22,8 +26,6 @@ import { makePki } from "./_certs.ts";
 import { StompClient } from "../../mod.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
 import { sleep, uniqueQueue, uniqueTopic, within } from "../_helpers.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 const HTML = `<!doctype html>
 <html lang="en">
@@ -59,13 +61,6 @@ const CSP_HTML = HTML.replace(
 );
 
 async function startChromium(args: string[] = []): Promise<Chromium> {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
-    );
-  }
   const dir = await Deno.makeTempDir({ prefix: "stomper-browser-life-" });
   const pageJs = await bundle(
     "tests/integration/browser_life/page.ts",
@@ -77,99 +72,36 @@ async function startChromium(args: string[] = []): Promise<Chromium> {
     "/page.js": [pageJs, "text/javascript; charset=utf-8"],
   };
   const server = serveFiles(files);
-  // A process group of its own, so that ending it ends its helpers too.
-  const process = new Deno.Command("setsid", {
-    args: [
-      CHROMIUM,
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${dir}/profile`,
-      "--remote-debugging-address=127.0.0.1",
-      "--remote-debugging-port=0",
-      ...args,
-      "about:blank",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const end = async () => {
-    try {
-      Deno.kill(-process.pid, "SIGKILL");
-    } catch {
-      // The group has no process left.
-    }
-    await process.status;
-    await server.shutdown();
-    // Chromium's helpers may write to the profile for a moment after.
-    for (let i = 0;; i++) {
-      try {
-        await Deno.remove(dir, { recursive: true });
-        break;
-      } catch (error) {
-        if (i === 20) throw error;
-        await sleep(100);
-      }
-    }
-  };
+  let launched: CdpChromium;
   try {
-    const endpoint = await within(
-      devToolsEndpoint(process.stderr),
-      20_000,
-      "Chromium's DevTools address",
-    );
-    const browser = await chromium.connectOverCDP(endpoint, {
-      noDefaults: true,
-    });
-    const messages: string[] = [];
-    return {
-      browser,
-      files,
-      console: messages,
-      async open(url = "/") {
-        const page = await browser.contexts()[0]!.newPage();
-        page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
-        page.on("pageerror", (e) => messages.push(`page error: ${e}`));
-        await page.goto(
-          new URL(url, `http://127.0.0.1:${server.addr.port}/`).href,
-        );
-        await page.waitForFunction(() => "stomper" in globalThis);
-        return page;
-      },
-      async [Symbol.asyncDispose]() {
-        await browser.close().catch(() => {});
-        await end();
-      },
-    };
+    launched = await launchChromiumOverCdp(`${dir}/profile`, args);
   } catch (error) {
-    await end();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
     throw error;
   }
-}
-
-// Reads stderr until Chromium prints its DevTools address, then drains it.
-async function devToolsEndpoint(
-  stderr: ReadableStream<Uint8Array<ArrayBuffer>>,
-): Promise<string> {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`Chromium exited before listening:\n${text}`);
-    text += value;
-    const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-    if (match !== null) {
-      (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return match[1]!;
-    }
-  }
+  const browser = launched.browser;
+  const messages: string[] = [];
+  return {
+    browser,
+    files,
+    console: messages,
+    async open(url = "/") {
+      const page = await browser.contexts()[0]!.newPage();
+      page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
+      page.on("pageerror", (e) => messages.push(`page error: ${e}`));
+      await page.goto(
+        new URL(url, `http://127.0.0.1:${server.addr.port}/`).href,
+      );
+      await page.waitForFunction(() => "stomper" in globalThis);
+      return page;
+    },
+    async [Symbol.asyncDispose]() {
+      await launched[Symbol.asyncDispose]();
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
 }
 
 // What the page's client saw, collected in the page.

@@ -20,10 +20,10 @@
 // on at the negotiated rate.
 
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
-import { chromium } from "npm:playwright-core@1";
-import type { Browser, Page } from "npm:playwright-core@1";
+import type { Page } from "npm:playwright-core@1";
 import {
   launchChromium,
+  launchChromiumOverCdp,
   pageResult,
   serveFiles,
   watchProblems,
@@ -32,11 +32,10 @@ import { bundle, runUnderNode } from "./_bundle.ts";
 import { StompTestBroker } from "../../src/testing/mod.ts";
 import { BROKERS } from "./_client.ts";
 import { assertReachable } from "./_codec_session.ts";
-import { sleep, uniqueQueue, within } from "../_helpers.ts";
+import { sleep, uniqueQueue } from "../_helpers.ts";
 import type { WorkerTimersSnapshot } from "./worker_timers/page.ts";
 import type { CspPageResult } from "./worker_timers/csp_page.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 // How long a hidden tab keeps one wake-up a second before one a minute.
 const GRACE_SECONDS = 3;
 
@@ -51,134 +50,6 @@ const HTML = `<!doctype html>
   <body></body>
 </html>
 `;
-
-/**
- * Headless Chromium with throttling on, and Playwright attached to it.
- * Chromium runs in a process group of its own (`setsid`), so that
- * {@linkcode endChromium} can wait for its helpers as well as for it.
- */
-async function launchThrottlingChromium(
-  profileDir: string,
-): Promise<{ browser: Browser; process: Deno.ChildProcess }> {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} is missing: install it with \`scripts/brokers.sh install\` (or apt-get install chromium)`,
-    );
-  }
-  const process = new Deno.Command("setsid", {
-    args: [
-      CHROMIUM,
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profileDir}`,
-      "--remote-debugging-address=127.0.0.1",
-      "--remote-debugging-port=0",
-      `--enable-features=IntensiveWakeUpThrottling:grace_period_seconds/${GRACE_SECONDS}`,
-      "about:blank",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  try {
-    const endpoint = await within(
-      devToolsEndpoint(process.stderr),
-      20_000,
-      "Chromium's DevTools address",
-    );
-    const browser = await chromium.connectOverCDP(endpoint, {
-      noDefaults: true,
-    });
-    return { browser, process };
-  } catch (error) {
-    await endChromium(process, "SIGKILL");
-    throw error;
-  }
-}
-
-/**
- * Ends Chromium and every process of its group. Its helpers (zygotes,
- * renderers, the storage service) outlive the main process by a moment and
- * write to the profile meanwhile, so removing the profile as soon as the main
- * process has exited failed in CI with "Directory not empty".
- */
-async function endChromium(
-  process: Deno.ChildProcess,
-  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
-): Promise<void> {
-  const group = process.pid;
-  const signalGroup = (signal: Deno.Signal) => {
-    try {
-      Deno.kill(-group, signal);
-    } catch {
-      // The group has no process left to signal.
-    }
-  };
-  signalGroup(signal);
-  await process.status;
-  let killed = signal === "SIGKILL";
-  const start = performance.now();
-  while (true) {
-    const live = await liveInGroup(group);
-    if (live.length === 0) return;
-    const waited = performance.now() - start;
-    if (!killed && waited > 5000) {
-      signalGroup("SIGKILL");
-      killed = true;
-    } else if (waited > 10_000) {
-      throw new Error(
-        `Chromium's processes ${live.join(", ")} outlived SIGKILL by 5 s`,
-      );
-    }
-    await sleep(50);
-  }
-}
-
-/** The processes of a process group that are not yet zombies, from /proc. */
-async function liveInGroup(group: number): Promise<number[]> {
-  const live: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    let stat: string;
-    try {
-      stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
-    } catch {
-      continue; // Ended while the directory was read.
-    }
-    // Fields after the command name: state, parent, process group.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === group && state !== "Z") live.push(Number(entry.name));
-  }
-  return live;
-}
-
-// Reads stderr until Chromium prints its DevTools address, then drains the
-// rest so Chromium never blocks on a full pipe.
-async function devToolsEndpoint(
-  stderr: ReadableStream<Uint8Array<ArrayBuffer>>,
-): Promise<string> {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`Chromium exited before listening:\n${text}`);
-    text += value;
-    const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-    if (match !== null) {
-      (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return match[1]!;
-    }
-  }
-}
 
 /** The times at which a counter went up, looked at every 20 ms. */
 function watchCount(count: () => number): { times: number[]; stop(): void } {
@@ -226,93 +97,89 @@ Deno.test("workerTimers keeps heart-beats at the negotiated rate in a hidden, th
       "/": [HTML, "text/html; charset=utf-8"],
       "/page.js": [pageJs, "text/javascript; charset=utf-8"],
     });
-    const { browser, process } = await launchThrottlingChromium(
-      `${dir}/profile`,
+    await using launched = await launchChromiumOverCdp(`${dir}/profile`, [
+      `--enable-features=IntensiveWakeUpThrottling:grace_period_seconds/${GRACE_SECONDS}`,
+    ]);
+    const browser = launched.browser;
+    const context = browser.contexts()[0]!;
+    const page = context.pages()[0] ?? await context.newPage();
+    const problems = watchProblems(page);
+    const query = new URLSearchParams({
+      worker: workerBroker.webSocketUrl!,
+      page: pageBroker.webSocketUrl!,
+      rabbitmq: BROKERS.rabbitmqWs,
+      queue: uniqueQueue("worker-timers"),
+    });
+    await page.goto(`http://127.0.0.1:${server.addr.port}/?${query}`);
+    await pageResult<void>(page, problems, 20_000, "the clients to connect");
+    const before = await snapshot(page);
+    assertEquals(before.visibility, "visible");
+    assert(before.worker.inWorker, "the page made no Worker");
+    assertEquals(before.worker.heartBeatSend, 1000);
+    assertEquals(before.page.heartBeatSend, 1000);
+    assertEquals(before.rabbitmqWorker.heartBeatSend, 1000);
+    assertEquals(before.rabbitmqPage.heartBeatSend, 1000);
+    // A few visible seconds: the page's timers at full speed, and the
+    // heart-beat timer chain long enough for intensive throttling.
+    await sleep(1500);
+
+    const workerBeats = watchCount(() => workerBroker.heartbeatsReceived);
+    const pageBeats = watchCount(() => pageBroker.heartbeatsReceived);
+    const front = await context.newPage();
+    await front.bringToFront();
+    const hiddenAt = performance.now();
+    assertEquals((await snapshot(page)).visibility, "hidden");
+
+    // Past the grace period, long enough for the broker to drop the
+    // client on page timers (2 s of silence).
+    const hiddenFor = (GRACE_SECONDS + 9) * 1000;
+    await sleep(hiddenFor);
+    workerBeats.stop();
+    pageBeats.stop();
+    const after = await snapshot(page);
+    const elapsed = performance.now() - hiddenAt;
+
+    // The throttling is real: the 250 ms page-timer chain ran once a
+    // second while hidden, then stopped for much longer.
+    assertEquals(after.visibility, "hidden");
+    const hiddenSince = after.now - elapsed;
+    const hiddenTicks = after.pageTicks.filter((t) => t > hiddenSince);
+    const throttledGap = largestGap([...hiddenTicks, after.now]);
+    assertGreaterOrEqual(
+      throttledGap,
+      4000,
+      `page timers were not throttled: ${hiddenTicks.length} ticks`,
     );
-    try {
-      const context = browser.contexts()[0]!;
-      const page = context.pages()[0] ?? await context.newPage();
-      const problems = watchProblems(page);
-      const query = new URLSearchParams({
-        worker: workerBroker.webSocketUrl!,
-        page: pageBroker.webSocketUrl!,
-        rabbitmq: BROKERS.rabbitmqWs,
-        queue: uniqueQueue("worker-timers"),
-      });
-      await page.goto(`http://127.0.0.1:${server.addr.port}/?${query}`);
-      await pageResult<void>(page, problems, 20_000, "the clients to connect");
-      const before = await snapshot(page);
-      assertEquals(before.visibility, "visible");
-      assert(before.worker.inWorker, "the page made no Worker");
-      assertEquals(before.worker.heartBeatSend, 1000);
-      assertEquals(before.page.heartBeatSend, 1000);
-      assertEquals(before.rabbitmqWorker.heartBeatSend, 1000);
-      assertEquals(before.rabbitmqPage.heartBeatSend, 1000);
-      // A few visible seconds: the page's timers at full speed, and the
-      // heart-beat timer chain long enough for intensive throttling.
-      await sleep(1500);
+    // So the client on page timers fell silent and was dropped.
+    assertEquals(after.page.state, "closed");
+    assertEquals(pageBroker.connections, 0);
 
-      const workerBeats = watchCount(() => workerBroker.heartbeatsReceived);
-      const pageBeats = watchCount(() => pageBroker.heartbeatsReceived);
-      const front = await context.newPage();
-      await front.bringToFront();
-      const hiddenAt = performance.now();
-      assertEquals((await snapshot(page)).visibility, "hidden");
+    // The client on worker timers kept beating about once a second.
+    assertEquals(after.worker.state, "connected");
+    assert(after.worker.inWorker);
+    assertEquals(workerBroker.connections, 1);
+    const beats = workerBeats.times;
+    assertGreaterOrEqual(
+      beats.length,
+      Math.floor(elapsed / 1000) - 1,
+      `${beats.length} heart-beats in ${Math.round(elapsed)} ms`,
+    );
+    const gap = largestGap([hiddenAt, ...beats]);
+    // Sent after 800 ms of idle link; the broker would drop at 2000 ms.
+    assert(gap < 1700, `heart-beats ${Math.round(gap)} ms apart`);
 
-      // Past the grace period, long enough for the broker to drop the
-      // client on page timers (2 s of silence).
-      const hiddenFor = (GRACE_SECONDS + 9) * 1000;
-      await sleep(hiddenFor);
-      workerBeats.stop();
-      pageBeats.stop();
-      const after = await snapshot(page);
-      const elapsed = performance.now() - hiddenAt;
-
-      // The throttling is real: the 250 ms page-timer chain ran once a
-      // second while hidden, then stopped for much longer.
-      assertEquals(after.visibility, "hidden");
-      const hiddenSince = after.now - elapsed;
-      const hiddenTicks = after.pageTicks.filter((t) => t > hiddenSince);
-      const throttledGap = largestGap([...hiddenTicks, after.now]);
-      assertGreaterOrEqual(
-        throttledGap,
-        4000,
-        `page timers were not throttled: ${hiddenTicks.length} ticks`,
-      );
-      // So the client on page timers fell silent and was dropped.
-      assertEquals(after.page.state, "closed");
-      assertEquals(pageBroker.connections, 0);
-
-      // The client on worker timers kept beating about once a second.
-      assertEquals(after.worker.state, "connected");
-      assert(after.worker.inWorker);
-      assertEquals(workerBroker.connections, 1);
-      const beats = workerBeats.times;
-      assertGreaterOrEqual(
-        beats.length,
-        Math.floor(elapsed / 1000) - 1,
-        `${beats.length} heart-beats in ${Math.round(elapsed)} ms`,
-      );
-      const gap = largestGap([hiddenAt, ...beats]);
-      // Sent after 800 ms of idle link; the broker would drop at 2000 ms.
-      assert(gap < 1700, `heart-beats ${Math.round(gap)} ms apart`);
-
-      // RabbitMQ too drops the client on page timers, and keeps the one on
-      // worker timers, which still gets its receipts.
-      assertEquals(after.rabbitmqPage.state, "closed");
-      assertEquals(after.rabbitmqWorker.state, "connected");
-      assertEquals(
-        await page.evaluate(() =>
-          (globalThis as unknown as { stomperRoundTrip(): Promise<string> })
-            .stomperRoundTrip()
-        ),
-        "ok",
-      );
-      assertEquals(problems, []);
-    } finally {
-      await browser.close().catch(() => {});
-      await endChromium(process);
-    }
+    // RabbitMQ too drops the client on page timers, and keeps the one on
+    // worker timers, which still gets its receipts.
+    assertEquals(after.rabbitmqPage.state, "closed");
+    assertEquals(after.rabbitmqWorker.state, "connected");
+    assertEquals(
+      await page.evaluate(() =>
+        (globalThis as unknown as { stomperRoundTrip(): Promise<string> })
+          .stomperRoundTrip()
+      ),
+      "ok",
+    );
+    assertEquals(problems, []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
