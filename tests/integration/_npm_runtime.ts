@@ -2,7 +2,7 @@
 // workerd), into a cache outside the tree, and the library bundled as the
 // package `@stomper/stomp` for them to import.
 
-import { bundle } from "./_bundle.ts";
+import { bundle, importMapArgs } from "./_bundle.ts";
 
 /** A runtime from npm: the package, its pinned version, its binary. */
 export interface NpmRuntime {
@@ -122,4 +122,37 @@ export async function writeLibraryPackage(dir: string): Promise<void> {
       exports: "./mod.js",
     }),
   );
+}
+
+/** Where a service script runs: Deno, or Node with the library bundled. */
+export type ServiceRuntime = "Deno" | "Node";
+
+/**
+ * Writes `script` to `service.mjs` in a fresh directory (beside the library
+ * package for Node), and calls `run` with the command that runs it under
+ * `runtime` in that directory, which goes when `run` settles.
+ */
+export async function inServiceDir(
+  runtime: ServiceRuntime,
+  script: string,
+  run: (command: string[], dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: `stomper-service-${runtime}-` });
+  try {
+    await Deno.writeTextFile(`${dir}/service.mjs`, script);
+    if (runtime === "Node") await writeLibraryPackage(dir);
+    await run(
+      runtime === "Node" ? ["/usr/bin/node", "service.mjs"] : [
+        Deno.execPath(),
+        "run",
+        ...importMapArgs(),
+        "--allow-net=127.0.0.1,localhost",
+        "--allow-env",
+        "service.mjs",
+      ],
+      dir,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }

@@ -6,8 +6,7 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { BROKERS, connectTo, withGuest } from "./_client.ts";
-import { importMapArgs } from "./_bundle.ts";
-import { writeLibraryPackage } from "./_npm_runtime.ts";
+import { inServiceDir } from "./_npm_runtime.ts";
 import { eventually, sleep, uniqueQueue } from "../_helpers.ts";
 
 /** Messages sent before the pause, and as many again while it lasts. */
@@ -124,33 +123,8 @@ async function pauseService(command: string[], dir: string): Promise<void> {
   }
 }
 
-Deno.test("A Deno service paused past RabbitMQ's heart-beat timeout reconnects, subscribes again and loses nothing", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "stomper-pause-" });
-  try {
-    await Deno.writeTextFile(`${dir}/service.mjs`, SERVICE);
-    await pauseService(
-      [
-        Deno.execPath(),
-        "run",
-        ...importMapArgs(),
-        "--allow-net",
-        "--allow-env",
-        "service.mjs",
-      ],
-      dir,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("A Node service paused past RabbitMQ's heart-beat timeout reconnects, subscribes again and loses nothing", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "stomper-pause-node-" });
-  try {
-    await writeLibraryPackage(dir);
-    await Deno.writeTextFile(`${dir}/service.mjs`, SERVICE);
-    await pauseService(["/usr/bin/node", "service.mjs"], dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const runtime of ["Deno", "Node"] as const) {
+  Deno.test(`A ${runtime} service paused past RabbitMQ's heart-beat timeout reconnects, subscribes again and loses nothing`, async () => {
+    await inServiceDir(runtime, SERVICE, pauseService);
+  });
+}

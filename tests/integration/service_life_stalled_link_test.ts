@@ -9,8 +9,7 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { BROKERS } from "./_client.ts";
-import { importMapArgs } from "./_bundle.ts";
-import { writeLibraryPackage } from "./_npm_runtime.ts";
+import { inServiceDir } from "./_npm_runtime.ts";
 import { eventually, sleep } from "../_helpers.ts";
 
 /**
@@ -173,33 +172,8 @@ async function stallLink(service: string[], dir: string): Promise<void> {
   }
 }
 
-Deno.test("A Deno service whose link to RabbitMQ stalls notices the silence, holds its memory and sends on once the link runs again", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "stomper-stall-" });
-  try {
-    await Deno.writeTextFile(`${dir}/service.mjs`, SERVICE);
-    await stallLink(
-      [
-        Deno.execPath(),
-        "run",
-        ...importMapArgs(),
-        "--allow-net=127.0.0.1",
-        "--allow-env",
-        "service.mjs",
-      ],
-      dir,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("A Node service whose link to RabbitMQ stalls notices the silence, holds its memory and sends on once the link runs again", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "stomper-stall-node-" });
-  try {
-    await writeLibraryPackage(dir);
-    await Deno.writeTextFile(`${dir}/service.mjs`, SERVICE);
-    await stallLink(["/usr/bin/node", "service.mjs"], dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const runtime of ["Deno", "Node"] as const) {
+  Deno.test(`A ${runtime} service whose link to RabbitMQ stalls notices the silence, holds its memory and sends on once the link runs again`, async () => {
+    await inServiceDir(runtime, SERVICE, stallLink);
+  });
+}
