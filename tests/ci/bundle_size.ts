@@ -28,13 +28,16 @@ const README_HEADING = "## Quick start: a browser page";
  * to 38912 later that day for input checks JavaScript callers need (headers
  * that are not strings, null options, misspelt codec and decodeLimits names,
  * timeouts past 2^31-1 ms, a drain that keeps its timeout, misspelt operation
- * options): 37,430 to 38,886. Raised again to 39936 on 2026-12-07 for what
+ * options): 37,430 to 38,886. Raised again to 40448 on 2026-12-07 for what
  * a browser page needed (maxUnreadBytes, errors naming a frozen or cached
  * page, an offline browser, a Content Security Policy, the console; the
- * Web-STOMP idle close in the reset hint): 38,886 to 39,569.
+ * Web-STOMP idle close in the reset hint) and that day's client fixes
+ * (timers after a held-up event loop, a WebSocket's close reason, misspelt
+ * transport options, hints for Blob bodies and escaped credentials): 38,886
+ * to 39,954.
  * Issue 21's goal is out of reach this way: see docs/browser.md.
  */
-export const BUDGET = 39936;
+export const BUDGET = 40448;
 
 /** What {@linkcode measure} found. */
 export interface BundleSize {
