@@ -5,7 +5,8 @@
 // limit is reached and connects again.
 
 import { assert, assertEquals } from "@std/assert";
-import { bundle, importMapArgs } from "./_bundle.ts";
+import { importMapArgs } from "./_bundle.ts";
+import { writeLibraryPackage } from "./_npm_runtime.ts";
 import { assertReachable, BROKERS } from "./_codec_session.ts";
 
 const CHILD = `
@@ -107,17 +108,7 @@ Deno.test("connectNodeTcp at the process's file limit says to look at ulimit -n 
   await assertReachable(BROKERS.rabbitmqTcp, "RabbitMQ");
   const dir = await Deno.makeTempDir({ prefix: "stomper-fd-node-" });
   try {
-    const pkg = `${dir}/node_modules/@stomper/stomp`;
-    await Deno.mkdir(pkg, { recursive: true });
-    await bundle("mod.ts", `${pkg}/mod.js`);
-    await Deno.writeTextFile(
-      `${pkg}/package.json`,
-      JSON.stringify({
-        name: "@stomper/stomp",
-        type: "module",
-        exports: "./mod.js",
-      }),
-    );
+    await writeLibraryPackage(dir);
     await Deno.writeTextFile(`${dir}/main.mjs`, CHILD);
     const outcome = await underLimit("/usr/bin/node main.mjs", dir);
     // Node said "connect EMFILE 127.0.0.1:61613 - Local (undefined:undefined)".
